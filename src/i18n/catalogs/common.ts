@@ -1,0 +1,8 @@
+import type { CatalogArea } from '../index.js';
+
+const common: CatalogArea = {
+  ja: {},
+  en: {},
+};
+
+export default common;

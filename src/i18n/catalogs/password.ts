@@ -1,0 +1,8 @@
+import type { CatalogArea } from '../index.js';
+
+const password: CatalogArea = {
+  ja: {},
+  en: {},
+};
+
+export default password;

@@ -1,0 +1,65 @@
+/**
+ * Message catalogs. Every user-visible text lives in a catalog (ja default, en), keyed by a stable
+ * code; code never carries prose. Params are `{name}` placeholders.
+ */
+import common from './catalogs/common.js';
+import password from './catalogs/password.js';
+import mail from './catalogs/mail.js';
+
+export const LOCALES = ['ja', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'ja';
+
+export type Messages = Record<string, string>;
+export interface CatalogArea {
+  ja: Messages;
+  en: Messages;
+}
+
+const areas: CatalogArea[] = [common, password, mail];
+
+const catalogs: Record<Locale, Messages> = {
+  ja: Object.assign({}, ...areas.map((a) => a.ja)) as Messages,
+  en: Object.assign({}, ...areas.map((a) => a.en)) as Messages,
+};
+
+export type Params = Record<string, string | number>;
+
+/** Translate `key`; a missing key falls back to Japanese, then to the key itself (visible in tests). */
+export function t(locale: Locale, key: string, params: Params = {}): string {
+  const template = catalogs[locale][key] ?? catalogs.ja[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : match,
+  );
+}
+
+export function hasMessage(key: string): boolean {
+  return Object.hasOwn(catalogs.ja, key);
+}
+
+export function allKeys(locale: Locale): string[] {
+  return Object.keys(catalogs[locale]);
+}
+
+/**
+ * Pick a locale: an explicit choice (query `?lang=` or cookie) wins, then Accept-Language by quality,
+ * then Japanese.
+ */
+export function negotiateLocale(explicit: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (explicit && (LOCALES as readonly string[]).includes(explicit)) return explicit as Locale;
+  if (!acceptLanguage) return DEFAULT_LOCALE;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...rest] = part.trim().split(';');
+      const q = rest.find((p) => p.trim().startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.trim().slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.tag && x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    const base = tag.split('-')[0];
+    if (base === 'ja' || base === 'en') return base;
+  }
+  return DEFAULT_LOCALE;
+}
