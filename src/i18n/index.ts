@@ -5,6 +5,7 @@
 import common from './catalogs/common.js';
 import password from './catalogs/password.js';
 import mail from './catalogs/mail.js';
+import enroll from './catalogs/enroll.js';
 
 export const LOCALES = ['ja', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -16,7 +17,7 @@ export interface CatalogArea {
   en: Messages;
 }
 
-const areas: CatalogArea[] = [common, password, mail];
+const areas: CatalogArea[] = [common, password, mail, enroll];
 
 const catalogs: Record<Locale, Messages> = {
   ja: Object.assign({}, ...areas.map((a) => a.ja)) as Messages,

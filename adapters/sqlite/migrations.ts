@@ -1,0 +1,86 @@
+/**
+ * Versioned schema. Each migration runs once, in a transaction, recorded in `schema_version`.
+ * Append new migrations; never edit an applied one. Timestamps are epoch milliseconds (UTC).
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, support_contact TEXT NOT NULL, policy TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), metadata TEXT NOT NULL,
+    first_party INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE INDEX clients_tenant ON clients(tenant_id);
+  CREATE TABLE accounts (
+    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL, lock_reason TEXT, locked_at INTEGER,
+    password_hash TEXT, password_changed_at INTEGER, password_history TEXT NOT NULL DEFAULT '[]',
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    failed_password INTEGER NOT NULL DEFAULT 0, failed_secret_answer INTEGER NOT NULL DEFAULT 0,
+    failed_enrollment_otp INTEGER NOT NULL DEFAULT 0,
+    secret_question_id TEXT, secret_answer_hash TEXT, login_method TEXT NOT NULL,
+    totp_secret_enc TEXT, totp_last_step INTEGER, terminal_seq INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE INDEX accounts_tenant ON accounts(tenant_id, user_id);
+  CREATE TABLE terminals (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL, email TEXT NOT NULL, type TEXT NOT NULL, current_certificate_serial TEXT,
+    pending_download TEXT, deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (account_id, number));
+  -- Certificates outlive their account (kept, revoked) so the CRL stays complete: no foreign key.
+  CREATE TABLE certificates (
+    serial TEXT PRIMARY KEY, account_id TEXT NOT NULL, terminal_id TEXT NOT NULL, subject_cn TEXT NOT NULL,
+    fingerprint_s256 TEXT NOT NULL UNIQUE, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,
+    status TEXT NOT NULL, revoked_at INTEGER, revocation_reason TEXT, pem TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE INDEX certificates_account ON certificates(account_id);
+  CREATE INDEX certificates_terminal ON certificates(terminal_id);
+  CREATE INDEX certificates_status ON certificates(status, not_after);
+  CREATE TABLE tickets (
+    id TEXT PRIMARY KEY, purpose TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE, terminal_id TEXT, secret_hash TEXT,
+    expires_at INTEGER NOT NULL, used_at INTEGER, failed_attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  CREATE INDEX tickets_account ON tickets(account_id, purpose);
+  CREATE INDEX tickets_expiry ON tickets(expires_at);
+  CREATE TABLE login_events (
+    id TEXT PRIMARY KEY, account_id TEXT, tenant_id TEXT, at INTEGER NOT NULL, source_ip TEXT NOT NULL,
+    result TEXT NOT NULL, client_id TEXT, user_agent TEXT, cert_serial TEXT);
+  CREATE INDEX login_events_account ON login_events(account_id, at);
+  CREATE INDEX login_events_tenant ON login_events(tenant_id, at);
+  CREATE INDEX login_events_at ON login_events(at);
+  CREATE TABLE audit_events (
+    id TEXT PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, tenant_id TEXT,
+    account_id TEXT, source_ip TEXT, details TEXT NOT NULL);
+  CREATE INDEX audit_tenant ON audit_events(tenant_id, at);
+  CREATE INDEX audit_account ON audit_events(account_id, at);
+  CREATE INDEX audit_action ON audit_events(action, at);
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY, recipient TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT,
+    template TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+    last_error TEXT, claimed_by TEXT, claimed_until INTEGER, created_at INTEGER NOT NULL, sent_at INTEGER);
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+  CREATE TABLE rate_limits (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+  CREATE TABLE oidc (
+    model TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, grant_id TEXT, uid TEXT, user_code TEXT,
+    expires_at INTEGER, consumed_at INTEGER, PRIMARY KEY (model, id));
+  CREATE INDEX oidc_grant ON oidc(grant_id);
+  CREATE INDEX oidc_uid ON oidc(model, uid);
+  CREATE INDEX oidc_user_code ON oidc(model, user_code);
+  CREATE INDEX oidc_expiry ON oidc(expires_at);
+  `,
+];
+
+export function migrate(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+  MIGRATIONS.slice(current).forEach((sql, i) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(current + i + 1, Date.now());
+    }).immediate();
+  });
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,5 @@
+export { CertificateAuthority, clientSubjectCn, type IssuedClientCertificate, type LoadCaOptions, type OperatorFiles } from './ca.js';
+export { CaError, type CaErrorCode } from './errors.js';
+export { REVOCATION_REASONS, type CrlInput } from './crl.js';
+export { fromPkcs12 } from './pkcs12.js';
+export { fingerprintS256, normalizeSerial, type ClientCertificateCheck } from './verify.js';

@@ -1,0 +1,46 @@
+/**
+ * Server-side state of one login interaction (never trusted from the browser), kept in the store as an
+ * expiring artifact next to oidc-provider's own Interaction.
+ */
+import type { Clock } from '../src/clock.js';
+import type { ChangeReason, LoginStep } from '../src/policy/login-steps.js';
+import type { Store } from '../src/store.js';
+
+export interface LoginState {
+  csrf: string;
+  /** The certificate that started this login; every later request must present the same one. */
+  certFingerprint: string;
+  certSerial: string;
+  accountId: string;
+  terminalId: string;
+  step: LoginStep;
+  changeReason: ChangeReason | null;
+  otpRequested: boolean;
+}
+
+const MODEL = 'TobiraLogin';
+
+export class LoginStateRepository {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #ttlSeconds: number;
+
+  constructor(deps: { store: Store; clock: Clock; ttlSeconds: number }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#ttlSeconds = deps.ttlSeconds;
+  }
+
+  async get(uid: string): Promise<LoginState | null> {
+    const payload = await this.#store.oidcFind(MODEL, uid, this.#clock.now());
+    return payload ? (payload as unknown as LoginState) : null;
+  }
+
+  async save(uid: string, state: LoginState): Promise<void> {
+    await this.#store.oidcUpsert(MODEL, uid, { ...state }, this.#ttlSeconds, this.#clock.now());
+  }
+
+  async delete(uid: string): Promise<void> {
+    await this.#store.oidcDestroy(MODEL, uid);
+  }
+}

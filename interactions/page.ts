@@ -1,0 +1,52 @@
+/** Shared page plumbing: locale choice, rendering, form parsing, CSRF checks. */
+import type { Context } from 'koa';
+import { DEFAULT_LOCALE, negotiateLocale, t, type Locale, type Params } from '../src/i18n/index.js';
+import { safeEqual } from '../src/random.js';
+import type { Views } from './views.js';
+
+const LANG_COOKIE = 'tobira_lang';
+
+/** `?lang=` wins and is remembered in a cookie; then the cookie; then Accept-Language; then Japanese. */
+export function localeOf(ctx: Context): Locale {
+  const query = typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined;
+  if (query === 'ja' || query === 'en') {
+    ctx.cookies.set(LANG_COOKIE, query, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, signed: false, maxAge: 365 * 86400_000 });
+    return query;
+  }
+  const cookie = ctx.cookies.get(LANG_COOKIE, { signed: false });
+  return negotiateLocale(cookie, ctx.get('accept-language') || undefined) ?? DEFAULT_LOCALE;
+}
+
+export type PageInput = { title: string; locale?: Locale; [key: string]: unknown };
+
+export function render(ctx: Context, views: Views, page: string, data: PageInput, status = 200): void {
+  const locale = data.locale ?? localeOf(ctx);
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = views.render(page, { ...data, locale, path: ctx.path });
+}
+
+/** A page that only says something: a heading and paragraphs from the catalog. */
+export function renderMessage(
+  ctx: Context,
+  views: Views,
+  input: { title: string; heading?: string; paragraphs: (string | [string, Params])[]; detail?: string; links?: { href: string; label: string }[] },
+  status = 200,
+): void {
+  const locale = localeOf(ctx);
+  const paragraphs = input.paragraphs.map((p) => (Array.isArray(p) ? t(locale, p[0], p[1]) : t(locale, p)));
+  render(ctx, views, 'message', { locale, title: input.title, heading: input.heading ?? input.title, paragraphs, detail: input.detail, links: input.links ?? [] }, status);
+}
+
+/** A string field of a urlencoded form body ('' when absent), length-capped so huge input costs nothing. */
+export function formField(ctx: Context, name: string, max = 256): string {
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+export function csrfValid(ctx: Context, expected: string): boolean {
+  const given = formField(ctx, 'csrf', 128);
+  return given.length > 0 && safeEqual(given, expected);
+}

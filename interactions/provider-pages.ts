@@ -1,0 +1,36 @@
+/** oidc-provider's own pages (errors, logout) in Tobira's layout and language. */
+import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
+import type { ProviderPages } from '../src/provider.js';
+import { t } from '../src/i18n/index.js';
+import { localeOf, render } from './page.js';
+import type { Views } from './views.js';
+
+export function providerPages(views: Views): ProviderPages {
+  return {
+    async logoutSource(ctx: KoaContextWithOIDC, form: string) {
+      render(ctx, views, 'logout', { title: 'logout.title', form });
+    },
+    async postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+      const locale = localeOf(ctx);
+      render(ctx, views, 'message', { locale, title: 'logout.title', heading: 'logout.title', paragraphs: [t(locale, 'logout.done')] });
+    },
+    async renderError(ctx: KoaContextWithOIDC, out: ErrorOut) {
+      const locale = localeOf(ctx);
+      const code = typeof out.error === 'string' ? out.error : 'server_error';
+      const expired = code === 'invalid_request' && /interaction|session|expired|cookie/i.test(String(out.error_description ?? ''));
+      render(
+        ctx,
+        views,
+        'message',
+        {
+          locale,
+          title: 'error.title',
+          heading: 'error.title',
+          paragraphs: [t(locale, expired ? 'error.session_expired' : 'error.generic')],
+          detail: t(locale, 'error.code', { code }),
+        },
+        ctx.status >= 400 ? ctx.status : 400,
+      );
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Composition root: config → keys → store → CA → services → oidc-provider with Tobira's routes.
+ * The only module that knows every concrete class. `server.ts` puts the result on a TLS listener.
+ */
+import { mkdir } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import type Provider from 'oidc-provider';
+import { CertificateAuthority } from '../certs/index.js';
+import { consentRoutes } from '../interactions/consent-routes.js';
+import { LoginStateRepository } from '../interactions/login-state.js';
+import { loginRoutes } from '../interactions/login-routes.js';
+import { providerPages } from '../interactions/provider-pages.js';
+import { Views } from '../interactions/views.js';
+import { systemClock, type Clock } from './clock.js';
+import { resolveDataPath, serverHostnames, type Config } from './config.js';
+import { PasswordHasher } from './crypto/password-hasher.js';
+import { SecretBox } from './crypto/secret-box.js';
+import type { ProxyTrust } from './http/client-context.js';
+import { platformRoutes } from './http/platform-routes.js';
+import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
+import { loadKeyMaterial, type KeyMaterial } from './keys.js';
+import { createLogger, type Logger } from './log.js';
+import { createProvider } from './provider.js';
+import { AuditLog } from './services/audit.js';
+import { CertificateService } from './services/certificates.js';
+import { LoginService } from './services/login.js';
+import { RateLimiter } from './services/rate-limiter.js';
+import { loginRateRules } from './policy/rate-limit.js';
+import { RetentionJob } from './services/retention.js';
+import { openStore } from './store-factory.js';
+import type { Store } from './store.js';
+
+export interface Tobira {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  keys: KeyMaterial;
+  store: Store;
+  ca: CertificateAuthority;
+  box: SecretBox;
+  hasher: PasswordHasher;
+  audit: AuditLog;
+  certificates: CertificateService;
+  login: LoginService;
+  retention: RetentionJob;
+  provider: Provider;
+  /** Node request handler of the whole application. */
+  callback: ReturnType<Provider['callback']>;
+  randomInt: (max: number) => number;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Use this store instead of opening one from config (tests share one). */
+  store?: Store;
+}
+
+export async function buildTobira(config: Config, options: BuildOptions = {}): Promise<Tobira> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const keys = await loadKeyMaterial({
+    dir: resolveDataPath(config, 'keys'),
+    ...(config.dataKey ? { dataKey: config.dataKey } : {}),
+    ...(config.cookieKeys ? { cookieKeys: config.cookieKeys } : {}),
+    ...(config.caKeyPassphrase ? { caKeyPassphrase: config.caKeyPassphrase } : {}),
+  });
+  const store = options.store ?? (await openStore(config));
+  await store.init();
+  const ca = await CertificateAuthority.loadOrCreate({
+    dir: resolveDataPath(config, 'ca'),
+    keyPassphrase: keys.caKeyPassphrase,
+    organization: config.serviceName,
+    serverHostnames: serverHostnames(config),
+    operator: {
+      ...(config.caCertFile ? { caCertFile: config.caCertFile } : {}),
+      ...(config.caKeyFile ? { caKeyFile: config.caKeyFile } : {}),
+      ...(config.caKeyPassphrase ? { caKeyPassphrase: config.caKeyPassphrase } : {}),
+      ...(config.tlsCertFile ? { tlsCertFile: config.tlsCertFile } : {}),
+      ...(config.tlsKeyFile ? { tlsKeyFile: config.tlsKeyFile } : {}),
+    },
+    now: () => clock.now(),
+  });
+
+  const box = new SecretBox(keys.dataKey);
+  const hasher = new PasswordHasher({
+    memoryCost: config.argon2MemoryKib,
+    timeCost: config.argon2TimeCost,
+    parallelism: config.argon2Parallelism,
+  });
+  const audit = new AuditLog({ store, clock, log });
+  const certificates = new CertificateService({ store, ca, box, clock, audit });
+  const login = new LoginService({ store, hasher, box, clock, audit });
+  const retention = new RetentionJob({ store, clock, log });
+  const trust: ProxyTrust = { trustedProxies: config.trustedProxies, certHeader: config.proxyCertHeader };
+
+  const views = await Views.load();
+  const states = new LoginStateRepository({ store, clock, ttlSeconds: 30 * 60 });
+  const provider = createProvider({
+    issuer: config.issuer,
+    store,
+    clock,
+    jwks: keys.jwks,
+    cookieKeys: keys.cookieKeys,
+    trust,
+    pages: providerPages(views),
+  });
+  // Behind a TLS-terminating proxy, trust its X-Forwarded-Proto/Host (and only then).
+  provider.proxy = config.trustedProxies.length > 0;
+
+  provider.on('server_error', (_ctx, err) => log.error('oidc server error', { err, stack: (err as Error).stack }));
+  provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
+  provider.use(errorPages({ views, log }));
+  provider.use(securityHeaders());
+  provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));
+  const routers = [
+    platformRoutes({ store, certificates }),
+    loginRoutes({ provider, store, clock, views, certificates, login, states, trust, rateLimiter: new RateLimiter({ store, clock }), rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute) }),
+    consentRoutes({ provider, views, states }),
+  ];
+  for (const router of routers) provider.use(router.routes());
+
+  return {
+    config,
+    clock,
+    log,
+    keys,
+    store,
+    ca,
+    box,
+    hasher,
+    audit,
+    certificates,
+    login,
+    retention,
+    provider,
+    callback: provider.callback(),
+    randomInt: (max: number) => randomInt(max),
+    async close() {
+      retention.stop();
+      if (!options.store) await store.close();
+    },
+  };
+}

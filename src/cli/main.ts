@@ -1,0 +1,118 @@
+/**
+ * The `tobira` command. `init` prepares keys, CA and store (idempotent); `start` runs the server
+ * (with `--demo`: demo tenant, account and relying party too); `demo` prints the demo credentials.
+ */
+import { parseArgs } from 'node:util';
+import { buildTobira, type Tobira } from '../app.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { startServer } from '../server.js';
+import { ensureDemo, type DemoCredentials } from '../services/demo.js';
+import { StoreUnavailableError } from '../store.js';
+
+const USAGE = `usage: tobira <command> [options]
+
+commands:
+  init              create keys, CA, TLS certificate and store schema (idempotent)
+  start [--demo]    start Tobira; --demo also creates the demo data and starts the demo relying party
+  demo              create (once) and print the demo tenant, account and certificate
+
+configuration comes from TOBIRA_* environment variables (see README.md).`;
+
+function printDemo(demo: DemoCredentials, urls: { tobira: string; rp?: string }): void {
+  const lines = [
+    '',
+    `  Tobira:               ${urls.tobira}`,
+    ...(urls.rp ? [`  Demo relying party:   ${urls.rp}   ← open this in a browser`] : []),
+    `  CA certificate:       ${urls.tobira}/ca/ca.pem`,
+    `  Demo user ID:         ${demo.userId}`,
+    `  Demo password:        ${demo.password}`,
+    `  Client certificate:   ${demo.p12Path}`,
+    `  Its import password:  ${demo.p12Password}`,
+    '',
+    '  Import the .p12 into your browser (and trust the CA for TLS), then sign in from the relying party.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
+  const tobira = await buildTobira(loadConfig());
+  try {
+    return await fn(tobira);
+  } finally {
+    await tobira.close();
+  }
+}
+
+const demoRedirectUri = (port: number) => `http://localhost:${port}/callback`;
+
+async function start(demo: boolean): Promise<void> {
+  const tobira = await buildTobira(loadConfig(process.env, demo ? { dev: true } : {}));
+  const server = await startServer(tobira);
+  const publicUrl = tobira.config.issuer;
+  const closers: (() => Promise<void>)[] = [server.close, tobira.close];
+  tobira.log.info('tobira started', { listen: server.url, issuer: publicUrl, store: tobira.store.kind });
+  if (demo) {
+    const credentials = await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) });
+    const { startDemoRp } = await import('../demo/relying-party.js');
+    const rp = await startDemoRp({
+      issuer: publicUrl,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      port: tobira.config.demoRpPort,
+      host: 'localhost',
+      caPem: tobira.ca.certificatePem,
+    });
+    closers.unshift(rp.close);
+    printDemo(credentials, { tobira: publicUrl, rp: rp.url });
+  }
+  const shutdown = async (signal: string) => {
+    tobira.log.info('shutting down', { signal });
+    for (const close of closers) await close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'init':
+      await withTobira(async (tobira) => {
+        process.stdout.write(`initialised: data in ${tobira.config.dataDir}, store ${tobira.store.kind}\n`);
+      });
+      return 0;
+    case 'demo':
+      await withTobira(async (tobira) => {
+        printDemo(await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) }), { tobira: tobira.config.issuer });
+      });
+      return 0;
+    case 'start':
+      await start(values.demo);
+      return -1; // keep running
+    default:
+      process.stderr.write(`tobira: unknown command '${command}'\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof StoreUnavailableError) {
+    process.stderr.write(`tobira: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,102 @@
+/**
+ * One typed, validated configuration. Sources, later wins: defaults → JSON file (`TOBIRA_CONFIG_FILE`)
+ * → environment variables `TOBIRA_*`. A bad value fails start-up with one line naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+const csv = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string()),
+);
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  /** Public base URL; its host name goes into the TLS server certificate. */
+  issuer: z.url({ protocol: /^https$/ }).default('https://localhost:8443'),
+  host: z.string().default('0.0.0.0'),
+  port: int(0, 65535).default(8443),
+  dataDir: z.string().default('var'),
+  store: z.enum(['sqlite', 'mongodb']).default('sqlite'),
+  sqlitePath: z.string().optional(),
+  mongodbUri: z.string().optional(),
+  /** 32-byte data key (base64 or hex) for secrets at rest; generated into dataDir/keys when absent. */
+  dataKey: z.string().optional(),
+  /** Extra host names / IPs for the generated TLS server certificate. */
+  serverHostnames: csv.default([]),
+  caCertFile: z.string().optional(),
+  caKeyFile: z.string().optional(),
+  caKeyPassphrase: z.string().optional(),
+  tlsCertFile: z.string().optional(),
+  tlsKeyFile: z.string().optional(),
+  /** Addresses of reverse proxies whose forwarded client certificate / client IP headers are trusted. */
+  trustedProxies: csv.default([]),
+  proxyCertHeader: z.string().default('x-ssl-client-cert'),
+  serviceName: z.string().default('Tobira'),
+  mailFrom: z.string().default('Tobira <no-reply@localhost>'),
+  /** SMTP URL (smtp://user:pass@host:587) or unset: mails are written to dataDir/mail as .eml. */
+  smtpUrl: z.string().optional(),
+  argon2MemoryKib: int(8192, 4 * 1024 * 1024).default(19456),
+  argon2TimeCost: int(1, 20).default(2),
+  argon2Parallelism: int(1, 16).default(1),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Cookie signing keys (comma separated); generated into dataDir/keys when absent. */
+  cookieKeys: csv.optional(),
+  /** Login attempts (password or OTP submissions) allowed per source IP and per account each minute. */
+  loginRatePerIpPerMinute: int(1, 1_000_000).default(60),
+  loginRatePerAccountPerMinute: int(1, 1_000_000).default(20),
+  demoRpPort: int(0, 65535).default(3000),
+  /** Development conveniences (e.g. the demo relying party); off in production. */
+  dev: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** `TOBIRA_SQLITE_PATH` ↔ `sqlitePath`. */
+const envName = (key: string): string => `TOBIRA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  const file = env.TOBIRA_CONFIG_FILE;
+  if (file) {
+    try {
+      Object.assign(raw, JSON.parse(readFileSync(file, 'utf8')));
+    } catch (cause) {
+      throw new ConfigError(`cannot read config file TOBIRA_CONFIG_FILE=${file}: ${(cause as Error).message}`);
+    }
+  }
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  Object.assign(raw, overrides);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const shown = key in raw ? JSON.stringify(raw[key]) : '(unset)';
+    throw new ConfigError(`invalid configuration ${envName(key)} (${key}) = ${shown}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  if (config.store === 'mongodb' && !config.mongodbUri) {
+    throw new ConfigError('invalid configuration TOBIRA_MONGODB_URI (mongodbUri) = (unset): required when TOBIRA_STORE=mongodb');
+  }
+  return config;
+}
+
+export const resolveDataPath = (config: Config, ...parts: string[]): string => path.resolve(config.dataDir, ...parts);
+
+/** Host names for the TLS server certificate: the issuer's host, localhost and loopback, plus extras. */
+export function serverHostnames(config: Config): string[] {
+  const issuerHost = new URL(config.issuer).hostname.replace(/^\[|\]$/g, '');
+  return [...new Set([issuerHost, 'localhost', '127.0.0.1', '::1', ...config.serverHostnames])];
+}
+
+/** Documented for the README table: key → env name. */
+export const CONFIG_ENV_NAMES = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, envName(k)]));

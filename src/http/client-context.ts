@@ -1,0 +1,48 @@
+/**
+ * Who is on the other end of a request: the TLS client certificate and the source IP. Behind a
+ * reverse proxy both come from headers, trusted only when the socket peer is a configured proxy.
+ */
+import type { IncomingMessage } from 'node:http';
+import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+
+export interface ProxyTrust {
+  /** Socket addresses of trusted reverse proxies (exact match, IPv4-mapped IPv6 normalised). */
+  trustedProxies: readonly string[];
+  /** Header carrying the URL-encoded PEM client certificate (nginx `$ssl_client_escaped_cert`). */
+  certHeader: string;
+}
+
+const normalizeIp = (ip: string | undefined): string => (ip ?? '').replace(/^::ffff:/, '');
+
+export function isFromTrustedProxy(req: IncomingMessage, trust: ProxyTrust): boolean {
+  return trust.trustedProxies.includes(normalizeIp(req.socket.remoteAddress));
+}
+
+/** The DER client certificate of this request, or null when none was presented. */
+export function clientCertificateDer(req: IncomingMessage, trust: ProxyTrust): Buffer | null {
+  if (isFromTrustedProxy(req, trust)) {
+    const header = req.headers[trust.certHeader.toLowerCase()];
+    const value = Array.isArray(header) ? header[0] : header;
+    if (!value) return null;
+    try {
+      return new X509Certificate(decodeURIComponent(value)).raw;
+    } catch {
+      return Buffer.from('malformed'); // let the certificate check report it as malformed
+    }
+  }
+  const socket = req.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return null;
+  const peer = socket.getPeerCertificate();
+  return peer && peer.raw ? Buffer.from(peer.raw) : null;
+}
+
+/** Source IP: the socket peer, or the right-most X-Forwarded-For hop a trusted proxy added. */
+export function sourceIp(req: IncomingMessage, trust: ProxyTrust): string {
+  const peer = normalizeIp(req.socket.remoteAddress);
+  if (!isFromTrustedProxy(req, trust)) return peer;
+  const forwarded = req.headers['x-forwarded-for'];
+  const value = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+  const hops = (value ?? '').split(',').map((s) => normalizeIp(s.trim())).filter(Boolean);
+  return hops.at(-1) ?? peer;
+}

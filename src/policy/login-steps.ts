@@ -1,0 +1,45 @@
+/**
+ * The login step machine, pure: which step follows a completed one. Steps run in this order:
+ * certificate → password → (forced password change) → (one-time password) → done.
+ */
+import type { Account } from '../domain.js';
+
+export type LoginStep = 'password' | 'change_password' | 'otp' | 'done';
+export type ChangeReason = 'expired' | 'must_change';
+
+export const ACR = {
+  password: 'urn:tobira:acr:x509-pwd',
+  otp: 'urn:tobira:acr:x509-pwd-otp',
+} as const;
+
+export interface StepFacts {
+  account: Pick<Account, 'loginMethod' | 'mustChangePassword' | 'totpSecretEnc'>;
+  passwordExpired: boolean;
+  /** The RP asked for the OTP level with acr_values. */
+  otpRequested: boolean;
+}
+
+export function changeReason(facts: StepFacts): ChangeReason | null {
+  if (facts.account.mustChangePassword) return 'must_change';
+  if (facts.passwordExpired) return 'expired';
+  return null;
+}
+
+export function otpRequired(facts: StepFacts): boolean {
+  return facts.account.loginMethod === 'password_otp' || facts.otpRequested;
+}
+
+/** Can the OTP level be delivered at all? An RP asking for it for an account with no TOTP cannot get it. */
+export function otpAvailable(facts: StepFacts): boolean {
+  return facts.account.totpSecretEnc !== null;
+}
+
+export function nextStep(completed: Exclude<LoginStep, 'done'>, facts: StepFacts): LoginStep {
+  if (completed === 'password' && changeReason(facts)) return 'change_password';
+  if ((completed === 'password' || completed === 'change_password') && otpRequired(facts)) return 'otp';
+  return 'done';
+}
+
+export function authenticationContext(usedOtp: boolean): { amr: string[]; acr: string } {
+  return usedOtp ? { amr: ['x509', 'pwd', 'otp'], acr: ACR.otp } : { amr: ['x509', 'pwd'], acr: ACR.password };
+}

@@ -1,0 +1,39 @@
+/** Audit trail of security decisions and admin actions: stored, and mirrored to the log. */
+import type { Clock } from '../clock.js';
+import type { Store } from '../store.js';
+import type { Logger } from '../log.js';
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  tenantId?: string | null;
+  accountId?: string | null;
+  sourceIp?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export class AuditLog {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+
+  constructor(deps: { store: Store; clock: Clock; log: Logger }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+  }
+
+  async record(input: AuditInput): Promise<void> {
+    const event = {
+      at: this.#clock.now(),
+      actor: input.actor,
+      action: input.action,
+      tenantId: input.tenantId ?? null,
+      accountId: input.accountId ?? null,
+      sourceIp: input.sourceIp ?? null,
+      details: input.details ?? {},
+    };
+    this.#log.info('audit', { action: event.action, actor: event.actor, accountId: event.accountId, ...event.details });
+    await this.#store.addAuditEvent(event);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Certificates as the product sees them: issue one for a terminal (key + PKCS#12 kept sealed until
+ * downloaded), identify the account behind a presented certificate, revoke, publish the CRL.
+ */
+import type { CertificateAuthority } from '../../certs/index.js';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Account, Certificate, LoginResult, Tenant, Terminal } from '../domain.js';
+import type { Store } from '../store.js';
+import type { AuditLog } from './audit.js';
+
+export type CertificateIdentity =
+  | { ok: true; certificate: Certificate; terminal: Terminal; account: Account; tenant: Tenant }
+  | { ok: false; result: Extract<LoginResult, 'cert_missing' | 'cert_invalid' | 'cert_revoked' | 'cert_unknown'>; serial?: string };
+
+export const sealPurpose = {
+  p12: (terminalId: string) => `pkcs12:${terminalId}`,
+  downloadPassword: (terminalId: string) => `download-password:${terminalId}`,
+} as const;
+
+export class CertificateService {
+  readonly #store: Store;
+  readonly #ca: CertificateAuthority;
+  readonly #box: SecretBox;
+  readonly #clock: Clock;
+  readonly #audit: AuditLog;
+
+  constructor(deps: { store: Store; ca: CertificateAuthority; box: SecretBox; clock: Clock; audit: AuditLog }) {
+    this.#store = deps.store;
+    this.#ca = deps.ca;
+    this.#box = deps.box;
+    this.#clock = deps.clock;
+    this.#audit = deps.audit;
+  }
+
+  get caCertificatePem(): string {
+    return this.#ca.certificatePem;
+  }
+
+  /**
+   * Issue a certificate for the terminal and keep its PKCS#12 (protected by `downloadPassword`) sealed in
+   * the store until it is downloaded or `downloadExpiresAt` passes. Supersedes the previous certificate.
+   */
+  async issueForTerminal(input: {
+    account: Account;
+    tenant: Tenant;
+    terminal: Terminal;
+    downloadPassword: string;
+    downloadExpiresAt: Date;
+    actor: string;
+  }): Promise<{ certificate: Certificate; p12: Buffer }> {
+    const { account, tenant, terminal } = input;
+    const keyBits = tenant.policy.certificates.keyType === 'rsa3072' ? 3072 : 2048;
+    const issued = await this.#ca.issueClientCertificate({
+      userId: account.userId,
+      terminalNumber: terminal.number,
+      email: terminal.email,
+      validityDays: tenant.policy.certificates.validityDays,
+      keyBits,
+    });
+    const p12 = this.#ca.toPkcs12({
+      privateKeyPem: issued.privateKeyPem,
+      certificatePem: issued.certificatePem,
+      password: input.downloadPassword,
+      friendlyName: issued.subjectCn,
+    });
+    const now = this.#clock.now();
+    const certificate = await this.#store.saveIssuedCertificate(
+      {
+        certificate: {
+          serial: issued.serial,
+          accountId: account.id,
+          terminalId: terminal.id,
+          subjectCn: issued.subjectCn,
+          fingerprintS256: issued.fingerprintS256,
+          notBefore: issued.notBefore,
+          notAfter: issued.notAfter,
+          pem: issued.certificatePem,
+        },
+        pendingDownload: {
+          p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
+          passwordEnc: this.#box.seal(input.downloadPassword, sealPurpose.downloadPassword(terminal.id)),
+          expiresAt: input.downloadExpiresAt,
+        },
+      },
+      now,
+    );
+    await this.#audit.record({
+      actor: input.actor,
+      action: 'certificate.issued',
+      tenantId: account.tenantId,
+      accountId: account.id,
+      details: { serial: certificate.serial, terminal: terminal.number, notAfter: certificate.notAfter.toISOString() },
+    });
+    return { certificate, p12 };
+  }
+
+  /** The pending download password of a terminal, or null (for the account page and the demo). */
+  pendingDownloadPassword(terminal: Terminal): string | null {
+    const pending = terminal.pendingDownload;
+    if (!pending || pending.expiresAt <= this.#clock.now()) return null;
+    return this.#box.openText(pending.passwordEnc, sealPurpose.downloadPassword(terminal.id));
+  }
+
+  /** Which account presents this certificate? Chain, validity, revocation and terminal are all checked. */
+  async identify(der: Buffer | null): Promise<CertificateIdentity> {
+    if (!der) return { ok: false, result: 'cert_missing' };
+    const now = this.#clock.now();
+    const check = this.#ca.verifyClientCertificate(der, now);
+    if (!check.ok) {
+      return { ok: false, result: 'cert_invalid', ...(check.serial ? { serial: check.serial } : {}) };
+    }
+    const certificate = await this.#store.getCertificateByFingerprint(check.fingerprintS256);
+    if (!certificate) return { ok: false, result: 'cert_unknown', serial: check.serial };
+    if (certificate.status !== 'active') return { ok: false, result: 'cert_revoked', serial: certificate.serial };
+    const terminal = await this.#store.getTerminal(certificate.terminalId);
+    const account = await this.#store.getAccount(certificate.accountId);
+    const tenant = account ? await this.#store.getTenant(account.tenantId) : null;
+    if (!terminal || terminal.deleted || terminal.currentCertificateSerial !== certificate.serial || !account || !tenant) {
+      return { ok: false, result: 'cert_revoked', serial: certificate.serial };
+    }
+    return { ok: true, certificate, terminal, account, tenant };
+  }
+
+  async revoke(serial: string, reason: string, actor: string): Promise<Certificate | null> {
+    const revoked = await this.#store.revokeCertificate(serial, reason, this.#clock.now());
+    if (revoked) {
+      await this.#audit.record({
+        actor,
+        action: 'certificate.revoked',
+        accountId: revoked.accountId,
+        details: { serial, reason },
+      });
+    }
+    return revoked;
+  }
+
+  /** A fresh CRL valid for a day; the CRL number grows with time so relying proxies take the newest. */
+  async crl(): Promise<{ der: Buffer; pem: string }> {
+    const now = this.#clock.now();
+    const revoked = await this.#store.listRevokedCertificates(now);
+    return this.#ca.createCrl({
+      revoked: revoked.map((c) => ({ serial: c.serial, revokedAt: c.revokedAt ?? now, reason: c.revocationReason ?? undefined })),
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 24 * 3600_000),
+      crlNumber: BigInt(Math.floor(now.getTime() / 1000)),
+    });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Demo data so a fresh clone can sign in before enrollment: tenant `p-00`, a first-party client for the
+ * demo relying party, an active account with one terminal and its `.p12` written to `dataDir/demo/`.
+ * Idempotent: the credentials are generated once and kept in `demo/credentials.json`.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Tobira } from '../app.js';
+import { resolveDataPath } from '../config.js';
+import { defaultTenantPolicy } from '../policy/tenant-policy.js';
+import { generateDownloadPassword, generatePassword } from '../policy/password-generator.js';
+import { newId, newToken } from '../random.js';
+
+export interface DemoCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  userId: string;
+  password: string;
+  p12Path: string;
+  p12Password: string;
+}
+
+export const DEMO_TENANT = 'p-00';
+export const DEMO_CLIENT = 'demo-rp';
+export const DEMO_USER = 'p-00-demo';
+
+export async function ensureDemo(tobira: Tobira, options: { redirectUri: string }): Promise<DemoCredentials> {
+  const dir = resolveDataPath(tobira.config, 'demo');
+  const file = path.join(dir, 'credentials.json');
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as DemoCredentials;
+    if (await tobira.store.getAccountByUserId(saved.userId)) return saved;
+  } catch {
+    // first run: create everything below
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { store, clock, hasher } = tobira;
+  const now = clock.now();
+  const tenant =
+    (await store.getTenant(DEMO_TENANT)) ??
+    (await store.createTenant({ id: DEMO_TENANT, name: 'Demo', supportContact: 'demo-support@localhost', policy: defaultTenantPolicy() }, now));
+  const clientSecret = newToken(32);
+  const existingClient = await store.getClient(DEMO_CLIENT);
+  const metadata = {
+    client_name: 'Tobira demo relying party',
+    client_secret: clientSecret,
+    redirect_uris: [options.redirectUri],
+    post_logout_redirect_uris: [new URL('/', options.redirectUri).href],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
+  if (existingClient) await store.updateClient(DEMO_CLIENT, metadata, now);
+  else await store.createClient({ clientId: DEMO_CLIENT, tenantId: tenant.id, metadata, firstParty: true }, now);
+
+  const password = generatePassword(tenant.policy.password, tobira.randomInt, { userId: DEMO_USER, emails: ['demo@localhost'] });
+  const account =
+    (await store.getAccountByUserId(DEMO_USER)) ??
+    (await store.createAccount({ id: newId(), tenantId: tenant.id, userId: DEMO_USER, status: 'active', loginMethod: 'password' }, now));
+  await store.updateAccount(account.id, { status: 'active', passwordHash: await hasher.hash(password), passwordChangedAt: now }, now);
+  const terminal = (await store.listTerminals(account.id))[0] ?? (await store.createTerminal({ id: newId(), accountId: account.id, email: 'demo@localhost', type: 'pc' }, now));
+  const p12Password = generateDownloadPassword(tobira.randomInt);
+  const { p12 } = await tobira.certificates.issueForTerminal({
+    account: (await store.getAccount(account.id))!,
+    tenant,
+    terminal,
+    downloadPassword: p12Password,
+    downloadExpiresAt: new Date(now.getTime() + 3600_000),
+    actor: 'cli:demo',
+  });
+  // The demo hands the .p12 over as a file, so nothing stays pending in the store.
+  await store.updateTerminal(terminal.id, { pendingDownload: null }, now);
+  const p12Path = path.join(dir, `${DEMO_USER}.p12`);
+  await writeFile(p12Path, p12, { mode: 0o600 });
+  const credentials: DemoCredentials = {
+    tenantId: tenant.id,
+    clientId: DEMO_CLIENT,
+    clientSecret,
+    redirectUri: options.redirectUri,
+    userId: DEMO_USER,
+    password,
+    p12Path,
+    p12Password,
+  };
+  await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return credentials;
+}

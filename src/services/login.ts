@@ -1,0 +1,183 @@
+/**
+ * The login use case after the certificate identified the account: password, forced change, TOTP.
+ * Counting is atomic in the store (reserve an attempt, then verify), so concurrent wrong guesses can
+ * never exceed the policy's threshold; every attempt becomes a login event.
+ */
+import * as OTPAuth from 'otpauth';
+import type { Clock } from '../clock.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Account, LoginResult, Tenant } from '../domain.js';
+import { passwordExpired } from '../policy/expiry.js';
+import { afterFailure } from '../policy/lockout.js';
+import { type ChangeReason, type StepFacts } from '../policy/login-steps.js';
+import { checkPassword, checkPasswordConfirmation, type PasswordViolation } from '../policy/password.js';
+import type { Store } from '../store.js';
+import type { AuditLog } from './audit.js';
+
+export interface AttemptContext {
+  sourceIp: string;
+  userAgent: string | null;
+  clientId: string | null;
+  certSerial: string | null;
+}
+
+export type FailureOutcome =
+  /** `remaining` is set only when the tenant shows the warning. */
+  | { kind: 'failed'; remaining: number | null }
+  | { kind: 'locked'; supportContact: string };
+
+export type PasswordOutcome = { kind: 'ok'; account: Account; facts: Omit<StepFacts, 'otpRequested'> } | FailureOutcome;
+
+export type ChangePasswordOutcome = { kind: 'ok'; account: Account } | { kind: 'invalid'; violations: PasswordViolation[] };
+
+export const totpSealPurpose = (accountId: string) => `totp:${accountId}`;
+
+export class LoginService {
+  readonly #store: Store;
+  readonly #hasher: PasswordHasher;
+  readonly #box: SecretBox;
+  readonly #clock: Clock;
+  readonly #audit: AuditLog;
+
+  constructor(deps: { store: Store; hasher: PasswordHasher; box: SecretBox; clock: Clock; audit: AuditLog }) {
+    this.#store = deps.store;
+    this.#hasher = deps.hasher;
+    this.#box = deps.box;
+    this.#clock = deps.clock;
+    this.#audit = deps.audit;
+  }
+
+  async recordEvent(result: LoginResult, account: Pick<Account, 'id' | 'tenantId'> | null, attempt: AttemptContext): Promise<void> {
+    await this.#store.addLoginEvent({
+      accountId: account?.id ?? null,
+      tenantId: account?.tenantId ?? null,
+      at: this.#clock.now(),
+      sourceIp: attempt.sourceIp,
+      result,
+      clientId: attempt.clientId,
+      userAgent: attempt.userAgent,
+      certSerial: attempt.certSerial,
+    });
+  }
+
+  /**
+   * The ID/password step for the account the certificate proved. A typed user ID of another account is
+   * an ordinary failure on this one: the response is the same as for a wrong password.
+   */
+  async verifyPassword(account: Account, tenant: Tenant, typedUserId: string, password: string, attempt: AttemptContext): Promise<PasswordOutcome> {
+    if (account.status === 'locked') return this.#locked(account, tenant, attempt, false);
+    const max = tenant.policy.lockout.maxPasswordFailures;
+    const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
+    if (!reservation.ok) return this.#locked(account, tenant, attempt, true);
+
+    const sameUser = typedUserId === account.userId;
+    const valid =
+      sameUser && account.passwordHash !== null
+        ? await this.#hasher.verify(account.passwordHash, password)
+        : await this.#hasher.dummyVerify(password);
+    if (!valid) {
+      return this.#failure(account, tenant, reservation.count, sameUser ? 'bad_password' : 'user_mismatch', attempt);
+    }
+
+    await this.#store.resetCounter(account.id, 'password', this.#clock.now());
+    const current = (await this.#rehashIfWeak(account, password)) ?? account;
+    return {
+      kind: 'ok',
+      account: current,
+      facts: { account: current, passwordExpired: passwordExpired(tenant.policy, current.passwordChangedAt, this.#clock.now()) },
+    };
+  }
+
+  /** TOTP (RFC 6238, ±1 step); a code is accepted once; failures count toward the password lock. */
+  async verifyOtp(account: Account, tenant: Tenant, code: string, attempt: AttemptContext): Promise<{ kind: 'ok' } | FailureOutcome> {
+    if (account.status === 'locked') return this.#locked(account, tenant, attempt, false);
+    const max = tenant.policy.lockout.maxPasswordFailures;
+    const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
+    if (!reservation.ok) return this.#locked(account, tenant, attempt, true);
+
+    const step = this.#matchTotp(account, code.replace(/\s+/g, ''));
+    const fresh = step !== null && (await this.#store.advanceTotpStep(account.id, step, this.#clock.now()));
+    if (!fresh) return this.#failure(account, tenant, reservation.count, 'otp_failed', attempt);
+    await this.#store.resetCounter(account.id, 'password', this.#clock.now());
+    return { kind: 'ok' };
+  }
+
+  /** The forced change (expiry or after re-issue): policy and history both apply. */
+  async changePassword(account: Account, tenant: Tenant, password: string, confirmation: string, actor: string): Promise<ChangePasswordOutcome> {
+    const violations = await this.passwordViolations(account, tenant, password, confirmation);
+    if (violations.length) return { kind: 'invalid', violations };
+    const now = this.#clock.now();
+    const hash = await this.#hasher.hash(password);
+    const history = [account.passwordHash, ...account.passwordHistory]
+      .filter((h): h is string => h !== null)
+      .slice(0, tenant.policy.password.historyCount);
+    const updated = await this.#store.updateAccount(
+      account.id,
+      { passwordHash: hash, passwordChangedAt: now, passwordHistory: history, mustChangePassword: false },
+      now,
+    );
+    await this.#audit.record({ actor, action: 'account.password_changed', tenantId: account.tenantId, accountId: account.id });
+    return { kind: 'ok', account: updated ?? account };
+  }
+
+  /** Every broken rule, including reuse of the current or a recent password. */
+  async passwordViolations(account: Account, tenant: Tenant, password: string, confirmation: string): Promise<PasswordViolation[]> {
+    const terminals = await this.#store.listTerminals(account.id);
+    const violations = [
+      ...checkPassword(password, { policy: tenant.policy.password, userId: account.userId, emails: terminals.map((t) => t.email) }),
+      ...checkPasswordConfirmation(password, confirmation),
+    ];
+    if (violations.length) return violations;
+    const recent = [account.passwordHash, ...account.passwordHistory]
+      .filter((h): h is string => h !== null)
+      .slice(0, tenant.policy.password.historyCount);
+    if (await this.#hasher.matchesAny(recent, password)) {
+      violations.push({ code: 'password.reused', params: { count: tenant.policy.password.historyCount } });
+    }
+    return violations;
+  }
+
+  #matchTotp(account: Account, code: string): number | null {
+    if (!account.totpSecretEnc || !/^\d{6}$/.test(code)) return null;
+    const secret = this.#box.openText(account.totpSecretEnc, totpSealPurpose(account.id));
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    const timestamp = this.#clock.now().getTime();
+    const delta = totp.validate({ token: code, timestamp, window: 1 });
+    return delta === null ? null : Math.floor(timestamp / 1000 / 30) + delta;
+  }
+
+  async #failure(account: Account, tenant: Tenant, count: number, result: LoginResult, attempt: AttemptContext): Promise<FailureOutcome> {
+    const max = tenant.policy.lockout.maxPasswordFailures;
+    const { lock, remaining } = afterFailure(count, max);
+    await this.recordEvent(result, account, attempt);
+    if (lock) {
+      await this.#store.lockAccount(account.id, 'password', this.#clock.now());
+      await this.#audit.record({
+        actor: 'system',
+        action: 'account.locked',
+        tenantId: account.tenantId,
+        accountId: account.id,
+        sourceIp: attempt.sourceIp,
+        details: { reason: 'password', failures: count },
+      });
+      return { kind: 'locked', supportContact: tenant.supportContact };
+    }
+    return { kind: 'failed', remaining: tenant.policy.lockout.showRemainingAttempts ? remaining : null };
+  }
+
+  async #locked(account: Account, tenant: Tenant, attempt: AttemptContext, ensureLocked: boolean): Promise<FailureOutcome> {
+    // No attempt left means a concurrent request reached the threshold: make sure the lock is recorded.
+    if (ensureLocked && account.status !== 'locked') await this.#store.lockAccount(account.id, 'password', this.#clock.now());
+    await this.recordEvent('locked', account, attempt);
+    return { kind: 'locked', supportContact: tenant.supportContact };
+  }
+
+  async #rehashIfWeak(account: Account, password: string): Promise<Account | null> {
+    if (!account.passwordHash || !this.#hasher.needsRehash(account.passwordHash)) return null;
+    const passwordHash = await this.#hasher.hash(password);
+    return this.#store.updateAccount(account.id, { passwordHash }, this.#clock.now());
+  }
+}
+
+export type { ChangeReason };

@@ -1,0 +1,81 @@
+/**
+ * End to end in a real browser: Debian's Chromium (driven by playwright-core) presents the client
+ * certificate, signs in at Tobira and lands on the demo relying party, which shows the claims.
+ * Screenshots go to test-output/ for a person to look at.
+ */
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startDemoRp } from '../../src/demo/relying-party.js';
+import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = path.resolve('test-output');
+
+describe('browser: Chromium signs in with the client certificate', function () {
+  let t: TestTobira;
+  let browser: Browser;
+  let rp: Awaited<ReturnType<typeof startDemoRp>>;
+  let user: TestUser;
+  let pfxPath: string;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run "npm test" (its pretest step installs Debian's chromium)`);
+    await mkdir(OUT, { recursive: true });
+    t = await startTestTobira();
+    await createTenant(t.tobira, 'p-10');
+    const rpPort = await freePort();
+    const client = await createClient(t.tobira, { tenantId: 'p-10', redirectUri: `http://127.0.0.1:${rpPort}/callback` });
+    rp = await startDemoRp({ issuer: t.url, clientId: client.clientId, clientSecret: client.clientSecret, port: rpPort, host: '127.0.0.1', caPem: t.tobira.ca.certificatePem });
+    user = await createUser(t.tobira, { tenantId: 'p-10', userId: 'p-10-browser', password: 'Browser-Login-42' });
+    pfxPath = path.join(t.dataDir, 'user.p12');
+    await writeFile(pfxPath, user.p12);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await rp?.close();
+    await t?.close();
+  });
+
+  it('shows the login page in Japanese, signs in, and returns to the relying party with the claims', async function () {
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      locale: 'ja-JP',
+      clientCertificates: [{ origin: t.url, pfxPath, passphrase: user.p12Password }],
+    });
+    const page = await context.newPage();
+    await page.goto(`${rp.url}/login`);
+    await page.waitForSelector('input[name=userId]');
+    expect(await page.textContent('main')).to.include('ユーザIDとパスワードを入力してください。');
+    await page.screenshot({ path: path.join(OUT, 'login-page.png'), fullPage: true });
+
+    await page.fill('input[name=userId]', 'p-10-browser');
+    await page.fill('input[name=password]', 'Browser-Login-42');
+    await Promise.all([page.waitForURL(`${rp.url}/callback**`), page.click('button[type=submit]')]);
+    const body = await page.textContent('body');
+    expect(body).to.include('p-10-browser');
+    expect(body).to.include(user.account.id);
+    await page.screenshot({ path: path.join(OUT, 'relying-party-claims.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('shows the "no certificate" page to a browser without one, on a phone-sized screen', async function () {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${rp.url}/login`);
+    await page.waitForSelector('main h1');
+    expect(await page.textContent('main')).to.include('電子証明書が提示されませんでした');
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width, 'no horizontal scrolling on a phone').to.be.at.most(390);
+    await page.screenshot({ path: path.join(OUT, 'no-certificate-phone.png'), fullPage: true });
+    await context.close();
+  });
+});

@@ -1,0 +1,88 @@
+/** Tenants, clients and active accounts with a real certificate, made through Tobira's own services. */
+import * as OTPAuth from 'otpauth';
+import type { Tobira } from '../../src/app.js';
+import type { Account, Certificate, LoginMethod, Terminal } from '../../src/domain.js';
+import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
+import { newId, newToken } from '../../src/random.js';
+import { totpSealPurpose } from '../../src/services/login.js';
+
+export async function createTenant(tobira: Tobira, id: string, policy: TenantPolicyInput = {}) {
+  return tobira.store.createTenant({ id, name: `Tenant ${id}`, supportContact: `support-${id}@example.jp`, policy: parseTenantPolicy(policy) }, tobira.clock.now());
+}
+
+export interface TestClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+export async function createClient(tobira: Tobira, input: { tenantId: string; redirectUri: string; firstParty?: boolean; clientId?: string }): Promise<TestClient> {
+  const clientId = input.clientId ?? `rp-${newToken(6)}`;
+  const clientSecret = newToken(32);
+  await tobira.store.createClient(
+    {
+      clientId,
+      tenantId: input.tenantId,
+      firstParty: input.firstParty ?? true,
+      metadata: {
+        client_name: `Test RP ${clientId}`,
+        client_secret: clientSecret,
+        redirect_uris: [input.redirectUri],
+        post_logout_redirect_uris: [new URL('/', input.redirectUri).href],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    },
+    tobira.clock.now(),
+  );
+  return { clientId, clientSecret, redirectUri: input.redirectUri };
+}
+
+export interface TestUser {
+  account: Account;
+  terminal: Terminal;
+  certificate: Certificate;
+  password: string;
+  p12: Buffer;
+  p12Password: string;
+  totp?: OTPAuth.TOTP;
+}
+
+export async function createUser(
+  tobira: Tobira,
+  input: { tenantId: string; userId: string; password: string; email?: string; loginMethod?: LoginMethod; withTotp?: boolean; mustChangePassword?: boolean; passwordChangedAt?: Date },
+): Promise<TestUser> {
+  const { store, clock } = tobira;
+  const now = clock.now();
+  const account = await store.createAccount({ id: newId(), tenantId: input.tenantId, userId: input.userId, status: 'active', loginMethod: input.loginMethod ?? 'password' }, now);
+  let totp: OTPAuth.TOTP | undefined;
+  let totpSecretEnc: string | null = null;
+  if (input.withTotp || input.loginMethod === 'password_otp') {
+    const secret = new OTPAuth.Secret({ size: 20 });
+    totp = new OTPAuth.TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' });
+    totpSecretEnc = tobira.box.seal(secret.base32, totpSealPurpose(account.id));
+  }
+  await store.updateAccount(
+    account.id,
+    {
+      passwordHash: await tobira.hasher.hash(input.password),
+      passwordChangedAt: input.passwordChangedAt ?? now,
+      mustChangePassword: input.mustChangePassword ?? false,
+      totpSecretEnc,
+    },
+    now,
+  );
+  const terminal = await store.createTerminal({ id: newId(), accountId: account.id, email: input.email ?? `${input.userId}@example.jp`, type: 'pc' }, now);
+  const tenant = (await store.getTenant(input.tenantId))!;
+  const p12Password = newToken(9);
+  const { certificate, p12 } = await tobira.certificates.issueForTerminal({
+    account: (await store.getAccount(account.id))!,
+    tenant,
+    terminal,
+    downloadPassword: p12Password,
+    downloadExpiresAt: new Date(now.getTime() + 3600_000),
+    actor: 'test',
+  });
+  return { account: (await store.getAccount(account.id))!, terminal: (await store.getTerminal(terminal.id))!, certificate, password: input.password, p12, p12Password, ...(totp ? { totp } : {}) };
+}
