@@ -1,0 +1,128 @@
+/**
+ * The persistent outbox: `Mailer` renders and stores a mail; `OutboxWorker` sends what is due, with
+ * retries and back-off, so an SMTP outage delays mail and loses none. Delivery is at-least-once: a
+ * worker that dies mid-send leaves the mail `sending` until its lease ends, then it is sent again.
+ */
+import type { Clock } from '../clock.js';
+import type { OutboxMail } from '../domain.js';
+import type { Locale } from '../i18n/index.js';
+import type { Logger } from '../log.js';
+import { newId } from '../random.js';
+import type { Store } from '../store.js';
+import type { MailRenderer, MailTemplateName } from './render.js';
+import { MailSendError, classifySendError, type MailTransport } from './transport.js';
+
+export class Mailer {
+  readonly #store: Store;
+  readonly #renderer: MailRenderer;
+  readonly #clock: Clock;
+  /** Called after a mail is stored, so the worker sends it now rather than at its next tick. */
+  onEnqueued: () => void = () => undefined;
+
+  constructor(deps: { store: Store; renderer: MailRenderer; clock: Clock }) {
+    this.#store = deps.store;
+    this.#renderer = deps.renderer;
+    this.#clock = deps.clock;
+  }
+
+  async enqueue(input: { to: string; template: MailTemplateName; locale: Locale; data: Record<string, unknown> }): Promise<OutboxMail> {
+    const rendered = this.#renderer.render(input.template, input.locale, input.data);
+    const mail = await this.#store.enqueueMail({ id: newId(), to: input.to, template: input.template, ...rendered }, this.#clock.now());
+    this.onEnqueued();
+    return mail;
+  }
+}
+
+export interface OutboxWorkerOptions {
+  store: Store;
+  transport: MailTransport;
+  clock: Clock;
+  from: string;
+  log: Logger;
+  workerId?: string;
+  leaseMs?: number;
+  batchSize?: number;
+  maxAttempts?: number;
+  /** Delay before attempt n+1 after n failures. */
+  backoff?: (attempts: number) => number;
+  onPermanentFailure?: (mail: OutboxMail, error: string) => Promise<void>;
+}
+
+/** 5 s, 10 s, 20 s … capped at an hour, ±20 % jitter so many nodes do not retry in step. */
+export const defaultBackoff = (attempts: number, random: () => number = Math.random): number =>
+  Math.round(Math.min(3600_000, 5000 * 2 ** Math.max(0, attempts - 1)) * (0.8 + 0.4 * random()));
+
+export class OutboxWorker {
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'onPermanentFailure'>> & Pick<OutboxWorkerOptions, 'onPermanentFailure'>;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<unknown> | null = null;
+  #again = false;
+
+  constructor(options: OutboxWorkerOptions) {
+    this.#o = {
+      workerId: `worker-${newId()}`,
+      leaseMs: 60_000,
+      batchSize: 10,
+      maxAttempts: 10,
+      backoff: (n) => defaultBackoff(n),
+      ...options,
+    };
+  }
+
+  async runOnce(): Promise<{ sent: number; retried: number; failed: number }> {
+    const { store, transport, clock, log } = this.#o;
+    const result = { sent: 0, retried: 0, failed: 0 };
+    const batch = await store.claimMail(this.#o.workerId, clock.now(), this.#o.leaseMs, this.#o.batchSize);
+    for (const mail of batch) {
+      try {
+        await transport.send({ from: this.#o.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: `<${mail.id}@tobira>` });
+        await store.markMailSent(mail.id, this.#o.workerId, clock.now());
+        result.sent += 1;
+      } catch (error) {
+        const failure = error instanceof MailSendError ? error : classifySendError(error);
+        const message = failure.message;
+        const giveUp = failure.permanent || mail.attempts >= this.#o.maxAttempts;
+        const retryAt = giveUp ? null : new Date(clock.now().getTime() + this.#o.backoff(mail.attempts));
+        await store.markMailFailed(mail.id, this.#o.workerId, message, retryAt, clock.now());
+        if (giveUp) {
+          result.failed += 1;
+          log.error('mail failed for good', { mailId: mail.id, template: mail.template, attempts: mail.attempts, error: message });
+          await this.#o.onPermanentFailure?.(mail, message);
+        } else {
+          result.retried += 1;
+          log.warn('mail send failed, will retry', { mailId: mail.id, attempts: mail.attempts, retryAt: retryAt!.toISOString(), error: message });
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Poll every `intervalMs`; `wake()` runs a round at once. */
+  start(intervalMs = 2000): void {
+    this.#timer = setInterval(() => this.wake(), intervalMs);
+    this.#timer.unref();
+  }
+
+  wake(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.runOnce()
+      .catch((err: unknown) => this.#o.log.warn('outbox round failed', { err }))
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#again = false;
+    await this.#running;
+  }
+}
