@@ -3,10 +3,12 @@
  * The only module that knows every concrete class. `server.ts` puts the result on a TLS listener.
  */
 import { mkdir } from 'node:fs/promises';
-import { randomInt } from 'node:crypto';
+import { randomInt as cryptoRandomInt } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { CertificateAuthority } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
+import { enrollRoutes } from '../interactions/enroll-routes.js';
+import { FormSessions } from '../interactions/form-session.js';
 import { LoginStateRepository } from '../interactions/login-state.js';
 import { loginRoutes } from '../interactions/login-routes.js';
 import { providerPages } from '../interactions/provider-pages.js';
@@ -24,9 +26,12 @@ import { createProvider } from './provider.js';
 import { AuditLog } from './services/audit.js';
 import { CertificateService } from './services/certificates.js';
 import { LoginService } from './services/login.js';
+import { EnrollmentService } from './services/enrollment.js';
+import { DownloadService } from './services/downloads.js';
 import { RateLimiter } from './services/rate-limiter.js';
 import { loginRateRules } from './policy/rate-limit.js';
 import { RetentionJob } from './services/retention.js';
+import { MailRenderer, Mailer, OutboxWorker, createFileTransport, createSmtpTransport } from './mail/index.js';
 import { openStore } from './store-factory.js';
 import type { Store } from './store.js';
 
@@ -42,7 +47,11 @@ export interface Tobira {
   audit: AuditLog;
   certificates: CertificateService;
   login: LoginService;
+  enrollment: EnrollmentService;
+  downloads: DownloadService;
   retention: RetentionJob;
+  mailer: Mailer;
+  outbox: OutboxWorker;
   provider: Provider;
   /** Node request handler of the whole application. */
   callback: ReturnType<Provider['callback']>;
@@ -95,6 +104,23 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   const certificates = new CertificateService({ store, ca, box, clock, audit });
   const login = new LoginService({ store, hasher, box, clock, audit });
   const retention = new RetentionJob({ store, clock, log });
+  const renderer = await MailRenderer.load({ serviceName: config.serviceName, supportContact: config.mailFrom });
+  const mailer = new Mailer({ store, renderer, clock });
+  const outbox = new OutboxWorker({
+    store,
+    clock,
+    log,
+    from: config.mailFrom,
+    transport: config.smtpUrl
+      ? createSmtpTransport(config.smtpUrl)
+      : createFileTransport(resolveDataPath(config, 'mail'), (line) => log.info('mail written', { detail: line })),
+    onPermanentFailure: (mail, error) =>
+      audit.record({ actor: 'system', action: 'mail.failed', details: { mailId: mail.id, template: mail.template, to: mail.to, error } }),
+  });
+  mailer.onEnqueued = () => outbox.wake();
+  const randomInt = (max: number) => cryptoRandomInt(max);
+  const enrollment = new EnrollmentService({ store, hasher, certificates, mailer, clock, audit, randomInt, publicUrl: config.issuer });
+  const downloads = new DownloadService({ store, box, clock, audit });
   const trust: ProxyTrust = { trustedProxies: config.trustedProxies, certHeader: config.proxyCertHeader };
 
   const views = await Views.load();
@@ -120,6 +146,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     platformRoutes({ store, certificates }),
     loginRoutes({ provider, store, clock, views, certificates, login, states, trust, rateLimiter: new RateLimiter({ store, clock }), rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute) }),
     consentRoutes({ provider, views, states }),
+    enrollRoutes({ views, enrollment, downloads, forms: new FormSessions({ store, clock, ttlSeconds: 3600 }) }),
   ];
   for (const router of routers) provider.use(router.routes());
 
@@ -135,12 +162,17 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     audit,
     certificates,
     login,
+    enrollment,
+    downloads,
     retention,
+    mailer,
+    outbox,
     provider,
     callback: provider.callback(),
-    randomInt: (max: number) => randomInt(max),
+    randomInt,
     async close() {
       retention.stop();
+      await outbox.stop();
       if (!options.store) await store.close();
     },
   };

@@ -6,8 +6,11 @@ import { parseArgs } from 'node:util';
 import { buildTobira, type Tobira } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { startServer } from '../server.js';
+import { createLogger } from '../log.js';
 import { ensureDemo, type DemoCredentials } from '../services/demo.js';
 import { StoreUnavailableError } from '../store.js';
+import { EnrollmentError } from '../services/enrollment.js';
+import { UsageError, accountCreate, clientCreate, tenantCreate } from './admin-commands.js';
 
 const USAGE = `usage: tobira <command> [options]
 
@@ -15,6 +18,10 @@ commands:
   init              create keys, CA, TLS certificate and store schema (idempotent)
   start [--demo]    start Tobira; --demo also creates the demo data and starts the demo relying party
   demo              create (once) and print the demo tenant, account and certificate
+  tenant create --id p-01 --support "desk@example.jp" [--name N] [--policy JSON]
+  client create --tenant p-01 --redirect-uri URL [--id ID] [--name N] [--third-party]
+  account create --tenant p-01 --user p-01-usr012 --email a@example.jp[,b@example.jp]
+                 [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
 
 configuration comes from TOBIRA_* environment variables (see README.md).`;
 
@@ -35,8 +42,11 @@ function printDemo(demo: DemoCredentials, urls: { tobira: string; rp?: string })
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** One-shot commands log to stderr (warnings and up by default) so their stdout stays clean for scripts. */
 async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
-  const tobira = await buildTobira(loadConfig());
+  const config = loadConfig();
+  const level = process.env.TOBIRA_LOG_LEVEL ? config.logLevel : 'warn';
+  const tobira = await buildTobira(config, { log: createLogger(level, (line) => process.stderr.write(`${line}\n`)) });
   try {
     return await fn(tobira);
   } finally {
@@ -66,6 +76,8 @@ async function start(demo: boolean): Promise<void> {
     closers.unshift(rp.close);
     printDemo(credentials, { tobira: publicUrl, rp: rp.url });
   }
+  tobira.outbox.start();
+  tobira.retention.start();
   const shutdown = async (signal: string) => {
     tobira.log.info('shutting down', { signal });
     for (const close of closers) await close().catch(() => undefined);
@@ -75,7 +87,22 @@ async function start(demo: boolean): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+const ADMIN_COMMANDS: Record<string, typeof tenantCreate> = {
+  'tenant create': tenantCreate,
+  'client create': clientCreate,
+  'account create': accountCreate,
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const admin = ADMIN_COMMANDS[argv.slice(0, 2).join(' ')];
+  if (admin) {
+    await withTobira(async (tobira) => {
+      await admin(tobira, argv.slice(2), (line) => process.stdout.write(`${line}\n`));
+      // Mail queued by the command (e.g. an invitation) goes out before the process ends.
+      await tobira.outbox.runOnce();
+    });
+    return 0;
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -110,7 +137,7 @@ try {
   const code = await main(process.argv.slice(2));
   if (code >= 0) process.exit(code);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof StoreUnavailableError) {
+  if (error instanceof ConfigError || error instanceof StoreUnavailableError || error instanceof UsageError || error instanceof EnrollmentError) {
     process.stderr.write(`tobira: ${error.message}\n`);
     process.exit(1);
   }

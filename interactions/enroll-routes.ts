@@ -1,0 +1,197 @@
+/**
+ * Enrollment pages (初回認証 → 認証情報登録 → 認証情報登録完了), the certificate download page and
+ * the install guide. Progress and CSRF live in a server-side form session.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { t, type Locale } from '../src/i18n/index.js';
+import { SECRET_QUESTION_IDS, type TenantPolicy } from '../src/policy/tenant-policy.js';
+import type { DownloadService } from '../src/services/downloads.js';
+import type { EnrollmentService, OpenTicket, TicketProblem } from '../src/services/enrollment.js';
+import type { FormSession, FormSessions } from './form-session.js';
+import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
+import type { Views } from './views.js';
+
+export interface EnrollRouteDeps {
+  views: Views;
+  enrollment: EnrollmentService;
+  downloads: DownloadService;
+  forms: FormSessions;
+}
+
+const STEPS = ['enroll.step.otp', 'enroll.step.credentials', 'enroll.step.done'] as const;
+const steps = (locale: Locale, current: number) => STEPS.map((key, i) => ({ label: t(locale, key), current: i === current }));
+const questions = (locale: Locale, selected = '') => SECRET_QUESTION_IDS.map((id) => ({ id, label: t(locale, `secret_question.${id}`), selected: id === selected }));
+
+export function enrollRoutes(deps: EnrollRouteDeps): Router {
+  const { views, enrollment, downloads, forms } = deps;
+  const router = new Router();
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+  function linkProblem(ctx: Context, kind: TicketProblem | 'too_many_attempts', support?: string) {
+    const message = kind === 'too_many_attempts' ? 'download.too_many' : `enroll.link.${kind}`;
+    renderMessage(ctx, views, { title: 'enroll.link.title', paragraphs: [message, ['enroll.link.contact', { support: support ?? '—' }]] }, kind === 'unknown' ? 404 : 410);
+  }
+
+  function csrfProblem(ctx: Context) {
+    renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
+  }
+
+  function lockedPage(ctx: Context, support: string) {
+    renderMessage(ctx, views, { title: 'locked.title', paragraphs: ['enroll.locked', 'locked.support', ['locked.contact', { support }]] }, 403);
+  }
+
+  function credentialsPage(ctx: Context, opened: Extract<OpenTicket, { kind: 'ok' }>, session: FormSession, token: string, extra: { errors?: string[]; questionId?: string } = {}, status = 200) {
+    const locale = localeOf(ctx);
+    const policy: TenantPolicy['password'] = opened.tenant.policy.password;
+    render(ctx, views, 'enroll-credentials', {
+      locale,
+      title: 'enroll.credentials.title',
+      steps: steps(locale, 1),
+      token,
+      csrf: session.csrf,
+      userId: opened.account.userId,
+      minLength: policy.minLength,
+      maxLength: policy.maxLength,
+      questions: questions(locale, extra.questionId),
+      errors: extra.errors ?? [],
+    }, status);
+  }
+
+  /** The ticket must be usable, and (for later steps) this browser must have passed the OTP step. */
+  async function openStep(ctx: Context, needVerified: boolean): Promise<{ opened: Extract<OpenTicket, { kind: 'ok' }>; session: FormSession } | null> {
+    const opened = await enrollment.open(String(ctx.params.token));
+    if (opened.kind !== 'ok') {
+      linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
+      return null;
+    }
+    if (opened.account.status === 'locked') {
+      lockedPage(ctx, opened.tenant.supportContact);
+      return null;
+    }
+    const scope = `enroll:${opened.ticket.id}`;
+    const session = needVerified ? await forms.load(ctx, scope) : await forms.resume(ctx, scope);
+    if (needVerified && !session?.data.verified) {
+      ctx.redirect(`/enroll/${ctx.params.token}`);
+      return null;
+    }
+    if (ctx.method === 'POST' && !csrfValid(ctx, session!.csrf)) {
+      csrfProblem(ctx);
+      return null;
+    }
+    return { opened, session: session! };
+  }
+
+  router.get('/enroll/:token', async (ctx) => {
+    const step = await openStep(ctx, false);
+    if (!step) return;
+    const locale = localeOf(ctx);
+    render(ctx, views, 'enroll-otp', { locale, title: 'enroll.otp.title', steps: steps(locale, 0), token: ctx.params.token, csrf: step.session.csrf, userId: step.opened.account.userId });
+  });
+
+  router.post('/enroll/:token', form, async (ctx) => {
+    const step = await openStep(ctx, false);
+    if (!step) return;
+    const { opened, session } = step;
+    const result = await enrollment.verifyOneTimePassword(opened.ticket, opened.account, opened.tenant, formField(ctx, 'otp', 64));
+    if (result.kind === 'locked') return lockedPage(ctx, opened.tenant.supportContact);
+    if (result.kind === 'mismatch') {
+      const locale = localeOf(ctx);
+      render(ctx, views, 'enroll-otp', {
+        locale,
+        title: 'enroll.otp.title',
+        steps: steps(locale, 0),
+        token: ctx.params.token,
+        csrf: session.csrf,
+        userId: opened.account.userId,
+        errors: [t(locale, 'enroll.otp_mismatch')],
+        warning: t(locale, 'enroll.otp.remaining', { remaining: result.remaining }),
+      }, 401);
+      return;
+    }
+    await forms.save({ ...session, data: { ...session.data, verified: true } });
+    ctx.status = 303;
+    ctx.redirect(`/enroll/${ctx.params.token}/credentials`);
+  });
+
+  router.get('/enroll/:token/credentials', async (ctx) => {
+    const step = await openStep(ctx, true);
+    if (step) credentialsPage(ctx, step.opened, step.session, String(ctx.params.token));
+  });
+
+  router.post('/enroll/:token/credentials', form, async (ctx) => {
+    const step = await openStep(ctx, true);
+    if (!step) return;
+    const { opened, session } = step;
+    const locale = localeOf(ctx);
+    const input = {
+      password: formField(ctx, 'password', 1024),
+      confirmation: formField(ctx, 'confirmation', 1024),
+      questionId: formField(ctx, 'questionId', 64),
+      answer: formField(ctx, 'answer', 1024),
+    };
+    const result = await enrollment.register(opened.ticket, opened.account, opened.tenant, input, locale);
+    if (result.kind === 'invalid') {
+      credentialsPage(ctx, opened, session, String(ctx.params.token), { errors: result.violations.map((v) => t(locale, v.code, v.params)), questionId: input.questionId }, 422);
+      return;
+    }
+    await forms.end(ctx, session);
+    if (result.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
+    // Shown once, in this response only: nothing stores it for a second look.
+    render(ctx, views, 'enroll-done', { locale, title: 'enroll.done.title', steps: steps(locale, 2), downloadPassword: result.downloadPassword });
+  });
+
+  router.get('/download/:token', async (ctx) => {
+    const opened = await downloads.open(String(ctx.params.token));
+    if (opened.kind !== 'ok') return linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
+    const session = await forms.resume(ctx, `download:${opened.ticket.id}`);
+    render(ctx, views, 'download', {
+      title: 'download.title',
+      token: ctx.params.token,
+      csrf: session.csrf,
+      userId: opened.account.userId,
+      certificateName: `${opened.account.userId} #${opened.terminal.number}`,
+    });
+  });
+
+  router.post('/download/:token', form, async (ctx) => {
+    const token = String(ctx.params.token);
+    const opened = await downloads.open(token);
+    if (opened.kind !== 'ok') return linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
+    const session = await forms.load(ctx, `download:${opened.ticket.id}`);
+    if (!session || !csrfValid(ctx, session.csrf)) return csrfProblem(ctx);
+    const result = await downloads.download(token, formField(ctx, 'password', 128));
+    if (result.kind === 'ok') {
+      await forms.end(ctx, session);
+      ctx.set('Content-Disposition', `attachment; filename="${result.filename}"`);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'application/x-pkcs12';
+      ctx.body = result.p12;
+      return;
+    }
+    if (result.kind !== 'wrong_password') return linkProblem(ctx, result.kind, result.tenant?.supportContact);
+    const locale = localeOf(ctx);
+    render(ctx, views, 'download', {
+      locale,
+      title: 'download.title',
+      token,
+      csrf: session.csrf,
+      userId: opened.account.userId,
+      certificateName: `${opened.account.userId} #${opened.terminal.number}`,
+      errors: [t(locale, 'download.wrong', { remaining: result.remaining })],
+    }, 401);
+  });
+
+  router.get('/guide', (ctx) => {
+    const locale = localeOf(ctx);
+    const platforms = ['macos', 'windows', 'ios', 'android', 'firefox'].map((id) => ({
+      id,
+      title: t(locale, `guide.${id}`),
+      steps: t(locale, `guide.${id}.steps`).split('|'),
+    }));
+    render(ctx, views, 'guide', { locale, title: 'guide.title', platforms });
+  });
+
+  return router;
+}

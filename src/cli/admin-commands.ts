@@ -1,0 +1,103 @@
+/**
+ * Operator commands on a built Tobira: tenants, relying-party clients, accounts (→ enrollment URL and
+ * one-time password). The admin API (a later issue) calls the same services.
+ */
+import { parseArgs } from 'node:util';
+import type { Tobira } from '../app.js';
+import type { TerminalType } from '../domain.js';
+import { parseTenantPolicy } from '../policy/tenant-policy.js';
+import { newToken } from '../random.js';
+
+export class UsageError extends Error {
+  readonly code = 'cli_usage';
+}
+
+type Print = (line: string) => void;
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export async function tenantCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { id: { type: 'string' }, name: { type: 'string' }, support: { type: 'string' }, policy: { type: 'string' } } });
+  const id = required(values, 'id');
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id)) throw new UsageError('--id is lower-case letters and digits with single hyphens, e.g. p-01');
+  const policy = parseTenantPolicy(values.policy ? JSON.parse(values.policy) : {});
+  const tenant = await tobira.store.createTenant({ id, name: values.name ?? id, supportContact: required(values, 'support'), policy }, tobira.clock.now());
+  await tobira.audit.record({ actor: 'cli', action: 'tenant.created', tenantId: tenant.id });
+  print(`tenant ${tenant.id} created`);
+}
+
+export async function clientCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { tenant: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true }, 'third-party': { type: 'boolean', default: false } },
+  });
+  const tenantId = required(values, 'tenant');
+  if (!(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
+  const redirectUris = values['redirect-uri'] ?? [];
+  if (!redirectUris.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
+  for (const uri of redirectUris) if (!URL.canParse(uri)) throw new UsageError(`not a URL: ${uri}`);
+  const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
+  const clientSecret = newToken(32);
+  await tobira.store.createClient(
+    {
+      clientId,
+      tenantId,
+      firstParty: !values['third-party'],
+      metadata: {
+        client_name: values.name ?? clientId,
+        client_secret: clientSecret,
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: redirectUris.map((u) => new URL('/', u).href),
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    },
+    tobira.clock.now(),
+  );
+  await tobira.audit.record({ actor: 'cli', action: 'client.created', tenantId, details: { clientId } });
+  print(`client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`);
+}
+
+export async function accountCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tenant: { type: 'string' },
+      user: { type: 'string' },
+      email: { type: 'string', multiple: true },
+      type: { type: 'string', default: 'pc' },
+      otp: { type: 'boolean', default: false },
+      'send-invitation': { type: 'boolean', default: false },
+      lang: { type: 'string', default: 'ja' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const emails = (values.email ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
+  if (!emails.length) throw new UsageError('--email is required (comma separated or repeated, one per terminal)');
+  const result = await tobira.enrollment.createAccount({
+    tenantId: required(values, 'tenant'),
+    userId: required(values, 'user'),
+    terminals: emails.map((email) => ({ email, type: values.type as TerminalType })),
+    loginMethod: values.otp ? 'password_otp' : 'password',
+    sendInvitation: values['send-invitation'],
+    locale: values.lang === 'en' ? 'en' : 'ja',
+    actor: 'cli',
+  });
+  if (values.json) {
+    print(JSON.stringify({ userId: result.account.userId, enrollmentUrl: result.enrollmentUrl, oneTimePassword: result.oneTimePassword, expiresAt: result.expiresAt }));
+    return;
+  }
+  print(
+    [
+      `user ID:            ${result.account.userId}`,
+      `enrollment URL:     ${result.enrollmentUrl}`,
+      `one-time password:  ${result.oneTimePassword}   (shown once)`,
+      `valid until:        ${result.expiresAt.toISOString()}`,
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,245 @@
+/**
+ * Enrollment (SPEC §3, manual ch. 3–4): the admin creates a pending account with its terminals and
+ * gets an enrollment URL + one-time password; the user proves the one-time password, sets password and
+ * secret question; Tobira issues a certificate per terminal (one download password for all) and mails
+ * each terminal its single-use download link.
+ */
+import type { Clock } from '../clock.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { Account, LoginMethod, Tenant, TerminalType, Ticket } from '../domain.js';
+import type { Locale } from '../i18n/index.js';
+import type { Mailer } from '../mail/index.js';
+import { ticketExpiry } from '../policy/expiry.js';
+import { afterFailure } from '../policy/lockout.js';
+import { checkPassword, checkPasswordConfirmation } from '../policy/password.js';
+import { generateDownloadPassword, generateOneTimePassword } from '../policy/password-generator.js';
+import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
+import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
+import { newId, newToken, sha256Hex } from '../random.js';
+import { StoreConflictError, type Store } from '../store.js';
+import type { AuditLog } from './audit.js';
+import type { CertificateService } from './certificates.js';
+
+export type EnrollmentErrorCode =
+  | 'enrollment.tenant_unknown'
+  | 'enrollment.invalid_user_id'
+  | 'enrollment.user_id_taken'
+  | 'enrollment.invalid_email'
+  | 'enrollment.terminal_count'
+  | 'enrollment.invalid_terminal_type';
+
+export class EnrollmentError extends Error {
+  readonly code: EnrollmentErrorCode;
+  constructor(code: EnrollmentErrorCode, message: string) {
+    super(message);
+    this.name = 'EnrollmentError';
+    this.code = code;
+  }
+}
+
+/** Why a link cannot be used; each has its own page. */
+export type TicketProblem = 'unknown' | 'expired' | 'used';
+
+export type OpenTicket = { kind: 'ok'; ticket: Ticket; account: Account; tenant: Tenant } | { kind: TicketProblem; tenant?: Tenant };
+
+export interface Violation {
+  code: string;
+  params?: Record<string, string | number>;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const TERMINAL_TYPES: readonly TerminalType[] = ['pc', 'mobile', 'smartphone'];
+
+export interface EnrollmentDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  certificates: CertificateService;
+  mailer: Mailer;
+  clock: Clock;
+  audit: AuditLog;
+  randomInt: (max: number) => number;
+  /** Public base URL for links in mail, e.g. https://login.example.jp */
+  publicUrl: string;
+}
+
+export class EnrollmentService {
+  readonly #d: EnrollmentDeps;
+
+  constructor(deps: EnrollmentDeps) {
+    this.#d = deps;
+  }
+
+  #url(path: string): string {
+    return new URL(path, this.#d.publicUrl).href;
+  }
+
+  async createAccount(input: {
+    tenantId: string;
+    userId: string;
+    terminals: { email: string; type: TerminalType }[];
+    loginMethod?: LoginMethod;
+    sendInvitation?: boolean;
+    locale?: Locale;
+    actor: string;
+  }): Promise<{ account: Account; enrollmentUrl: string; oneTimePassword: string; expiresAt: Date }> {
+    const { store, clock } = this.#d;
+    const tenant = await store.getTenant(input.tenantId);
+    if (!tenant) throw new EnrollmentError('enrollment.tenant_unknown', `no tenant ${input.tenantId}`);
+    if (!new RegExp(`^${input.tenantId.replace(/[-]/g, '\\-')}-[a-z0-9][a-z0-9-]{0,62}$`).test(input.userId)) {
+      throw new EnrollmentError('enrollment.invalid_user_id', `user IDs of tenant ${input.tenantId} look like ${input.tenantId}-usr001 (lower-case letters, digits, hyphens)`);
+    }
+    const max = tenant.policy.features.maxTerminals;
+    if (input.terminals.length < 1 || input.terminals.length > max) throw new EnrollmentError('enrollment.terminal_count', `an account has 1 to ${max} terminals`);
+    for (const t of input.terminals) {
+      if (!EMAIL.test(t.email) || t.email.length > 254) throw new EnrollmentError('enrollment.invalid_email', `not an e-mail address: ${t.email}`);
+      if (!TERMINAL_TYPES.includes(t.type)) throw new EnrollmentError('enrollment.invalid_terminal_type', `terminal type is one of ${TERMINAL_TYPES.join(', ')}`);
+    }
+    const now = clock.now();
+    let account: Account;
+    try {
+      account = await store.createAccount({ id: newId(), tenantId: tenant.id, userId: input.userId, status: 'pending', loginMethod: input.loginMethod ?? 'password' }, now);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new EnrollmentError('enrollment.user_id_taken', `the user ID ${input.userId} is taken`);
+      throw error;
+    }
+    for (const t of input.terminals) await store.createTerminal({ id: newId(), accountId: account.id, email: t.email, type: t.type }, now);
+    const issued = await this.#issueEnrollmentTicket(account, tenant);
+    await this.#d.audit.record({ actor: input.actor, action: 'account.created', tenantId: tenant.id, accountId: account.id, details: { userId: account.userId, terminals: input.terminals.length } });
+    if (input.sendInvitation) {
+      for (const t of input.terminals.slice(0, 1)) {
+        await this.#d.mailer.enqueue({
+          to: t.email,
+          template: 'enrollment_invitation',
+          locale: input.locale ?? 'ja',
+          data: { userId: account.userId, enrollmentUrl: issued.enrollmentUrl, oneTimePassword: issued.oneTimePassword, expiresAt: issued.expiresAt, supportContact: tenant.supportContact },
+        });
+      }
+    }
+    return { account, ...issued };
+  }
+
+  /** A new enrollment link + one-time password (the old ones stop working), e.g. after expiry. */
+  async reissueEnrollment(accountId: string, actor: string): Promise<{ enrollmentUrl: string; oneTimePassword: string; expiresAt: Date }> {
+    const account = await this.#d.store.getAccount(accountId);
+    const tenant = account ? await this.#d.store.getTenant(account.tenantId) : null;
+    if (!account || !tenant || account.passwordHash !== null) throw new EnrollmentError('enrollment.invalid_user_id', 'only a pending account can be sent a new enrollment link');
+    await this.#d.store.invalidateTickets(account.id, 'enroll', this.#d.clock.now());
+    await this.#d.audit.record({ actor, action: 'account.enrollment_reissued', tenantId: tenant.id, accountId: account.id });
+    return this.#issueEnrollmentTicket(account, tenant);
+  }
+
+  async #issueEnrollmentTicket(account: Account, tenant: Tenant) {
+    const token = newToken();
+    const oneTimePassword = generateOneTimePassword(this.#d.randomInt);
+    const expiresAt = ticketExpiry(tenant.policy.tickets, 'enroll', this.#d.clock.now());
+    await this.#d.store.createTicket(
+      { id: newId(), purpose: 'enroll', tokenHash: sha256Hex(token), accountId: account.id, terminalId: null, secretHash: await this.#d.hasher.hash(oneTimePassword), expiresAt },
+      this.#d.clock.now(),
+    );
+    return { enrollmentUrl: this.#url(`/enroll/${token}`), oneTimePassword, expiresAt };
+  }
+
+  async open(token: string): Promise<OpenTicket> {
+    return openTicket(this.#d.store, this.#d.clock, 'enroll', token);
+  }
+
+  /** 初回認証: the one-time password, with the tenant's failure limit on the (pending) account. */
+  async verifyOneTimePassword(ticket: Ticket, account: Account, tenant: Tenant, otp: string): Promise<{ kind: 'ok' } | { kind: 'mismatch'; remaining: number } | { kind: 'locked' }> {
+    const { store, clock, hasher, audit } = this.#d;
+    if (account.status === 'locked') return { kind: 'locked' };
+    const max = tenant.policy.lockout.maxEnrollmentOtpFailures;
+    const reservation = await store.reserveAttempt(account.id, 'enrollment_otp', max, clock.now(), { allowPending: true });
+    if (!reservation.ok) {
+      await store.lockAccount(account.id, 'enrollment_otp', clock.now());
+      return { kind: 'locked' };
+    }
+    if (ticket.secretHash && (await hasher.verify(ticket.secretHash, otp.trim()))) {
+      await store.resetCounter(account.id, 'enrollment_otp', clock.now());
+      return { kind: 'ok' };
+    }
+    const { lock, remaining } = afterFailure(reservation.count, max);
+    if (lock) {
+      await store.lockAccount(account.id, 'enrollment_otp', clock.now());
+      await audit.record({ actor: 'system', action: 'account.locked', tenantId: tenant.id, accountId: account.id, details: { reason: 'enrollment_otp' } });
+      return { kind: 'locked' };
+    }
+    return { kind: 'mismatch', remaining };
+  }
+
+  /** Every broken rule of the 認証情報登録 form. */
+  async credentialViolations(account: Account, tenant: Tenant, form: { password: string; confirmation: string; questionId: string; answer: string }): Promise<Violation[]> {
+    const terminals = await this.#d.store.listTerminals(account.id);
+    return [
+      ...checkPassword(form.password, { policy: tenant.policy.password, userId: account.userId, emails: terminals.map((t) => t.email) }),
+      ...checkPasswordConfirmation(form.password, form.confirmation),
+      ...((SECRET_QUESTION_IDS as readonly string[]).includes(form.questionId) ? [] : [{ code: 'secret_question.required' }]),
+      ...checkSecretAnswer(form.answer),
+    ];
+  }
+
+  /**
+   * 認証情報登録: validate, then consume the ticket (exactly one concurrent submission wins), set the
+   * credentials, activate, issue a certificate per terminal and mail each its download link.
+   */
+  async register(
+    ticket: Ticket,
+    account: Account,
+    tenant: Tenant,
+    form: { password: string; confirmation: string; questionId: string; answer: string },
+    locale: Locale,
+  ): Promise<{ kind: 'ok'; downloadPassword: string } | { kind: 'invalid'; violations: Violation[] } | { kind: 'used' }> {
+    const { store, clock, hasher, audit } = this.#d;
+    const violations = await this.credentialViolations(account, tenant, form);
+    if (violations.length) return { kind: 'invalid', violations };
+    const [passwordHash, secretAnswerHash] = await Promise.all([hasher.hash(form.password), hasher.hash(normalizeSecretAnswer(form.answer))]);
+    if (!(await store.consumeTicket(ticket.id, clock.now()))) return { kind: 'used' };
+    const now = clock.now();
+    const active = (await store.updateAccount(
+      account.id,
+      { status: 'active', passwordHash, passwordChangedAt: now, secretQuestionId: form.questionId, secretAnswerHash, mustChangePassword: false },
+      now,
+    ))!;
+    await audit.record({ actor: `user:${account.id}`, action: 'account.enrolled', tenantId: tenant.id, accountId: account.id });
+    const downloadPassword = generateDownloadPassword(this.#d.randomInt);
+    for (const terminal of await store.listTerminals(account.id)) {
+      await this.issueAndMail(active, tenant, terminal.id, downloadPassword, locale, `user:${account.id}`);
+    }
+    return { kind: 'ok', downloadPassword };
+  }
+
+  /** Issue a certificate for the terminal and mail its single-use download link. */
+  async issueAndMail(account: Account, tenant: Tenant, terminalId: string, downloadPassword: string, locale: Locale, actor: string): Promise<void> {
+    const { store, clock, certificates, mailer } = this.#d;
+    const terminal = (await store.getTerminal(terminalId))!;
+    const expiresAt = ticketExpiry(tenant.policy.tickets, 'cert_download', clock.now());
+    const { certificate } = await certificates.issueForTerminal({ account, tenant, terminal, downloadPassword, downloadExpiresAt: expiresAt, actor });
+    const token = newToken();
+    await store.createTicket({ id: newId(), purpose: 'cert_download', tokenHash: sha256Hex(token), accountId: account.id, terminalId: terminal.id, secretHash: null, expiresAt }, clock.now());
+    await mailer.enqueue({
+      to: terminal.email,
+      template: 'certificate_download',
+      locale,
+      data: {
+        userId: account.userId,
+        certificateName: certificate.subjectCn,
+        downloadUrl: this.#url(`/download/${token}`),
+        guideUrl: this.#url(`/guide${locale === 'en' ? '?lang=en' : ''}`),
+        expiresAt,
+        supportContact: tenant.supportContact,
+      },
+    });
+  }
+}
+
+/** Look a link's ticket up and say whether it can be used now. */
+export async function openTicket(store: Store, clock: Clock, purpose: Ticket['purpose'], token: string): Promise<OpenTicket> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return { kind: 'unknown' };
+  const ticket = await store.getTicketByTokenHash(sha256Hex(token));
+  if (!ticket || ticket.purpose !== purpose) return { kind: 'unknown' };
+  const account = await store.getAccount(ticket.accountId);
+  const tenant = account ? await store.getTenant(account.tenantId) : null;
+  if (!account || !tenant) return { kind: 'unknown' };
+  if (ticket.usedAt) return { kind: 'used', tenant };
+  if (ticket.expiresAt <= clock.now()) return { kind: 'expired', tenant };
+  return { kind: 'ok', ticket, account, tenant };
+}
