@@ -7,6 +7,7 @@ import type { Tobira } from '../app.js';
 import type { TerminalType } from '../domain.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken } from '../random.js';
+import { clientMetadata } from '../services/clients.js';
 
 export class UsageError extends Error {
   readonly code = 'cli_usage';
@@ -41,24 +42,8 @@ export async function clientCreate(tobira: Tobira, argv: string[], print: Print)
   if (!redirectUris.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
   for (const uri of redirectUris) if (!URL.canParse(uri)) throw new UsageError(`not a URL: ${uri}`);
   const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
-  const clientSecret = newToken(32);
-  await tobira.store.createClient(
-    {
-      clientId,
-      tenantId,
-      firstParty: !values['third-party'],
-      metadata: {
-        client_name: values.name ?? clientId,
-        client_secret: clientSecret,
-        redirect_uris: redirectUris,
-        post_logout_redirect_uris: redirectUris.map((u) => new URL('/', u).href),
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    },
-    tobira.clock.now(),
-  );
+  const { metadata, clientSecret } = clientMetadata({ name: values.name ?? clientId, redirectUris });
+  await tobira.store.createClient({ clientId, tenantId, firstParty: !values['third-party'], metadata }, tobira.clock.now());
   await tobira.audit.record({ actor: 'cli', action: 'client.created', tenantId, details: { clientId } });
   print(`client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`);
 }

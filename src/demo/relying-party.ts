@@ -28,6 +28,12 @@ interface PendingLogin {
 const escape = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+const rows = (o: Record<string, unknown>) =>
+  Object.entries(o).map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`).join('');
+
+const claimsHtml = (s: { claims: Record<string, unknown>; userinfo: Record<string, unknown> }) =>
+  `<h2>ID token</h2><table>${rows(s.claims)}</table><h2>UserInfo</h2><table>${rows(s.userinfo)}</table><p><a href="/logout">ログアウト / sign out</a></p>`;
+
 function page(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title><style>body{font-family:system-ui,"Noto Sans CJK JP",sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.6}
@@ -68,7 +74,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<{ url: string
     if (url.pathname === '/') {
       const session = sessions.get(cookie(req, 'demo_session') ?? '');
       send(200, page('Tobira デモサイト / demo site', session
-        ? `<p>ログイン中: <strong>${escape(session.claims.preferred_username)}</strong></p><p><a href="/callback-result">受け取った情報 / claims</a> · <a href="/logout">ログアウト / sign out</a></p>`
+        ? `<p>ログイン中: <strong>${escape(session.claims.preferred_username)}</strong></p>${claimsHtml(session)}`
         : `<p>このサイトは Tobira でログインするデモのWebサイトです。</p><p><a class="button" href="/login">Tobiraでログイン / Sign in with Tobira</a></p>`));
       return;
     }
@@ -104,9 +110,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<{ url: string
       const userinfo = (await oidc.fetchUserInfo(cfg, tokens.access_token, String(claims.sub))) as Record<string, unknown>;
       const sid = randomBytes(16).toString('base64url');
       sessions.set(sid, { idToken: tokens.id_token!, claims, userinfo });
-      const rows = (o: Record<string, unknown>) =>
-        Object.entries(o).map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`).join('');
-      send(200, page('ログインしました / signed in', `<h2>ID token</h2><table>${rows(claims)}</table><h2>UserInfo</h2><table>${rows(userinfo)}</table><p><a href="/logout">ログアウト / sign out</a></p>`), {
+      send(200, page('ログインしました / signed in', claimsHtml({ claims, userinfo })), {
         'set-cookie': `demo_session=${sid}; HttpOnly; SameSite=Lax; Path=/`,
       });
       return;

@@ -9,7 +9,8 @@ import type { Tobira } from '../app.js';
 import { resolveDataPath } from '../config.js';
 import { defaultTenantPolicy } from '../policy/tenant-policy.js';
 import { generateDownloadPassword, generatePassword } from '../policy/password-generator.js';
-import { newId, newToken } from '../random.js';
+import { newId } from '../random.js';
+import { clientMetadata } from './clients.js';
 
 export interface DemoCredentials {
   tenantId: string;
@@ -41,17 +42,8 @@ export async function ensureDemo(tobira: Tobira, options: { redirectUri: string 
   const tenant =
     (await store.getTenant(DEMO_TENANT)) ??
     (await store.createTenant({ id: DEMO_TENANT, name: 'Demo', supportContact: 'demo-support@localhost', policy: defaultTenantPolicy() }, now));
-  const clientSecret = newToken(32);
+  const { metadata, clientSecret } = clientMetadata({ name: 'Tobira demo relying party', redirectUris: [options.redirectUri] });
   const existingClient = await store.getClient(DEMO_CLIENT);
-  const metadata = {
-    client_name: 'Tobira demo relying party',
-    client_secret: clientSecret,
-    redirect_uris: [options.redirectUri],
-    post_logout_redirect_uris: [new URL('/', options.redirectUri).href],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  };
   if (existingClient) await store.updateClient(DEMO_CLIENT, metadata, now);
   else await store.createClient({ clientId: DEMO_CLIENT, tenantId: tenant.id, metadata, firstParty: true }, now);
 

@@ -64,6 +64,13 @@ describe('browser: Chromium signs in with the client certificate', function () {
     expect(body).to.include('p-10-browser');
     expect(body).to.include(user.account.id);
     await page.screenshot({ path: path.join(OUT, 'relying-party-claims.png'), fullPage: true });
+
+    // RP-initiated logout: Tobira asks for confirmation in its own page, then returns to the RP.
+    await page.click('a[href="/logout"]');
+    await page.waitForSelector('button[name=logout]');
+    expect(await page.textContent('main')).to.include('ログアウトしますか？');
+    await Promise.all([page.waitForURL(`${rp.url}/`), page.click('button[name=logout]')]);
+    expect(await page.textContent('body')).to.include('Tobiraでログイン');
     await context.close();
   });
 

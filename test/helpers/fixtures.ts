@@ -5,6 +5,7 @@ import type { Account, Certificate, LoginMethod, Terminal } from '../../src/doma
 import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
 import { newId, newToken } from '../../src/random.js';
 import { totpSealPurpose } from '../../src/services/login.js';
+import { clientMetadata } from '../../src/services/clients.js';
 
 export async function createTenant(tobira: Tobira, id: string, policy: TenantPolicyInput = {}) {
   return tobira.store.createTenant({ id, name: `Tenant ${id}`, supportContact: `support-${id}@example.jp`, policy: parseTenantPolicy(policy) }, tobira.clock.now());
@@ -18,24 +19,8 @@ export interface TestClient {
 
 export async function createClient(tobira: Tobira, input: { tenantId: string; redirectUri: string; firstParty?: boolean; clientId?: string }): Promise<TestClient> {
   const clientId = input.clientId ?? `rp-${newToken(6)}`;
-  const clientSecret = newToken(32);
-  await tobira.store.createClient(
-    {
-      clientId,
-      tenantId: input.tenantId,
-      firstParty: input.firstParty ?? true,
-      metadata: {
-        client_name: `Test RP ${clientId}`,
-        client_secret: clientSecret,
-        redirect_uris: [input.redirectUri],
-        post_logout_redirect_uris: [new URL('/', input.redirectUri).href],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    },
-    tobira.clock.now(),
-  );
+  const { metadata, clientSecret } = clientMetadata({ name: `Test RP ${clientId}`, redirectUris: [input.redirectUri] });
+  await tobira.store.createClient({ clientId, tenantId: input.tenantId, firstParty: input.firstParty ?? true, metadata }, tobira.clock.now());
   return { clientId, clientSecret, redirectUri: input.redirectUri };
 }
 
