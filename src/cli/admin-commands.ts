@@ -86,3 +86,23 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
     ].join('\n'),
   );
 }
+
+export async function mailList(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, limit: { type: 'string', default: '50' } } });
+  const status = values.status as 'pending' | 'sending' | 'sent' | 'failed' | undefined;
+  if (status && !['pending', 'sending', 'sent', 'failed'].includes(status)) throw new UsageError('--status is pending, sending, sent or failed');
+  const page = await tobira.store.listMail({ ...(status ? { status } : {}), limit: Number(values.limit) });
+  print(`${page.total} mail(s)${status ? ` ${status}` : ''}`);
+  for (const m of page.items) {
+    print(`${m.createdAt.toISOString()}  ${m.status.padEnd(7)}  attempts ${m.attempts}  ${m.template}  → ${m.to}${m.lastError ? `  (${m.lastError})` : ''}`);
+  }
+}
+
+export async function accountUnlock(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { user: { type: 'string' } } });
+  const account = await tobira.store.getAccountByUserId(required(values, 'user'));
+  if (!account) throw new UsageError(`no account ${values.user}`);
+  const unlocked = await tobira.store.unlockAccount(account.id, tobira.clock.now());
+  await tobira.audit.record({ actor: 'cli', action: 'account.unlocked', tenantId: account.tenantId, accountId: account.id, details: { previousReason: account.lockReason } });
+  print(`${account.userId}: ${account.status} → ${unlocked!.status}`);
+}

@@ -10,7 +10,7 @@ import { createLogger } from '../log.js';
 import { ensureDemo, type DemoCredentials } from '../services/demo.js';
 import { StoreUnavailableError } from '../store.js';
 import { EnrollmentError } from '../services/enrollment.js';
-import { UsageError, accountCreate, clientCreate, tenantCreate } from './admin-commands.js';
+import { UsageError, accountCreate, accountUnlock, clientCreate, mailList, tenantCreate } from './admin-commands.js';
 
 const USAGE = `usage: tobira <command> [options]
 
@@ -22,6 +22,8 @@ commands:
   client create --tenant p-01 --redirect-uri URL [--id ID] [--name N] [--third-party]
   account create --tenant p-01 --user p-01-usr012 --email a@example.jp[,b@example.jp]
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
+  account unlock --user p-01-usr012
+  mail list [--status pending|sending|sent|failed] [--limit 50]
 
 configuration comes from TOBIRA_* environment variables (see README.md).`;
 
@@ -91,6 +93,8 @@ const ADMIN_COMMANDS: Record<string, typeof tenantCreate> = {
   'tenant create': tenantCreate,
   'client create': clientCreate,
   'account create': accountCreate,
+  'account unlock': accountUnlock,
+  'mail list': mailList,
 };
 
 export async function main(argv: string[]): Promise<number> {

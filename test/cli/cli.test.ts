@@ -1,0 +1,57 @@
+/** The `tobira` command as an operator runs it: a real process on a fresh data directory. */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+describe('tobira CLI', function () {
+  let dataDir: string;
+  const tobira = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'bin/tobira.js', ...args], {
+        env: { ...process.env, TOBIRA_DATA_DIR: dataDir, TOBIRA_ISSUER: 'https://login.example.jp' },
+        encoding: 'utf8',
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  before(async () => (dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-cli-'))));
+  after(async () => rm(dataDir, { recursive: true, force: true }));
+
+  it('initialises idempotently: keys, CA, TLS certificate and store', async function () {
+    expect((await tobira('init')).code).to.equal(0);
+    expect((await tobira('init')).code).to.equal(0);
+    expect(await readdir(path.join(dataDir, 'keys'))).to.include.members(['data.key', 'cookie-keys', 'jwks.json']);
+    expect(await readdir(path.join(dataDir, 'ca'))).to.include.members(['ca.pem', 'ca.key', 'server.pem', 'server.key']);
+  });
+
+  it('creates a tenant, a client and an account with an enrollment URL and one-time password', async function () {
+    expect((await tobira('tenant', 'create', '--id', 'p-50', '--support', 'desk@example.jp')).stdout).to.include('tenant p-50 created');
+    const client = await tobira('client', 'create', '--tenant', 'p-50', '--redirect-uri', 'https://rp.example.jp/cb');
+    expect(client.stdout).to.match(/client_secret: \S{40,}/);
+    const account = await tobira('account', 'create', '--tenant', 'p-50', '--user', 'p-50-usr001', '--email', 'a@example.jp,b@example.jp', '--json');
+    expect(account.code).to.equal(0);
+    const json = JSON.parse(account.stdout) as { userId: string; enrollmentUrl: string; oneTimePassword: string };
+    expect(json.userId).to.equal('p-50-usr001');
+    expect(json.enrollmentUrl).to.match(/^https:\/\/login\.example\.jp\/enroll\/[A-Za-z0-9_-]{43}$/);
+    expect(json.oneTimePassword).to.have.length(10);
+  });
+
+  it('says what is wrong in one line and exits non-zero', async function () {
+    const taken = await tobira('account', 'create', '--tenant', 'p-50', '--user', 'p-50-usr001', '--email', 'c@example.jp');
+    expect(taken.code).to.equal(1);
+    expect(taken.stderr.trim().split('\n').filter((l) => !l.includes('Unsupported runtime'))).to.deep.equal(['tobira: the user ID p-50-usr001 is taken']);
+    const badConfig = await exec(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'init'], { env: { ...process.env, TOBIRA_PORT: 'x' }, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+    expect((badConfig as { code: number }).code).to.equal(1);
+    expect((badConfig as { stderr: string }).stderr).to.include('TOBIRA_PORT (port) = "x"');
+    expect((await tobira('frobnicate')).code).to.equal(2);
+  });
+});
