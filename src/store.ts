@@ -226,6 +226,8 @@ export interface Store {
   /** Terminals of the account ordered by number; deleted ones only with `includeDeleted`. */
   listTerminals(accountId: string, options?: { includeDeleted?: boolean }): Promise<Terminal[]>;
   updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null>;
+  /** Drop pending downloads (sealed PKCS#12 + password) that expired at or before `now`; returns how many. */
+  clearExpiredDownloads(now: Date): Promise<number>;
 
   // certificates
   /**

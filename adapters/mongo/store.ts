@@ -257,6 +257,13 @@ export class MongoStore extends MongoBase implements Store {
     });
   }
 
+  clearExpiredDownloads(now: Date): Promise<number> {
+    return this.run('terminals', async () => {
+      const result = await this.m.Terminal.updateMany({ 'pendingDownload.expiresAt': { $lte: now } }, { $set: { pendingDownload: null, updatedAt: now } });
+      return result.modifiedCount;
+    });
+  }
+
   // ---- certificates ------------------------------------------------------------------------------
 
   /**

@@ -271,6 +271,15 @@ export class SqliteStore extends SqliteBase implements Store {
     });
   }
 
+  clearExpiredDownloads(now: Date): Promise<number> {
+    return this.run(
+      () =>
+        this.db
+          .prepare("UPDATE terminals SET pending_download = NULL, updated_at = ? WHERE pending_download IS NOT NULL AND json_extract(pending_download, '$.expiresAt') <= ?")
+          .run(ms(now), ms(now)).changes,
+    );
+  }
+
   // ---- certificates ------------------------------------------------------------------------------
 
   saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate> {

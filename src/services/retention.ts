@@ -1,5 +1,6 @@
 /**
- * Housekeeping: login history past each tenant's retention, expired tickets and oidc artifacts.
+ * Housekeeping: login history past each tenant's retention, key material of downloads never taken,
+ * expired tickets and oidc artifacts.
  * Runs on a timer in every process; the deletes are idempotent, so several nodes may run it.
  */
 import type { Clock } from '../clock.js';
@@ -10,6 +11,8 @@ const DAY = 86_400_000;
 
 export interface PurgeReport {
   loginEvents: number;
+  /** Sealed PKCS#12 files whose download window passed: the private keys are gone for good. */
+  expiredDownloads: number;
   tickets: number;
   oidcArtifacts: number;
 }
@@ -36,7 +39,8 @@ export class RetentionJob {
     // Tickets are kept a week past expiry so "this link has expired" can still be told apart from "unknown".
     const tickets = await this.#store.purgeExpiredTickets(new Date(now.getTime() - 7 * DAY));
     const oidcArtifacts = await this.#store.oidcPurgeExpired(now);
-    const report = { loginEvents, tickets, oidcArtifacts };
+    const expiredDownloads = await this.#store.clearExpiredDownloads(now);
+    const report = { loginEvents, expiredDownloads, tickets, oidcArtifacts };
     this.#log.info('retention purge', { ...report });
     return report;
   }

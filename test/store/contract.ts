@@ -222,6 +222,19 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.updateTerminal('missing', { email: 'x@example.jp' }, at(2))).to.equal(null);
       });
 
+      it('clears pending downloads once they expire, and only those', async function () {
+        await f.tenant('p-01');
+        const a = await f.account('p-01');
+        const soon = await f.terminal(a.id);
+        const later = await f.terminal(a.id);
+        await store.updateTerminal(soon.id, { pendingDownload: { p12Enc: 's', passwordEnc: 'p', expiresAt: at(60) } }, T0);
+        await store.updateTerminal(later.id, { pendingDownload: { p12Enc: 's', passwordEnc: 'p', expiresAt: at(600) } }, T0);
+        expect(await store.clearExpiredDownloads(at(59))).to.equal(0);
+        expect(await store.clearExpiredDownloads(at(60))).to.equal(1);
+        expect((await store.getTerminal(soon.id))!.pendingDownload).to.equal(null);
+        expect((await store.getTerminal(later.id))!.pendingDownload).to.not.equal(null);
+      });
+
       it('issues a certificate for a terminal, superseding the previous one in one unit', async function () {
         await f.tenant('p-01');
         const a = await f.account('p-01');
