@@ -139,7 +139,8 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
     await forms.end(ctx, session);
     if (result.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
     // Shown once, in this response only: nothing stores it for a second look.
-    render(ctx, views, 'enroll-done', { locale, title: 'enroll.done.title', steps: steps(locale, 2), downloadPassword: result.downloadPassword });
+    // No language link here: following it would leave the page that alone shows the password.
+    render(ctx, views, 'enroll-done', { locale, title: 'enroll.done.title', steps: steps(locale, 2), downloadPassword: result.downloadPassword, hideLanguageSwitch: true });
   });
 
   router.get('/download/:token', async (ctx) => {
