@@ -139,8 +139,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
 
   provider.on('server_error', (_ctx, err) => log.error('oidc server error', { err, stack: (err as Error).stack }));
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
-  provider.use(errorPages({ views, log }));
   provider.use(securityHeaders());
+  provider.use(errorPages({ views, log }));
   provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));
   const routers = [
     platformRoutes({ store, certificates }),

@@ -20,18 +20,24 @@ const CSP = [
 
 export function securityHeaders() {
   return async (ctx: Context, next: Next) => {
-    await next();
-    ctx.set('Strict-Transport-Security', 'max-age=31536000');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (ctx.response.is('html')) {
-      // oidc-provider's form_post / logout pages carry their own inline script hash in their CSP.
-      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
+    try {
+      await next();
+    } finally {
+      setSecurityHeaders(ctx);
     }
   };
+}
+
+/** Set even when a later middleware threw (the error page needs them as much as any page). */
+function setSecurityHeaders(ctx: Context): void {
+  ctx.set('Strict-Transport-Security', 'max-age=31536000');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+  ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+  // oidc-provider's form_post / logout pages carry their own CSP (with their inline script hash).
+  if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
 }
 
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon' };

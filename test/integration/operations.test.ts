@@ -70,6 +70,7 @@ describe('operations', function () {
       const page = await browser.request(start.url);
       expect(page.status).to.equal(503);
       expect(page.text).to.include('ただいまサービスを利用できません');
+      expect(page.headers['content-security-policy'], 'error pages keep the security headers').to.include("frame-ancestors 'none'");
       const crl = await browser.request(`${t.url}/ca/crl.der`, { headers: { accept: 'application/json' } });
       expect(crl.status).to.equal(503);
       expect(JSON.parse(crl.text)).to.deep.equal({ error: 'store_unavailable' });
