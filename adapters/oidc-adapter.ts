@@ -23,15 +23,18 @@ export class StoreOidcAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return ((await this.#store.oidcFind(this.#model, id, this.#clock.now())) ?? undefined) as AdapterPayload | undefined;
+    return ((await this.#store.oidcFind(this.#model, id, this.#clock.now())) ?? undefined) as
+      AdapterPayload | undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return ((await this.#store.oidcFindByUserCode(this.#model, userCode, this.#clock.now())) ?? undefined) as AdapterPayload | undefined;
+    return ((await this.#store.oidcFindByUserCode(this.#model, userCode, this.#clock.now())) ?? undefined) as
+      AdapterPayload | undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return ((await this.#store.oidcFindByUid(this.#model, uid, this.#clock.now())) ?? undefined) as AdapterPayload | undefined;
+    return ((await this.#store.oidcFindByUid(this.#model, uid, this.#clock.now())) ?? undefined) as
+      AdapterPayload | undefined;
   }
 
   async consume(id: string): Promise<void> {

@@ -13,11 +13,18 @@ import { createClient, createTenant, createUser, type TestUser } from '../test/h
 import { TestRp } from '../test/helpers/rp.js';
 import { startTestTobira } from '../test/helpers/tobira.js';
 
-const { values } = parseArgs({ options: { clients: { type: 'string', default: '2' }, seconds: { type: 'string', default: '15' }, verifies: { type: 'string', default: '40' } } });
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '15' },
+    verifies: { type: 'string', default: '40' },
+  },
+});
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const summary = (samples: number[]) => {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
@@ -40,25 +47,39 @@ console.log(`argon2id verify (m=19456 KiB, t=2, p=1), sequential: ${summary(veri
 const parallel = process.hrtime.bigint();
 await Promise.all(Array.from({ length: 40 }, () => hasher.verify(hash, 'Bench-Password-1')));
 const parallelMs = ms(parallel);
-console.log(`argon2id verify, 40 at once on the libuv pool: ${(40 / (parallelMs / 1000)).toFixed(1)} verifies/s — the ceiling for password logins on this machine`);
+console.log(
+  `argon2id verify, 40 at once on the libuv pool: ${(40 / (parallelMs / 1000)).toFixed(1)} verifies/s — the ceiling for password logins on this machine`,
+);
 
 // 2. login throughput
-const t = await startTestTobira({ config: { loginRatePerIpPerMinute: 1_000_000, loginRatePerAccountPerMinute: 1_000_000 } });
+const t = await startTestTobira({
+  config: { loginRatePerIpPerMinute: 1_000_000, loginRatePerAccountPerMinute: 1_000_000 },
+});
 await createTenant(t.tobira, 'p-90', { lockout: { maxPasswordFailures: 100 } });
 const client = await createClient(t.tobira, { tenantId: 'p-90', redirectUri: 'https://rp.example.test/cb' });
 const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
 const users: TestUser[] = [];
-for (let i = 0; i < clients; i += 1) users.push(await createUser(t.tobira, { tenantId: 'p-90', userId: `p-90-bench${i}`, password: 'Bench-Password-1' }));
+for (let i = 0; i < clients; i += 1)
+  users.push(
+    await createUser(t.tobira, { tenantId: 'p-90', userId: `p-90-bench${i}`, password: 'Bench-Password-1' }),
+  );
 
 async function loginOnce(user: TestUser): Promise<number> {
-  const browser = new TestBrowser({ ca: t.tobira.ca.certificatePem, pfx: user.p12, passphrase: user.p12Password });
+  const browser = new TestBrowser({
+    ca: t.tobira.ca.certificatePem,
+    pfx: user.p12,
+    passphrase: user.p12Password,
+  });
   try {
     const start = process.hrtime.bigint();
     const auth = await rp.start();
     const page = await browser.follow(auth.url, t.url);
     const { action, csrf } = formOf(page.text);
-    const back = await browser.follow(new URL(action, t.url).href, t.url, { form: { csrf, userId: user.account.userId, password: 'Bench-Password-1' } });
-    if (!back.location?.startsWith('https://rp.example.test/cb?code=')) throw new Error(`login failed: ${back.status}`);
+    const back = await browser.follow(new URL(action, t.url).href, t.url, {
+      form: { csrf, userId: user.account.userId, password: 'Bench-Password-1' },
+    });
+    if (!back.location?.startsWith('https://rp.example.test/cb?code='))
+      throw new Error(`login failed: ${back.status}`);
     await rp.finish(back.location, auth);
     return ms(start);
   } finally {
@@ -76,8 +97,14 @@ await Promise.all(
   }),
 );
 const elapsed = ms(began) / 1000;
-console.log(`full OIDC login (TLS client cert + password + code exchange + userinfo), ${clients} concurrent clients for ${elapsed.toFixed(1)} s:`);
-console.log(`  throughput ${(latencies.length / elapsed).toFixed(1)} logins/s; latency ${summary(latencies)}`);
-console.log(`  memory: rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB (server and clients in one process)`);
+console.log(
+  `full OIDC login (TLS client cert + password + code exchange + userinfo), ${clients} concurrent clients for ${elapsed.toFixed(1)} s:`,
+);
+console.log(
+  `  throughput ${(latencies.length / elapsed).toFixed(1)} logins/s; latency ${summary(latencies)}`,
+);
+console.log(
+  `  memory: rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB (server and clients in one process)`,
+);
 await t.close();
 process.exit(0);

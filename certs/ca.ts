@@ -10,8 +10,22 @@ import forge from 'node-forge';
 import { newCertificateSerial } from '../src/random.js';
 import { buildCrl, type CrlInput } from './crl.js';
 import { CaError } from './errors.js';
-import { caExtensions, buildCertificate, clientExtensions, serverExtensions, subject, toDer, toPem } from './issue.js';
-import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateRsaKeyPair, keyPairFromPem, type RsaKeyPair } from './keys.js';
+import {
+  caExtensions,
+  buildCertificate,
+  clientExtensions,
+  serverExtensions,
+  subject,
+  toDer,
+  toPem,
+} from './issue.js';
+import {
+  decryptPrivateKeyPem,
+  encryptPrivateKeyPem,
+  generateRsaKeyPair,
+  keyPairFromPem,
+  type RsaKeyPair,
+} from './keys.js';
 import { toPkcs12 } from './pkcs12.js';
 import { fingerprintS256, verifyClientCertificate, type ClientCertificateCheck } from './verify.js';
 
@@ -64,7 +78,8 @@ async function readIfExists(file: string): Promise<string | null> {
 
 const writeSecret = (file: string, content: string) => writeFile(file, content, { mode: 0o600 });
 
-export const clientSubjectCn = (userId: string, terminalNumber: number): string => `${userId} #${terminalNumber}`;
+export const clientSubjectCn = (userId: string, terminalNumber: number): string =>
+  `${userId} #${terminalNumber}`;
 
 export class CertificateAuthority {
   readonly certificatePem: string;
@@ -76,7 +91,13 @@ export class CertificateAuthority {
   readonly #organization: string;
   readonly #now: () => Date;
 
-  private constructor(input: { certificatePem: string; key: RsaKeyPair; serverTls: ServerTls; organization: string; now: () => Date }) {
+  private constructor(input: {
+    certificatePem: string;
+    key: RsaKeyPair;
+    serverTls: ServerTls;
+    organization: string;
+    now: () => Date;
+  }) {
     this.certificatePem = input.certificatePem;
     this.#certificate = forge.pki.certificateFromPem(input.certificatePem);
     this.certificateDer = toDer(this.#certificate);
@@ -96,36 +117,72 @@ export class CertificateAuthority {
     const { certificatePem, key } =
       operator.caCertFile && operator.caKeyFile
         ? await loadOperatorCa(operator)
-        : await loadOrCreateOwnCa(options.dir, options.keyPassphrase, organization, options.commonName ?? `${organization} Root CA`, now);
+        : await loadOrCreateOwnCa(
+            options.dir,
+            options.keyPassphrase,
+            organization,
+            options.commonName ?? `${organization} Root CA`,
+            now,
+          );
     const ca = { certificate: forge.pki.certificateFromPem(certificatePem), privateKey: key.privateKey };
     const serverTls =
       operator.tlsCertFile && operator.tlsKeyFile
         ? await loadOperatorTls(operator.tlsCertFile, operator.tlsKeyFile)
-        : await loadOrCreateServerTls(options.dir, ca, certificatePem, organization, options.serverHostnames, now);
+        : await loadOrCreateServerTls(
+            options.dir,
+            ca,
+            certificatePem,
+            organization,
+            options.serverHostnames,
+            now,
+          );
     return new CertificateAuthority({ certificatePem, key, serverTls, organization, now });
   }
 
-  async issueClientCertificate(input: { userId: string; terminalNumber: number; email: string; validityDays: number; keyBits?: 2048 | 3072 }): Promise<IssuedClientCertificate> {
+  async issueClientCertificate(input: {
+    userId: string;
+    terminalNumber: number;
+    email: string;
+    validityDays: number;
+    keyBits?: 2048 | 3072;
+  }): Promise<IssuedClientCertificate> {
     const keyPair = await generateRsaKeyPair(input.keyBits ?? 2048);
     const issued = this.#issueClient(keyPair.publicKey, input);
     return { ...issued, privateKeyPem: keyPair.privateKeyPem };
   }
 
   /** Issue for a CSR (the key never leaves the device). Subject and SAN come from our inputs, never the CSR. */
-  async issueFromCsr(input: { csrPem: string; userId: string; terminalNumber: number; email: string; validityDays: number }): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
+  async issueFromCsr(input: {
+    csrPem: string;
+    userId: string;
+    terminalNumber: number;
+    email: string;
+    validityDays: number;
+  }): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
     let csr: ReturnType<typeof forge.pki.certificationRequestFromPem>;
     try {
       csr = forge.pki.certificationRequestFromPem(input.csrPem);
     } catch (cause) {
-      throw new CaError('csr_invalid', 'the certificate request cannot be parsed (an RSA PKCS#10 PEM is required)', { cause });
+      throw new CaError(
+        'csr_invalid',
+        'the certificate request cannot be parsed (an RSA PKCS#10 PEM is required)',
+        { cause },
+      );
     }
     if (!csr.verify()) throw new CaError('csr_invalid', 'the certificate request signature does not verify');
     const bits = (csr.publicKey as forge.pki.rsa.PublicKey).n.bitLength();
-    if (bits < 2048) throw new CaError('csr_invalid', `the certificate request key is too small (${bits} bits, 2048 required)`);
+    if (bits < 2048)
+      throw new CaError(
+        'csr_invalid',
+        `the certificate request key is too small (${bits} bits, 2048 required)`,
+      );
     return this.#issueClient(csr.publicKey as forge.pki.rsa.PublicKey, input);
   }
 
-  #issueClient(publicKey: forge.pki.rsa.PublicKey, input: { userId: string; terminalNumber: number; email: string; validityDays: number }) {
+  #issueClient(
+    publicKey: forge.pki.rsa.PublicKey,
+    input: { userId: string; terminalNumber: number; email: string; validityDays: number },
+  ) {
     const subjectCn = clientSubjectCn(input.userId, input.terminalNumber);
     const cert = buildCertificate(
       {
@@ -149,7 +206,12 @@ export class CertificateAuthority {
     };
   }
 
-  toPkcs12(input: { privateKeyPem: string; certificatePem: string; password: string; friendlyName: string }): Buffer {
+  toPkcs12(input: {
+    privateKeyPem: string;
+    certificatePem: string;
+    password: string;
+    friendlyName: string;
+  }): Buffer {
     return toPkcs12({ ...input, caCertificatePem: this.certificatePem });
   }
 
@@ -164,12 +226,20 @@ export class CertificateAuthority {
 
 async function loadOperatorCa(operator: OperatorFiles): Promise<{ certificatePem: string; key: RsaKeyPair }> {
   const certificatePem = await readFile(operator.caCertFile!, 'utf8');
-  const keyPem = decryptPrivateKeyPem(await readFile(operator.caKeyFile!, 'utf8'), operator.caKeyPassphrase, operator.caKeyFile!);
+  const keyPem = decryptPrivateKeyPem(
+    await readFile(operator.caKeyFile!, 'utf8'),
+    operator.caKeyPassphrase,
+    operator.caKeyFile!,
+  );
   try {
     forge.pki.certificateFromPem(certificatePem);
     return { certificatePem, key: keyPairFromPem(keyPem) };
   } catch (cause) {
-    throw new CaError('ca_files_invalid', `the CA files ${operator.caCertFile} / ${operator.caKeyFile} must be an RSA certificate and key in PEM`, { cause });
+    throw new CaError(
+      'ca_files_invalid',
+      `the CA files ${operator.caCertFile} / ${operator.caKeyFile} must be an RSA certificate and key in PEM`,
+      { cause },
+    );
   }
 }
 
@@ -178,7 +248,13 @@ async function loadOperatorTls(certFile: string, keyFile: string): Promise<Serve
   return { certPem, keyPem: await readFile(keyFile, 'utf8'), chainPem: certPem };
 }
 
-async function loadOrCreateOwnCa(dir: string, passphrase: string, organization: string, commonName: string, now: () => Date) {
+async function loadOrCreateOwnCa(
+  dir: string,
+  passphrase: string,
+  organization: string,
+  commonName: string,
+  now: () => Date,
+) {
   const certFile = path.join(dir, 'ca.pem');
   const keyFile = path.join(dir, 'ca.key');
   const [certificatePem, encryptedKey] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
@@ -187,7 +263,14 @@ async function loadOrCreateOwnCa(dir: string, passphrase: string, organization: 
   }
   const key = await generateRsaKeyPair(3072);
   const cert = buildCertificate(
-    { serial: newCertificateSerial(), subject: subject(commonName, organization), publicKey: key.publicKey, now: now(), validityDays: CA_VALIDITY_DAYS, extensions: caExtensions() },
+    {
+      serial: newCertificateSerial(),
+      subject: subject(commonName, organization),
+      publicKey: key.publicKey,
+      now: now(),
+      validityDays: CA_VALIDITY_DAYS,
+      extensions: caExtensions(),
+    },
     { certificate: null, privateKey: key.privateKey },
   );
   const pem = toPem(cert);
@@ -207,12 +290,17 @@ async function loadOrCreateServerTls(
   const certFile = path.join(dir, 'server.pem');
   const keyFile = path.join(dir, 'server.key');
   const namesFile = path.join(dir, 'server-hostnames.json');
-  const [certPem, keyPem, names] = await Promise.all([readIfExists(certFile), readIfExists(keyFile), readIfExists(namesFile)]);
+  const [certPem, keyPem, names] = await Promise.all([
+    readIfExists(certFile),
+    readIfExists(keyFile),
+    readIfExists(namesFile),
+  ]);
   const wanted = JSON.stringify([...hostnames].sort());
   if (certPem && keyPem && names === wanted) {
     const x509 = new X509Certificate(certPem);
     const fresh = new Date(x509.validTo).getTime() - now().getTime() > RENEW_BEFORE_MS;
-    if (fresh && x509.checkIssued(new X509Certificate(caPem))) return { certPem, keyPem, chainPem: `${certPem}${caPem}` };
+    if (fresh && x509.checkIssued(new X509Certificate(caPem)))
+      return { certPem, keyPem, chainPem: `${certPem}${caPem}` };
   }
   const key = await generateRsaKeyPair(2048);
   const cert = buildCertificate(

@@ -49,7 +49,10 @@ const extension = (oid: string, value: forge.asn1.Asn1) =>
   ]);
 
 const algorithm = () =>
-  asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.OID, false, asn1.oidToDer(OID.sha256WithRSA).getBytes()), asn1.create(U, T.NULL, false, '')]);
+  asn1.create(U, T.SEQUENCE, true, [
+    asn1.create(U, T.OID, false, asn1.oidToDer(OID.sha256WithRSA).getBytes()),
+    asn1.create(U, T.NULL, false, ''),
+  ]);
 
 export interface CrlInput {
   revoked: { serial: string; revokedAt: Date; reason?: string | undefined }[];
@@ -58,19 +61,31 @@ export interface CrlInput {
   crlNumber: bigint | number;
 }
 
-export function buildCrl(ca: { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey }, input: CrlInput): { der: Buffer; pem: string } {
+export function buildCrl(
+  ca: { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey },
+  input: CrlInput,
+): { der: Buffer; pem: string } {
   const entries = input.revoked.map((r) => {
     const code = r.reason !== undefined ? REVOCATION_REASONS[r.reason] : undefined;
     return asn1.create(U, T.SEQUENCE, true, [
       asn1.create(U, T.INTEGER, false, integerBytes(r.serial)),
       time(r.revokedAt),
       ...(code !== undefined
-        ? [asn1.create(U, T.SEQUENCE, true, [extension(OID.reasonCode, asn1.create(U, T.ENUMERATED, false, String.fromCharCode(code)))])]
+        ? [
+            asn1.create(U, T.SEQUENCE, true, [
+              extension(OID.reasonCode, asn1.create(U, T.ENUMERATED, false, String.fromCharCode(code))),
+            ]),
+          ]
         : []),
     ]);
   });
   const aki = asn1.create(U, T.SEQUENCE, true, [
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, ca.certificate.generateSubjectKeyIdentifier().getBytes()),
+    asn1.create(
+      asn1.Class.CONTEXT_SPECIFIC,
+      0,
+      false,
+      ca.certificate.generateSubjectKeyIdentifier().getBytes(),
+    ),
   ]);
   const tbs = asn1.create(U, T.SEQUENCE, true, [
     asn1.create(U, T.INTEGER, false, String.fromCharCode(1)), // v2
@@ -82,15 +97,25 @@ export function buildCrl(ca: { certificate: forge.pki.Certificate; privateKey: f
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [
       asn1.create(U, T.SEQUENCE, true, [
         extension(OID.authorityKeyIdentifier, aki),
-        extension(OID.crlNumber, asn1.create(U, T.INTEGER, false, integerBytes(BigInt(input.crlNumber).toString(16)))),
+        extension(
+          OID.crlNumber,
+          asn1.create(U, T.INTEGER, false, integerBytes(BigInt(input.crlNumber).toString(16))),
+        ),
       ]),
     ]),
   ]);
   const md = forge.md.sha256.create();
   md.update(asn1.toDer(tbs).getBytes());
   const signature = ca.privateKey.sign(md);
-  const crl = asn1.create(U, T.SEQUENCE, true, [tbs, algorithm(), asn1.create(U, T.BITSTRING, false, String.fromCharCode(0) + signature)]);
+  const crl = asn1.create(U, T.SEQUENCE, true, [
+    tbs,
+    algorithm(),
+    asn1.create(U, T.BITSTRING, false, String.fromCharCode(0) + signature),
+  ]);
   const der = Buffer.from(asn1.toDer(crl).getBytes(), 'binary');
-  const pem = `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END X509 CRL-----\n`;
+  const pem = `-----BEGIN X509 CRL-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END X509 CRL-----\n`;
   return { der, pem };
 }

@@ -1,4 +1,10 @@
-export { CertificateAuthority, clientSubjectCn, type IssuedClientCertificate, type LoadCaOptions, type OperatorFiles } from './ca.js';
+export {
+  CertificateAuthority,
+  clientSubjectCn,
+  type IssuedClientCertificate,
+  type LoadCaOptions,
+  type OperatorFiles,
+} from './ca.js';
 export { CaError, type CaErrorCode } from './errors.js';
 export { REVOCATION_REASONS, type CrlInput } from './crl.js';
 export { fromPkcs12 } from './pkcs12.js';

@@ -21,7 +21,9 @@ export interface CertificateTemplate {
 /** Sign `template` as `issuer` (or self-signed when issuer is null). */
 export function buildCertificate(
   template: CertificateTemplate,
-  issuer: { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey } | { certificate: null; privateKey: forge.pki.rsa.PrivateKey },
+  issuer:
+    | { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey }
+    | { certificate: null; privateKey: forge.pki.rsa.PrivateKey },
 ): forge.pki.Certificate {
   const cert = pki.createCertificate();
   cert.publicKey = template.publicKey;
@@ -49,7 +51,10 @@ export const serverExtensions = (hostnames: string[]): Record<string, unknown>[]
   { name: 'basicConstraints', cA: false },
   { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
   { name: 'extKeyUsage', serverAuth: true },
-  { name: 'subjectAltName', altNames: hostnames.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })) },
+  {
+    name: 'subjectAltName',
+    altNames: hostnames.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })),
+  },
 ];
 
 export const clientExtensions = (email: string): Record<string, unknown>[] => [
@@ -64,6 +69,7 @@ export const subject = (commonName: string, organization: string): Attributes =>
   { shortName: 'O', value: organization, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class },
 ];
 
-export const toPem = (cert: forge.pki.Certificate): string => pki.certificateToPem(cert).replace(/\r\n/g, '\n');
+export const toPem = (cert: forge.pki.Certificate): string =>
+  pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 export const toDer = (cert: forge.pki.Certificate): Buffer =>
   Buffer.from(forge.asn1.toDer(pki.certificateToAsn1(cert)).getBytes(), 'binary');

@@ -30,7 +30,9 @@ export async function generateRsaKeyPair(bits: 2048 | 3072 | 4096): Promise<RsaK
 
 /** PKCS#8 PEM encrypted with AES-256-CBC under `passphrase` (scrypt-free PBES2, as Node exports it). */
 export function encryptPrivateKeyPem(privateKeyPem: string, passphrase: string): string {
-  return createPrivateKey(privateKeyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+  return createPrivateKey(privateKeyPem)
+    .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
+    .toString();
 }
 
 /** Decrypt an (optionally) encrypted private key PEM; a wrong passphrase is a `ca_key_locked` error. */
@@ -40,6 +42,8 @@ export function decryptPrivateKeyPem(pem: string, passphrase: string | undefined
       .export({ type: 'pkcs8', format: 'pem' })
       .toString();
   } catch (cause) {
-    throw new CaError('ca_key_locked', `cannot open ${label}: wrong passphrase or not a private key`, { cause });
+    throw new CaError('ca_key_locked', `cannot open ${label}: wrong passphrase or not a private key`, {
+      cause,
+    });
   }
 }

@@ -6,9 +6,18 @@
 import forge from 'node-forge';
 import { CaError } from './errors.js';
 
-export function toPkcs12(input: { privateKeyPem: string; certificatePem: string; caCertificatePem: string; password: string; friendlyName: string }): Buffer {
+export function toPkcs12(input: {
+  privateKeyPem: string;
+  certificatePem: string;
+  caCertificatePem: string;
+  password: string;
+  friendlyName: string;
+}): Buffer {
   const key = forge.pki.privateKeyFromPem(input.privateKeyPem);
-  const chain = [forge.pki.certificateFromPem(input.certificatePem), forge.pki.certificateFromPem(input.caCertificatePem)];
+  const chain = [
+    forge.pki.certificateFromPem(input.certificatePem),
+    forge.pki.certificateFromPem(input.caCertificatePem),
+  ];
   const asn1 = forge.pkcs12.toPkcs12Asn1(key, chain, input.password, {
     algorithm: '3des',
     friendlyName: input.friendlyName,
@@ -19,10 +28,15 @@ export function toPkcs12(input: { privateKeyPem: string; certificatePem: string;
 }
 
 /** Read a PKCS#12 back (tests, and operators' files): the key and certificates inside. */
-export function fromPkcs12(p12: Buffer, password: string): { privateKeyPem: string; certificatesPem: string[] } {
+export function fromPkcs12(
+  p12: Buffer,
+  password: string,
+): { privateKeyPem: string; certificatesPem: string[] } {
   try {
     const parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12.toString('binary')), password);
-    const keyBags = parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? [];
+    const keyBags =
+      parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ??
+      [];
     const certBags = parsed.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
     const key = keyBags[0]?.key;
     if (!key) throw new Error('no private key in the PKCS#12');
@@ -31,6 +45,8 @@ export function fromPkcs12(p12: Buffer, password: string): { privateKeyPem: stri
       certificatesPem: certBags.flatMap((b) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : [])),
     };
   } catch (cause) {
-    throw new CaError('pkcs12_invalid', 'cannot read the PKCS#12 (wrong password or damaged file)', { cause });
+    throw new CaError('pkcs12_invalid', 'cannot read the PKCS#12 (wrong password or damaged file)', {
+      cause,
+    });
   }
 }

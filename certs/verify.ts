@@ -2,7 +2,14 @@
 import { createHash, X509Certificate } from 'node:crypto';
 
 export type ClientCertificateCheck =
-  | { ok: true; serial: string; fingerprintS256: string; subjectCn: string; email: string | null; notAfter: Date }
+  | {
+      ok: true;
+      serial: string;
+      fingerprintS256: string;
+      subjectCn: string;
+      email: string | null;
+      notAfter: Date;
+    }
   | {
       ok: false;
       reason: 'malformed' | 'not_issued_by_ca' | 'expired' | 'not_yet_valid' | 'not_client_auth';
@@ -31,11 +38,19 @@ export function verifyClientCertificate(ca: X509Certificate, der: Buffer, now: D
   }
   const ids = { serial: normalizeSerial(cert.serialNumber), fingerprintS256: fingerprintS256(cert.raw) };
   // Uses Node's own X.509 so certificates with any key type (EC from a foreign CA, say) are judged, not rejected as malformed.
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return { ok: false, reason: 'not_issued_by_ca', ...ids };
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    return { ok: false, reason: 'not_issued_by_ca', ...ids };
   if (now < new Date(cert.validFrom)) return { ok: false, reason: 'not_yet_valid', ...ids };
   if (now > new Date(cert.validTo)) return { ok: false, reason: 'expired', ...ids };
   const eku = cert.keyUsage;
-  if (!Array.isArray(eku) || !eku.includes(CLIENT_AUTH)) return { ok: false, reason: 'not_client_auth', ...ids };
+  if (!Array.isArray(eku) || !eku.includes(CLIENT_AUTH))
+    return { ok: false, reason: 'not_client_auth', ...ids };
   const email = /(?:^|, )email:([^,]+)/.exec(cert.subjectAltName ?? '')?.[1] ?? null;
-  return { ok: true, ...ids, subjectCn: field(cert.subject, 'CN') ?? '', email, notAfter: new Date(cert.validTo) };
+  return {
+    ok: true,
+    ...ids,
+    subjectCn: field(cert.subject, 'CN') ?? '',
+    email,
+    notAfter: new Date(cert.validTo),
+  };
 }

@@ -7,7 +7,11 @@ import type { LoginStateRepository } from './login-state.js';
 import { csrfValid, localeOf, render, renderMessage } from './page.js';
 import type { Views } from './views.js';
 
-export function consentRoutes(deps: { provider: Provider; views: Views; states: LoginStateRepository }): Router {
+export function consentRoutes(deps: {
+  provider: Provider;
+  views: Views;
+  states: LoginStateRepository;
+}): Router {
   const { provider, views } = deps;
   const router = new Router();
   // The consent CSRF token lives in the same expiring state store, under its own key.
@@ -24,37 +28,48 @@ export function consentRoutes(deps: { provider: Provider; views: Views; states: 
       uid: details.uid,
       csrf,
       clientName: client?.clientName ?? String(details.params.client_id),
-      scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
+      scopes: String(details.params.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
     });
   });
 
-  router.post('/interaction/:uid/consent', bodyParser({ enableTypes: ['form'], formLimit: '4kb' }), async (ctx) => {
-    const details = await provider.interactionDetails(ctx.req, ctx.res);
-    const saved = await deps.states.get(csrfKey(details.uid));
-    if (!saved || !csrfValid(ctx, saved.csrf) || details.prompt.name !== 'consent') {
-      renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
-      return;
-    }
-    await deps.states.delete(csrfKey(details.uid));
-    const body = ctx.request.body as Record<string, unknown>;
-    let result: Parameters<Provider['interactionResult']>[2];
-    if (body.decision === 'allow') {
-      const { accountId } = details.session!;
-      const grant = details.grantId
-        ? (await provider.Grant.find(details.grantId))!
-        : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
-      const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      result = { consent: { grantId: await grant.save() } };
-    } else {
-      result = { error: 'access_denied', error_description: 'the end-user denied the request' };
-    }
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
-    localeOf(ctx);
-    ctx.status = 303;
-    ctx.redirect(returnTo);
-  });
+  router.post(
+    '/interaction/:uid/consent',
+    bodyParser({ enableTypes: ['form'], formLimit: '4kb' }),
+    async (ctx) => {
+      const details = await provider.interactionDetails(ctx.req, ctx.res);
+      const saved = await deps.states.get(csrfKey(details.uid));
+      if (!saved || !csrfValid(ctx, saved.csrf) || details.prompt.name !== 'consent') {
+        renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
+        return;
+      }
+      await deps.states.delete(csrfKey(details.uid));
+      const body = ctx.request.body as Record<string, unknown>;
+      let result: Parameters<Provider['interactionResult']>[2];
+      if (body.decision === 'allow') {
+        const { accountId } = details.session!;
+        const grant = details.grantId
+          ? (await provider.Grant.find(details.grantId))!
+          : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+        const missing = details.prompt.details as {
+          missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
+        };
+        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+        result = { consent: { grantId: await grant.save() } };
+      } else {
+        result = { error: 'access_denied', error_description: 'the end-user denied the request' };
+      }
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, {
+        mergeWithLastSubmission: true,
+      });
+      localeOf(ctx);
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+    },
+  );
 
   return router;
 }

@@ -21,8 +21,14 @@ export interface EnrollRouteDeps {
 }
 
 const STEPS = ['enroll.step.otp', 'enroll.step.credentials', 'enroll.step.done'] as const;
-const steps = (locale: Locale, current: number) => STEPS.map((key, i) => ({ label: t(locale, key), current: i === current }));
-const questions = (locale: Locale, selected = '') => SECRET_QUESTION_IDS.map((id) => ({ id, label: t(locale, `secret_question.${id}`), selected: id === selected }));
+const steps = (locale: Locale, current: number) =>
+  STEPS.map((key, i) => ({ label: t(locale, key), current: i === current }));
+const questions = (locale: Locale, selected = '') =>
+  SECRET_QUESTION_IDS.map((id) => ({
+    id,
+    label: t(locale, `secret_question.${id}`),
+    selected: id === selected,
+  }));
 
 export function enrollRoutes(deps: EnrollRouteDeps): Router {
   const { views, enrollment, downloads, forms } = deps;
@@ -31,7 +37,15 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
 
   function linkProblem(ctx: Context, kind: TicketProblem | 'too_many_attempts', support?: string) {
     const message = kind === 'too_many_attempts' ? 'download.too_many' : `enroll.link.${kind}`;
-    renderMessage(ctx, views, { title: 'enroll.link.title', paragraphs: [message, ['enroll.link.contact', { support: support ?? '—' }]] }, kind === 'unknown' ? 404 : 410);
+    renderMessage(
+      ctx,
+      views,
+      {
+        title: 'enroll.link.title',
+        paragraphs: [message, ['enroll.link.contact', { support: support ?? '—' }]],
+      },
+      kind === 'unknown' ? 404 : 410,
+    );
   }
 
   function csrfProblem(ctx: Context) {
@@ -39,28 +53,52 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
   }
 
   function lockedPage(ctx: Context, support: string) {
-    renderMessage(ctx, views, { title: 'locked.title', paragraphs: ['enroll.locked', 'locked.support', ['locked.contact', { support }]] }, 403);
+    renderMessage(
+      ctx,
+      views,
+      {
+        title: 'locked.title',
+        paragraphs: ['enroll.locked', 'locked.support', ['locked.contact', { support }]],
+      },
+      403,
+    );
   }
 
-  function credentialsPage(ctx: Context, opened: Extract<OpenTicket, { kind: 'ok' }>, session: FormSession, token: string, extra: { errors?: string[]; questionId?: string } = {}, status = 200) {
+  function credentialsPage(
+    ctx: Context,
+    opened: Extract<OpenTicket, { kind: 'ok' }>,
+    session: FormSession,
+    token: string,
+    extra: { errors?: string[]; questionId?: string } = {},
+    status = 200,
+  ) {
     const locale = localeOf(ctx);
     const policy: TenantPolicy['password'] = opened.tenant.policy.password;
-    render(ctx, views, 'enroll-credentials', {
-      locale,
-      title: 'enroll.credentials.title',
-      steps: steps(locale, 1),
-      token,
-      csrf: session.csrf,
-      userId: opened.account.userId,
-      minLength: policy.minLength,
-      maxLength: policy.maxLength,
-      questions: questions(locale, extra.questionId),
-      errors: extra.errors ?? [],
-    }, status);
+    render(
+      ctx,
+      views,
+      'enroll-credentials',
+      {
+        locale,
+        title: 'enroll.credentials.title',
+        steps: steps(locale, 1),
+        token,
+        csrf: session.csrf,
+        userId: opened.account.userId,
+        minLength: policy.minLength,
+        maxLength: policy.maxLength,
+        questions: questions(locale, extra.questionId),
+        errors: extra.errors ?? [],
+      },
+      status,
+    );
   }
 
   /** The ticket must be usable, and (for later steps) this browser must have passed the OTP step. */
-  async function openStep(ctx: Context, needVerified: boolean): Promise<{ opened: Extract<OpenTicket, { kind: 'ok' }>; session: FormSession } | null> {
+  async function openStep(
+    ctx: Context,
+    needVerified: boolean,
+  ): Promise<{ opened: Extract<OpenTicket, { kind: 'ok' }>; session: FormSession } | null> {
     const opened = await enrollment.open(String(ctx.params.token));
     if (opened.kind !== 'ok') {
       linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
@@ -87,27 +125,45 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
     const step = await openStep(ctx, false);
     if (!step) return;
     const locale = localeOf(ctx);
-    render(ctx, views, 'enroll-otp', { locale, title: 'enroll.otp.title', steps: steps(locale, 0), token: ctx.params.token, csrf: step.session.csrf, userId: step.opened.account.userId });
+    render(ctx, views, 'enroll-otp', {
+      locale,
+      title: 'enroll.otp.title',
+      steps: steps(locale, 0),
+      token: ctx.params.token,
+      csrf: step.session.csrf,
+      userId: step.opened.account.userId,
+    });
   });
 
   router.post('/enroll/:token', form, async (ctx) => {
     const step = await openStep(ctx, false);
     if (!step) return;
     const { opened, session } = step;
-    const result = await enrollment.verifyOneTimePassword(opened.ticket, opened.account, opened.tenant, formField(ctx, 'otp', 64));
+    const result = await enrollment.verifyOneTimePassword(
+      opened.ticket,
+      opened.account,
+      opened.tenant,
+      formField(ctx, 'otp', 64),
+    );
     if (result.kind === 'locked') return lockedPage(ctx, opened.tenant.supportContact);
     if (result.kind === 'mismatch') {
       const locale = localeOf(ctx);
-      render(ctx, views, 'enroll-otp', {
-        locale,
-        title: 'enroll.otp.title',
-        steps: steps(locale, 0),
-        token: ctx.params.token,
-        csrf: session.csrf,
-        userId: opened.account.userId,
-        errors: [t(locale, 'enroll.otp_mismatch')],
-        warning: t(locale, 'enroll.otp.remaining', { remaining: result.remaining }),
-      }, 401);
+      render(
+        ctx,
+        views,
+        'enroll-otp',
+        {
+          locale,
+          title: 'enroll.otp.title',
+          steps: steps(locale, 0),
+          token: ctx.params.token,
+          csrf: session.csrf,
+          userId: opened.account.userId,
+          errors: [t(locale, 'enroll.otp_mismatch')],
+          warning: t(locale, 'enroll.otp.remaining', { remaining: result.remaining }),
+        },
+        401,
+      );
       return;
     }
     await forms.save({ ...session, data: { ...session.data, verified: true } });
@@ -133,14 +189,27 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
     };
     const result = await enrollment.register(opened.ticket, opened.account, opened.tenant, input, locale);
     if (result.kind === 'invalid') {
-      credentialsPage(ctx, opened, session, String(ctx.params.token), { errors: result.violations.map((v) => t(locale, v.code, v.params)), questionId: input.questionId }, 422);
+      credentialsPage(
+        ctx,
+        opened,
+        session,
+        String(ctx.params.token),
+        { errors: result.violations.map((v) => t(locale, v.code, v.params)), questionId: input.questionId },
+        422,
+      );
       return;
     }
     await forms.end(ctx, session);
     if (result.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
     // Shown once, in this response only: nothing stores it for a second look.
     // No language link here: following it would leave the page that alone shows the password.
-    render(ctx, views, 'enroll-done', { locale, title: 'enroll.done.title', steps: steps(locale, 2), downloadPassword: result.downloadPassword, hideLanguageSwitch: true });
+    render(ctx, views, 'enroll-done', {
+      locale,
+      title: 'enroll.done.title',
+      steps: steps(locale, 2),
+      downloadPassword: result.downloadPassword,
+      hideLanguageSwitch: true,
+    });
   });
 
   router.get('/download/:token', async (ctx) => {
@@ -173,15 +242,21 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
     }
     if (result.kind !== 'wrong_password') return linkProblem(ctx, result.kind, result.tenant?.supportContact);
     const locale = localeOf(ctx);
-    render(ctx, views, 'download', {
-      locale,
-      title: 'download.title',
-      token,
-      csrf: session.csrf,
-      userId: opened.account.userId,
-      certificateName: `${opened.account.userId} #${opened.terminal.number}`,
-      errors: [t(locale, 'download.wrong', { remaining: result.remaining })],
-    }, 401);
+    render(
+      ctx,
+      views,
+      'download',
+      {
+        locale,
+        title: 'download.title',
+        token,
+        csrf: session.csrf,
+        userId: opened.account.userId,
+        certificateName: `${opened.account.userId} #${opened.terminal.number}`,
+        errors: [t(locale, 'download.wrong', { remaining: result.remaining })],
+      },
+      401,
+    );
   });
 
   router.get('/guide', (ctx) => {

@@ -24,14 +24,25 @@ export class FormSessions {
   async start(ctx: Context, scope: string, data: Record<string, unknown> = {}): Promise<FormSession> {
     const session: FormSession = { id: newToken(24), scope, csrf: newToken(24), data };
     await this.save(session);
-    ctx.cookies.set(COOKIE, session.id, { httpOnly: true, secure: true, sameSite: 'strict', signed: false, path: '/', maxAge: this.deps.ttlSeconds * 1000 });
+    ctx.cookies.set(COOKIE, session.id, {
+      httpOnly: true,
+      secure: true,
+      sameSite: 'strict',
+      signed: false,
+      path: '/',
+      maxAge: this.deps.ttlSeconds * 1000,
+    });
     return session;
   }
 
   async load(ctx: Context, scope: string): Promise<FormSession | null> {
     const id = ctx.cookies.get(COOKIE, { signed: false });
     if (!id || !/^[A-Za-z0-9_-]{20,64}$/.test(id)) return null;
-    const found = (await this.deps.store.oidcFind(MODEL, id, this.deps.clock.now())) as unknown as FormSession | null;
+    const found = (await this.deps.store.oidcFind(
+      MODEL,
+      id,
+      this.deps.clock.now(),
+    )) as unknown as FormSession | null;
     return found && found.scope === scope ? found : null;
   }
 
@@ -41,7 +52,13 @@ export class FormSessions {
   }
 
   async save(session: FormSession): Promise<void> {
-    await this.deps.store.oidcUpsert(MODEL, session.id, { ...session }, this.deps.ttlSeconds, this.deps.clock.now());
+    await this.deps.store.oidcUpsert(
+      MODEL,
+      session.id,
+      { ...session },
+      this.deps.ttlSeconds,
+      this.deps.clock.now(),
+    );
   }
 
   async end(ctx: Context, session: FormSession): Promise<void> {

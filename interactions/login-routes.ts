@@ -10,7 +10,13 @@ import type { Clock } from '../src/clock.js';
 import type { Account } from '../src/domain.js';
 import { clientCertificateDer, sourceIp, type ProxyTrust } from '../src/http/client-context.js';
 import { t } from '../src/i18n/index.js';
-import { ACR, authenticationContext, nextStep, otpAvailable, type StepFacts } from '../src/policy/login-steps.js';
+import {
+  ACR,
+  authenticationContext,
+  nextStep,
+  otpAvailable,
+  type StepFacts,
+} from '../src/policy/login-steps.js';
 import { newToken } from '../src/random.js';
 import type { CertificateIdentity, CertificateService } from '../src/services/certificates.js';
 import type { AttemptContext, FailureOutcome, LoginService } from '../src/services/login.js';
@@ -37,7 +43,10 @@ export interface LoginRouteDeps {
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-const CERT_MESSAGE: Record<Exclude<CertificateIdentity, { ok: true }>['result'] | 'wrong_site' | 'changed', string> = {
+const CERT_MESSAGE: Record<
+  Exclude<CertificateIdentity, { ok: true }>['result'] | 'wrong_site' | 'changed',
+  string
+> = {
   cert_missing: 'cert.missing',
   cert_invalid: 'cert.invalid',
   cert_revoked: 'cert.revoked',
@@ -64,7 +73,8 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     if (!identity.ok) return identity;
     const clientId = String(details.params.client_id);
     const client = await deps.store.getClient(clientId);
-    if (!client || client.tenantId !== identity.account.tenantId) return { ok: false as const, result: 'wrong_site' as const, serial: identity.certificate.serial };
+    if (!client || client.tenantId !== identity.account.tenantId)
+      return { ok: false as const, result: 'wrong_site' as const, serial: identity.certificate.serial };
     return identity;
   }
 
@@ -72,26 +82,74 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     renderMessage(
       ctx,
       views,
-      { title: 'cert.title', paragraphs: [CERT_MESSAGE[reason], 'cert.help'], links: [{ href: `/interaction/${uid}/abort`, label: t(localeOf(ctx), 'login.cancel') }] },
+      {
+        title: 'cert.title',
+        paragraphs: [CERT_MESSAGE[reason], 'cert.help'],
+        links: [{ href: `/interaction/${uid}/abort`, label: t(localeOf(ctx), 'login.cancel') }],
+      },
       403,
     );
   }
 
-  function renderFailure(ctx: Context, uid: string, state: LoginState, outcome: FailureOutcome, errorKey: string, userId = '') {
+  function renderFailure(
+    ctx: Context,
+    uid: string,
+    state: LoginState,
+    outcome: FailureOutcome,
+    errorKey: string,
+    userId = '',
+  ) {
     const locale = localeOf(ctx);
     if (outcome.kind === 'locked') {
-      renderMessage(ctx, views, { title: 'locked.title', paragraphs: ['login.failed', 'locked.support', ['locked.contact', { support: outcome.supportContact }]] }, 403);
+      renderMessage(
+        ctx,
+        views,
+        {
+          title: 'locked.title',
+          paragraphs: [
+            'login.failed',
+            'locked.support',
+            ['locked.contact', { support: outcome.supportContact }],
+          ],
+        },
+        403,
+      );
       return;
     }
-    const warning = outcome.remaining !== null ? t(locale, 'login.remaining_warning', { remaining: outcome.remaining }) : null;
+    const warning =
+      outcome.remaining !== null
+        ? t(locale, 'login.remaining_warning', { remaining: outcome.remaining })
+        : null;
     const page = state.step === 'otp' ? 'otp' : 'login';
-    render(ctx, views, page, { locale, title: `${page === 'otp' ? 'otp' : 'login'}.title`, uid, csrf: state.csrf, userId, errors: [t(locale, errorKey)], warning }, 401);
+    render(
+      ctx,
+      views,
+      page,
+      {
+        locale,
+        title: `${page === 'otp' ? 'otp' : 'login'}.title`,
+        uid,
+        csrf: state.csrf,
+        userId,
+        errors: [t(locale, errorKey)],
+        warning,
+      },
+      401,
+    );
   }
 
   /** Per source IP and per account, store-backed; answers 429 with Retry-After when over. */
-  async function rateLimited(ctx: Context, details: Details, state: LoginState, account: Account): Promise<boolean> {
+  async function rateLimited(
+    ctx: Context,
+    details: Details,
+    state: LoginState,
+    account: Account,
+  ): Promise<boolean> {
     const attempt = attemptOf(ctx, details, state.certSerial);
-    for (const [rule, subject] of [[deps.rateRules.perIp, attempt.sourceIp], [deps.rateRules.perAccount, account.id]] as const) {
+    for (const [rule, subject] of [
+      [deps.rateRules.perIp, attempt.sourceIp],
+      [deps.rateRules.perAccount, account.id],
+    ] as const) {
       const decision = await deps.rateLimiter.hit(rule, subject);
       if (!decision.ok) {
         await login.recordEvent('rate_limited', account, attempt);
@@ -104,7 +162,13 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
   }
 
   /** Load details + state and check the same certificate is still presented; renders and returns null if not. */
-  async function resume(ctx: Context): Promise<{ details: Details; state: LoginState; identity: Extract<CertificateIdentity, { ok: true }> } | null> {
+  async function resume(
+    ctx: Context,
+  ): Promise<{
+    details: Details;
+    state: LoginState;
+    identity: Extract<CertificateIdentity, { ok: true }>;
+  } | null> {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const state = await states.get(details.uid);
     if (!state) {
@@ -118,13 +182,28 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       return null;
     }
     if (ctx.method === 'POST' && !csrfValid(ctx, state.csrf)) {
-      renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'], links: [{ href: `/interaction/${details.uid}`, label: t(localeOf(ctx), 'login.back') }] }, 403);
+      renderMessage(
+        ctx,
+        views,
+        {
+          title: 'error.title',
+          paragraphs: ['error.csrf'],
+          links: [{ href: `/interaction/${details.uid}`, label: t(localeOf(ctx), 'login.back') }],
+        },
+        403,
+      );
       return null;
     }
     return { details, state, identity };
   }
 
-  async function finish(ctx: Context, details: Details, state: LoginState, account: Account, usedOtp: boolean) {
+  async function finish(
+    ctx: Context,
+    details: Details,
+    state: LoginState,
+    account: Account,
+    usedOtp: boolean,
+  ) {
     await states.delete(details.uid);
     await login.recordEvent('success', account, attemptOf(ctx, details, state.certSerial));
     const { amr, acr } = authenticationContext(usedOtp);
@@ -132,14 +211,23 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       ctx.req,
       ctx.res,
       // remember: false — the session cookie ends with the browser, as a bank's users expect.
-      { login: { accountId: account.id, amr, acr, remember: false }, tobira: { certFingerprint: state.certFingerprint } satisfies TobiraLoginResult },
+      {
+        login: { accountId: account.id, amr, acr, remember: false },
+        tobira: { certFingerprint: state.certFingerprint } satisfies TobiraLoginResult,
+      },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;
     ctx.redirect(returnTo);
   }
 
-  async function advance(ctx: Context, details: Details, state: LoginState, facts: StepFacts, completed: 'password' | 'change_password' | 'otp') {
+  async function advance(
+    ctx: Context,
+    details: Details,
+    state: LoginState,
+    facts: StepFacts,
+    completed: 'password' | 'change_password' | 'otp',
+  ) {
     const step = nextStep(completed, facts);
     if (step === 'otp' && !otpAvailable(facts)) {
       await states.delete(details.uid);
@@ -147,7 +235,16 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
         error: 'unmet_authentication_requirements',
         error_description: 'the requested one-time password level is not set up for this account',
       });
-      renderMessage(ctx, views, { title: 'otp.title', paragraphs: ['otp.unavailable'], links: [{ href: returnTo, label: t(localeOf(ctx), 'login.cancel') }] }, 403);
+      renderMessage(
+        ctx,
+        views,
+        {
+          title: 'otp.title',
+          paragraphs: ['otp.unavailable'],
+          links: [{ href: returnTo, label: t(localeOf(ctx), 'login.cancel') }],
+        },
+        403,
+      );
       return;
     }
     if (step === 'done') return finish(ctx, details, state, facts.account as Account, completed === 'otp');
@@ -168,12 +265,17 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     if (!identity.ok) {
       if (state) await states.delete(details.uid);
       const account = identity.serial ? await accountOfSerial(deps.store, identity.serial) : null;
-      await login.recordEvent(identity.result === 'wrong_site' ? 'cert_unknown' : identity.result, account, attemptOf(ctx, details, identity.serial ?? null));
+      await login.recordEvent(
+        identity.result === 'wrong_site' ? 'cert_unknown' : identity.result,
+        account,
+        attemptOf(ctx, details, identity.serial ?? null),
+      );
       renderCertError(ctx, details.uid, identity.result);
       return;
     }
     if (!state || state.certFingerprint !== identity.certificate.fingerprintS256) {
-      const acrValues = typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ') : [];
+      const acrValues =
+        typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ') : [];
       state = {
         csrf: newToken(24),
         certFingerprint: identity.certificate.fingerprintS256,
@@ -186,13 +288,20 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       };
       await states.save(details.uid, state);
     }
-    const base = { locale, uid: details.uid, csrf: state.csrf, userId: identity.account.userId, certificateName: identity.certificate.subjectCn };
+    const base = {
+      locale,
+      uid: details.uid,
+      csrf: state.csrf,
+      userId: identity.account.userId,
+      certificateName: identity.certificate.subjectCn,
+    };
     if (state.step === 'change_password') {
       const policy = identity.tenant.policy.password;
       render(ctx, views, 'change-password', {
         ...base,
         title: 'change_password.title',
-        reasonKey: state.changeReason === 'expired' ? 'change_password.expired' : 'change_password.must_change',
+        reasonKey:
+          state.changeReason === 'expired' ? 'change_password.expired' : 'change_password.must_change',
         minLength: policy.minLength,
         maxLength: policy.maxLength,
       });
@@ -210,10 +319,20 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     if (state.step !== 'password') return void ctx.redirect(`/interaction/${details.uid}`);
     if (await rateLimited(ctx, details, state, identity.account)) return;
     const userId = formField(ctx, 'userId', 128).trim();
-    const outcome = await login.verifyPassword(identity.account, identity.tenant, userId, formField(ctx, 'password', 1024), attemptOf(ctx, details, state.certSerial));
+    const outcome = await login.verifyPassword(
+      identity.account,
+      identity.tenant,
+      userId,
+      formField(ctx, 'password', 1024),
+      attemptOf(ctx, details, state.certSerial),
+    );
     if (outcome.kind !== 'ok') return renderFailure(ctx, details.uid, state, outcome, 'login.failed', userId);
     const facts: StepFacts = { ...outcome.facts, otpRequested: state.otpRequested };
-    const changeReason = outcome.account.mustChangePassword ? 'must_change' : outcome.facts.passwordExpired ? 'expired' : null;
+    const changeReason = outcome.account.mustChangePassword
+      ? 'must_change'
+      : outcome.facts.passwordExpired
+        ? 'expired'
+        : null;
     await advance(ctx, details, { ...state, changeReason }, facts, 'password');
   });
 
@@ -223,24 +342,41 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     const { details, state, identity } = resumed;
     if (state.step !== 'change_password') return void ctx.redirect(`/interaction/${details.uid}`);
     const locale = localeOf(ctx);
-    const result = await login.changePassword(identity.account, identity.tenant, formField(ctx, 'newPassword', 1024), formField(ctx, 'confirmation', 1024), `user:${identity.account.id}`);
+    const result = await login.changePassword(
+      identity.account,
+      identity.tenant,
+      formField(ctx, 'newPassword', 1024),
+      formField(ctx, 'confirmation', 1024),
+      `user:${identity.account.id}`,
+    );
     if (result.kind === 'invalid') {
       const policy = identity.tenant.policy.password;
-      render(ctx, views, 'change-password', {
-        locale,
-        title: 'change_password.title',
-        uid: details.uid,
-        csrf: state.csrf,
-        userId: identity.account.userId,
-        reasonKey: state.changeReason === 'expired' ? 'change_password.expired' : 'change_password.must_change',
-        minLength: policy.minLength,
-        maxLength: policy.maxLength,
-        errors: result.violations.map((v) => t(locale, v.code, v.params)),
-      }, 422);
+      render(
+        ctx,
+        views,
+        'change-password',
+        {
+          locale,
+          title: 'change_password.title',
+          uid: details.uid,
+          csrf: state.csrf,
+          userId: identity.account.userId,
+          reasonKey:
+            state.changeReason === 'expired' ? 'change_password.expired' : 'change_password.must_change',
+          minLength: policy.minLength,
+          maxLength: policy.maxLength,
+          errors: result.violations.map((v) => t(locale, v.code, v.params)),
+        },
+        422,
+      );
       return;
     }
     await login.recordEvent('password_changed', result.account, attemptOf(ctx, details, state.certSerial));
-    const facts: StepFacts = { account: result.account, passwordExpired: false, otpRequested: state.otpRequested };
+    const facts: StepFacts = {
+      account: result.account,
+      passwordExpired: false,
+      otpRequested: state.otpRequested,
+    };
     await advance(ctx, details, state, facts, 'change_password');
   });
 
@@ -250,16 +386,30 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     const { details, state, identity } = resumed;
     if (state.step !== 'otp') return void ctx.redirect(`/interaction/${details.uid}`);
     if (await rateLimited(ctx, details, state, identity.account)) return;
-    const outcome = await login.verifyOtp(identity.account, identity.tenant, formField(ctx, 'code', 16), attemptOf(ctx, details, state.certSerial));
+    const outcome = await login.verifyOtp(
+      identity.account,
+      identity.tenant,
+      formField(ctx, 'code', 16),
+      attemptOf(ctx, details, state.certSerial),
+    );
     if (outcome.kind !== 'ok') return renderFailure(ctx, details.uid, state, outcome, 'otp.failed');
-    const facts: StepFacts = { account: identity.account, passwordExpired: false, otpRequested: state.otpRequested };
+    const facts: StepFacts = {
+      account: identity.account,
+      passwordExpired: false,
+      otpRequested: state.otpRequested,
+    };
     await advance(ctx, details, state, facts, 'otp');
   });
 
   router.get('/interaction/:uid/abort', async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     await states.delete(details.uid);
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'the end-user cancelled the sign-in' }, { mergeWithLastSubmission: false });
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { error: 'access_denied', error_description: 'the end-user cancelled the sign-in' },
+      { mergeWithLastSubmission: false },
+    );
     ctx.status = 303;
     ctx.redirect(returnTo);
   });

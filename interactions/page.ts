@@ -10,7 +10,13 @@ const LANG_COOKIE = 'tobira_lang';
 export function localeOf(ctx: Context): Locale {
   const query = typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined;
   if (query === 'ja' || query === 'en') {
-    ctx.cookies.set(LANG_COOKIE, query, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, signed: false, maxAge: 365 * 86400_000 });
+    ctx.cookies.set(LANG_COOKIE, query, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      signed: false,
+      maxAge: 365 * 86400_000,
+    });
     return query;
   }
   const cookie = ctx.cookies.get(LANG_COOKIE, { signed: false });
@@ -31,12 +37,31 @@ export function render(ctx: Context, views: Views, page: string, data: PageInput
 export function renderMessage(
   ctx: Context,
   views: Views,
-  input: { title: string; heading?: string; paragraphs: (string | [string, Params])[]; detail?: string; links?: { href: string; label: string }[] },
+  input: {
+    title: string;
+    heading?: string;
+    paragraphs: (string | [string, Params])[];
+    detail?: string;
+    links?: { href: string; label: string }[];
+  },
   status = 200,
 ): void {
   const locale = localeOf(ctx);
   const paragraphs = input.paragraphs.map((p) => (Array.isArray(p) ? t(locale, p[0], p[1]) : t(locale, p)));
-  render(ctx, views, 'message', { locale, title: input.title, heading: input.heading ?? input.title, paragraphs, detail: input.detail, links: input.links ?? [] }, status);
+  render(
+    ctx,
+    views,
+    'message',
+    {
+      locale,
+      title: input.title,
+      heading: input.heading ?? input.title,
+      paragraphs,
+      detail: input.detail,
+      links: input.links ?? [],
+    },
+    status,
+  );
 }
 
 /** A string field of a urlencoded form body ('' when absent), length-capped so huge input costs nothing. */

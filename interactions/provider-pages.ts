@@ -13,18 +13,37 @@ export function providerPages(views: Views): ProviderPages {
     },
     async postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
       const locale = localeOf(ctx);
-      render(ctx, views, 'message', { locale, title: 'logout.title', heading: 'logout.title', paragraphs: [t(locale, 'logout.done')] });
+      render(ctx, views, 'message', {
+        locale,
+        title: 'logout.title',
+        heading: 'logout.title',
+        paragraphs: [t(locale, 'logout.done')],
+      });
     },
     async renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error) {
       const locale = localeOf(ctx);
       if (error instanceof StoreUnavailableError) {
         // The store is down: say so (503) rather than "something went wrong" (500).
         ctx.set('Retry-After', '5');
-        render(ctx, views, 'message', { locale, title: 'error.title', heading: 'error.title', paragraphs: [t(locale, 'error.unavailable')], detail: t(locale, 'error.code', { code: 'store_unavailable' }) }, 503);
+        render(
+          ctx,
+          views,
+          'message',
+          {
+            locale,
+            title: 'error.title',
+            heading: 'error.title',
+            paragraphs: [t(locale, 'error.unavailable')],
+            detail: t(locale, 'error.code', { code: 'store_unavailable' }),
+          },
+          503,
+        );
         return;
       }
       const code = typeof out.error === 'string' ? out.error : 'server_error';
-      const expired = code === 'invalid_request' && /interaction|session|expired|cookie/i.test(String(out.error_description ?? ''));
+      const expired =
+        code === 'invalid_request' &&
+        /interaction|session|expired|cookie/i.test(String(out.error_description ?? ''));
       render(
         ctx,
         views,

@@ -46,12 +46,14 @@ export class Views {
     });
     const partialsDir = new URL('partials/', dir);
     for (const file of await readdir(partialsDir)) {
-      if (file.endsWith('.hbs')) hbs.registerPartial(file.slice(0, -4), await readFile(new URL(file, partialsDir), 'utf8'));
+      if (file.endsWith('.hbs'))
+        hbs.registerPartial(file.slice(0, -4), await readFile(new URL(file, partialsDir), 'utf8'));
     }
     const pagesDir = new URL('pages/', dir);
     const pages = new Map<string, string>();
     for (const file of await readdir(pagesDir)) {
-      if (file.endsWith('.hbs')) pages.set(file.slice(0, -4), await readFile(new URL(file, pagesDir), 'utf8'));
+      if (file.endsWith('.hbs'))
+        pages.set(file.slice(0, -4), await readFile(new URL(file, pagesDir), 'utf8'));
     }
     return new Views(hbs, await readFile(new URL('layout.hbs', dir), 'utf8'), pages);
   }

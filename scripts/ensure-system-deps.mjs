@@ -35,7 +35,9 @@ if (missing.length === 0) {
 }
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot || !onPath('apt-get')) {
-  console.error(`ensure-system-deps: missing ${missing.join(', ')}; install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  console.error(
+    `ensure-system-deps: missing ${missing.join(', ')}; install them with: sudo apt-get install -y ${missing.join(' ')}`,
+  );
   process.exit(1);
 }
 console.log(`ensure-system-deps: installing ${missing.join(', ')} from Debian's apt`);

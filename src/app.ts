@@ -31,7 +31,13 @@ import { DownloadService } from './services/downloads.js';
 import { RateLimiter } from './services/rate-limiter.js';
 import { loginRateRules } from './policy/rate-limit.js';
 import { RetentionJob } from './services/retention.js';
-import { MailRenderer, Mailer, OutboxWorker, createFileTransport, createSmtpTransport } from './mail/index.js';
+import {
+  MailRenderer,
+  Mailer,
+  OutboxWorker,
+  createFileTransport,
+  createSmtpTransport,
+} from './mail/index.js';
 import { openStore } from './store-factory.js';
 import type { Store } from './store.js';
 
@@ -104,7 +110,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   const certificates = new CertificateService({ store, ca, box, clock, audit });
   const login = new LoginService({ store, hasher, box, clock, audit });
   const retention = new RetentionJob({ store, clock, log });
-  const renderer = await MailRenderer.load({ serviceName: config.serviceName, supportContact: config.mailFrom });
+  const renderer = await MailRenderer.load({
+    serviceName: config.serviceName,
+    supportContact: config.mailFrom,
+  });
   const mailer = new Mailer({ store, renderer, clock });
   const outbox = new OutboxWorker({
     store,
@@ -113,13 +122,28 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     from: config.mailFrom,
     transport: config.smtpUrl
       ? createSmtpTransport(config.smtpUrl)
-      : createFileTransport(resolveDataPath(config, 'mail'), (line) => log.info('mail written', { detail: line })),
+      : createFileTransport(resolveDataPath(config, 'mail'), (line) =>
+          log.info('mail written', { detail: line }),
+        ),
     onPermanentFailure: (mail, error) =>
-      audit.record({ actor: 'system', action: 'mail.failed', details: { mailId: mail.id, template: mail.template, to: mail.to, error } }),
+      audit.record({
+        actor: 'system',
+        action: 'mail.failed',
+        details: { mailId: mail.id, template: mail.template, to: mail.to, error },
+      }),
   });
   mailer.onEnqueued = () => outbox.wake();
   const randomInt = (max: number) => cryptoRandomInt(max);
-  const enrollment = new EnrollmentService({ store, hasher, certificates, mailer, clock, audit, randomInt, publicUrl: config.issuer });
+  const enrollment = new EnrollmentService({
+    store,
+    hasher,
+    certificates,
+    mailer,
+    clock,
+    audit,
+    randomInt,
+    publicUrl: config.issuer,
+  });
   const downloads = new DownloadService({ store, box, clock, audit });
   const trust: ProxyTrust = { trustedProxies: config.trustedProxies, certHeader: config.proxyCertHeader };
 
@@ -137,16 +161,34 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   // Behind a TLS-terminating proxy, trust its X-Forwarded-Proto/Host (and only then).
   provider.proxy = config.trustedProxies.length > 0;
 
-  provider.on('server_error', (_ctx, err) => log.error('oidc server error', { err, stack: (err as Error).stack }));
+  provider.on('server_error', (_ctx, err) =>
+    log.error('oidc server error', { err, stack: (err as Error).stack }),
+  );
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
   provider.use(securityHeaders());
   provider.use(errorPages({ views, log }));
   provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));
   const routers = [
     platformRoutes({ store, certificates }),
-    loginRoutes({ provider, store, clock, views, certificates, login, states, trust, rateLimiter: new RateLimiter({ store, clock }), rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute) }),
+    loginRoutes({
+      provider,
+      store,
+      clock,
+      views,
+      certificates,
+      login,
+      states,
+      trust,
+      rateLimiter: new RateLimiter({ store, clock }),
+      rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute),
+    }),
     consentRoutes({ provider, views, states }),
-    enrollRoutes({ views, enrollment, downloads, forms: new FormSessions({ store, clock, ttlSeconds: 3600 }) }),
+    enrollRoutes({
+      views,
+      enrollment,
+      downloads,
+      forms: new FormSessions({ store, clock, ttlSeconds: 3600 }),
+    }),
   ];
   for (const router of routers) provider.use(router.routes());
 

@@ -11,10 +11,19 @@ export class ConfigError extends Error {
 }
 
 const csv = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
   z.array(z.string()),
 );
-const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const configSchema = z.object({
@@ -61,14 +70,19 @@ export type Config = z.infer<typeof configSchema>;
 /** `TOBIRA_SQLITE_PATH` ↔ `sqlitePath`. */
 const envName = (key: string): string => `TOBIRA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
   const raw: Record<string, unknown> = {};
   const file = env.TOBIRA_CONFIG_FILE;
   if (file) {
     try {
       Object.assign(raw, JSON.parse(readFileSync(file, 'utf8')));
     } catch (cause) {
-      throw new ConfigError(`cannot read config file TOBIRA_CONFIG_FILE=${file}: ${(cause as Error).message}`);
+      throw new ConfigError(
+        `cannot read config file TOBIRA_CONFIG_FILE=${file}: ${(cause as Error).message}`,
+      );
     }
   }
   for (const key of Object.keys(configSchema.shape)) {
@@ -85,12 +99,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const config = parsed.data;
   if (config.store === 'mongodb' && !config.mongodbUri) {
-    throw new ConfigError('invalid configuration TOBIRA_MONGODB_URI (mongodbUri) = (unset): required when TOBIRA_STORE=mongodb');
+    throw new ConfigError(
+      'invalid configuration TOBIRA_MONGODB_URI (mongodbUri) = (unset): required when TOBIRA_STORE=mongodb',
+    );
   }
   return config;
 }
 
-export const resolveDataPath = (config: Config, ...parts: string[]): string => path.resolve(config.dataDir, ...parts);
+export const resolveDataPath = (config: Config, ...parts: string[]): string =>
+  path.resolve(config.dataDir, ...parts);
 
 /** Host names for the TLS server certificate: the issuer's host, localhost and loopback, plus extras. */
 export function serverHostnames(config: Config): string[] {
@@ -99,4 +116,6 @@ export function serverHostnames(config: Config): string[] {
 }
 
 /** Documented for the README table: key → env name. */
-export const CONFIG_ENV_NAMES = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, envName(k)]));
+export const CONFIG_ENV_NAMES = Object.fromEntries(
+  Object.keys(configSchema.shape).map((k) => [k, envName(k)]),
+);

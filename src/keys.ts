@@ -43,7 +43,8 @@ async function readOrCreate(file: string, create: () => Promise<string>): Promis
 export function parseDataKey(value: string): Buffer {
   const trimmed = value.trim();
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  if (key.length !== 32) throw new KeyMaterialError('the data key must be 32 bytes, given as 64 hex digits or base64');
+  if (key.length !== 32)
+    throw new KeyMaterialError('the data key must be 32 bytes, given as 64 hex digits or base64');
   return key;
 }
 
@@ -67,11 +68,19 @@ export async function loadKeyMaterial(options: {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const dataKey = parseDataKey(
     options.dataKey ??
-      (await readOrCreate(path.join(options.dir, 'data.key'), async () => `${randomBytes(32).toString('hex')}\n`)),
+      (await readOrCreate(
+        path.join(options.dir, 'data.key'),
+        async () => `${randomBytes(32).toString('hex')}\n`,
+      )),
   );
   const cookieKeys =
     options.cookieKeys ??
-    (await readOrCreate(path.join(options.dir, 'cookie-keys'), async () => `${randomBytes(32).toString('base64url')}\n`))
+    (
+      await readOrCreate(
+        path.join(options.dir, 'cookie-keys'),
+        async () => `${randomBytes(32).toString('base64url')}\n`,
+      )
+    )
       .split('\n')
       .map((s) => s.trim())
       .filter(Boolean);
@@ -83,6 +92,8 @@ export async function loadKeyMaterial(options: {
   }
   const caKeyPassphrase =
     options.caKeyPassphrase ??
-    Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'tobira ca key passphrase', 32)).toString('base64url');
+    Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'tobira ca key passphrase', 32)).toString(
+      'base64url',
+    );
   return { dataKey, cookieKeys, jwks, caKeyPassphrase };
 }

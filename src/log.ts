@@ -17,8 +17,19 @@ export function createLogger(
 ): Logger {
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
-    if (entry.err instanceof Error) entry.err = { name: entry.err.name, message: entry.err.message, code: (entry.err as { code?: unknown }).code };
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level: lvl,
+      msg,
+      ...base,
+      ...fields,
+    };
+    if (entry.err instanceof Error)
+      entry.err = {
+        name: entry.err.name,
+        message: entry.err.message,
+        code: (entry.err as { code?: unknown }).code,
+      };
     write(JSON.stringify(entry));
   };
   return {

@@ -9,7 +9,14 @@
  * certificate's thumbprint as claims.
  */
 import type { IncomingMessage } from 'node:http';
-import Provider, { interactionPolicy, type Adapter, type ErrorOut, type AdapterConstructor, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  interactionPolicy,
+  type Adapter,
+  type ErrorOut,
+  type AdapterConstructor,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import { createOidcAdapterFactory } from '../adapters/oidc-adapter.js';
 import { fingerprintS256 } from '../certs/index.js';
 import type { Clock } from './clock.js';
@@ -33,7 +40,13 @@ export class SessionCertificates {
   ) {}
 
   async bind(sessionUid: string, certFingerprint: string): Promise<void> {
-    await this.store.oidcUpsert(BINDING_MODEL, sessionUid, { certFingerprint }, SESSION_TTL_SECONDS, this.clock.now());
+    await this.store.oidcUpsert(
+      BINDING_MODEL,
+      sessionUid,
+      { certFingerprint },
+      SESSION_TTL_SECONDS,
+      this.clock.now(),
+    );
   }
 
   async get(sessionUid: string): Promise<string | null> {
@@ -70,7 +83,12 @@ function clientAdapter(store: Store): Adapter {
     async find(id: string) {
       const client = await store.getClient(id);
       if (!client) return undefined;
-      return { ...client.metadata, client_id: client.clientId, tobira_tenant: client.tenantId, tobira_first_party: client.firstParty };
+      return {
+        ...client.metadata,
+        client_id: client.clientId,
+        tobira_tenant: client.tenantId,
+        tobira_first_party: client.firstParty,
+      };
     },
     upsert: unsupported,
     findByUid: unsupported,
@@ -98,7 +116,8 @@ function certificateCheck(trust: ProxyTrust, bindings: SessionCertificates) {
 export function createProvider(deps: ProviderDeps): Provider {
   const { store, clock } = deps;
   const artifacts = createOidcAdapterFactory(store, clock);
-  const adapter = ((name: string) => (name === 'Client' ? clientAdapter(store) : artifacts(name))) as unknown as AdapterConstructor;
+  const adapter = ((name: string) =>
+    name === 'Client' ? clientAdapter(store) : artifacts(name)) as unknown as AdapterConstructor;
 
   const bindings = new SessionCertificates(store, clock);
   const policy = interactionPolicy.base();
@@ -172,7 +191,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       const fingerprint = sessionUid ? await bindings.get(sessionUid) : null;
       const certificate = fingerprint ? await store.getCertificateByFingerprint(fingerprint) : null;
       // A revoked certificate ends what its sessions can obtain, including userinfo.
-      if (fingerprint && (certificate?.status !== 'active' || certificate.accountId !== account.id)) return undefined;
+      if (fingerprint && (certificate?.status !== 'active' || certificate.accountId !== account.id))
+        return undefined;
       const terminal = certificate ? await store.getTerminal(certificate.terminalId) : null;
       return {
         accountId: account.id,
@@ -193,7 +213,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   // After a login resumes the authorization, bind the (possibly new) session to its certificate.
   provider.use(async (ctx, next) => {
     await next();
-    const oidc = ctx.oidc as (KoaContextWithOIDC['oidc'] & { result?: { tobira?: TobiraLoginResult } }) | undefined;
+    const oidc = ctx.oidc as
+      (KoaContextWithOIDC['oidc'] & { result?: { tobira?: TobiraLoginResult } }) | undefined;
     const fingerprint = oidc?.route === 'resume' ? oidc.result?.tobira?.certFingerprint : undefined;
     if (fingerprint && oidc?.session?.accountId) await bindings.bind(oidc.session.uid, fingerprint);
   });

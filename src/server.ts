@@ -12,7 +12,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(tobira: Tobira, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+  tobira: Tobira,
+  options: { host?: string; port?: number } = {},
+): Promise<RunningServer> {
   const { serverTls, certificatePem } = tobira.ca;
   const server = https.createServer(
     {

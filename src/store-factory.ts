@@ -9,5 +9,7 @@ export async function openStore(config: Config): Promise<Store> {
     return openMongoStore({ uri: config.mongodbUri! });
   }
   const { openSqliteStore } = await import('../adapters/sqlite/index.js');
-  return openSqliteStore({ path: config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db') });
+  return openSqliteStore({
+    path: config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db'),
+  });
 }

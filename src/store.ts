@@ -181,7 +181,11 @@ export interface Store {
   createClient(client: NewOidcClient, now: Date): Promise<OidcClientRecord>;
   getClient(clientId: string): Promise<OidcClientRecord | null>;
   listClients(tenantId?: string): Promise<OidcClientRecord[]>;
-  updateClient(clientId: string, metadata: Record<string, unknown>, now: Date): Promise<OidcClientRecord | null>;
+  updateClient(
+    clientId: string,
+    metadata: Record<string, unknown>,
+    now: Date,
+  ): Promise<OidcClientRecord | null>;
   deleteClient(clientId: string): Promise<boolean>;
 
   // accounts
@@ -238,7 +242,11 @@ export interface Store {
   saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate>;
   getCertificate(serial: string): Promise<Certificate | null>;
   getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null>;
-  listCertificates(query: { accountId?: string; terminalId?: string; status?: Certificate['status'] }): Promise<Certificate[]>;
+  listCertificates(query: {
+    accountId?: string;
+    terminalId?: string;
+    status?: Certificate['status'];
+  }): Promise<Certificate[]>;
   /** Revoke an active certificate; returns null if it does not exist, the record unchanged if not active. */
   revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null>;
   /** Revoked and superseded certificates that have not expired at `now`: the CRL's content. */
@@ -280,8 +288,19 @@ export interface Store {
   claimMail(workerId: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMail[]>;
   markMailSent(id: string, workerId: string, now: Date): Promise<boolean>;
   /** Back to `pending` at `retryAt`, or `failed` for good when retryAt is null. */
-  markMailFailed(id: string, workerId: string, error: string, retryAt: Date | null, now: Date): Promise<boolean>;
-  listMail(query: { status?: OutboxMail['status']; to?: string; offset?: number; limit?: number }): Promise<Page<OutboxMail>>;
+  markMailFailed(
+    id: string,
+    workerId: string,
+    error: string,
+    retryAt: Date | null,
+    now: Date,
+  ): Promise<boolean>;
+  listMail(query: {
+    status?: OutboxMail['status'];
+    to?: string;
+    offset?: number;
+    limit?: number;
+  }): Promise<Page<OutboxMail>>;
 
   // rate limits (fixed windows, shared by every process on the store)
   /** Increment the bucket's counter (creating it to expire at `expiresAt`) and return the new count. */
@@ -294,7 +313,13 @@ export interface Store {
   revokeApiKey(id: string, now: Date): Promise<boolean>;
 
   // oidc-provider artifacts (model = 'Session', 'AccessToken', 'Grant', 'Interaction', …)
-  oidcUpsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, now: Date): Promise<void>;
+  oidcUpsert(
+    model: string,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number | undefined,
+    now: Date,
+  ): Promise<void>;
   /** Returns null once expired at `now`. */
   oidcFind(model: string, id: string, now: Date): Promise<OidcPayload | null>;
   oidcFindByUid(model: string, uid: string, now: Date): Promise<OidcPayload | null>;

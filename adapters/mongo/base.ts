@@ -7,7 +7,17 @@
 import type { Connection, Model } from 'mongoose';
 import type { ApiKey, AuditEvent, LoginEvent, OutboxMail, Ticket } from '../../src/domain.js';
 import { newId } from '../../src/random.js';
-import type { AttemptReservation, AuditQuery, LoginEventQuery, NewAuditEvent, NewLoginEvent, NewMail, NewTicket, OidcPayload, Page } from '../../src/store.js';
+import type {
+  AttemptReservation,
+  AuditQuery,
+  LoginEventQuery,
+  NewAuditEvent,
+  NewLoginEvent,
+  NewMail,
+  NewTicket,
+  OidcPayload,
+  Page,
+} from '../../src/store.js';
 import { mapMongoError } from './errors.js';
 import { toApiKey, toAuditEvent, toLoginEvent, toMail, toTicket, type Doc } from './mapping.js';
 import { defineModels, type Models } from './schemas.js';
@@ -36,8 +46,15 @@ export abstract class MongoBase {
     }
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one helper pages every collection
-  protected async page<T>(model: Model<any>, filter: Record<string, unknown>, sort: Record<string, 1 | -1>, map: (d: Doc) => T, offset = 0, limit = 50): Promise<Page<T>> {
+  protected async page<T>(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one helper pages every collection
+    model: Model<any>,
+    filter: Record<string, unknown>,
+    sort: Record<string, 1 | -1>,
+    map: (d: Doc) => T,
+    offset = 0,
+    limit = 50,
+  ): Promise<Page<T>> {
     const [total, docs] = await Promise.all([
       model.countDocuments(filter),
       model.find(filter).sort(sort).skip(offset).limit(limit).lean<Doc[]>(),
@@ -59,7 +76,12 @@ export abstract class MongoBase {
 
   createTicket(t: NewTicket, now: Date): Promise<Ticket> {
     return this.run('tickets', async () => {
-      const doc = await this.m.Ticket.create({ ...t, _id: t.id, purgeAt: new Date(t.expiresAt.getTime() + WEEK_MS), createdAt: now });
+      const doc = await this.m.Ticket.create({
+        ...t,
+        _id: t.id,
+        purgeAt: new Date(t.expiresAt.getTime() + WEEK_MS),
+        createdAt: now,
+      });
       return toTicket(doc.toObject() as Doc);
     });
   }
@@ -73,27 +95,40 @@ export abstract class MongoBase {
 
   consumeTicket(id: string, now: Date): Promise<boolean> {
     return this.run('tickets', async () => {
-      const result = await this.m.Ticket.updateOne({ _id: id, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } });
+      const result = await this.m.Ticket.updateOne(
+        { _id: id, usedAt: null, expiresAt: { $gt: now } },
+        { $set: { usedAt: now } },
+      );
       return result.modifiedCount === 1;
     });
   }
 
   reserveTicketAttempt(id: string, max: number): Promise<AttemptReservation> {
     return this.run('tickets', async () => {
-      const doc = await this.m.Ticket.findOneAndUpdate({ _id: id, usedAt: null, failedAttempts: { $lt: max } }, { $inc: { failedAttempts: 1 } }, after).lean<Doc>();
+      const doc = await this.m.Ticket.findOneAndUpdate(
+        { _id: id, usedAt: null, failedAttempts: { $lt: max } },
+        { $inc: { failedAttempts: 1 } },
+        after,
+      ).lean<Doc>();
       return doc ? { ok: true, count: Number(doc.failedAttempts) } : { ok: false };
     });
   }
 
   invalidateTickets(accountId: string, purpose: Ticket['purpose'], now: Date): Promise<number> {
     return this.run('tickets', async () => {
-      const result = await this.m.Ticket.updateMany({ accountId, purpose, usedAt: null, expiresAt: { $gt: now } }, { $set: { expiresAt: now } });
+      const result = await this.m.Ticket.updateMany(
+        { accountId, purpose, usedAt: null, expiresAt: { $gt: now } },
+        { $set: { expiresAt: now } },
+      );
       return result.modifiedCount;
     });
   }
 
   purgeExpiredTickets(before: Date): Promise<number> {
-    return this.run('tickets', async () => (await this.m.Ticket.deleteMany({ expiresAt: { $lt: before } })).deletedCount);
+    return this.run(
+      'tickets',
+      async () => (await this.m.Ticket.deleteMany({ expiresAt: { $lt: before } })).deletedCount,
+    );
   }
 
   // ---- login history and audit -------------------------------------------------------------------
@@ -108,12 +143,22 @@ export abstract class MongoBase {
 
   listLoginEvents(q: LoginEventQuery): Promise<Page<LoginEvent>> {
     const range = defined({ $gte: q.since, $lt: q.until });
-    const filter = defined({ accountId: q.accountId, tenantId: q.tenantId, at: Object.keys(range).length ? range : undefined });
-    return this.run('login_events', () => this.page(this.m.LoginEvent, filter, { at: -1, _id: -1 }, toLoginEvent, q.offset, q.limit));
+    const filter = defined({
+      accountId: q.accountId,
+      tenantId: q.tenantId,
+      at: Object.keys(range).length ? range : undefined,
+    });
+    return this.run('login_events', () =>
+      this.page(this.m.LoginEvent, filter, { at: -1, _id: -1 }, toLoginEvent, q.offset, q.limit),
+    );
   }
 
   purgeLoginEvents(before: Date, tenantId?: string): Promise<number> {
-    return this.run('login_events', async () => (await this.m.LoginEvent.deleteMany(defined({ at: { $lt: before }, tenantId }))).deletedCount);
+    return this.run(
+      'login_events',
+      async () =>
+        (await this.m.LoginEvent.deleteMany(defined({ at: { $lt: before }, tenantId }))).deletedCount,
+    );
   }
 
   addAuditEvent(e: NewAuditEvent): Promise<AuditEvent> {
@@ -125,8 +170,15 @@ export abstract class MongoBase {
   }
 
   listAuditEvents(q: AuditQuery): Promise<Page<AuditEvent>> {
-    const filter = defined({ tenantId: q.tenantId, accountId: q.accountId, action: q.action, at: q.since ? { $gte: q.since } : undefined });
-    return this.run('audit_events', () => this.page(this.m.AuditEvent, filter, { at: -1, _id: -1 }, toAuditEvent, q.offset, q.limit));
+    const filter = defined({
+      tenantId: q.tenantId,
+      accountId: q.accountId,
+      action: q.action,
+      at: q.since ? { $gte: q.since } : undefined,
+    });
+    return this.run('audit_events', () =>
+      this.page(this.m.AuditEvent, filter, { at: -1, _id: -1 }, toAuditEvent, q.offset, q.limit),
+    );
   }
 
   // ---- mail outbox -------------------------------------------------------------------------------
@@ -134,7 +186,14 @@ export abstract class MongoBase {
   enqueueMail(mail: NewMail, now: Date): Promise<OutboxMail> {
     return this.run('outbox', async () => {
       const { id, nextAttemptAt, ...rest } = mail;
-      const doc = await this.m.Outbox.create({ ...rest, _id: id, status: 'pending', attempts: 0, nextAttemptAt: nextAttemptAt ?? now, createdAt: now });
+      const doc = await this.m.Outbox.create({
+        ...rest,
+        _id: id,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: nextAttemptAt ?? now,
+        createdAt: now,
+      });
       return toMail(doc.toObject() as Doc);
     });
   }
@@ -145,8 +204,16 @@ export abstract class MongoBase {
       const claimed: OutboxMail[] = [];
       while (claimed.length < limit) {
         const doc = await this.m.Outbox.findOneAndUpdate(
-          { $or: [{ status: 'pending', nextAttemptAt: { $lte: now } }, { status: 'sending', claimedUntil: { $lte: now } }] },
-          { $set: { status: 'sending', claimedBy: workerId, claimedUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+          {
+            $or: [
+              { status: 'pending', nextAttemptAt: { $lte: now } },
+              { status: 'sending', claimedUntil: { $lte: now } },
+            ],
+          },
+          {
+            $set: { status: 'sending', claimedBy: workerId, claimedUntil: new Date(now.getTime() + leaseMs) },
+            $inc: { attempts: 1 },
+          },
           { ...after, sort: { nextAttemptAt: 1 } },
         ).lean<Doc>();
         if (!doc) break;
@@ -166,16 +233,45 @@ export abstract class MongoBase {
     });
   }
 
-  markMailFailed(id: string, workerId: string, error: string, retryAt: Date | null, _now: Date): Promise<boolean> {
+  markMailFailed(
+    id: string,
+    workerId: string,
+    error: string,
+    retryAt: Date | null,
+    _now: Date,
+  ): Promise<boolean> {
     return this.run('outbox', async () => {
-      const set = { status: retryAt ? 'pending' : 'failed', lastError: error.slice(0, 1000), claimedBy: null, claimedUntil: null, ...(retryAt ? { nextAttemptAt: retryAt } : {}) };
-      const result = await this.m.Outbox.updateOne({ _id: id, status: 'sending', claimedBy: workerId }, { $set: set });
+      const set = {
+        status: retryAt ? 'pending' : 'failed',
+        lastError: error.slice(0, 1000),
+        claimedBy: null,
+        claimedUntil: null,
+        ...(retryAt ? { nextAttemptAt: retryAt } : {}),
+      };
+      const result = await this.m.Outbox.updateOne(
+        { _id: id, status: 'sending', claimedBy: workerId },
+        { $set: set },
+      );
       return result.modifiedCount === 1;
     });
   }
 
-  listMail(q: { status?: OutboxMail['status']; to?: string; offset?: number; limit?: number }): Promise<Page<OutboxMail>> {
-    return this.run('outbox', () => this.page(this.m.Outbox, defined({ status: q.status, to: q.to }), { createdAt: -1, _id: -1 }, toMail, q.offset, q.limit));
+  listMail(q: {
+    status?: OutboxMail['status'];
+    to?: string;
+    offset?: number;
+    limit?: number;
+  }): Promise<Page<OutboxMail>> {
+    return this.run('outbox', () =>
+      this.page(
+        this.m.Outbox,
+        defined({ status: q.status, to: q.to }),
+        { createdAt: -1, _id: -1 },
+        toMail,
+        q.offset,
+        q.limit,
+      ),
+    );
   }
 
   // ---- rate limits and API keys ------------------------------------------------------------------
@@ -183,9 +279,16 @@ export abstract class MongoBase {
   hitRateLimit(key: string, expiresAt: Date, now: Date): Promise<number> {
     return this.run('rate_limits', async () => {
       // A bucket whose window passed starts again (the TTL monitor deletes it only about once a minute).
-      await this.m.RateLimit.updateOne({ _id: key, expiresAt: { $lte: now } }, { $set: { count: 0, expiresAt } });
+      await this.m.RateLimit.updateOne(
+        { _id: key, expiresAt: { $lte: now } },
+        { $set: { count: 0, expiresAt } },
+      );
       const increment = () =>
-        this.m.RateLimit.findOneAndUpdate({ _id: key }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { ...after, upsert: true }).lean<Doc>();
+        this.m.RateLimit.findOneAndUpdate(
+          { _id: key },
+          { $inc: { count: 1 }, $setOnInsert: { expiresAt } },
+          { ...after, upsert: true },
+        ).lean<Doc>();
       let doc: Doc | null;
       try {
         doc = await increment();
@@ -213,16 +316,29 @@ export abstract class MongoBase {
   }
 
   listApiKeys(): Promise<ApiKey[]> {
-    return this.run('api_keys', async () => (await this.m.ApiKey.find().sort({ createdAt: 1 }).lean<Doc[]>()).map(toApiKey));
+    return this.run('api_keys', async () =>
+      (await this.m.ApiKey.find().sort({ createdAt: 1 }).lean<Doc[]>()).map(toApiKey),
+    );
   }
 
   revokeApiKey(id: string, now: Date): Promise<boolean> {
-    return this.run('api_keys', async () => (await this.m.ApiKey.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now } })).modifiedCount === 1);
+    return this.run(
+      'api_keys',
+      async () =>
+        (await this.m.ApiKey.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now } }))
+          .modifiedCount === 1,
+    );
   }
 
   // ---- oidc-provider artifacts -------------------------------------------------------------------
 
-  oidcUpsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, now: Date): Promise<void> {
+  oidcUpsert(
+    model: string,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number | undefined,
+    now: Date,
+  ): Promise<void> {
     return this.run('oidc', async () => {
       await this.m.Oidc.replaceOne(
         { _id: `${model}:${id}` },
@@ -241,10 +357,15 @@ export abstract class MongoBase {
   }
 
   async #findOidc(filter: Record<string, unknown>, now: Date): Promise<OidcPayload | null> {
-    const doc = await this.m.Oidc.findOne({ ...filter, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }).lean<Doc>();
+    const doc = await this.m.Oidc.findOne({
+      ...filter,
+      $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+    }).lean<Doc>();
     if (!doc) return null;
     const payload = structuredClone(doc.payload) as OidcPayload;
-    return doc.consumedAt ? { ...payload, consumed: Math.floor(new Date(doc.consumedAt as Date).getTime() / 1000) } : payload;
+    return doc.consumedAt
+      ? { ...payload, consumed: Math.floor(new Date(doc.consumedAt as Date).getTime() / 1000) }
+      : payload;
   }
 
   oidcFind(model: string, id: string, now: Date): Promise<OidcPayload | null> {

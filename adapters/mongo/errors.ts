@@ -29,11 +29,20 @@ export function mapMongoError(error: unknown, collection?: string): unknown {
   if (e?.code === 11000) {
     const keys = Object.keys(e.keyPattern ?? {});
     const key = keys.find((k) => k !== 'accountId') ?? keys[0] ?? '_id';
-    const field = key === '_id' ? (collection === 'certificates' ? 'serial' : collection === 'clients' ? 'clientId' : 'id') : (KEY_FIELDS[key] ?? key);
+    const field =
+      key === '_id'
+        ? collection === 'certificates'
+          ? 'serial'
+          : collection === 'clients'
+            ? 'clientId'
+            : 'id'
+        : (KEY_FIELDS[key] ?? key);
     return new StoreConflictError(field, undefined, { cause: error });
   }
   if (e?.name && NETWORK_ERRORS.has(e.name)) {
-    return new StoreUnavailableError(`MongoDB is unavailable (${e.name}: ${e.message ?? ''})`.slice(0, 300), { cause: error });
+    return new StoreUnavailableError(`MongoDB is unavailable (${e.name}: ${e.message ?? ''})`.slice(0, 300), {
+      cause: error,
+    });
   }
   return error;
 }

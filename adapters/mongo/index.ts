@@ -8,7 +8,10 @@ export { MongoStore } from './store.js';
 export { mapMongoError, redactUri } from './errors.js';
 export { defineModels } from './schemas.js';
 
-export async function openMongoStore(options: { uri: string; serverSelectionTimeoutMS?: number }): Promise<Store> {
+export async function openMongoStore(options: {
+  uri: string;
+  serverSelectionTimeoutMS?: number;
+}): Promise<Store> {
   const connection = mongoose.createConnection(options.uri, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
     autoIndex: false, // indexes are built once in init(), not on every model compile
@@ -18,7 +21,9 @@ export async function openMongoStore(options: { uri: string; serverSelectionTime
   } catch (cause) {
     await connection.close().catch(() => undefined);
     const reason = (cause as Error).message.split('\n')[0];
-    throw new StoreUnavailableError(`cannot reach MongoDB at ${redactUri(options.uri)} (${reason})`, { cause });
+    throw new StoreUnavailableError(`cannot reach MongoDB at ${redactUri(options.uri)} (${reason})`, {
+      cause,
+    });
   }
   const store = new MongoStore(connection);
   await store.init();

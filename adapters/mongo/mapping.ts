@@ -1,5 +1,16 @@
 /** Lean MongoDB documents → the plain domain records of src/domain.ts (no mongoose types leak out). */
-import type { Account, ApiKey, AuditEvent, Certificate, LoginEvent, OidcClientRecord, OutboxMail, Tenant, Terminal, Ticket } from '../../src/domain.js';
+import type {
+  Account,
+  ApiKey,
+  AuditEvent,
+  Certificate,
+  LoginEvent,
+  OidcClientRecord,
+  OutboxMail,
+  Tenant,
+  Terminal,
+  Ticket,
+} from '../../src/domain.js';
 import { parseTenantPolicy } from '../../src/policy/tenant-policy.js';
 
 export type Doc = Record<string, unknown> & { _id: string };

@@ -40,11 +40,22 @@ export const accountSchema = new Schema(
     tenantId: required,
     userId: { ...required, unique: true },
     status: { type: String, required: true, enum: ['pending', 'active', 'locked'] },
-    lockReason: { type: String, default: null, enum: [null, 'password', 'secret_answer', 'enrollment_otp', 'admin'] },
+    lockReason: {
+      type: String,
+      default: null,
+      enum: [null, 'password', 'secret_answer', 'enrollment_otp', 'admin'],
+    },
     lockedAt: optionalDate,
     passwordHash: optionalString,
     passwordChangedAt: optionalDate,
-    passwordHistory: { type: [String], default: [], validate: { validator: (v: string[]) => v.length <= 24, message: 'passwordHistory holds at most 24 hashes' } },
+    passwordHistory: {
+      type: [String],
+      default: [],
+      validate: {
+        validator: (v: string[]) => v.length <= 24,
+        message: 'passwordHistory holds at most 24 hashes',
+      },
+    },
     mustChangePassword: { type: Boolean, default: false },
     failedPasswordCount: { type: Number, default: 0 },
     failedSecretAnswerCount: { type: Number, default: 0 },
@@ -72,7 +83,10 @@ export const terminalSchema = new Schema(
     type: { type: String, required: true, enum: ['pc', 'mobile', 'smartphone'] },
     currentCertificateSerial: optionalString,
     pendingDownload: {
-      type: new Schema({ p12Enc: required, passwordEnc: required, expiresAt: { type: Date, required: true } }, { _id: false }),
+      type: new Schema(
+        { p12Enc: required, passwordEnc: required, expiresAt: { type: Date, required: true } },
+        { _id: false },
+      ),
       default: null,
     },
     deleted: { type: Boolean, default: false },
@@ -105,7 +119,11 @@ certificateSchema.index({ status: 1, notAfter: 1 });
 export const ticketSchema = new Schema(
   {
     _id: required,
-    purpose: { type: String, required: true, enum: ['enroll', 'password_reissue', 'cert_reissue', 'cert_download'] },
+    purpose: {
+      type: String,
+      required: true,
+      enum: ['enroll', 'password_reissue', 'cert_reissue', 'cert_download'],
+    },
     tokenHash: { ...required, unique: true },
     accountId: required,
     terminalId: optionalString,
@@ -187,7 +205,13 @@ export const rateLimitSchema = new Schema(
 rateLimitSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export const apiKeySchema = new Schema(
-  { _id: required, keyHash: { ...required, unique: true }, label: required, createdAt: { type: Date, required: true }, revokedAt: optionalDate },
+  {
+    _id: required,
+    keyHash: { ...required, unique: true },
+    label: required,
+    createdAt: { type: Date, required: true },
+    revokedAt: optionalDate,
+  },
   { ...options, collection: 'api_keys' },
 );
 

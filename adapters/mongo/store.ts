@@ -3,7 +3,15 @@
  * certificates here; the rest in base.ts.
  */
 import type { ClientSession } from 'mongoose';
-import type { Account, Certificate, FailureCounter, LockReason, OidcClientRecord, Tenant, Terminal } from '../../src/domain.js';
+import type {
+  Account,
+  Certificate,
+  FailureCounter,
+  LockReason,
+  OidcClientRecord,
+  Tenant,
+  Terminal,
+} from '../../src/domain.js';
 import {
   StoreError,
   type AccountPatch,
@@ -38,7 +46,10 @@ export class MongoStore extends MongoBase implements Store {
   async init(): Promise<void> {
     await this.run('init', async () => {
       await Promise.all(Object.values(this.m).map((model) => model.createIndexes()));
-      const hello = (await this.connection.db!.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
+      const hello = (await this.connection.db!.admin().command({ hello: 1 })) as {
+        setName?: string;
+        msg?: string;
+      };
       this.#transactions = Boolean(hello.setName) || hello.msg === 'isdbgrid';
     });
   }
@@ -53,7 +64,14 @@ export class MongoStore extends MongoBase implements Store {
 
   createTenant(t: NewTenant, now: Date): Promise<Tenant> {
     return this.run('tenants', async () => {
-      const doc = await this.m.Tenant.create({ _id: t.id, name: t.name, supportContact: t.supportContact, policy: t.policy, createdAt: now, updatedAt: now });
+      const doc = await this.m.Tenant.create({
+        _id: t.id,
+        name: t.name,
+        supportContact: t.supportContact,
+        policy: t.policy,
+        createdAt: now,
+        updatedAt: now,
+      });
       return toTenant(doc.toObject() as Doc);
     });
   }
@@ -66,19 +84,32 @@ export class MongoStore extends MongoBase implements Store {
   }
 
   listTenants(): Promise<Tenant[]> {
-    return this.run('tenants', async () => (await this.m.Tenant.find().sort({ _id: 1 }).lean<Doc[]>()).map(toTenant));
+    return this.run('tenants', async () =>
+      (await this.m.Tenant.find().sort({ _id: 1 }).lean<Doc[]>()).map(toTenant),
+    );
   }
 
   updateTenant(id: string, patch: TenantPatch, now: Date): Promise<Tenant | null> {
     return this.run('tenants', async () => {
-      const doc = await this.m.Tenant.findOneAndUpdate({ _id: id }, { $set: { ...defined({ ...patch }), updatedAt: now } }, after).lean<Doc>();
+      const doc = await this.m.Tenant.findOneAndUpdate(
+        { _id: id },
+        { $set: { ...defined({ ...patch }), updatedAt: now } },
+        after,
+      ).lean<Doc>();
       return doc ? toTenant(doc) : null;
     });
   }
 
   createClient(c: NewOidcClient, now: Date): Promise<OidcClientRecord> {
     return this.run('clients', async () => {
-      const doc = await this.m.Client.create({ _id: c.clientId, tenantId: c.tenantId, metadata: c.metadata, firstParty: c.firstParty, createdAt: now, updatedAt: now });
+      const doc = await this.m.Client.create({
+        _id: c.clientId,
+        tenantId: c.tenantId,
+        metadata: c.metadata,
+        firstParty: c.firstParty,
+        createdAt: now,
+        updatedAt: now,
+      });
       return toClient(doc.toObject() as Doc);
     });
   }
@@ -91,25 +122,46 @@ export class MongoStore extends MongoBase implements Store {
   }
 
   listClients(tenantId?: string): Promise<OidcClientRecord[]> {
-    return this.run('clients', async () => (await this.m.Client.find(defined({ tenantId })).sort({ _id: 1 }).lean<Doc[]>()).map(toClient));
+    return this.run('clients', async () =>
+      (await this.m.Client.find(defined({ tenantId })).sort({ _id: 1 }).lean<Doc[]>()).map(toClient),
+    );
   }
 
-  updateClient(clientId: string, metadata: Record<string, unknown>, now: Date): Promise<OidcClientRecord | null> {
+  updateClient(
+    clientId: string,
+    metadata: Record<string, unknown>,
+    now: Date,
+  ): Promise<OidcClientRecord | null> {
     return this.run('clients', async () => {
-      const doc = await this.m.Client.findOneAndUpdate({ _id: clientId }, { $set: { metadata, updatedAt: now } }, after).lean<Doc>();
+      const doc = await this.m.Client.findOneAndUpdate(
+        { _id: clientId },
+        { $set: { metadata, updatedAt: now } },
+        after,
+      ).lean<Doc>();
       return doc ? toClient(doc) : null;
     });
   }
 
   deleteClient(clientId: string): Promise<boolean> {
-    return this.run('clients', async () => (await this.m.Client.deleteOne({ _id: clientId })).deletedCount === 1);
+    return this.run(
+      'clients',
+      async () => (await this.m.Client.deleteOne({ _id: clientId })).deletedCount === 1,
+    );
   }
 
   // ---- accounts ----------------------------------------------------------------------------------
 
   createAccount(a: NewAccount, now: Date): Promise<Account> {
     return this.run('accounts', async () => {
-      const doc = await this.m.Account.create({ _id: a.id, tenantId: a.tenantId, userId: a.userId, status: a.status, loginMethod: a.loginMethod, createdAt: now, updatedAt: now });
+      const doc = await this.m.Account.create({
+        _id: a.id,
+        tenantId: a.tenantId,
+        userId: a.userId,
+        status: a.status,
+        loginMethod: a.loginMethod,
+        createdAt: now,
+        updatedAt: now,
+      });
       return toAccount(doc.toObject() as Doc);
     });
   }
@@ -134,12 +186,18 @@ export class MongoStore extends MongoBase implements Store {
       status: q.status,
       userId: q.userIdPrefix === undefined ? undefined : { $regex: `^${escapeRegex(q.userIdPrefix)}` },
     });
-    return this.run('accounts', () => this.page(this.m.Account, filter, { userId: 1 }, toAccount, q.offset, q.limit));
+    return this.run('accounts', () =>
+      this.page(this.m.Account, filter, { userId: 1 }, toAccount, q.offset, q.limit),
+    );
   }
 
   updateAccount(id: string, patch: AccountPatch, now: Date): Promise<Account | null> {
     return this.run('accounts', async () => {
-      const doc = await this.m.Account.findOneAndUpdate({ _id: id }, { $set: { ...defined({ ...patch }), updatedAt: now } }, { ...after, runValidators: true }).lean<Doc>();
+      const doc = await this.m.Account.findOneAndUpdate(
+        { _id: id },
+        { $set: { ...defined({ ...patch }), updatedAt: now } },
+        { ...after, runValidators: true },
+      ).lean<Doc>();
       return doc ? toAccount(doc) : null;
     });
   }
@@ -163,12 +221,22 @@ export class MongoStore extends MongoBase implements Store {
     );
   }
 
-  reserveAttempt(accountId: string, counter: FailureCounter, max: number, now: Date, options: { allowPending?: boolean } = {}): Promise<AttemptReservation> {
+  reserveAttempt(
+    accountId: string,
+    counter: FailureCounter,
+    max: number,
+    now: Date,
+    options: { allowPending?: boolean } = {},
+  ): Promise<AttemptReservation> {
     const field = COUNTER_FIELD[counter];
     const statuses = options.allowPending ? ['active', 'pending'] : ['active'];
     return this.run('accounts', async () => {
       // A computed key defeats mongoose's filter typing; the filter is plain MongoDB syntax.
-      const filter: Record<string, unknown> = { _id: accountId, status: { $in: statuses }, [field]: { $lt: max } };
+      const filter: Record<string, unknown> = {
+        _id: accountId,
+        status: { $in: statuses },
+        [field]: { $lt: max },
+      };
       const doc = await this.m.Account.findOneAndUpdate(
         filter,
         { $inc: { [field]: 1 }, $set: { updatedAt: now } },
@@ -180,13 +248,19 @@ export class MongoStore extends MongoBase implements Store {
 
   resetCounter(accountId: string, counter: FailureCounter, now: Date): Promise<void> {
     return this.run('accounts', async () => {
-      await this.m.Account.updateOne({ _id: accountId }, { $set: { [COUNTER_FIELD[counter]]: 0, updatedAt: now } });
+      await this.m.Account.updateOne(
+        { _id: accountId },
+        { $set: { [COUNTER_FIELD[counter]]: 0, updatedAt: now } },
+      );
     });
   }
 
   lockAccount(accountId: string, reason: LockReason, now: Date): Promise<Account | null> {
     return this.run('accounts', async () => {
-      await this.m.Account.updateOne({ _id: accountId, status: { $ne: 'locked' } }, { $set: { status: 'locked', lockReason: reason, lockedAt: now, updatedAt: now } });
+      await this.m.Account.updateOne(
+        { _id: accountId, status: { $ne: 'locked' } },
+        { $set: { status: 'locked', lockReason: reason, lockedAt: now, updatedAt: now } },
+      );
       const doc = await this.m.Account.findById(accountId).lean<Doc>();
       return doc ? toAccount(doc) : null;
     });
@@ -231,9 +305,21 @@ export class MongoStore extends MongoBase implements Store {
   /** The number comes from an atomic `$inc` on the account; a crash after it only skips a number. */
   createTerminal(t: NewTerminal, now: Date): Promise<Terminal> {
     return this.run('terminals', async () => {
-      const account = await this.m.Account.findOneAndUpdate({ _id: t.accountId }, { $inc: { terminalSeq: 1 } }, after).lean<Doc>();
+      const account = await this.m.Account.findOneAndUpdate(
+        { _id: t.accountId },
+        { $inc: { terminalSeq: 1 } },
+        after,
+      ).lean<Doc>();
       if (!account) throw new StoreError('store_reference_missing', `no account ${t.accountId}`);
-      const doc = await this.m.Terminal.create({ _id: t.id, accountId: t.accountId, number: Number(account.terminalSeq), email: t.email, type: t.type, createdAt: now, updatedAt: now });
+      const doc = await this.m.Terminal.create({
+        _id: t.id,
+        accountId: t.accountId,
+        number: Number(account.terminalSeq),
+        email: t.email,
+        type: t.type,
+        createdAt: now,
+        updatedAt: now,
+      });
       return toTerminal(doc.toObject() as Doc);
     });
   }
@@ -247,19 +333,28 @@ export class MongoStore extends MongoBase implements Store {
 
   listTerminals(accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Terminal[]> {
     const filter = options.includeDeleted ? { accountId } : { accountId, deleted: false };
-    return this.run('terminals', async () => (await this.m.Terminal.find(filter).sort({ number: 1 }).lean<Doc[]>()).map(toTerminal));
+    return this.run('terminals', async () =>
+      (await this.m.Terminal.find(filter).sort({ number: 1 }).lean<Doc[]>()).map(toTerminal),
+    );
   }
 
   updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> {
     return this.run('terminals', async () => {
-      const doc = await this.m.Terminal.findOneAndUpdate({ _id: id }, { $set: { ...defined({ ...patch }), updatedAt: now } }, after).lean<Doc>();
+      const doc = await this.m.Terminal.findOneAndUpdate(
+        { _id: id },
+        { $set: { ...defined({ ...patch }), updatedAt: now } },
+        after,
+      ).lean<Doc>();
       return doc ? toTerminal(doc) : null;
     });
   }
 
   clearExpiredDownloads(now: Date): Promise<number> {
     return this.run('terminals', async () => {
-      const result = await this.m.Terminal.updateMany({ 'pendingDownload.expiresAt': { $lte: now } }, { $set: { pendingDownload: null, updatedAt: now } });
+      const result = await this.m.Terminal.updateMany(
+        { 'pendingDownload.expiresAt': { $lte: now } },
+        { $set: { pendingDownload: null, updatedAt: now } },
+      );
       return result.modifiedCount;
     });
   }
@@ -279,7 +374,20 @@ export class MongoStore extends MongoBase implements Store {
         const terminal = await this.m.Terminal.findById(c.terminalId, null, { session }).lean<Doc>();
         if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
         const [created] = await this.m.Certificate.create(
-          [{ _id: c.serial, accountId: c.accountId, terminalId: c.terminalId, subjectCn: c.subjectCn, fingerprintS256: c.fingerprintS256, notBefore: c.notBefore, notAfter: c.notAfter, status: 'active', pem: c.pem, createdAt: now }],
+          [
+            {
+              _id: c.serial,
+              accountId: c.accountId,
+              terminalId: c.terminalId,
+              subjectCn: c.subjectCn,
+              fingerprintS256: c.fingerprintS256,
+              notBefore: c.notBefore,
+              notAfter: c.notAfter,
+              status: 'active',
+              pem: c.pem,
+              createdAt: now,
+            },
+          ],
           { session },
         );
         if (terminal.currentCertificateSerial) {
@@ -289,7 +397,17 @@ export class MongoStore extends MongoBase implements Store {
             { session },
           );
         }
-        await this.m.Terminal.updateOne({ _id: c.terminalId }, { $set: { currentCertificateSerial: c.serial, pendingDownload: issued.pendingDownload, updatedAt: now } }, { session });
+        await this.m.Terminal.updateOne(
+          { _id: c.terminalId },
+          {
+            $set: {
+              currentCertificateSerial: c.serial,
+              pendingDownload: issued.pendingDownload,
+              updatedAt: now,
+            },
+          },
+          { session },
+        );
         return toCertificate(created!.toObject() as Doc);
       }),
     );
@@ -309,15 +427,28 @@ export class MongoStore extends MongoBase implements Store {
     });
   }
 
-  listCertificates(q: { accountId?: string; terminalId?: string; status?: Certificate['status'] }): Promise<Certificate[]> {
+  listCertificates(q: {
+    accountId?: string;
+    terminalId?: string;
+    status?: Certificate['status'];
+  }): Promise<Certificate[]> {
     return this.run('certificates', async () =>
-      (await this.m.Certificate.find(defined({ accountId: q.accountId, terminalId: q.terminalId, status: q.status })).sort({ createdAt: 1 }).lean<Doc[]>()).map(toCertificate),
+      (
+        await this.m.Certificate.find(
+          defined({ accountId: q.accountId, terminalId: q.terminalId, status: q.status }),
+        )
+          .sort({ createdAt: 1 })
+          .lean<Doc[]>()
+      ).map(toCertificate),
     );
   }
 
   revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null> {
     return this.run('certificates', async () => {
-      await this.m.Certificate.updateOne({ _id: serial, status: 'active' }, { $set: { status: 'revoked', revokedAt: now, revocationReason: reason } });
+      await this.m.Certificate.updateOne(
+        { _id: serial, status: 'active' },
+        { $set: { status: 'revoked', revokedAt: now, revocationReason: reason } },
+      );
       const doc = await this.m.Certificate.findById(serial).lean<Doc>();
       return doc ? toCertificate(doc) : null;
     });
@@ -325,7 +456,11 @@ export class MongoStore extends MongoBase implements Store {
 
   listRevokedCertificates(now: Date): Promise<Certificate[]> {
     return this.run('certificates', async () =>
-      (await this.m.Certificate.find({ status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } }).sort({ revokedAt: 1 }).lean<Doc[]>()).map(toCertificate),
+      (
+        await this.m.Certificate.find({ status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } })
+          .sort({ revokedAt: 1 })
+          .lean<Doc[]>()
+      ).map(toCertificate),
     );
   }
 }

@@ -5,7 +5,17 @@
  */
 import Database from 'better-sqlite3';
 import type { ApiKey, AuditEvent, LoginEvent, OutboxMail, Ticket } from '../../src/domain.js';
-import type { AttemptReservation, AuditQuery, LoginEventQuery, NewAuditEvent, NewLoginEvent, NewMail, NewTicket, OidcPayload, Page } from '../../src/store.js';
+import type {
+  AttemptReservation,
+  AuditQuery,
+  LoginEventQuery,
+  NewAuditEvent,
+  NewLoginEvent,
+  NewMail,
+  NewTicket,
+  OidcPayload,
+  Page,
+} from '../../src/store.js';
 import { StoreConflictError, StoreError, StoreUnavailableError } from '../../src/store.js';
 import { newId } from '../../src/random.js';
 import { ms, toApiKey, toAuditEvent, toLoginEvent, toMail, toTicket, type Row } from './rows.js';
@@ -33,14 +43,21 @@ export function mapError(error: unknown): never {
     const columns = /constraint failed: (.+)$/.exec(e.message ?? '')?.[1] ?? 'unknown';
     throw new StoreConflictError(UNIQUE_FIELDS[columns] ?? columns, undefined, { cause: error });
   }
-  if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_IOERR' || e.code === 'SQLITE_FULL') {
+  if (
+    e.code === 'SQLITE_BUSY' ||
+    e.code === 'SQLITE_CANTOPEN' ||
+    e.code === 'SQLITE_IOERR' ||
+    e.code === 'SQLITE_FULL'
+  ) {
     throw new StoreUnavailableError(`the SQLite database is unavailable (${e.code})`, { cause: error });
   }
-  if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('store_reference_missing', 'a referenced record does not exist', { cause: error });
+  if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')
+    throw new StoreError('store_reference_missing', 'a referenced record does not exist', { cause: error });
   throw error;
 }
 
-const reserved = (row: { count: number } | undefined): AttemptReservation => (row ? { ok: true, count: row.count } : { ok: false });
+const reserved = (row: { count: number } | undefined): AttemptReservation =>
+  row ? { ok: true, count: row.count } : { ok: false };
 
 export abstract class SqliteBase {
   readonly kind = 'sqlite';
@@ -67,9 +84,21 @@ export abstract class SqliteBase {
     }
   }
 
-  protected page<T>(where: string, params: unknown[], table: string, order: string, map: (r: Row) => T, offset = 0, limit = 50): Page<T> {
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM ${table} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+  protected page<T>(
+    where: string,
+    params: unknown[],
+    table: string,
+    order: string,
+    map: (r: Row) => T,
+    offset = 0,
+    limit = 50,
+  ): Page<T> {
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get(...params) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM ${table} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as Row[];
     return { items: rows.map(map), total };
   }
 
@@ -86,7 +115,9 @@ export abstract class SqliteBase {
   createTicket(t: NewTicket, now: Date): Promise<Ticket> {
     return this.run(() => {
       this.db
-        .prepare('INSERT INTO tickets (id, purpose, token_hash, account_id, terminal_id, secret_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO tickets (id, purpose, token_hash, account_id, terminal_id, secret_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(t.id, t.purpose, t.tokenHash, t.accountId, t.terminalId, t.secretHash, ms(t.expiresAt), ms(now));
       return toTicket(this.db.prepare('SELECT * FROM tickets WHERE id = ?').get(t.id) as Row);
     });
@@ -94,14 +125,18 @@ export abstract class SqliteBase {
 
   getTicketByTokenHash(tokenHash: string): Promise<Ticket | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM tickets WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+      const row = this.db.prepare('SELECT * FROM tickets WHERE token_hash = ?').get(tokenHash) as
+        Row | undefined;
       return row ? toTicket(row) : null;
     });
   }
 
   consumeTicket(id: string, now: Date): Promise<boolean> {
     return this.run(
-      () => this.db.prepare('UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?').run(ms(now), id, ms(now)).changes === 1,
+      () =>
+        this.db
+          .prepare('UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?')
+          .run(ms(now), id, ms(now)).changes === 1,
     );
   }
 
@@ -109,7 +144,9 @@ export abstract class SqliteBase {
     return this.run(() =>
       reserved(
         this.db
-          .prepare('UPDATE tickets SET failed_attempts = failed_attempts + 1 WHERE id = ? AND used_at IS NULL AND failed_attempts < ? RETURNING failed_attempts AS count')
+          .prepare(
+            'UPDATE tickets SET failed_attempts = failed_attempts + 1 WHERE id = ? AND used_at IS NULL AND failed_attempts < ? RETURNING failed_attempts AS count',
+          )
           .get(id, max) as { count: number } | undefined,
       ),
     );
@@ -119,13 +156,17 @@ export abstract class SqliteBase {
     return this.run(
       () =>
         this.db
-          .prepare('UPDATE tickets SET expires_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?')
+          .prepare(
+            'UPDATE tickets SET expires_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?',
+          )
           .run(ms(now), accountId, purpose, ms(now)).changes,
     );
   }
 
   purgeExpiredTickets(before: Date): Promise<number> {
-    return this.run(() => this.db.prepare('DELETE FROM tickets WHERE expires_at < ?').run(ms(before)).changes);
+    return this.run(
+      () => this.db.prepare('DELETE FROM tickets WHERE expires_at < ?').run(ms(before)).changes,
+    );
   }
 
   // ---- login history and audit -------------------------------------------------------------------
@@ -134,8 +175,20 @@ export abstract class SqliteBase {
     return this.run(() => {
       const id = newId();
       this.db
-        .prepare('INSERT INTO login_events (id, account_id, tenant_id, at, source_ip, result, client_id, user_agent, cert_serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(id, e.accountId, e.tenantId, ms(e.at), e.sourceIp, e.result, e.clientId, e.userAgent, e.certSerial);
+        .prepare(
+          'INSERT INTO login_events (id, account_id, tenant_id, at, source_ip, result, client_id, user_agent, cert_serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          id,
+          e.accountId,
+          e.tenantId,
+          ms(e.at),
+          e.sourceIp,
+          e.result,
+          e.clientId,
+          e.userAgent,
+          e.certSerial,
+        );
       return { ...e, id };
     });
   }
@@ -156,7 +209,8 @@ export abstract class SqliteBase {
     return this.run(() =>
       tenantId === undefined
         ? this.db.prepare('DELETE FROM login_events WHERE at < ?').run(ms(before)).changes
-        : this.db.prepare('DELETE FROM login_events WHERE at < ? AND tenant_id = ?').run(ms(before), tenantId).changes,
+        : this.db.prepare('DELETE FROM login_events WHERE at < ? AND tenant_id = ?').run(ms(before), tenantId)
+            .changes,
     );
   }
 
@@ -164,7 +218,9 @@ export abstract class SqliteBase {
     return this.run(() => {
       const id = newId();
       this.db
-        .prepare('INSERT INTO audit_events (id, at, actor, action, tenant_id, account_id, source_ip, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO audit_events (id, at, actor, action, tenant_id, account_id, source_ip, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(id, ms(e.at), e.actor, e.action, e.tenantId, e.accountId, e.sourceIp, JSON.stringify(e.details));
       return { ...e, details: structuredClone(e.details), id };
     });
@@ -187,7 +243,9 @@ export abstract class SqliteBase {
   enqueueMail(m: NewMail, now: Date): Promise<OutboxMail> {
     return this.run(() => {
       this.db
-        .prepare("INSERT INTO outbox (id, recipient, subject, text, html, template, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)")
+        .prepare(
+          "INSERT INTO outbox (id, recipient, subject, text, html, template, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        )
         .run(m.id, m.to, m.subject, m.text, m.html, m.template, ms(m.nextAttemptAt ?? now), ms(now));
       return toMail(this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(m.id) as Row);
     });
@@ -216,12 +274,20 @@ export abstract class SqliteBase {
     return this.run(
       () =>
         this.db
-          .prepare("UPDATE outbox SET status = 'sent', sent_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'sending' AND claimed_by = ?")
+          .prepare(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+          )
           .run(ms(now), id, workerId).changes === 1,
     );
   }
 
-  markMailFailed(id: string, workerId: string, error: string, retryAt: Date | null, _now: Date): Promise<boolean> {
+  markMailFailed(
+    id: string,
+    workerId: string,
+    error: string,
+    retryAt: Date | null,
+    _now: Date,
+  ): Promise<boolean> {
     return this.run(
       () =>
         this.db
@@ -233,7 +299,12 @@ export abstract class SqliteBase {
     );
   }
 
-  listMail(q: { status?: OutboxMail['status']; to?: string; offset?: number; limit?: number }): Promise<Page<OutboxMail>> {
+  listMail(q: {
+    status?: OutboxMail['status'];
+    to?: string;
+    offset?: number;
+    limit?: number;
+  }): Promise<Page<OutboxMail>> {
     return this.run(() => {
       const { where, params } = filters([
         ['status = ?', q.status],
@@ -264,32 +335,50 @@ export abstract class SqliteBase {
 
   createApiKey(k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> {
     return this.run(() => {
-      this.db.prepare('INSERT INTO api_keys (id, key_hash, label, created_at) VALUES (?, ?, ?, ?)').run(k.id, k.keyHash, k.label, ms(now));
+      this.db
+        .prepare('INSERT INTO api_keys (id, key_hash, label, created_at) VALUES (?, ?, ?, ?)')
+        .run(k.id, k.keyHash, k.label, ms(now));
       return { ...k, createdAt: now, revokedAt: null };
     });
   }
 
   getApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
+      const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as
+        Row | undefined;
       return row ? toApiKey(row) : null;
     });
   }
 
   listApiKeys(): Promise<ApiKey[]> {
-    return this.run(() => (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at').all() as Row[]).map(toApiKey));
+    return this.run(() =>
+      (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at').all() as Row[]).map(toApiKey),
+    );
   }
 
   revokeApiKey(id: string, now: Date): Promise<boolean> {
-    return this.run(() => this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(ms(now), id).changes === 1);
+    return this.run(
+      () =>
+        this.db
+          .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+          .run(ms(now), id).changes === 1,
+    );
   }
 
   // ---- oidc-provider artifacts -------------------------------------------------------------------
 
-  oidcUpsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, now: Date): Promise<void> {
+  oidcUpsert(
+    model: string,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number | undefined,
+    now: Date,
+  ): Promise<void> {
     return this.run(() => {
       this.db
-        .prepare('INSERT OR REPLACE INTO oidc (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
+        .prepare(
+          'INSERT OR REPLACE INTO oidc (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
+        )
         .run(
           model,
           id,
@@ -303,9 +392,11 @@ export abstract class SqliteBase {
   }
 
   #findOidc(where: string, params: unknown[], now: Date): OidcPayload | null {
-    const row = this.db.prepare(`SELECT payload, consumed_at FROM oidc WHERE ${where} AND (expires_at IS NULL OR expires_at > ?)`).get(...params, ms(now)) as
-      | { payload: string; consumed_at: number | null }
-      | undefined;
+    const row = this.db
+      .prepare(
+        `SELECT payload, consumed_at FROM oidc WHERE ${where} AND (expires_at IS NULL OR expires_at > ?)`,
+      )
+      .get(...params, ms(now)) as { payload: string; consumed_at: number | null } | undefined;
     if (!row) return null;
     const payload = JSON.parse(row.payload) as OidcPayload;
     return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
@@ -344,7 +435,8 @@ export abstract class SqliteBase {
   oidcPurgeExpired(now: Date): Promise<number> {
     return this.run(() => {
       this.db.prepare('DELETE FROM rate_limits WHERE expires_at <= ?').run(ms(now));
-      return this.db.prepare('DELETE FROM oidc WHERE expires_at IS NOT NULL AND expires_at <= ?').run(ms(now)).changes;
+      return this.db.prepare('DELETE FROM oidc WHERE expires_at IS NOT NULL AND expires_at <= ?').run(ms(now))
+        .changes;
     });
   }
 }
@@ -352,5 +444,8 @@ export abstract class SqliteBase {
 /** WHERE clause from the conditions whose value is given. */
 export function filters(conditions: [string, unknown][]): { where: string; params: unknown[] } {
   const given = conditions.filter(([, v]) => v !== undefined && v !== null);
-  return { where: given.length ? `WHERE ${given.map(([c]) => c).join(' AND ')}` : '', params: given.map(([, v]) => v) };
+  return {
+    where: given.length ? `WHERE ${given.map(([c]) => c).join(' AND ')}` : '',
+    params: given.map(([, v]) => v),
+  };
 }

@@ -74,12 +74,18 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 export function migrate(db: Database.Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const current =
+    (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
   MIGRATIONS.slice(current).forEach((sql, i) => {
     db.transaction(() => {
       db.exec(sql);
-      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(current + i + 1, Date.now());
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(
+        current + i + 1,
+        Date.now(),
+      );
     }).immediate();
   });
   return MIGRATIONS.length;

@@ -1,12 +1,24 @@
 /** Row ↔ record mapping for the SQLite adapter. Rows are snake_case with epoch-millisecond integers. */
-import type { Account, ApiKey, AuditEvent, Certificate, LoginEvent, OidcClientRecord, OutboxMail, Tenant, Terminal, Ticket } from '../../src/domain.js';
+import type {
+  Account,
+  ApiKey,
+  AuditEvent,
+  Certificate,
+  LoginEvent,
+  OidcClientRecord,
+  OutboxMail,
+  Tenant,
+  Terminal,
+  Ticket,
+} from '../../src/domain.js';
 import { parseTenantPolicy } from '../../src/policy/tenant-policy.js';
 
 export type Row = Record<string, unknown>;
 
 export const ms = (d: Date | null | undefined): number | null => (d ? d.getTime() : null);
 const date = (v: unknown): Date => new Date(v as number);
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as number));
+const dateOrNull = (v: unknown): Date | null =>
+  v === null || v === undefined ? null : new Date(v as number);
 const str = (v: unknown): string => v as string;
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
@@ -53,7 +65,9 @@ export const toAccount = (r: Row): Account => ({
 });
 
 export const toTerminal = (r: Row): Terminal => {
-  const pending = r.pending_download ? json<{ p12Enc: string; passwordEnc: string; expiresAt: number }>(r.pending_download) : null;
+  const pending = r.pending_download
+    ? json<{ p12Enc: string; passwordEnc: string; expiresAt: number }>(r.pending_download)
+    : null;
   return {
     id: str(r.id),
     accountId: str(r.account_id),
@@ -61,7 +75,9 @@ export const toTerminal = (r: Row): Terminal => {
     email: str(r.email),
     type: str(r.type) as Terminal['type'],
     currentCertificateSerial: strOrNull(r.current_certificate_serial),
-    pendingDownload: pending ? { p12Enc: pending.p12Enc, passwordEnc: pending.passwordEnc, expiresAt: new Date(pending.expiresAt) } : null,
+    pendingDownload: pending
+      ? { p12Enc: pending.p12Enc, passwordEnc: pending.passwordEnc, expiresAt: new Date(pending.expiresAt) }
+      : null,
     deleted: r.deleted === 1,
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
@@ -69,7 +85,9 @@ export const toTerminal = (r: Row): Terminal => {
 };
 
 export const pendingDownloadJson = (p: Terminal['pendingDownload']): string | null =>
-  p ? JSON.stringify({ p12Enc: p.p12Enc, passwordEnc: p.passwordEnc, expiresAt: p.expiresAt.getTime() }) : null;
+  p
+    ? JSON.stringify({ p12Enc: p.p12Enc, passwordEnc: p.passwordEnc, expiresAt: p.expiresAt.getTime() })
+    : null;
 
 export const toCertificate = (r: Row): Certificate => ({
   serial: str(r.serial),

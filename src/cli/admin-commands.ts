@@ -22,11 +22,23 @@ function required(values: Record<string, unknown>, name: string): string {
 }
 
 export async function tenantCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { id: { type: 'string' }, name: { type: 'string' }, support: { type: 'string' }, policy: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      support: { type: 'string' },
+      policy: { type: 'string' },
+    },
+  });
   const id = required(values, 'id');
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id)) throw new UsageError('--id is lower-case letters and digits with single hyphens, e.g. p-01');
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id))
+    throw new UsageError('--id is lower-case letters and digits with single hyphens, e.g. p-01');
   const policy = parseTenantPolicy(values.policy ? JSON.parse(values.policy) : {});
-  const tenant = await tobira.store.createTenant({ id, name: values.name ?? id, supportContact: required(values, 'support'), policy }, tobira.clock.now());
+  const tenant = await tobira.store.createTenant(
+    { id, name: values.name ?? id, supportContact: required(values, 'support'), policy },
+    tobira.clock.now(),
+  );
   await tobira.audit.record({ actor: 'cli', action: 'tenant.created', tenantId: tenant.id });
   print(`tenant ${tenant.id} created`);
 }
@@ -34,7 +46,13 @@ export async function tenantCreate(tobira: Tobira, argv: string[], print: Print)
 export async function clientCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { tenant: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true }, 'third-party': { type: 'boolean', default: false } },
+    options: {
+      tenant: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'third-party': { type: 'boolean', default: false },
+    },
   });
   const tenantId = required(values, 'tenant');
   if (!(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
@@ -43,9 +61,14 @@ export async function clientCreate(tobira: Tobira, argv: string[], print: Print)
   for (const uri of redirectUris) if (!URL.canParse(uri)) throw new UsageError(`not a URL: ${uri}`);
   const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
   const { metadata, clientSecret } = clientMetadata({ name: values.name ?? clientId, redirectUris });
-  await tobira.store.createClient({ clientId, tenantId, firstParty: !values['third-party'], metadata }, tobira.clock.now());
+  await tobira.store.createClient(
+    { clientId, tenantId, firstParty: !values['third-party'], metadata },
+    tobira.clock.now(),
+  );
   await tobira.audit.record({ actor: 'cli', action: 'client.created', tenantId, details: { clientId } });
-  print(`client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`);
+  print(
+    `client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`,
+  );
 }
 
 export async function accountCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
@@ -62,8 +85,12 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
       json: { type: 'boolean', default: false },
     },
   });
-  const emails = (values.email ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
-  if (!emails.length) throw new UsageError('--email is required (comma separated or repeated, one per terminal)');
+  const emails = (values.email ?? [])
+    .flatMap((e) => e.split(','))
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!emails.length)
+    throw new UsageError('--email is required (comma separated or repeated, one per terminal)');
   const result = await tobira.enrollment.createAccount({
     tenantId: required(values, 'tenant'),
     userId: required(values, 'user'),
@@ -74,7 +101,14 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
     actor: 'cli',
   });
   if (values.json) {
-    print(JSON.stringify({ userId: result.account.userId, enrollmentUrl: result.enrollmentUrl, oneTimePassword: result.oneTimePassword, expiresAt: result.expiresAt }));
+    print(
+      JSON.stringify({
+        userId: result.account.userId,
+        enrollmentUrl: result.enrollmentUrl,
+        oneTimePassword: result.oneTimePassword,
+        expiresAt: result.expiresAt,
+      }),
+    );
     return;
   }
   print(
@@ -88,13 +122,19 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
 }
 
 export async function mailList(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, limit: { type: 'string', default: '50' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { status: { type: 'string' }, limit: { type: 'string', default: '50' } },
+  });
   const status = values.status as 'pending' | 'sending' | 'sent' | 'failed' | undefined;
-  if (status && !['pending', 'sending', 'sent', 'failed'].includes(status)) throw new UsageError('--status is pending, sending, sent or failed');
+  if (status && !['pending', 'sending', 'sent', 'failed'].includes(status))
+    throw new UsageError('--status is pending, sending, sent or failed');
   const page = await tobira.store.listMail({ ...(status ? { status } : {}), limit: Number(values.limit) });
   print(`${page.total} mail(s)${status ? ` ${status}` : ''}`);
   for (const m of page.items) {
-    print(`${m.createdAt.toISOString()}  ${m.status.padEnd(7)}  attempts ${m.attempts}  ${m.template}  → ${m.to}${m.lastError ? `  (${m.lastError})` : ''}`);
+    print(
+      `${m.createdAt.toISOString()}  ${m.status.padEnd(7)}  attempts ${m.attempts}  ${m.template}  → ${m.to}${m.lastError ? `  (${m.lastError})` : ''}`,
+    );
   }
 }
 
@@ -103,6 +143,12 @@ export async function accountUnlock(tobira: Tobira, argv: string[], print: Print
   const account = await tobira.store.getAccountByUserId(required(values, 'user'));
   if (!account) throw new UsageError(`no account ${values.user}`);
   const unlocked = await tobira.store.unlockAccount(account.id, tobira.clock.now());
-  await tobira.audit.record({ actor: 'cli', action: 'account.unlocked', tenantId: account.tenantId, accountId: account.id, details: { previousReason: account.lockReason } });
+  await tobira.audit.record({
+    actor: 'cli',
+    action: 'account.unlocked',
+    tenantId: account.tenantId,
+    accountId: account.id,
+    details: { previousReason: account.lockReason },
+  });
   print(`${account.userId}: ${account.status} → ${unlocked!.status}`);
 }

@@ -10,7 +10,14 @@ import { createLogger } from '../log.js';
 import { ensureDemo, type DemoCredentials } from '../services/demo.js';
 import { StoreUnavailableError } from '../store.js';
 import { EnrollmentError } from '../services/enrollment.js';
-import { UsageError, accountCreate, accountUnlock, clientCreate, mailList, tenantCreate } from './admin-commands.js';
+import {
+  UsageError,
+  accountCreate,
+  accountUnlock,
+  clientCreate,
+  mailList,
+  tenantCreate,
+} from './admin-commands.js';
 
 const USAGE = `usage: tobira <command> [options]
 
@@ -48,7 +55,9 @@ function printDemo(demo: DemoCredentials, urls: { tobira: string; rp?: string })
 async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const level = process.env.TOBIRA_LOG_LEVEL ? config.logLevel : 'warn';
-  const tobira = await buildTobira(config, { log: createLogger(level, (line) => process.stderr.write(`${line}\n`)) });
+  const tobira = await buildTobira(config, {
+    log: createLogger(level, (line) => process.stderr.write(`${line}\n`)),
+  });
   try {
     return await fn(tobira);
   } finally {
@@ -110,7 +119,10 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      demo: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   const [command] = positionals;
   if (values.help || !command) {
@@ -125,7 +137,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'demo':
       await withTobira(async (tobira) => {
-        printDemo(await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) }), { tobira: tobira.config.issuer });
+        printDemo(await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) }), {
+          tobira: tobira.config.issuer,
+        });
       });
       return 0;
     case 'start':
@@ -141,7 +155,12 @@ try {
   const code = await main(process.argv.slice(2));
   if (code >= 0) process.exit(code);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof StoreUnavailableError || error instanceof UsageError || error instanceof EnrollmentError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof UsageError ||
+    error instanceof EnrollmentError
+  ) {
     process.stderr.write(`tobira: ${error.message}\n`);
     process.exit(1);
   }

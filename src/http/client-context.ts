@@ -43,6 +43,9 @@ export function sourceIp(req: IncomingMessage, trust: ProxyTrust): string {
   if (!isFromTrustedProxy(req, trust)) return peer;
   const forwarded = req.headers['x-forwarded-for'];
   const value = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
-  const hops = (value ?? '').split(',').map((s) => normalizeIp(s.trim())).filter(Boolean);
+  const hops = (value ?? '')
+    .split(',')
+    .map((s) => normalizeIp(s.trim()))
+    .filter(Boolean);
   return hops.at(-1) ?? peer;
 }

@@ -15,7 +15,9 @@ export interface HttpsFetchOptions {
   rejectUnauthorized?: boolean;
 }
 
-export type HttpsFetch = ((input: string | URL | Request, init?: RequestInit) => Promise<Response>) & { close(): void };
+export type HttpsFetch = ((input: string | URL | Request, init?: RequestInit) => Promise<Response>) & {
+  close(): void;
+};
 
 function headerEntries(headers: RequestInit['headers'] | undefined): [string, string][] {
   if (!headers) return [];
@@ -40,13 +42,20 @@ export function createHttpsFetch(options: HttpsFetchOptions = {}): HttpsFetch {
     const method = init.method ?? (input instanceof Request ? input.method : 'GET');
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
     for (const [k, v] of headerEntries(init.headers)) headers.set(k, v);
-    const body = await bodyBytes(init.body ?? (input instanceof Request && input.body ? await input.arrayBuffer() : undefined));
+    const body = await bodyBytes(
+      init.body ?? (input instanceof Request && input.body ? await input.arrayBuffer() : undefined),
+    );
     if (body) headers.set('content-length', String(body.length));
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<Response>((resolve, reject) => {
       const req = transport.request(
         url,
-        { method, headers: Object.fromEntries(headers.entries()), ...(url.protocol === 'https:' ? { agent } : {}), signal: init.signal ?? undefined },
+        {
+          method,
+          headers: Object.fromEntries(headers.entries()),
+          ...(url.protocol === 'https:' ? { agent } : {}),
+          signal: init.signal ?? undefined,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -59,7 +68,13 @@ export function createHttpsFetch(options: HttpsFetchOptions = {}): HttpsFetch {
             }
             const status = res.statusCode ?? 0;
             const nullBody = status === 204 || status === 304 || method === 'HEAD';
-            resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+            resolve(
+              new Response(nullBody ? null : Buffer.concat(chunks), {
+                status,
+                statusText: res.statusMessage ?? '',
+                headers: responseHeaders,
+              }),
+            );
           });
         },
       );

@@ -37,10 +37,16 @@ function setSecurityHeaders(ctx: Context): void {
   ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
   ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
   // oidc-provider's form_post / logout pages carry their own CSP (with their inline script hash).
-  if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
+  if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy'))
+    ctx.set('Content-Security-Policy', CSP);
 }
 
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon' };
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
 
 /** Files under `dir` at /assets/<name>; names are a flat, safe set (no traversal possible). */
 export function staticAssets(dir: URL) {
@@ -61,7 +67,7 @@ export function staticAssets(dir: URL) {
   };
 }
 
-const wantsJson = (ctx: Context) => ctx.path.startsWith('/admin/') || (ctx.accepts('html', 'json') === 'json');
+const wantsJson = (ctx: Context) => ctx.path.startsWith('/admin/') || ctx.accepts('html', 'json') === 'json';
 
 /** Store outages answer 503 (page or JSON) instead of crashing; unknown errors 500 without details. */
 export function errorPages(deps: { views: Views; log: Logger }) {
@@ -72,7 +78,13 @@ export function errorPages(deps: { views: Views; log: Logger }) {
       const unavailable = error instanceof StoreUnavailableError;
       const status = unavailable ? 503 : ((error as { status?: number }).status ?? 500);
       if (status >= 500) deps.log.error('request failed', { err: error, path: ctx.path, method: ctx.method });
-      const code = unavailable ? 'store_unavailable' : status === 404 ? 'not_found' : status < 500 ? 'bad_request' : 'server_error';
+      const code = unavailable
+        ? 'store_unavailable'
+        : status === 404
+          ? 'not_found'
+          : status < 500
+            ? 'bad_request'
+            : 'server_error';
       if (unavailable) ctx.set('Retry-After', '5');
       if (wantsJson(ctx)) {
         ctx.status = status;
@@ -80,8 +92,24 @@ export function errorPages(deps: { views: Views; log: Logger }) {
         return;
       }
       const locale = localeOf(ctx);
-      const message = unavailable ? 'error.unavailable' : status === 404 ? 'error.not_found' : 'error.generic';
-      render(ctx, deps.views, 'message', { locale, title: 'error.title', heading: 'error.title', paragraphs: [t(locale, message)], detail: t(locale, 'error.code', { code }) }, status);
+      const message = unavailable
+        ? 'error.unavailable'
+        : status === 404
+          ? 'error.not_found'
+          : 'error.generic';
+      render(
+        ctx,
+        deps.views,
+        'message',
+        {
+          locale,
+          title: 'error.title',
+          heading: 'error.title',
+          paragraphs: [t(locale, message)],
+          detail: t(locale, 'error.code', { code }),
+        },
+        status,
+      );
     }
   };
 }

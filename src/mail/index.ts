@@ -1,3 +1,16 @@
-export { MAIL_TEMPLATES, MailRenderer, MailTemplateError, textToParagraphs, type MailTemplateName, type RenderedMail } from './render.js';
-export { MailSendError, createFileTransport, createSmtpTransport, type MailTransport, type OutgoingMessage } from './transport.js';
+export {
+  MAIL_TEMPLATES,
+  MailRenderer,
+  MailTemplateError,
+  textToParagraphs,
+  type MailTemplateName,
+  type RenderedMail,
+} from './render.js';
+export {
+  MailSendError,
+  createFileTransport,
+  createSmtpTransport,
+  type MailTransport,
+  type OutgoingMessage,
+} from './transport.js';
 export { Mailer, OutboxWorker, defaultBackoff } from './outbox.js';

@@ -25,9 +25,17 @@ export class Mailer {
     this.#clock = deps.clock;
   }
 
-  async enqueue(input: { to: string; template: MailTemplateName; locale: Locale; data: Record<string, unknown> }): Promise<OutboxMail> {
+  async enqueue(input: {
+    to: string;
+    template: MailTemplateName;
+    locale: Locale;
+    data: Record<string, unknown>;
+  }): Promise<OutboxMail> {
     const rendered = this.#renderer.render(input.template, input.locale, input.data);
-    const mail = await this.#store.enqueueMail({ id: newId(), to: input.to, template: input.template, ...rendered }, this.#clock.now());
+    const mail = await this.#store.enqueueMail(
+      { id: newId(), to: input.to, template: input.template, ...rendered },
+      this.#clock.now(),
+    );
     this.onEnqueued();
     return mail;
   }
@@ -53,7 +61,8 @@ export const defaultBackoff = (attempts: number, random: () => number = Math.ran
   Math.round(Math.min(3600_000, 5000 * 2 ** Math.max(0, attempts - 1)) * (0.8 + 0.4 * random()));
 
 export class OutboxWorker {
-  readonly #o: Required<Omit<OutboxWorkerOptions, 'onPermanentFailure'>> & Pick<OutboxWorkerOptions, 'onPermanentFailure'>;
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'onPermanentFailure'>> &
+    Pick<OutboxWorkerOptions, 'onPermanentFailure'>;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #again = false;
@@ -75,7 +84,14 @@ export class OutboxWorker {
     const batch = await store.claimMail(this.#o.workerId, clock.now(), this.#o.leaseMs, this.#o.batchSize);
     for (const mail of batch) {
       try {
-        await transport.send({ from: this.#o.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: `<${mail.id}@tobira>` });
+        await transport.send({
+          from: this.#o.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId: `<${mail.id}@tobira>`,
+        });
         await store.markMailSent(mail.id, this.#o.workerId, clock.now());
         result.sent += 1;
       } catch (error) {
@@ -86,11 +102,21 @@ export class OutboxWorker {
         await store.markMailFailed(mail.id, this.#o.workerId, message, retryAt, clock.now());
         if (giveUp) {
           result.failed += 1;
-          log.error('mail failed for good', { mailId: mail.id, template: mail.template, attempts: mail.attempts, error: message });
+          log.error('mail failed for good', {
+            mailId: mail.id,
+            template: mail.template,
+            attempts: mail.attempts,
+            error: message,
+          });
           await this.#o.onPermanentFailure?.(mail, message);
         } else {
           result.retried += 1;
-          log.warn('mail send failed, will retry', { mailId: mail.id, attempts: mail.attempts, retryAt: retryAt!.toISOString(), error: message });
+          log.warn('mail send failed, will retry', {
+            mailId: mail.id,
+            attempts: mail.attempts,
+            retryAt: retryAt!.toISOString(),
+            error: message,
+          });
         }
       }
     }

@@ -7,7 +7,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
 import type { Locale } from '../i18n/index.js';
 
-export const MAIL_TEMPLATES = ['certificate_download', 'enrollment_invitation', 'password_reissue', 'certificate_reissue', 'terminal_added'] as const;
+export const MAIL_TEMPLATES = [
+  'certificate_download',
+  'enrollment_invitation',
+  'password_reissue',
+  'certificate_reissue',
+  'terminal_added',
+] as const;
 export type MailTemplateName = (typeof MAIL_TEMPLATES)[number];
 
 export class MailTemplateError extends Error {
@@ -53,7 +59,12 @@ export function textToParagraphs(text: string): { lines: Segment[][] }[] {
 }
 
 function formatDate(value: unknown, locale: Locale): string {
-  const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === 'string' || typeof value === 'number'
+        ? new Date(value)
+        : null;
   if (!date || Number.isNaN(date.getTime())) return '';
   return locale === 'ja'
     ? `${new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' }).format(date)}（日本時間）`
@@ -68,26 +79,40 @@ export class MailRenderer {
   readonly #layout: Handlebars.TemplateDelegate;
   readonly #branding: MailBranding;
 
-  private constructor(templates: Map<string, Compiled>, footers: Map<Locale, Handlebars.TemplateDelegate>, layout: Handlebars.TemplateDelegate, branding: MailBranding) {
+  private constructor(
+    templates: Map<string, Compiled>,
+    footers: Map<Locale, Handlebars.TemplateDelegate>,
+    layout: Handlebars.TemplateDelegate,
+    branding: MailBranding,
+  ) {
     this.#templates = templates;
     this.#footers = footers;
     this.#layout = layout;
     this.#branding = branding;
   }
 
-  static async load(branding: MailBranding, dir = new URL('./templates/', import.meta.url)): Promise<MailRenderer> {
+  static async load(
+    branding: MailBranding,
+    dir = new URL('./templates/', import.meta.url),
+  ): Promise<MailRenderer> {
     // Text parts are not HTML: no escaping there. The HTML layout escapes everything.
     const text = Handlebars.create();
-    text.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) => formatDate(value, (options.data?.root?.locale ?? 'ja') as Locale));
+    text.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) =>
+      formatDate(value, (options.data?.root?.locale ?? 'ja') as Locale),
+    );
     const read = (path: string) => readFile(new URL(path, dir), 'utf8');
     const templates = new Map<string, Compiled>();
     const footers = new Map<Locale, Handlebars.TemplateDelegate>();
     for (const locale of ['ja', 'en'] as const) {
       const files = new Set(await readdir(new URL(`${locale}/`, dir)));
       for (const name of MAIL_TEMPLATES) {
-        if (!files.has(`${name}.subject.hbs`) || !files.has(`${name}.text.hbs`)) throw new MailTemplateError(`missing mail template ${locale}/${name}`);
+        if (!files.has(`${name}.subject.hbs`) || !files.has(`${name}.text.hbs`))
+          throw new MailTemplateError(`missing mail template ${locale}/${name}`);
         templates.set(`${locale}/${name}`, {
-          subject: text.compile((await read(`${locale}/${name}.subject.hbs`)).trim(), { noEscape: true, strict: true }),
+          subject: text.compile((await read(`${locale}/${name}.subject.hbs`)).trim(), {
+            noEscape: true,
+            strict: true,
+          }),
           text: text.compile(await read(`${locale}/${name}.text.hbs`), { noEscape: true, strict: true }),
         });
       }
@@ -104,7 +129,12 @@ export class MailRenderer {
     const context = { ...this.#branding, ...data, locale };
     const subject = template.subject(context).replace(/\s+/g, ' ');
     const text = `${template.text(context).trimEnd()}\n\n${this.#footers.get(locale)!(context).trimEnd()}\n`;
-    const html = this.#layout({ locale, subject, serviceName: this.#branding.serviceName, paragraphs: textToParagraphs(text) });
+    const html = this.#layout({
+      locale,
+      subject,
+      serviceName: this.#branding.serviceName,
+      paragraphs: textToParagraphs(text),
+    });
     return { subject, text, html };
   }
 }

@@ -33,10 +33,21 @@ export class MailSendError extends Error {
 export function classifySendError(error: unknown): MailSendError {
   const e = error as { responseCode?: number; code?: string; message?: string };
   const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
-  return new MailSendError(`${e.code ?? 'ERROR'} ${e.responseCode ?? ''} ${e.message ?? String(error)}`.replace(/\s+/g, ' ').trim(), permanent, { cause: error });
+  return new MailSendError(
+    `${e.code ?? 'ERROR'} ${e.responseCode ?? ''} ${e.message ?? String(error)}`.replace(/\s+/g, ' ').trim(),
+    permanent,
+    { cause: error },
+  );
 }
 
-const toNodemailer = (m: OutgoingMessage) => ({ from: m.from, to: m.to, subject: m.subject, text: m.text, ...(m.html ? { html: m.html } : {}), messageId: m.messageId });
+const toNodemailer = (m: OutgoingMessage) => ({
+  from: m.from,
+  to: m.to,
+  subject: m.subject,
+  text: m.text,
+  ...(m.html ? { html: m.html } : {}),
+  messageId: m.messageId,
+});
 
 export function createSmtpTransport(url: string): MailTransport {
   const transporter = nodemailer.createTransport(url);
@@ -61,10 +72,15 @@ export function createFileTransport(dir: string, log: (line: string) => void): M
       const info = (await builder.sendMail(toNodemailer(message))) as { message: Buffer };
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const safe = (s: string) => s.replace(/[^a-zA-Z0-9@._-]/g, '_');
-      const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safe(message.to)}-${safe(message.messageId)}.eml`);
+      const file = path.join(
+        dir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${safe(message.to)}-${safe(message.messageId)}.eml`,
+      );
       await writeFile(file, info.message, { mode: 0o600 });
       const links = [...new Set(message.text.match(/https?:\/\/\S+/g) ?? [])];
-      log(`mail to ${message.to}: "${message.subject}" → ${file}${links.length ? ` links: ${links.join(' ')}` : ''}`);
+      log(
+        `mail to ${message.to}: "${message.subject}" → ${file}${links.length ? ` links: ${links.join(' ')}` : ''}`,
+      );
     },
   };
 }

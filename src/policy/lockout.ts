@@ -9,7 +9,8 @@ export function afterFailure(n: number, max: number): { lock: boolean; remaining
 }
 
 /** Whether to show 「警告：あと N 回…」. */
-export const showWarning = (policy: TenantPolicy, remaining: number): boolean => policy.lockout.showRemainingAttempts && remaining > 0;
+export const showWarning = (policy: TenantPolicy, remaining: number): boolean =>
+  policy.lockout.showRemainingAttempts && remaining > 0;
 
 export function thresholdFor(policy: TenantPolicy, counter: FailureCounter): number {
   switch (counter) {

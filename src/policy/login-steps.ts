@@ -41,5 +41,7 @@ export function nextStep(completed: Exclude<LoginStep, 'done'>, facts: StepFacts
 }
 
 export function authenticationContext(usedOtp: boolean): { amr: string[]; acr: string } {
-  return usedOtp ? { amr: ['x509', 'pwd', 'otp'], acr: ACR.otp } : { amr: ['x509', 'pwd'], acr: ACR.password };
+  return usedOtp
+    ? { amr: ['x509', 'pwd', 'otp'], acr: ACR.otp }
+    : { amr: ['x509', 'pwd'], acr: ACR.password };
 }

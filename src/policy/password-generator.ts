@@ -24,10 +24,19 @@ function shuffle(chars: string[], randomInt: RandomInt): string[] {
 }
 
 /** A password with every character class that passes the policy for this account. */
-export function generatePassword(policy: TenantPolicy['password'], randomInt: RandomInt, ctx: Omit<PasswordContext, 'policy'> = { userId: '', emails: [] }): string {
+export function generatePassword(
+  policy: TenantPolicy['password'],
+  randomInt: RandomInt,
+  ctx: Omit<PasswordContext, 'policy'> = { userId: '', emails: [] },
+): string {
   const length = Math.min(policy.maxLength, Math.max(policy.minLength, 12));
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const chars = [pick(DIGITS, randomInt), pick(UPPER, randomInt), pick(LOWER, randomInt), pick(SYMBOLS, randomInt)];
+    const chars = [
+      pick(DIGITS, randomInt),
+      pick(UPPER, randomInt),
+      pick(LOWER, randomInt),
+      pick(SYMBOLS, randomInt),
+    ];
     while (chars.length < length) chars.push(pick(READABLE, randomInt));
     const candidate = shuffle(chars, randomInt).join('');
     if (checkPassword(candidate, { policy, ...ctx }).length === 0) return candidate;
@@ -40,4 +49,5 @@ export const generateOneTimePassword = (randomInt: RandomInt, length = 10): stri
   Array.from({ length }, () => pick(READABLE, randomInt)).join('');
 
 /** Certificate download password (protects the PKCS#12): 12 readable characters, ~70 bits. */
-export const generateDownloadPassword = (randomInt: RandomInt): string => generateOneTimePassword(randomInt, 12);
+export const generateDownloadPassword = (randomInt: RandomInt): string =>
+  generateOneTimePassword(randomInt, 12);

@@ -33,7 +33,10 @@ const passwordPolicy = z
     /** Days until a password expires; 0 = never. */
     maxAgeDays: z.number().int().min(0).max(3650).default(0),
   })
-  .refine((p) => p.maxLength >= p.minLength, { message: 'maxLength must be >= minLength', path: ['maxLength'] });
+  .refine((p) => p.maxLength >= p.minLength, {
+    message: 'maxLength must be >= minLength',
+    path: ['maxLength'],
+  });
 
 const lockoutPolicy = z.object({
   maxPasswordFailures: z.number().int().min(1).max(100).default(5),
@@ -65,11 +68,31 @@ const certificatePolicy = z.object({
 
 const ticketPolicy = z.object({
   /** Enrollment link + one-time password. */
-  enrollmentHours: z.number().int().min(1).max(24 * 90).default(72),
+  enrollmentHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
   /** Certificate download link. */
-  downloadHours: z.number().int().min(1).max(24 * 90).default(72),
-  passwordReissueMinutes: z.number().int().min(5).max(24 * 60).default(60),
-  certificateReissueHours: z.number().int().min(1).max(24 * 30).default(24),
+  downloadHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
+  passwordReissueMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
+  certificateReissueHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
 });
 
 const historyPolicy = z.object({

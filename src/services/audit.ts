@@ -33,7 +33,12 @@ export class AuditLog {
       sourceIp: input.sourceIp ?? null,
       details: input.details ?? {},
     };
-    this.#log.info('audit', { action: event.action, actor: event.actor, accountId: event.accountId, ...event.details });
+    this.#log.info('audit', {
+      action: event.action,
+      actor: event.actor,
+      accountId: event.accountId,
+      ...event.details,
+    });
     await this.#store.addAuditEvent(event);
   }
 }

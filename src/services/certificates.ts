@@ -11,7 +11,11 @@ import type { AuditLog } from './audit.js';
 
 export type CertificateIdentity =
   | { ok: true; certificate: Certificate; terminal: Terminal; account: Account; tenant: Tenant }
-  | { ok: false; result: Extract<LoginResult, 'cert_missing' | 'cert_invalid' | 'cert_revoked' | 'cert_unknown'>; serial?: string };
+  | {
+      ok: false;
+      result: Extract<LoginResult, 'cert_missing' | 'cert_invalid' | 'cert_revoked' | 'cert_unknown'>;
+      serial?: string;
+    };
 
 export const sealPurpose = {
   p12: (terminalId: string) => `pkcs12:${terminalId}`,
@@ -25,7 +29,13 @@ export class CertificateService {
   readonly #clock: Clock;
   readonly #audit: AuditLog;
 
-  constructor(deps: { store: Store; ca: CertificateAuthority; box: SecretBox; clock: Clock; audit: AuditLog }) {
+  constructor(deps: {
+    store: Store;
+    ca: CertificateAuthority;
+    box: SecretBox;
+    clock: Clock;
+    audit: AuditLog;
+  }) {
     this.#store = deps.store;
     this.#ca = deps.ca;
     this.#box = deps.box;
@@ -90,7 +100,11 @@ export class CertificateService {
       action: 'certificate.issued',
       tenantId: account.tenantId,
       accountId: account.id,
-      details: { serial: certificate.serial, terminal: terminal.number, notAfter: certificate.notAfter.toISOString() },
+      details: {
+        serial: certificate.serial,
+        terminal: terminal.number,
+        notAfter: certificate.notAfter.toISOString(),
+      },
     });
     return { certificate, p12 };
   }
@@ -112,11 +126,18 @@ export class CertificateService {
     }
     const certificate = await this.#store.getCertificateByFingerprint(check.fingerprintS256);
     if (!certificate) return { ok: false, result: 'cert_unknown', serial: check.serial };
-    if (certificate.status !== 'active') return { ok: false, result: 'cert_revoked', serial: certificate.serial };
+    if (certificate.status !== 'active')
+      return { ok: false, result: 'cert_revoked', serial: certificate.serial };
     const terminal = await this.#store.getTerminal(certificate.terminalId);
     const account = await this.#store.getAccount(certificate.accountId);
     const tenant = account ? await this.#store.getTenant(account.tenantId) : null;
-    if (!terminal || terminal.deleted || terminal.currentCertificateSerial !== certificate.serial || !account || !tenant) {
+    if (
+      !terminal ||
+      terminal.deleted ||
+      terminal.currentCertificateSerial !== certificate.serial ||
+      !account ||
+      !tenant
+    ) {
       return { ok: false, result: 'cert_revoked', serial: certificate.serial };
     }
     return { ok: true, certificate, terminal, account, tenant };
@@ -140,7 +161,11 @@ export class CertificateService {
     const now = this.#clock.now();
     const revoked = await this.#store.listRevokedCertificates(now);
     return this.#ca.createCrl({
-      revoked: revoked.map((c) => ({ serial: c.serial, revokedAt: c.revokedAt ?? now, reason: c.revocationReason ?? undefined })),
+      revoked: revoked.map((c) => ({
+        serial: c.serial,
+        revokedAt: c.revokedAt ?? now,
+        reason: c.revocationReason ?? undefined,
+      })),
       thisUpdate: now,
       nextUpdate: new Date(now.getTime() + 24 * 3600_000),
       crlNumber: BigInt(Math.floor(now.getTime() / 1000)),

@@ -1,7 +1,10 @@
 /** Relying-party clients as Tobira registers them: code flow with PKCE, secret in Basic auth. */
 import { newToken } from '../random.js';
 
-export function clientMetadata(input: { name: string; redirectUris: string[]; secret?: string }): { metadata: Record<string, unknown>; clientSecret: string } {
+export function clientMetadata(input: { name: string; redirectUris: string[]; secret?: string }): {
+  metadata: Record<string, unknown>;
+  clientSecret: string;
+} {
   const clientSecret = input.secret ?? newToken(32);
   return {
     clientSecret,

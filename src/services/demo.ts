@@ -41,18 +41,45 @@ export async function ensureDemo(tobira: Tobira, options: { redirectUri: string 
   const now = clock.now();
   const tenant =
     (await store.getTenant(DEMO_TENANT)) ??
-    (await store.createTenant({ id: DEMO_TENANT, name: 'Demo', supportContact: 'demo-support@localhost', policy: defaultTenantPolicy() }, now));
-  const { metadata, clientSecret } = clientMetadata({ name: 'Tobira demo relying party', redirectUris: [options.redirectUri] });
+    (await store.createTenant(
+      {
+        id: DEMO_TENANT,
+        name: 'Demo',
+        supportContact: 'demo-support@localhost',
+        policy: defaultTenantPolicy(),
+      },
+      now,
+    ));
+  const { metadata, clientSecret } = clientMetadata({
+    name: 'Tobira demo relying party',
+    redirectUris: [options.redirectUri],
+  });
   const existingClient = await store.getClient(DEMO_CLIENT);
   if (existingClient) await store.updateClient(DEMO_CLIENT, metadata, now);
-  else await store.createClient({ clientId: DEMO_CLIENT, tenantId: tenant.id, metadata, firstParty: true }, now);
+  else
+    await store.createClient({ clientId: DEMO_CLIENT, tenantId: tenant.id, metadata, firstParty: true }, now);
 
-  const password = generatePassword(tenant.policy.password, tobira.randomInt, { userId: DEMO_USER, emails: ['demo@localhost'] });
+  const password = generatePassword(tenant.policy.password, tobira.randomInt, {
+    userId: DEMO_USER,
+    emails: ['demo@localhost'],
+  });
   const account =
     (await store.getAccountByUserId(DEMO_USER)) ??
-    (await store.createAccount({ id: newId(), tenantId: tenant.id, userId: DEMO_USER, status: 'active', loginMethod: 'password' }, now));
-  await store.updateAccount(account.id, { status: 'active', passwordHash: await hasher.hash(password), passwordChangedAt: now }, now);
-  const terminal = (await store.listTerminals(account.id))[0] ?? (await store.createTerminal({ id: newId(), accountId: account.id, email: 'demo@localhost', type: 'pc' }, now));
+    (await store.createAccount(
+      { id: newId(), tenantId: tenant.id, userId: DEMO_USER, status: 'active', loginMethod: 'password' },
+      now,
+    ));
+  await store.updateAccount(
+    account.id,
+    { status: 'active', passwordHash: await hasher.hash(password), passwordChangedAt: now },
+    now,
+  );
+  const terminal =
+    (await store.listTerminals(account.id))[0] ??
+    (await store.createTerminal(
+      { id: newId(), accountId: account.id, email: 'demo@localhost', type: 'pc' },
+      now,
+    ));
   const p12Password = generateDownloadPassword(tobira.randomInt);
   const { p12 } = await tobira.certificates.issueForTerminal({
     account: (await store.getAccount(account.id))!,

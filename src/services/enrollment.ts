@@ -40,7 +40,8 @@ export class EnrollmentError extends Error {
 /** Why a link cannot be used; each has its own page. */
 export type TicketProblem = 'unknown' | 'expired' | 'used';
 
-export type OpenTicket = { kind: 'ok'; ticket: Ticket; account: Account; tenant: Tenant } | { kind: TicketProblem; tenant?: Tenant };
+export type OpenTicket =
+  { kind: 'ok'; ticket: Ticket; account: Account; tenant: Tenant } | { kind: TicketProblem; tenant?: Tenant };
 
 export interface Violation {
   code: string;
@@ -85,33 +86,67 @@ export class EnrollmentService {
     const { store, clock } = this.#d;
     const tenant = await store.getTenant(input.tenantId);
     if (!tenant) throw new EnrollmentError('enrollment.tenant_unknown', `no tenant ${input.tenantId}`);
-    if (!new RegExp(`^${input.tenantId.replace(/[-]/g, '\\-')}-[a-z0-9][a-z0-9-]{0,62}$`).test(input.userId)) {
-      throw new EnrollmentError('enrollment.invalid_user_id', `user IDs of tenant ${input.tenantId} look like ${input.tenantId}-usr001 (lower-case letters, digits, hyphens)`);
+    if (
+      !new RegExp(`^${input.tenantId.replace(/[-]/g, '\\-')}-[a-z0-9][a-z0-9-]{0,62}$`).test(input.userId)
+    ) {
+      throw new EnrollmentError(
+        'enrollment.invalid_user_id',
+        `user IDs of tenant ${input.tenantId} look like ${input.tenantId}-usr001 (lower-case letters, digits, hyphens)`,
+      );
     }
     const max = tenant.policy.features.maxTerminals;
-    if (input.terminals.length < 1 || input.terminals.length > max) throw new EnrollmentError('enrollment.terminal_count', `an account has 1 to ${max} terminals`);
+    if (input.terminals.length < 1 || input.terminals.length > max)
+      throw new EnrollmentError('enrollment.terminal_count', `an account has 1 to ${max} terminals`);
     for (const t of input.terminals) {
-      if (!EMAIL.test(t.email) || t.email.length > 254) throw new EnrollmentError('enrollment.invalid_email', `not an e-mail address: ${t.email}`);
-      if (!TERMINAL_TYPES.includes(t.type)) throw new EnrollmentError('enrollment.invalid_terminal_type', `terminal type is one of ${TERMINAL_TYPES.join(', ')}`);
+      if (!EMAIL.test(t.email) || t.email.length > 254)
+        throw new EnrollmentError('enrollment.invalid_email', `not an e-mail address: ${t.email}`);
+      if (!TERMINAL_TYPES.includes(t.type))
+        throw new EnrollmentError(
+          'enrollment.invalid_terminal_type',
+          `terminal type is one of ${TERMINAL_TYPES.join(', ')}`,
+        );
     }
     const now = clock.now();
     let account: Account;
     try {
-      account = await store.createAccount({ id: newId(), tenantId: tenant.id, userId: input.userId, status: 'pending', loginMethod: input.loginMethod ?? 'password' }, now);
+      account = await store.createAccount(
+        {
+          id: newId(),
+          tenantId: tenant.id,
+          userId: input.userId,
+          status: 'pending',
+          loginMethod: input.loginMethod ?? 'password',
+        },
+        now,
+      );
     } catch (error) {
-      if (error instanceof StoreConflictError) throw new EnrollmentError('enrollment.user_id_taken', `the user ID ${input.userId} is taken`);
+      if (error instanceof StoreConflictError)
+        throw new EnrollmentError('enrollment.user_id_taken', `the user ID ${input.userId} is taken`);
       throw error;
     }
-    for (const t of input.terminals) await store.createTerminal({ id: newId(), accountId: account.id, email: t.email, type: t.type }, now);
+    for (const t of input.terminals)
+      await store.createTerminal({ id: newId(), accountId: account.id, email: t.email, type: t.type }, now);
     const issued = await this.#issueEnrollmentTicket(account, tenant);
-    await this.#d.audit.record({ actor: input.actor, action: 'account.created', tenantId: tenant.id, accountId: account.id, details: { userId: account.userId, terminals: input.terminals.length } });
+    await this.#d.audit.record({
+      actor: input.actor,
+      action: 'account.created',
+      tenantId: tenant.id,
+      accountId: account.id,
+      details: { userId: account.userId, terminals: input.terminals.length },
+    });
     if (input.sendInvitation) {
       for (const t of input.terminals.slice(0, 1)) {
         await this.#d.mailer.enqueue({
           to: t.email,
           template: 'enrollment_invitation',
           locale: input.locale ?? 'ja',
-          data: { userId: account.userId, enrollmentUrl: issued.enrollmentUrl, oneTimePassword: issued.oneTimePassword, expiresAt: issued.expiresAt, supportContact: tenant.supportContact },
+          data: {
+            userId: account.userId,
+            enrollmentUrl: issued.enrollmentUrl,
+            oneTimePassword: issued.oneTimePassword,
+            expiresAt: issued.expiresAt,
+            supportContact: tenant.supportContact,
+          },
         });
       }
     }
@@ -119,12 +154,24 @@ export class EnrollmentService {
   }
 
   /** A new enrollment link + one-time password (the old ones stop working), e.g. after expiry. */
-  async reissueEnrollment(accountId: string, actor: string): Promise<{ enrollmentUrl: string; oneTimePassword: string; expiresAt: Date }> {
+  async reissueEnrollment(
+    accountId: string,
+    actor: string,
+  ): Promise<{ enrollmentUrl: string; oneTimePassword: string; expiresAt: Date }> {
     const account = await this.#d.store.getAccount(accountId);
     const tenant = account ? await this.#d.store.getTenant(account.tenantId) : null;
-    if (!account || !tenant || account.passwordHash !== null) throw new EnrollmentError('enrollment.invalid_user_id', 'only a pending account can be sent a new enrollment link');
+    if (!account || !tenant || account.passwordHash !== null)
+      throw new EnrollmentError(
+        'enrollment.invalid_user_id',
+        'only a pending account can be sent a new enrollment link',
+      );
     await this.#d.store.invalidateTickets(account.id, 'enroll', this.#d.clock.now());
-    await this.#d.audit.record({ actor, action: 'account.enrollment_reissued', tenantId: tenant.id, accountId: account.id });
+    await this.#d.audit.record({
+      actor,
+      action: 'account.enrollment_reissued',
+      tenantId: tenant.id,
+      accountId: account.id,
+    });
     return this.#issueEnrollmentTicket(account, tenant);
   }
 
@@ -133,7 +180,15 @@ export class EnrollmentService {
     const oneTimePassword = generateOneTimePassword(this.#d.randomInt);
     const expiresAt = ticketExpiry(tenant.policy.tickets, 'enroll', this.#d.clock.now());
     await this.#d.store.createTicket(
-      { id: newId(), purpose: 'enroll', tokenHash: sha256Hex(token), accountId: account.id, terminalId: null, secretHash: await this.#d.hasher.hash(oneTimePassword), expiresAt },
+      {
+        id: newId(),
+        purpose: 'enroll',
+        tokenHash: sha256Hex(token),
+        accountId: account.id,
+        terminalId: null,
+        secretHash: await this.#d.hasher.hash(oneTimePassword),
+        expiresAt,
+      },
       this.#d.clock.now(),
     );
     return { enrollmentUrl: this.#url(`/enroll/${token}`), oneTimePassword, expiresAt };
@@ -144,11 +199,18 @@ export class EnrollmentService {
   }
 
   /** 初回認証: the one-time password, with the tenant's failure limit on the (pending) account. */
-  async verifyOneTimePassword(ticket: Ticket, account: Account, tenant: Tenant, otp: string): Promise<{ kind: 'ok' } | { kind: 'mismatch'; remaining: number } | { kind: 'locked' }> {
+  async verifyOneTimePassword(
+    ticket: Ticket,
+    account: Account,
+    tenant: Tenant,
+    otp: string,
+  ): Promise<{ kind: 'ok' } | { kind: 'mismatch'; remaining: number } | { kind: 'locked' }> {
     const { store, clock, hasher, audit } = this.#d;
     if (account.status === 'locked') return { kind: 'locked' };
     const max = tenant.policy.lockout.maxEnrollmentOtpFailures;
-    const reservation = await store.reserveAttempt(account.id, 'enrollment_otp', max, clock.now(), { allowPending: true });
+    const reservation = await store.reserveAttempt(account.id, 'enrollment_otp', max, clock.now(), {
+      allowPending: true,
+    });
     if (!reservation.ok) {
       await store.lockAccount(account.id, 'enrollment_otp', clock.now());
       return { kind: 'locked' };
@@ -160,19 +222,35 @@ export class EnrollmentService {
     const { lock, remaining } = afterFailure(reservation.count, max);
     if (lock) {
       await store.lockAccount(account.id, 'enrollment_otp', clock.now());
-      await audit.record({ actor: 'system', action: 'account.locked', tenantId: tenant.id, accountId: account.id, details: { reason: 'enrollment_otp' } });
+      await audit.record({
+        actor: 'system',
+        action: 'account.locked',
+        tenantId: tenant.id,
+        accountId: account.id,
+        details: { reason: 'enrollment_otp' },
+      });
       return { kind: 'locked' };
     }
     return { kind: 'mismatch', remaining };
   }
 
   /** Every broken rule of the 認証情報登録 form. */
-  async credentialViolations(account: Account, tenant: Tenant, form: { password: string; confirmation: string; questionId: string; answer: string }): Promise<Violation[]> {
+  async credentialViolations(
+    account: Account,
+    tenant: Tenant,
+    form: { password: string; confirmation: string; questionId: string; answer: string },
+  ): Promise<Violation[]> {
     const terminals = await this.#d.store.listTerminals(account.id);
     return [
-      ...checkPassword(form.password, { policy: tenant.policy.password, userId: account.userId, emails: terminals.map((t) => t.email) }),
+      ...checkPassword(form.password, {
+        policy: tenant.policy.password,
+        userId: account.userId,
+        emails: terminals.map((t) => t.email),
+      }),
       ...checkPasswordConfirmation(form.password, form.confirmation),
-      ...((SECRET_QUESTION_IDS as readonly string[]).includes(form.questionId) ? [] : [{ code: 'secret_question.required' }]),
+      ...((SECRET_QUESTION_IDS as readonly string[]).includes(form.questionId)
+        ? []
+        : [{ code: 'secret_question.required' }]),
       ...checkSecretAnswer(form.answer),
     ];
   }
@@ -187,19 +265,36 @@ export class EnrollmentService {
     tenant: Tenant,
     form: { password: string; confirmation: string; questionId: string; answer: string },
     locale: Locale,
-  ): Promise<{ kind: 'ok'; downloadPassword: string } | { kind: 'invalid'; violations: Violation[] } | { kind: 'used' }> {
+  ): Promise<
+    { kind: 'ok'; downloadPassword: string } | { kind: 'invalid'; violations: Violation[] } | { kind: 'used' }
+  > {
     const { store, clock, hasher, audit } = this.#d;
     const violations = await this.credentialViolations(account, tenant, form);
     if (violations.length) return { kind: 'invalid', violations };
-    const [passwordHash, secretAnswerHash] = await Promise.all([hasher.hash(form.password), hasher.hash(normalizeSecretAnswer(form.answer))]);
+    const [passwordHash, secretAnswerHash] = await Promise.all([
+      hasher.hash(form.password),
+      hasher.hash(normalizeSecretAnswer(form.answer)),
+    ]);
     if (!(await store.consumeTicket(ticket.id, clock.now()))) return { kind: 'used' };
     const now = clock.now();
     const active = (await store.updateAccount(
       account.id,
-      { status: 'active', passwordHash, passwordChangedAt: now, secretQuestionId: form.questionId, secretAnswerHash, mustChangePassword: false },
+      {
+        status: 'active',
+        passwordHash,
+        passwordChangedAt: now,
+        secretQuestionId: form.questionId,
+        secretAnswerHash,
+        mustChangePassword: false,
+      },
       now,
     ))!;
-    await audit.record({ actor: `user:${account.id}`, action: 'account.enrolled', tenantId: tenant.id, accountId: account.id });
+    await audit.record({
+      actor: `user:${account.id}`,
+      action: 'account.enrolled',
+      tenantId: tenant.id,
+      accountId: account.id,
+    });
     const downloadPassword = generateDownloadPassword(this.#d.randomInt);
     for (const terminal of await store.listTerminals(account.id)) {
       await this.issueAndMail(active, tenant, terminal.id, downloadPassword, locale, `user:${account.id}`);
@@ -208,13 +303,38 @@ export class EnrollmentService {
   }
 
   /** Issue a certificate for the terminal and mail its single-use download link. */
-  async issueAndMail(account: Account, tenant: Tenant, terminalId: string, downloadPassword: string, locale: Locale, actor: string): Promise<void> {
+  async issueAndMail(
+    account: Account,
+    tenant: Tenant,
+    terminalId: string,
+    downloadPassword: string,
+    locale: Locale,
+    actor: string,
+  ): Promise<void> {
     const { store, clock, certificates, mailer } = this.#d;
     const terminal = (await store.getTerminal(terminalId))!;
     const expiresAt = ticketExpiry(tenant.policy.tickets, 'cert_download', clock.now());
-    const { certificate } = await certificates.issueForTerminal({ account, tenant, terminal, downloadPassword, downloadExpiresAt: expiresAt, actor });
+    const { certificate } = await certificates.issueForTerminal({
+      account,
+      tenant,
+      terminal,
+      downloadPassword,
+      downloadExpiresAt: expiresAt,
+      actor,
+    });
     const token = newToken();
-    await store.createTicket({ id: newId(), purpose: 'cert_download', tokenHash: sha256Hex(token), accountId: account.id, terminalId: terminal.id, secretHash: null, expiresAt }, clock.now());
+    await store.createTicket(
+      {
+        id: newId(),
+        purpose: 'cert_download',
+        tokenHash: sha256Hex(token),
+        accountId: account.id,
+        terminalId: terminal.id,
+        secretHash: null,
+        expiresAt,
+      },
+      clock.now(),
+    );
     await mailer.enqueue({
       to: terminal.email,
       template: 'certificate_download',
@@ -232,7 +352,12 @@ export class EnrollmentService {
 }
 
 /** Look a link's ticket up and say whether it can be used now. */
-export async function openTicket(store: Store, clock: Clock, purpose: Ticket['purpose'], token: string): Promise<OpenTicket> {
+export async function openTicket(
+  store: Store,
+  clock: Clock,
+  purpose: Ticket['purpose'],
+  token: string,
+): Promise<OpenTicket> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return { kind: 'unknown' };
   const ticket = await store.getTicketByTokenHash(sha256Hex(token));
   if (!ticket || ticket.purpose !== purpose) return { kind: 'unknown' };

@@ -24,12 +24,13 @@ export interface AttemptContext {
 
 export type FailureOutcome =
   /** `remaining` is set only when the tenant shows the warning. */
-  | { kind: 'failed'; remaining: number | null }
-  | { kind: 'locked'; supportContact: string };
+  { kind: 'failed'; remaining: number | null } | { kind: 'locked'; supportContact: string };
 
-export type PasswordOutcome = { kind: 'ok'; account: Account; facts: Omit<StepFacts, 'otpRequested'> } | FailureOutcome;
+export type PasswordOutcome =
+  { kind: 'ok'; account: Account; facts: Omit<StepFacts, 'otpRequested'> } | FailureOutcome;
 
-export type ChangePasswordOutcome = { kind: 'ok'; account: Account } | { kind: 'invalid'; violations: PasswordViolation[] };
+export type ChangePasswordOutcome =
+  { kind: 'ok'; account: Account } | { kind: 'invalid'; violations: PasswordViolation[] };
 
 export const totpSealPurpose = (accountId: string) => `totp:${accountId}`;
 
@@ -48,7 +49,11 @@ export class LoginService {
     this.#audit = deps.audit;
   }
 
-  async recordEvent(result: LoginResult, account: Pick<Account, 'id' | 'tenantId'> | null, attempt: AttemptContext): Promise<void> {
+  async recordEvent(
+    result: LoginResult,
+    account: Pick<Account, 'id' | 'tenantId'> | null,
+    attempt: AttemptContext,
+  ): Promise<void> {
     await this.#store.addLoginEvent({
       accountId: account?.id ?? null,
       tenantId: account?.tenantId ?? null,
@@ -65,7 +70,13 @@ export class LoginService {
    * The ID/password step for the account the certificate proved. A typed user ID of another account is
    * an ordinary failure on this one: the response is the same as for a wrong password.
    */
-  async verifyPassword(account: Account, tenant: Tenant, typedUserId: string, password: string, attempt: AttemptContext): Promise<PasswordOutcome> {
+  async verifyPassword(
+    account: Account,
+    tenant: Tenant,
+    typedUserId: string,
+    password: string,
+    attempt: AttemptContext,
+  ): Promise<PasswordOutcome> {
     if (account.status === 'locked') return this.#locked(account, tenant, attempt, false);
     const max = tenant.policy.lockout.maxPasswordFailures;
     const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
@@ -77,7 +88,13 @@ export class LoginService {
         ? await this.#hasher.verify(account.passwordHash, password)
         : await this.#hasher.dummyVerify(password);
     if (!valid) {
-      return this.#failure(account, tenant, reservation.count, sameUser ? 'bad_password' : 'user_mismatch', attempt);
+      return this.#failure(
+        account,
+        tenant,
+        reservation.count,
+        sameUser ? 'bad_password' : 'user_mismatch',
+        attempt,
+      );
     }
 
     await this.#store.resetCounter(account.id, 'password', this.#clock.now());
@@ -85,12 +102,20 @@ export class LoginService {
     return {
       kind: 'ok',
       account: current,
-      facts: { account: current, passwordExpired: passwordExpired(tenant.policy, current.passwordChangedAt, this.#clock.now()) },
+      facts: {
+        account: current,
+        passwordExpired: passwordExpired(tenant.policy, current.passwordChangedAt, this.#clock.now()),
+      },
     };
   }
 
   /** TOTP (RFC 6238, ±1 step); a code is accepted once; failures count toward the password lock. */
-  async verifyOtp(account: Account, tenant: Tenant, code: string, attempt: AttemptContext): Promise<{ kind: 'ok' } | FailureOutcome> {
+  async verifyOtp(
+    account: Account,
+    tenant: Tenant,
+    code: string,
+    attempt: AttemptContext,
+  ): Promise<{ kind: 'ok' } | FailureOutcome> {
     if (account.status === 'locked') return this.#locked(account, tenant, attempt, false);
     const max = tenant.policy.lockout.maxPasswordFailures;
     const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
@@ -104,7 +129,13 @@ export class LoginService {
   }
 
   /** The forced change (expiry or after re-issue): policy and history both apply. */
-  async changePassword(account: Account, tenant: Tenant, password: string, confirmation: string, actor: string): Promise<ChangePasswordOutcome> {
+  async changePassword(
+    account: Account,
+    tenant: Tenant,
+    password: string,
+    confirmation: string,
+    actor: string,
+  ): Promise<ChangePasswordOutcome> {
     const violations = await this.passwordViolations(account, tenant, password, confirmation);
     if (violations.length) return { kind: 'invalid', violations };
     const now = this.#clock.now();
@@ -117,15 +148,29 @@ export class LoginService {
       { passwordHash: hash, passwordChangedAt: now, passwordHistory: history, mustChangePassword: false },
       now,
     );
-    await this.#audit.record({ actor, action: 'account.password_changed', tenantId: account.tenantId, accountId: account.id });
+    await this.#audit.record({
+      actor,
+      action: 'account.password_changed',
+      tenantId: account.tenantId,
+      accountId: account.id,
+    });
     return { kind: 'ok', account: updated ?? account };
   }
 
   /** Every broken rule, including reuse of the current or a recent password. */
-  async passwordViolations(account: Account, tenant: Tenant, password: string, confirmation: string): Promise<PasswordViolation[]> {
+  async passwordViolations(
+    account: Account,
+    tenant: Tenant,
+    password: string,
+    confirmation: string,
+  ): Promise<PasswordViolation[]> {
     const terminals = await this.#store.listTerminals(account.id);
     const violations = [
-      ...checkPassword(password, { policy: tenant.policy.password, userId: account.userId, emails: terminals.map((t) => t.email) }),
+      ...checkPassword(password, {
+        policy: tenant.policy.password,
+        userId: account.userId,
+        emails: terminals.map((t) => t.email),
+      }),
       ...checkPasswordConfirmation(password, confirmation),
     ];
     if (violations.length) return violations;
@@ -141,13 +186,24 @@ export class LoginService {
   #matchTotp(account: Account, code: string): number | null {
     if (!account.totpSecretEnc || !/^\d{6}$/.test(code)) return null;
     const secret = this.#box.openText(account.totpSecretEnc, totpSealPurpose(account.id));
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(secret),
+      digits: 6,
+      period: 30,
+      algorithm: 'SHA1',
+    });
     const timestamp = this.#clock.now().getTime();
     const delta = totp.validate({ token: code, timestamp, window: 1 });
     return delta === null ? null : Math.floor(timestamp / 1000 / 30) + delta;
   }
 
-  async #failure(account: Account, tenant: Tenant, count: number, result: LoginResult, attempt: AttemptContext): Promise<FailureOutcome> {
+  async #failure(
+    account: Account,
+    tenant: Tenant,
+    count: number,
+    result: LoginResult,
+    attempt: AttemptContext,
+  ): Promise<FailureOutcome> {
     const max = tenant.policy.lockout.maxPasswordFailures;
     const { lock, remaining } = afterFailure(count, max);
     await this.recordEvent(result, account, attempt);
@@ -166,9 +222,15 @@ export class LoginService {
     return { kind: 'failed', remaining: tenant.policy.lockout.showRemainingAttempts ? remaining : null };
   }
 
-  async #locked(account: Account, tenant: Tenant, attempt: AttemptContext, ensureLocked: boolean): Promise<FailureOutcome> {
+  async #locked(
+    account: Account,
+    tenant: Tenant,
+    attempt: AttemptContext,
+    ensureLocked: boolean,
+  ): Promise<FailureOutcome> {
     // No attempt left means a concurrent request reached the threshold: make sure the lock is recorded.
-    if (ensureLocked && account.status !== 'locked') await this.#store.lockAccount(account.id, 'password', this.#clock.now());
+    if (ensureLocked && account.status !== 'locked')
+      await this.#store.lockAccount(account.id, 'password', this.#clock.now());
     await this.recordEvent('locked', account, attempt);
     return { kind: 'locked', supportContact: tenant.supportContact };
   }

@@ -29,27 +29,76 @@ describe('tobira CLI', function () {
   it('initialises idempotently: keys, CA, TLS certificate and store', async function () {
     expect((await tobira('init')).code).to.equal(0);
     expect((await tobira('init')).code).to.equal(0);
-    expect(await readdir(path.join(dataDir, 'keys'))).to.include.members(['data.key', 'cookie-keys', 'jwks.json']);
-    expect(await readdir(path.join(dataDir, 'ca'))).to.include.members(['ca.pem', 'ca.key', 'server.pem', 'server.key']);
+    expect(await readdir(path.join(dataDir, 'keys'))).to.include.members([
+      'data.key',
+      'cookie-keys',
+      'jwks.json',
+    ]);
+    expect(await readdir(path.join(dataDir, 'ca'))).to.include.members([
+      'ca.pem',
+      'ca.key',
+      'server.pem',
+      'server.key',
+    ]);
   });
 
   it('creates a tenant, a client and an account with an enrollment URL and one-time password', async function () {
-    expect((await tobira('tenant', 'create', '--id', 'p-50', '--support', 'desk@example.jp')).stdout).to.include('tenant p-50 created');
-    const client = await tobira('client', 'create', '--tenant', 'p-50', '--redirect-uri', 'https://rp.example.jp/cb');
+    expect(
+      (await tobira('tenant', 'create', '--id', 'p-50', '--support', 'desk@example.jp')).stdout,
+    ).to.include('tenant p-50 created');
+    const client = await tobira(
+      'client',
+      'create',
+      '--tenant',
+      'p-50',
+      '--redirect-uri',
+      'https://rp.example.jp/cb',
+    );
     expect(client.stdout).to.match(/client_secret: \S{40,}/);
-    const account = await tobira('account', 'create', '--tenant', 'p-50', '--user', 'p-50-usr001', '--email', 'a@example.jp,b@example.jp', '--json');
+    const account = await tobira(
+      'account',
+      'create',
+      '--tenant',
+      'p-50',
+      '--user',
+      'p-50-usr001',
+      '--email',
+      'a@example.jp,b@example.jp',
+      '--json',
+    );
     expect(account.code).to.equal(0);
-    const json = JSON.parse(account.stdout) as { userId: string; enrollmentUrl: string; oneTimePassword: string };
+    const json = JSON.parse(account.stdout) as {
+      userId: string;
+      enrollmentUrl: string;
+      oneTimePassword: string;
+    };
     expect(json.userId).to.equal('p-50-usr001');
     expect(json.enrollmentUrl).to.match(/^https:\/\/login\.example\.jp\/enroll\/[A-Za-z0-9_-]{43}$/);
     expect(json.oneTimePassword).to.have.length(10);
   });
 
   it('says what is wrong in one line and exits non-zero', async function () {
-    const taken = await tobira('account', 'create', '--tenant', 'p-50', '--user', 'p-50-usr001', '--email', 'c@example.jp');
+    const taken = await tobira(
+      'account',
+      'create',
+      '--tenant',
+      'p-50',
+      '--user',
+      'p-50-usr001',
+      '--email',
+      'c@example.jp',
+    );
     expect(taken.code).to.equal(1);
-    expect(taken.stderr.trim().split('\n').filter((l) => !l.includes('Unsupported runtime'))).to.deep.equal(['tobira: the user ID p-50-usr001 is taken']);
-    const badConfig = await exec(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'init'], { env: { ...process.env, TOBIRA_PORT: 'x' }, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+    expect(
+      taken.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.includes('Unsupported runtime')),
+    ).to.deep.equal(['tobira: the user ID p-50-usr001 is taken']);
+    const badConfig = await exec(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'init'], {
+      env: { ...process.env, TOBIRA_PORT: 'x' },
+      encoding: 'utf8',
+    }).catch((e: { code: number; stderr: string }) => e);
     expect((badConfig as { code: number }).code).to.equal(1);
     expect((badConfig as { stderr: string }).stderr).to.include('TOBIRA_PORT (port) = "x"');
     expect((await tobira('frobnicate')).code).to.equal(2);

@@ -23,19 +23,42 @@ describe('browser: Chromium signs in with the client certificate', function () {
   let pfxPath: string;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run "npm test" (its pretest step installs Debian's chromium)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: run "npm test" (its pretest step installs Debian's chromium)`);
     await mkdir(OUT, { recursive: true });
     t = await startTestTobira();
     await createTenant(t.tobira, 'p-10');
     const rpPort = await freePort();
-    const client = await createClient(t.tobira, { tenantId: 'p-10', redirectUri: `http://127.0.0.1:${rpPort}/callback` });
-    rp = await startDemoRp({ issuer: t.url, clientId: client.clientId, clientSecret: client.clientSecret, port: rpPort, host: '127.0.0.1', caPem: t.tobira.ca.certificatePem });
-    user = await createUser(t.tobira, { tenantId: 'p-10', userId: 'p-10-browser', password: 'Browser-Login-42' });
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-10',
+      redirectUri: `http://127.0.0.1:${rpPort}/callback`,
+    });
+    rp = await startDemoRp({
+      issuer: t.url,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      port: rpPort,
+      host: '127.0.0.1',
+      caPem: t.tobira.ca.certificatePem,
+    });
+    user = await createUser(t.tobira, {
+      tenantId: 'p-10',
+      userId: 'p-10-browser',
+      password: 'Browser-Login-42',
+    });
     pfxPath = path.join(t.dataDir, 'user.p12');
     await writeFile(pfxPath, user.p12);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -75,7 +98,12 @@ describe('browser: Chromium signs in with the client certificate', function () {
   });
 
   it('shows the "no certificate" page to a browser without one, on a phone-sized screen', async function () {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true });
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      locale: 'ja-JP',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
     const page = await context.newPage();
     await page.goto(`${rp.url}/login`);
     await page.waitForSelector('main h1');

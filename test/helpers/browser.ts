@@ -28,7 +28,10 @@ export class TestBrowser {
 
   acceptLanguage: string;
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<BrowserResponse> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<BrowserResponse> {
     const target = new URL(url);
     const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
     const headers: Record<string, string> = {
@@ -43,24 +46,35 @@ export class TestBrowser {
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     return new Promise((resolve, reject) => {
-      const req = https.request(target, { method: init.method ?? (body ? 'POST' : 'GET'), agent: this.#agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          for (const line of res.headers['set-cookie'] ?? []) {
-            const [pair = ''] = line.split(';');
-            const eq = pair.indexOf('=');
-            const name = pair.slice(0, eq).trim();
-            const value = pair.slice(eq + 1).trim();
-            if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-            else this.cookies.set(name, value);
-          }
-          const buffer = Buffer.concat(chunks);
-          const location = res.headers.location ? new URL(res.headers.location, target).href : null;
-          resolve({ status: res.statusCode ?? 0, url: target.href, location, headers: res.headers, text: buffer.toString('utf8'), body: buffer });
-        });
-        res.on('error', reject);
-      });
+      const req = https.request(
+        target,
+        { method: init.method ?? (body ? 'POST' : 'GET'), agent: this.#agent, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            for (const line of res.headers['set-cookie'] ?? []) {
+              const [pair = ''] = line.split(';');
+              const eq = pair.indexOf('=');
+              const name = pair.slice(0, eq).trim();
+              const value = pair.slice(eq + 1).trim();
+              if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
+              else this.cookies.set(name, value);
+            }
+            const buffer = Buffer.concat(chunks);
+            const location = res.headers.location ? new URL(res.headers.location, target).href : null;
+            resolve({
+              status: res.statusCode ?? 0,
+              url: target.href,
+              location,
+              headers: res.headers,
+              text: buffer.toString('utf8'),
+              body: buffer,
+            });
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -68,7 +82,11 @@ export class TestBrowser {
   }
 
   /** Follow redirects until one points outside `origin` (e.g. to the RP's callback) or a page is returned. */
-  async follow(url: string, origin: string, init: Parameters<TestBrowser['request']>[1] = {}): Promise<BrowserResponse> {
+  async follow(
+    url: string,
+    origin: string,
+    init: Parameters<TestBrowser['request']>[1] = {},
+  ): Promise<BrowserResponse> {
     let response = await this.request(url, init);
     for (let hops = 0; response.location && response.location.startsWith(origin) && hops < 10; hops += 1) {
       response = await this.request(response.location);

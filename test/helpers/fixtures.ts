@@ -8,7 +8,15 @@ import { totpSealPurpose } from '../../src/services/login.js';
 import { clientMetadata } from '../../src/services/clients.js';
 
 export async function createTenant(tobira: Tobira, id: string, policy: TenantPolicyInput = {}) {
-  return tobira.store.createTenant({ id, name: `Tenant ${id}`, supportContact: `support-${id}@example.jp`, policy: parseTenantPolicy(policy) }, tobira.clock.now());
+  return tobira.store.createTenant(
+    {
+      id,
+      name: `Tenant ${id}`,
+      supportContact: `support-${id}@example.jp`,
+      policy: parseTenantPolicy(policy),
+    },
+    tobira.clock.now(),
+  );
 }
 
 export interface TestClient {
@@ -17,10 +25,19 @@ export interface TestClient {
   redirectUri: string;
 }
 
-export async function createClient(tobira: Tobira, input: { tenantId: string; redirectUri: string; firstParty?: boolean; clientId?: string }): Promise<TestClient> {
+export async function createClient(
+  tobira: Tobira,
+  input: { tenantId: string; redirectUri: string; firstParty?: boolean; clientId?: string },
+): Promise<TestClient> {
   const clientId = input.clientId ?? `rp-${newToken(6)}`;
-  const { metadata, clientSecret } = clientMetadata({ name: `Test RP ${clientId}`, redirectUris: [input.redirectUri] });
-  await tobira.store.createClient({ clientId, tenantId: input.tenantId, firstParty: input.firstParty ?? true, metadata }, tobira.clock.now());
+  const { metadata, clientSecret } = clientMetadata({
+    name: `Test RP ${clientId}`,
+    redirectUris: [input.redirectUri],
+  });
+  await tobira.store.createClient(
+    { clientId, tenantId: input.tenantId, firstParty: input.firstParty ?? true, metadata },
+    tobira.clock.now(),
+  );
   return { clientId, clientSecret, redirectUri: input.redirectUri };
 }
 
@@ -36,11 +53,29 @@ export interface TestUser {
 
 export async function createUser(
   tobira: Tobira,
-  input: { tenantId: string; userId: string; password: string; email?: string; loginMethod?: LoginMethod; withTotp?: boolean; mustChangePassword?: boolean; passwordChangedAt?: Date },
+  input: {
+    tenantId: string;
+    userId: string;
+    password: string;
+    email?: string;
+    loginMethod?: LoginMethod;
+    withTotp?: boolean;
+    mustChangePassword?: boolean;
+    passwordChangedAt?: Date;
+  },
 ): Promise<TestUser> {
   const { store, clock } = tobira;
   const now = clock.now();
-  const account = await store.createAccount({ id: newId(), tenantId: input.tenantId, userId: input.userId, status: 'active', loginMethod: input.loginMethod ?? 'password' }, now);
+  const account = await store.createAccount(
+    {
+      id: newId(),
+      tenantId: input.tenantId,
+      userId: input.userId,
+      status: 'active',
+      loginMethod: input.loginMethod ?? 'password',
+    },
+    now,
+  );
   let totp: OTPAuth.TOTP | undefined;
   let totpSecretEnc: string | null = null;
   if (input.withTotp || input.loginMethod === 'password_otp') {
@@ -58,7 +93,10 @@ export async function createUser(
     },
     now,
   );
-  const terminal = await store.createTerminal({ id: newId(), accountId: account.id, email: input.email ?? `${input.userId}@example.jp`, type: 'pc' }, now);
+  const terminal = await store.createTerminal(
+    { id: newId(), accountId: account.id, email: input.email ?? `${input.userId}@example.jp`, type: 'pc' },
+    now,
+  );
   const tenant = (await store.getTenant(input.tenantId))!;
   const p12Password = newToken(9);
   const { certificate, p12 } = await tobira.certificates.issueForTerminal({
@@ -69,5 +107,13 @@ export async function createUser(
     downloadExpiresAt: new Date(now.getTime() + 3600_000),
     actor: 'test',
   });
-  return { account: (await store.getAccount(account.id))!, terminal: (await store.getTerminal(terminal.id))!, certificate, password: input.password, p12, p12Password, ...(totp ? { totp } : {}) };
+  return {
+    account: (await store.getAccount(account.id))!,
+    terminal: (await store.getTerminal(terminal.id))!,
+    certificate,
+    password: input.password,
+    p12,
+    p12Password,
+    ...(totp ? { totp } : {}),
+  };
 }

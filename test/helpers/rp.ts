@@ -18,7 +18,9 @@ export class TestRp {
 
   static async discover(issuer: string, client: TestClient, caPem: string): Promise<TestRp> {
     const fetch = createHttpsFetch({ ca: caPem });
-    const config = await oidc.discovery(new URL(issuer), client.clientId, client.clientSecret, undefined, { [oidc.customFetch]: fetch as oidc.CustomFetch });
+    const config = await oidc.discovery(new URL(issuer), client.clientId, client.clientSecret, undefined, {
+      [oidc.customFetch]: fetch as oidc.CustomFetch,
+    });
     config[oidc.customFetch] = fetch as oidc.CustomFetch;
     return new TestRp(config, client);
   }

@@ -12,7 +12,9 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(options: { port?: number; rejectRecipient?: (address: string) => boolean } = {}): Promise<TestSmtp> {
+export async function startSmtp(
+  options: { port?: number; rejectRecipient?: (address: string) => boolean } = {},
+): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({

@@ -27,11 +27,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startTestTobira(options: { config?: Partial<Config>; clock?: Clock; dataDir?: string; store?: Store } = {}): Promise<TestTobira> {
+export async function startTestTobira(
+  options: { config?: Partial<Config>; clock?: Clock; dataDir?: string; store?: Store } = {},
+): Promise<TestTobira> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tobira-test-')));
   const port = await freePort();
-  const config = loadConfig({}, { dataDir, issuer: `https://127.0.0.1:${port}`, host: '127.0.0.1', port, logLevel: 'silent', ...options.config });
-  const tobira = await buildTobira(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.store ? { store: options.store } : {}), log: createLogger((process.env.TOBIRA_TEST_LOG as 'debug' | undefined) ?? 'silent') });
+  const config = loadConfig(
+    {},
+    {
+      dataDir,
+      issuer: `https://127.0.0.1:${port}`,
+      host: '127.0.0.1',
+      port,
+      logLevel: 'silent',
+      ...options.config,
+    },
+  );
+  const tobira = await buildTobira(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    log: createLogger((process.env.TOBIRA_TEST_LOG as 'debug' | undefined) ?? 'silent'),
+  });
   const server = await startServer(tobira, { host: '127.0.0.1', port });
   return {
     tobira,

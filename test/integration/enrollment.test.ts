@@ -15,8 +15,14 @@ import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
 const run = promisify(execFile);
-const GOOD = { password: 'Enroll-Pass-2026', confirmation: 'Enroll-Pass-2026', questionId: 'first_car', answer: 'ミニ' };
-const linkIn = (text: string, kind: string) => new RegExp(`https://\\S+/${kind}/[A-Za-z0-9_-]+`).exec(text)?.[0];
+const GOOD = {
+  password: 'Enroll-Pass-2026',
+  confirmation: 'Enroll-Pass-2026',
+  questionId: 'first_car',
+  answer: 'ミニ',
+};
+const linkIn = (text: string, kind: string) =>
+  new RegExp(`https://\\S+/${kind}/[A-Za-z0-9_-]+`).exec(text)?.[0];
 
 describe('enrollment and certificate delivery', function () {
   let smtp: TestSmtp;
@@ -32,7 +38,12 @@ describe('enrollment and certificate delivery', function () {
   const newAccount = async (emails?: string[]) => {
     const n = (seq += 1);
     const terminals = (emails ?? [`u${n}@example.jp`]).map((email) => ({ email, type: 'pc' as const }));
-    const created = await t.tobira.enrollment.createAccount({ tenantId: 'p-30', userId: `p-30-usr${String(n).padStart(3, '0')}`, terminals, actor: 'test' });
+    const created = await t.tobira.enrollment.createAccount({
+      tenantId: 'p-30',
+      userId: `p-30-usr${String(n).padStart(3, '0')}`,
+      terminals,
+      actor: 'test',
+    });
     return { ...created, email: terminals[0]!.email };
   };
   const post = (b: TestBrowser, page: BrowserResponse, fields: Record<string, string>) => {
@@ -58,7 +69,9 @@ describe('enrollment and certificate delivery', function () {
   before(async function () {
     smtp = await startSmtp();
     t = await startTestTobira({ config: { smtpUrl: smtp.url } });
-    await createTenant(t.tobira, 'p-30', { lockout: { maxEnrollmentOtpFailures: 3, maxDownloadPasswordFailures: 3 } });
+    await createTenant(t.tobira, 'p-30', {
+      lockout: { maxEnrollmentOtpFailures: 3, maxDownloadPasswordFailures: 3 },
+    });
   });
   after(async function () {
     for (const b of browsers) b.close();
@@ -83,12 +96,26 @@ describe('enrollment and certificate delivery', function () {
     expect(credentials.text).to.include('「認証情報登録」');
     expect(credentials.text).to.include('初めて買った車は?');
 
-    const invalid = await post(b, credentials, { password: 'ｐａｓｓｗｏｒｄ', confirmation: 'x', questionId: '', answer: '' });
+    const invalid = await post(b, credentials, {
+      password: 'ｐａｓｓｗｏｒｄ',
+      confirmation: 'x',
+      questionId: '',
+      answer: '',
+    });
     expect(invalid.status).to.equal(422);
-    for (const message of ['全角文字は使用できません', 'パスワードとパスワード確認が一致しません', '秘密の質問を選択してください', '秘密の質問答えを入力してください']) {
+    for (const message of [
+      '全角文字は使用できません',
+      'パスワードとパスワード確認が一致しません',
+      '秘密の質問を選択してください',
+      '秘密の質問答えを入力してください',
+    ]) {
       expect(invalid.text).to.include(message);
     }
-    const containsId = await post(b, invalid, { ...GOOD, password: `X9-${created.account.userId}`, confirmation: `X9-${created.account.userId}` });
+    const containsId = await post(b, invalid, {
+      ...GOOD,
+      password: `X9-${created.account.userId}`,
+      confirmation: `X9-${created.account.userId}`,
+    });
     expect(containsId.text).to.include('パスワードにユーザIDを含めることはできません');
 
     const done = await post(b, containsId, GOOD);
@@ -99,8 +126,13 @@ describe('enrollment and certificate delivery', function () {
     const account = (await t.tobira.store.getAccountByUserId(created.account.userId))!;
     expect(account.status).to.equal('active');
 
-    const mails = (await smtp.waitFor(2)).filter((m) => String((m.to as { text: string }).text).match(/first@|second@/));
-    expect(mails.map((m) => m.subject)).to.deep.equal(['電子証明書ダウンロードのご案内', '電子証明書ダウンロードのご案内']);
+    const mails = (await smtp.waitFor(2)).filter((m) =>
+      String((m.to as { text: string }).text).match(/first@|second@/),
+    );
+    expect(mails.map((m) => m.subject)).to.deep.equal([
+      '電子証明書ダウンロードのご案内',
+      '電子証明書ダウンロードのご案内',
+    ]);
     const firstMail = mails.find((m) => (m.to as { text: string }).text === 'first@example.jp')!;
     expect(firstMail.text).to.include(`${created.account.userId} #1`);
     const downloadUrl = linkIn(firstMail.text!, 'download')!;
@@ -114,10 +146,16 @@ describe('enrollment and certificate delivery', function () {
     const file = await post(b, wrongDownload, { password: downloadPassword });
     expect(file.status).to.equal(200);
     expect(file.headers['content-type']).to.equal('application/x-pkcs12');
-    expect(file.headers['content-disposition']).to.equal(`attachment; filename="${created.account.userId}-1.p12"`);
+    expect(file.headers['content-disposition']).to.equal(
+      `attachment; filename="${created.account.userId}-1.p12"`,
+    );
     const p12Path = path.join(t.dataDir, 'enrolled.p12');
     await writeFile(p12Path, file.body);
-    const { stdout } = await run('openssl', ['pkcs12', '-info', '-nokeys', '-in', p12Path, '-passin', `pass:${downloadPassword}`], { encoding: 'utf8' });
+    const { stdout } = await run(
+      'openssl',
+      ['pkcs12', '-info', '-nokeys', '-in', p12Path, '-passin', `pass:${downloadPassword}`],
+      { encoding: 'utf8' },
+    );
     expect(stdout).to.include(`subject=CN = ${created.account.userId} #1`);
     const terminal = (await t.tobira.store.listTerminals(account.id))[0]!;
     expect(terminal.pendingDownload, 'key material destroyed after download').to.equal(null);
@@ -125,13 +163,18 @@ describe('enrollment and certificate delivery', function () {
     expect(again.status).to.equal(410);
     expect(again.text).to.include('すでに使用されています');
 
-    const client = await createClient(t.tobira, { tenantId: 'p-30', redirectUri: 'https://rp.example.test/cb' });
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-30',
+      redirectUri: 'https://rp.example.test/cb',
+    });
     const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
     const user = browser({ pfx: file.body, passphrase: downloadPassword });
     const start = await rp.start();
     const login = await user.follow(start.url, t.url);
     const { action, csrf } = formOf(login.text);
-    const back = await user.follow(new URL(action, t.url).href, t.url, { form: { csrf, userId: created.account.userId, password: GOOD.password } });
+    const back = await user.follow(new URL(action, t.url).href, t.url, {
+      form: { csrf, userId: created.account.userId, password: GOOD.password },
+    });
     const { claims } = await rp.finish(back.location!, start);
     expect(claims.preferred_username).to.equal(created.account.userId);
     expect(claims.email).to.equal('first@example.jp');
@@ -147,7 +190,10 @@ describe('enrollment and certificate delivery', function () {
     page = await post(b, page, { otp: 'wrong-3' });
     expect(page.status).to.equal(403);
     expect(page.text).to.include('アカウントをロックしました');
-    expect(await t.tobira.store.getAccount(created.account.id)).to.include({ status: 'locked', lockReason: 'enrollment_otp' });
+    expect(await t.tobira.store.getAccount(created.account.id)).to.include({
+      status: 'locked',
+      lockReason: 'enrollment_otp',
+    });
     const afterLock = await b.request(created.enrollmentUrl);
     expect(afterLock.status, 'even the right one-time password cannot be entered any more').to.equal(403);
     expect(afterLock.text).to.not.include('name="otp"');
@@ -178,7 +224,10 @@ describe('enrollment and certificate delivery', function () {
     const credentials = await passOtp(b, created.enrollmentUrl, created.oneTimePassword);
     const [a, c] = await Promise.all([post(b, credentials, GOOD), post(b, credentials, GOOD)]);
     expect([a.status, c.status].sort()).to.deep.equal([200, 410]);
-    expect((await t.tobira.store.listCertificates({ accountId: created.account.id })).length, 'one certificate issued').to.equal(1);
+    expect(
+      (await t.tobira.store.listCertificates({ accountId: created.account.id })).length,
+      'one certificate issued',
+    ).to.equal(1);
   });
 
   it('serves a certificate to exactly one of two concurrent downloads', async function () {
@@ -188,7 +237,10 @@ describe('enrollment and certificate delivery', function () {
     const downloadPassword = /data-testid="download-password">([^<]+)</.exec(done.text)![1]!;
     const mail = await waitForMailTo(created.email);
     const page = await b.request(linkIn(mail.text!, 'download')!);
-    const results = await Promise.all([post(b, page, { password: downloadPassword }), post(b, page, { password: downloadPassword })]);
+    const results = await Promise.all([
+      post(b, page, { password: downloadPassword }),
+      post(b, page, { password: downloadPassword }),
+    ]);
     expect(results.filter((r) => r.headers['content-type'] === 'application/x-pkcs12')).to.have.length(1);
   });
 });
@@ -202,11 +254,20 @@ describe('enrollment while the SMTP server is down', function () {
     const b = new TestBrowser({ ca: t.tobira.ca.certificatePem });
     try {
       await createTenant(t.tobira, 'p-31');
-      const created = await t.tobira.enrollment.createAccount({ tenantId: 'p-31', userId: 'p-31-usr001', terminals: [{ email: 'down@example.jp', type: 'pc' }], actor: 'test' });
+      const created = await t.tobira.enrollment.createAccount({
+        tenantId: 'p-31',
+        userId: 'p-31-usr001',
+        terminals: [{ email: 'down@example.jp', type: 'pc' }],
+        actor: 'test',
+      });
       const page = await b.request(created.enrollmentUrl);
-      const next = await b.request(new URL(formOf(page.text).action, t.url).href, { form: { csrf: formOf(page.text).csrf, otp: created.oneTimePassword } });
+      const next = await b.request(new URL(formOf(page.text).action, t.url).href, {
+        form: { csrf: formOf(page.text).csrf, otp: created.oneTimePassword },
+      });
       const credentials = await b.request(next.location!);
-      const done = await b.request(new URL(formOf(credentials.text).action, t.url).href, { form: { csrf: formOf(credentials.text).csrf, ...GOOD } });
+      const done = await b.request(new URL(formOf(credentials.text).action, t.url).href, {
+        form: { csrf: formOf(credentials.text).csrf, ...GOOD },
+      });
       expect(done.status).to.equal(200);
       await t.tobira.outbox.stop(); // the round the enqueue woke up has finished
       const [pending] = (await t.tobira.store.listMail({ to: 'down@example.jp' })).items;

@@ -5,7 +5,13 @@
 import { expect } from 'chai';
 import argon2 from 'argon2';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
-import { createClient, createTenant, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
+import {
+  createClient,
+  createTenant,
+  createUser,
+  type TestClient,
+  type TestUser,
+} from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -21,12 +27,21 @@ describe('login policy', function () {
   let seq = 0;
 
   const browserFor = (user: TestUser) => {
-    const b = new TestBrowser({ ca: t.tobira.ca.certificatePem, pfx: user.p12, passphrase: user.p12Password });
+    const b = new TestBrowser({
+      ca: t.tobira.ca.certificatePem,
+      pfx: user.p12,
+      passphrase: user.p12Password,
+    });
     browsers.push(b);
     return b;
   };
   const user = (tenantId: string, extra: Partial<Parameters<typeof createUser>[1]> = {}) =>
-    createUser(t.tobira, { tenantId, userId: `${tenantId}-u${(seq += 1)}`, password: 'Policy-Pass-2024', ...extra });
+    createUser(t.tobira, {
+      tenantId,
+      userId: `${tenantId}-u${(seq += 1)}`,
+      password: 'Policy-Pass-2024',
+      ...extra,
+    });
 
   async function open(browser: TestBrowser, extra: Record<string, string> = {}) {
     const start = await rp.start(extra);
@@ -36,14 +51,17 @@ describe('login policy', function () {
     const { action, csrf } = formOf(page.text);
     return browser.follow(new URL(action, t.url).href, t.url, { form: { csrf, ...fields } });
   }
-  const events = async (accountId: string) => (await t.tobira.store.listLoginEvents({ accountId, limit: 200 })).items.map((e) => e.result);
+  const events = async (accountId: string) =>
+    (await t.tobira.store.listLoginEvents({ accountId, limit: 200 })).items.map((e) => e.result);
 
   before(async function () {
     // The per-IP limit is raised: every test browser comes from 127.0.0.1.
     t = await startTestTobira({ config: { loginRatePerIpPerMinute: 100_000 } });
     await createTenant(t.tobira, 'p-20', { lockout: { maxPasswordFailures: 5 } });
     await createTenant(t.tobira, 'p-21', { password: { maxAgeDays: 90 } });
-    await createTenant(t.tobira, 'p-22', { lockout: { maxPasswordFailures: 100, showRemainingAttempts: false } });
+    await createTenant(t.tobira, 'p-22', {
+      lockout: { maxPasswordFailures: 100, showRemainingAttempts: false },
+    });
     client = await createClient(t.tobira, { tenantId: 'p-20', redirectUri: REDIRECT });
     await createClient(t.tobira, { tenantId: 'p-21', redirectUri: REDIRECT, clientId: 'rp-p-21' });
     rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
@@ -61,9 +79,14 @@ describe('login policy', function () {
     const { action, csrf } = formOf(page.text);
     const url = new URL(action, t.url).href;
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => browser.request(url, { form: { csrf, userId: u.account.userId, password: `wrong-guess-${i}` } })),
+      Array.from({ length: 50 }, (_, i) =>
+        browser.request(url, { form: { csrf, userId: u.account.userId, password: `wrong-guess-${i}` } }),
+      ),
     );
-    expect(responses.every((r) => r.status !== 303), 'no request succeeded').to.equal(true);
+    expect(
+      responses.every((r) => r.status !== 303),
+      'no request succeeded',
+    ).to.equal(true);
     const account = (await t.tobira.store.getAccount(u.account.id))!;
     expect(account.failedPasswordCount).to.equal(5);
     expect(account.status).to.equal('locked');
@@ -77,8 +100,14 @@ describe('login policy', function () {
     const u = await user('p-20');
     const browser = browserFor(u);
     const { page } = await open(browser);
-    const wrongPassword = await submit(browser, page, { userId: u.account.userId, password: 'not-the-password-1' });
-    const wrongUser = await submit(browser, wrongPassword, { userId: 'p-20-nobody', password: 'Policy-Pass-2024' });
+    const wrongPassword = await submit(browser, page, {
+      userId: u.account.userId,
+      password: 'not-the-password-1',
+    });
+    const wrongUser = await submit(browser, wrongPassword, {
+      userId: 'p-20-nobody',
+      password: 'Policy-Pass-2024',
+    });
     expect(wrongUser.status).to.equal(wrongPassword.status);
     const errorOf = (html: string) => /<div class="alert error"[\s\S]*?<\/div>/.exec(html)?.[0];
     expect(errorOf(wrongUser.text)).to.equal(errorOf(wrongPassword.text));
@@ -92,7 +121,9 @@ describe('login policy', function () {
     const otpPage = await submit(browser, page, { userId: u.account.userId, password: 'Policy-Pass-2024' });
     expect(otpPage.status).to.equal(200);
     expect(otpPage.text).to.include('ワンタイムパスワード');
-    const wrong = await submit(browser, otpPage, { code: '000000' === u.totp!.generate() ? '111111' : '000000' });
+    const wrong = await submit(browser, otpPage, {
+      code: '000000' === u.totp!.generate() ? '111111' : '000000',
+    });
     expect(wrong.status).to.equal(401);
     expect(wrong.text).to.include('ワンタイムパスワードが一致しません');
     const code = u.totp!.generate();
@@ -105,7 +136,10 @@ describe('login policy', function () {
     // The same code cannot be used again.
     const second = browserFor(u);
     const again = await open(second);
-    const otpAgain = await submit(second, again.page, { userId: u.account.userId, password: 'Policy-Pass-2024' });
+    const otpAgain = await submit(second, again.page, {
+      userId: u.account.userId,
+      password: 'Policy-Pass-2024',
+    });
     const replay = await submit(second, otpAgain, { code });
     expect(replay.status).to.equal(401);
     expect(await events(u.account.id)).to.include('otp_failed');
@@ -141,9 +175,15 @@ describe('login policy', function () {
 
     const tooShort = await submit(browser, change, { newPassword: 'Ab1!', confirmation: 'Ab1!' });
     expect(tooShort.status).to.equal(422);
-    const reused = await submit(browser, tooShort, { newPassword: 'Policy-Pass-2024', confirmation: 'Policy-Pass-2024' });
+    const reused = await submit(browser, tooShort, {
+      newPassword: 'Policy-Pass-2024',
+      confirmation: 'Policy-Pass-2024',
+    });
     expect(reused.status).to.equal(422);
-    const done = await submit(browser, reused, { newPassword: 'Brand-New-Pass-77', confirmation: 'Brand-New-Pass-77' });
+    const done = await submit(browser, reused, {
+      newPassword: 'Brand-New-Pass-77',
+      confirmation: 'Brand-New-Pass-77',
+    });
     expect(done.location).to.match(CALLBACK);
     const account = (await t.tobira.store.getAccount(u.account.id))!;
     expect(account.mustChangePassword).to.equal(false);
@@ -163,7 +203,12 @@ describe('login policy', function () {
 
   it('re-hashes a password stored with weaker argon2 parameters at login', async function () {
     const u = await user('p-20');
-    const weak = await argon2.hash('Policy-Pass-2024', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    const weak = await argon2.hash('Policy-Pass-2024', {
+      type: argon2.argon2id,
+      memoryCost: 8192,
+      timeCost: 1,
+      parallelism: 1,
+    });
     await t.tobira.store.updateAccount(u.account.id, { passwordHash: weak }, new Date());
     const browser = browserFor(u);
     const { page } = await open(browser);

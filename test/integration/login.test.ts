@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { CertificateAuthority } from '../../certs/index.js';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
-import { createClient, createTenant, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
+import {
+  createClient,
+  createTenant,
+  createUser,
+  type TestClient,
+  type TestUser,
+} from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -24,7 +30,11 @@ describe('login: certificate + ID/password over OIDC', function () {
   const browsers: TestBrowser[] = [];
 
   const browserFor = (user: TestUser | null, acceptLanguage = 'ja') => {
-    const b = new TestBrowser({ ca: t.tobira.ca.certificatePem, acceptLanguage, ...(user ? { pfx: user.p12, passphrase: user.p12Password } : {}) });
+    const b = new TestBrowser({
+      ca: t.tobira.ca.certificatePem,
+      acceptLanguage,
+      ...(user ? { pfx: user.p12, passphrase: user.p12Password } : {}),
+    });
     browsers.push(b);
     return b;
   };
@@ -36,7 +46,12 @@ describe('login: certificate + ID/password over OIDC', function () {
     return { start, page };
   }
 
-  async function submitPassword(browser: TestBrowser, page: BrowserResponse, userId: string, password: string) {
+  async function submitPassword(
+    browser: TestBrowser,
+    page: BrowserResponse,
+    userId: string,
+    password: string,
+  ) {
     const { action, csrf } = formOf(page.text);
     expect(action, 'login form action').to.match(/\/interaction\/[^/]+\/login$/);
     return browser.follow(new URL(action, t.url).href, t.url, { form: { csrf, userId, password } });
@@ -48,7 +63,11 @@ describe('login: certificate + ID/password over OIDC', function () {
     await createTenant(t.tobira, 'p-02');
     client = await createClient(t.tobira, { tenantId: 'p-01', redirectUri: REDIRECT });
     rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
-    alice = await createUser(t.tobira, { tenantId: 'p-01', userId: 'p-01-alice', password: 'Correct-Horse-9' });
+    alice = await createUser(t.tobira, {
+      tenantId: 'p-01',
+      userId: 'p-01-alice',
+      password: 'Correct-Horse-9',
+    });
     bob = await createUser(t.tobira, { tenantId: 'p-01', userId: 'p-01-bob', password: 'Battery-Staple-7' });
   });
 
@@ -73,13 +92,19 @@ describe('login: certificate + ID/password over OIDC', function () {
     expect(claims.email).to.equal('p-01-alice@example.jp');
     expect(claims.amr).to.deep.equal(['x509', 'pwd']);
     expect(claims.acr).to.equal('urn:tobira:acr:x509-pwd');
-    const thumbprint = createHash('sha256').update(Buffer.from(alice.certificate.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).digest('base64url');
+    const thumbprint = createHash('sha256')
+      .update(Buffer.from(alice.certificate.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
+      .digest('base64url');
     expect(claims['x5t#S256']).to.equal(thumbprint);
     expect(userinfo.sub).to.equal(alice.account.id);
     expect(userinfo.email).to.equal('p-01-alice@example.jp');
 
     const events = await t.tobira.store.listLoginEvents({ accountId: alice.account.id });
-    expect(events.items[0]).to.include({ result: 'success', sourceIp: '127.0.0.1', clientId: client.clientId });
+    expect(events.items[0]).to.include({
+      result: 'success',
+      sourceIp: '127.0.0.1',
+      clientId: client.clientId,
+    });
   });
 
   it('shows a clear page, and logs, when no certificate is presented', async function () {
@@ -94,9 +119,23 @@ describe('login: certificate + ID/password over OIDC', function () {
   it('refuses a certificate from another CA', async function () {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-other-ca-'));
     try {
-      const other = await CertificateAuthority.loadOrCreate({ dir, keyPassphrase: 'other-ca-passphrase', serverHostnames: ['localhost'] });
-      const issued = await other.issueClientCertificate({ userId: 'p-01-alice', terminalNumber: 1, email: 'p-01-alice@example.jp', validityDays: 30 });
-      const pfx = other.toPkcs12({ privateKeyPem: issued.privateKeyPem, certificatePem: issued.certificatePem, password: 'x', friendlyName: issued.subjectCn });
+      const other = await CertificateAuthority.loadOrCreate({
+        dir,
+        keyPassphrase: 'other-ca-passphrase',
+        serverHostnames: ['localhost'],
+      });
+      const issued = await other.issueClientCertificate({
+        userId: 'p-01-alice',
+        terminalNumber: 1,
+        email: 'p-01-alice@example.jp',
+        validityDays: 30,
+      });
+      const pfx = other.toPkcs12({
+        privateKeyPem: issued.privateKeyPem,
+        certificatePem: issued.certificatePem,
+        password: 'x',
+        friendlyName: issued.subjectCn,
+      });
       const browser = new TestBrowser({ ca: t.tobira.ca.certificatePem, pfx, passphrase: 'x' });
       browsers.push(browser);
       const { page } = await openLogin(browser);
@@ -110,7 +149,11 @@ describe('login: certificate + ID/password over OIDC', function () {
   });
 
   it('refuses a revoked certificate', async function () {
-    const carol = await createUser(t.tobira, { tenantId: 'p-01', userId: 'p-01-carol', password: 'Revoked-Cert-1' });
+    const carol = await createUser(t.tobira, {
+      tenantId: 'p-01',
+      userId: 'p-01-carol',
+      password: 'Revoked-Cert-1',
+    });
     await t.tobira.certificates.revoke(carol.certificate.serial, 'keyCompromise', 'test');
     const { page } = await openLogin(browserFor(carol));
     expect(page.status).to.equal(403);
@@ -120,7 +163,11 @@ describe('login: certificate + ID/password over OIDC', function () {
   });
 
   it('refuses a certificate of another tenant at this relying party', async function () {
-    const dave = await createUser(t.tobira, { tenantId: 'p-02', userId: 'p-02-dave', password: 'Other-Tenant-5' });
+    const dave = await createUser(t.tobira, {
+      tenantId: 'p-02',
+      userId: 'p-02-dave',
+      password: 'Other-Tenant-5',
+    });
     const { page } = await openLogin(browserFor(dave));
     expect(page.status).to.equal(403);
     expect(page.text).to.include('このWebサイトでは利用できません');
@@ -153,7 +200,11 @@ describe('login: certificate + ID/password over OIDC', function () {
   });
 
   it('locks the account at the threshold and then refuses even the right password', async function () {
-    const erin = await createUser(t.tobira, { tenantId: 'p-01', userId: 'p-01-erin', password: 'Lock-Me-Out-3' });
+    const erin = await createUser(t.tobira, {
+      tenantId: 'p-01',
+      userId: 'p-01-erin',
+      password: 'Lock-Me-Out-3',
+    });
     const browser = browserFor(erin);
     let { page } = await openLogin(browser);
     page = await submitPassword(browser, page, 'p-01-erin', 'bad-1-password');
@@ -163,7 +214,10 @@ describe('login: certificate + ID/password over OIDC', function () {
     expect(page.status).to.equal(403);
     expect(page.text).to.include('サポート窓口');
     expect(page.text).to.include('support-p-01@example.jp');
-    expect((await t.tobira.store.getAccount(erin.account.id))!).to.include({ status: 'locked', lockReason: 'password' });
+    expect((await t.tobira.store.getAccount(erin.account.id))!).to.include({
+      status: 'locked',
+      lockReason: 'password',
+    });
 
     const again = await openLogin(browserFor(erin));
     const refused = await submitPassword(browser, again.page, 'p-01-erin', 'Lock-Me-Out-3');

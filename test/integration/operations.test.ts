@@ -19,7 +19,10 @@ function withOutageSwitch(store: Store): { store: Store; down: (on: boolean) => 
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function' || prop === 'close') return value;
-      return (...args: unknown[]) => (isDown ? Promise.reject(new StoreUnavailableError('injected outage')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) =>
+        isDown
+          ? Promise.reject(new StoreUnavailableError('injected outage'))
+          : (value as (...a: unknown[]) => unknown).apply(target, args);
     },
   });
   return { store: proxy, down: (on) => void (isDown = on) };
@@ -47,7 +50,16 @@ describe('operations', function () {
   it('purges login history past each tenant’s retention and keeps the rest', async function () {
     const now = Date.now();
     const event = (tenantId: string, daysAgo: number) =>
-      t.tobira.store.addLoginEvent({ accountId: `a-${tenantId}`, tenantId, at: new Date(now - daysAgo * DAY), sourceIp: '192.0.2.1', result: 'success', clientId: null, userAgent: null, certSerial: null });
+      t.tobira.store.addLoginEvent({
+        accountId: `a-${tenantId}`,
+        tenantId,
+        at: new Date(now - daysAgo * DAY),
+        sourceIp: '192.0.2.1',
+        result: 'success',
+        clientId: null,
+        userAgent: null,
+        certSerial: null,
+      });
     await event('p-40', 31);
     await event('p-40', 29);
     await event('p-41', 200);
@@ -58,7 +70,10 @@ describe('operations', function () {
   });
 
   it('answers 503 (page, JSON, readiness) while the store is down, and recovers when it is back', async function () {
-    const client = await createClient(t.tobira, { tenantId: 'p-40', redirectUri: 'https://rp.example.test/cb' });
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-40',
+      redirectUri: 'https://rp.example.test/cb',
+    });
     const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
     const browser = new TestBrowser({ ca: t.tobira.ca.certificatePem });
     try {
@@ -70,7 +85,9 @@ describe('operations', function () {
       const page = await browser.request(start.url);
       expect(page.status).to.equal(503);
       expect(page.text).to.include('ただいまサービスを利用できません');
-      expect(page.headers['content-security-policy'], 'error pages keep the security headers').to.include("frame-ancestors 'none'");
+      expect(page.headers['content-security-policy'], 'error pages keep the security headers').to.include(
+        "frame-ancestors 'none'",
+      );
       const crl = await browser.request(`${t.url}/ca/crl.der`, { headers: { accept: 'application/json' } });
       expect(crl.status).to.equal(503);
       expect(JSON.parse(crl.text)).to.deep.equal({ error: 'store_unavailable' });

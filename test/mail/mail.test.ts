@@ -7,7 +7,14 @@ import path from 'node:path';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/log.js';
-import { MAIL_TEMPLATES, MailRenderer, Mailer, OutboxWorker, createFileTransport, createSmtpTransport } from '../../src/mail/index.js';
+import {
+  MAIL_TEMPLATES,
+  MailRenderer,
+  Mailer,
+  OutboxWorker,
+  createFileTransport,
+  createSmtpTransport,
+} from '../../src/mail/index.js';
 import type { Store } from '../../src/store.js';
 import { freePort } from '../helpers/tobira.js';
 import { startSmtp } from '../helpers/smtp.js';
@@ -30,7 +37,10 @@ const silent = createLogger('silent');
 describe('mail', function () {
   let renderer: MailRenderer;
   before(async function () {
-    renderer = await MailRenderer.load({ serviceName: 'Tobira ログインサービス', supportContact: 'desk@example.jp' });
+    renderer = await MailRenderer.load({
+      serviceName: 'Tobira ログインサービス',
+      supportContact: 'desk@example.jp',
+    });
   });
 
   describe('templates', function () {
@@ -49,14 +59,27 @@ describe('mail', function () {
     it('renders the download guide like the manual’s mail, with the CN, URLs and expiry (JST)', function () {
       const mail = renderer.render('certificate_download', 'ja', DATA);
       expect(mail.subject).to.equal('電子証明書ダウンロードのご案内');
-      for (const part of ['p-01-usr012 様', '●電子証明書の名前', 'p-01-usr012 #1', '●電子証明書ダウンロード URL', DATA.downloadUrl, DATA.guideUrl, '『証明書ダウンロード', '■URL は大切な情報です', '2026年12月1日']) {
+      for (const part of [
+        'p-01-usr012 様',
+        '●電子証明書の名前',
+        'p-01-usr012 #1',
+        '●電子証明書ダウンロード URL',
+        DATA.downloadUrl,
+        DATA.guideUrl,
+        '『証明書ダウンロード',
+        '■URL は大切な情報です',
+        '2026年12月1日',
+      ]) {
         expect(mail.text).to.include(part);
       }
       expect(mail.html).to.include(`<a href="${DATA.downloadUrl}"`);
     });
 
     it('escapes data in the HTML part and refuses a template with a missing field', function () {
-      const mail = renderer.render('certificate_download', 'en', { ...DATA, userId: '<script>alert(1)</script>' });
+      const mail = renderer.render('certificate_download', 'en', {
+        ...DATA,
+        userId: '<script>alert(1)</script>',
+      });
       expect(mail.html).to.not.include('<script>');
       expect(mail.html).to.include('&lt;script&gt;');
       expect(() => renderer.render('certificate_download', 'ja', { userId: 'x' })).to.throw();
@@ -69,7 +92,12 @@ describe('mail', function () {
       const transport = createSmtpTransport(smtp.url);
       try {
         const rendered = renderer.render('certificate_download', 'ja', DATA);
-        await transport.send({ from: 'Tobira <no-reply@example.jp>', to: 'user@example.jp', ...rendered, messageId: '<m1@tobira>' });
+        await transport.send({
+          from: 'Tobira <no-reply@example.jp>',
+          to: 'user@example.jp',
+          ...rendered,
+          messageId: '<m1@tobira>',
+        });
         const [mail] = await smtp.waitFor(1);
         expect(mail!.subject).to.equal('電子証明書ダウンロードのご案内');
         expect(mail!.from?.text).to.include('no-reply@example.jp');
@@ -87,7 +115,12 @@ describe('mail', function () {
       const lines: string[] = [];
       try {
         const transport = createFileTransport(dir, (line) => lines.push(line));
-        await transport.send({ from: 'no-reply@example.jp', to: 'user@example.jp', ...renderer.render('enrollment_invitation', 'ja', DATA), messageId: '<m2@tobira>' });
+        await transport.send({
+          from: 'no-reply@example.jp',
+          to: 'user@example.jp',
+          ...renderer.render('enrollment_invitation', 'ja', DATA),
+          messageId: '<m2@tobira>',
+        });
         const [file] = await readdir(dir);
         const parsed = await simpleParser(await readFile(path.join(dir, file!)));
         expect(parsed.subject).to.equal('認証情報登録のご案内');
@@ -110,12 +143,28 @@ describe('mail', function () {
     });
     afterEach(async () => store.close());
 
-    const worker = (transportUrl: string, extra: Partial<ConstructorParameters<typeof OutboxWorker>[0]> = {}) =>
-      new OutboxWorker({ store, transport: createSmtpTransport(transportUrl), clock, from: 'no-reply@example.jp', log: silent, backoff: () => 5000, ...extra });
+    const worker = (
+      transportUrl: string,
+      extra: Partial<ConstructorParameters<typeof OutboxWorker>[0]> = {},
+    ) =>
+      new OutboxWorker({
+        store,
+        transport: createSmtpTransport(transportUrl),
+        clock,
+        from: 'no-reply@example.jp',
+        log: silent,
+        backoff: () => 5000,
+        ...extra,
+      });
 
     it('keeps mail while SMTP is down and delivers it once the server is back', async function () {
       const port = await freePort();
-      await mailer.enqueue({ to: 'user@example.jp', template: 'certificate_download', locale: 'ja', data: DATA });
+      await mailer.enqueue({
+        to: 'user@example.jp',
+        template: 'certificate_download',
+        locale: 'ja',
+        data: DATA,
+      });
       const w = worker(`smtp://127.0.0.1:${port}`);
       expect(await w.runOnce()).to.deep.equal({ sent: 0, retried: 1, failed: 0 });
       const [pending] = (await store.listMail({ status: 'pending' })).items;
@@ -140,8 +189,15 @@ describe('mail', function () {
       const smtp = await startSmtp({ rejectRecipient: (a) => a.startsWith('nobody@') });
       const reported: string[] = [];
       try {
-        await mailer.enqueue({ to: 'nobody@example.jp', template: 'password_reissue', locale: 'en', data: DATA });
-        const w = worker(smtp.url, { onPermanentFailure: async (mail, error) => void reported.push(`${mail.to}: ${error}`) });
+        await mailer.enqueue({
+          to: 'nobody@example.jp',
+          template: 'password_reissue',
+          locale: 'en',
+          data: DATA,
+        });
+        const w = worker(smtp.url, {
+          onPermanentFailure: async (mail, error) => void reported.push(`${mail.to}: ${error}`),
+        });
         expect(await w.runOnce()).to.deep.equal({ sent: 0, retried: 0, failed: 1 });
         expect((await store.listMail({ status: 'failed' })).items[0]!.lastError).to.match(/550/);
         expect(reported[0]).to.match(/^nobody@example\.jp: .*550/);
@@ -153,7 +209,13 @@ describe('mail', function () {
     it('delivers each of 20 mails exactly once with two workers running at the same time', async function () {
       const smtp = await startSmtp();
       try {
-        for (let i = 0; i < 20; i += 1) await mailer.enqueue({ to: `user${i}@example.jp`, template: 'terminal_added', locale: 'ja', data: DATA });
+        for (let i = 0; i < 20; i += 1)
+          await mailer.enqueue({
+            to: `user${i}@example.jp`,
+            template: 'terminal_added',
+            locale: 'ja',
+            data: DATA,
+          });
         const a = worker(smtp.url, { workerId: 'a', batchSize: 3 });
         const b = worker(smtp.url, { workerId: 'b', batchSize: 3 });
         for (let round = 0; round < 10; round += 1) await Promise.all([a.runOnce(), b.runOnce()]);

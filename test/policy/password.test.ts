@@ -3,7 +3,11 @@ import { expect } from 'chai';
 import { randomInt } from 'node:crypto';
 import { hasMessage, t } from '../../src/i18n/index.js';
 import { checkPassword, checkPasswordConfirmation, SYMBOLS } from '../../src/policy/password.js';
-import { generateDownloadPassword, generateOneTimePassword, generatePassword } from '../../src/policy/password-generator.js';
+import {
+  generateDownloadPassword,
+  generateOneTimePassword,
+  generatePassword,
+} from '../../src/policy/password-generator.js';
 import { defaultTenantPolicy, parseTenantPolicy } from '../../src/policy/tenant-policy.js';
 
 const policy = defaultTenantPolicy().password;
@@ -33,7 +37,11 @@ describe('password policy', function () {
     ['contains user ID in other case', 'P-01-USR012x!', ['password.contains_user_id']],
     ['contains e-mail local part', 'TARO.YAMADA-99', ['password.contains_email']],
     ['short local parts are not checked', 'ab-Abcdef-1', []],
-    ['several rules at once', 'ｐ', ['password.too_short', 'password.full_width', 'password.too_few_classes']],
+    [
+      'several rules at once',
+      'ｐ',
+      ['password.too_short', 'password.full_width', 'password.too_few_classes'],
+    ],
   ];
   for (const [name, password, expected] of cases) {
     it(`${name} → ${expected.join(', ') || 'accepted'}`, function () {
@@ -47,10 +55,20 @@ describe('password policy', function () {
   });
 
   it('applies a stricter tenant policy: minimum 12, required classes, three classes', function () {
-    const strict = parseTenantPolicy({ password: { minLength: 12, requiredClasses: ['upper', 'symbol'], minClasses: 3 } }).password;
+    const strict = parseTenantPolicy({
+      password: { minLength: 12, requiredClasses: ['upper', 'symbol'], minClasses: 3 },
+    }).password;
     const c = { ...ctx, policy: strict };
-    expect(codes('abcdefgh1234', c)).to.have.members(['password.missing_class', 'password.missing_class', 'password.too_few_classes']);
-    expect(checkPassword('abcdefgh1234', c).filter((v) => v.code === 'password.missing_class').map((v) => v.params?.class)).to.deep.equal(['upper', 'symbol']);
+    expect(codes('abcdefgh1234', c)).to.have.members([
+      'password.missing_class',
+      'password.missing_class',
+      'password.too_few_classes',
+    ]);
+    expect(
+      checkPassword('abcdefgh1234', c)
+        .filter((v) => v.code === 'password.missing_class')
+        .map((v) => v.params?.class),
+    ).to.deep.equal(['upper', 'symbol']);
     expect(codes('Abcdefgh123!', c)).to.deep.equal([]);
     expect(codes('Abcdefg123!', c)).to.deep.equal(['password.too_short']);
   });
@@ -66,20 +84,46 @@ describe('password policy', function () {
   });
 
   it('has a Japanese and an English message for every rule', function () {
-    const all = ['password.empty', 'password.too_short', 'password.too_long', 'password.full_width', 'password.invalid_character', 'password.missing_class', 'password.too_few_classes', 'password.contains_user_id', 'password.contains_email', 'password.mismatch', 'password.reused'];
+    const all = [
+      'password.empty',
+      'password.too_short',
+      'password.too_long',
+      'password.full_width',
+      'password.invalid_character',
+      'password.missing_class',
+      'password.too_few_classes',
+      'password.contains_user_id',
+      'password.contains_email',
+      'password.mismatch',
+      'password.reused',
+    ];
     for (const code of all) {
       expect(hasMessage(code), code).to.equal(true);
-      expect(t('en', code, { min: 8, max: 32, count: 3, chars: 'x', class: 'digit' })).to.not.equal(t('ja', code, { min: 8, max: 32, count: 3, chars: 'x', class: 'digit' }));
+      expect(t('en', code, { min: 8, max: 32, count: 3, chars: 'x', class: 'digit' })).to.not.equal(
+        t('ja', code, { min: 8, max: 32, count: 3, chars: 'x', class: 'digit' }),
+      );
     }
     expect(t('ja', 'password.too_short', { min: 8 })).to.equal('パスワードは8桁以上で入力してください。');
   });
 
   it('generates passwords that always pass the policy and avoid look-alike characters', function () {
-    const policies = [policy, parseTenantPolicy({ password: { minLength: 16, requiredClasses: ['upper', 'lower', 'digit', 'symbol'], minClasses: 4 } }).password, parseTenantPolicy({ password: { maxLength: 8 } }).password];
+    const policies = [
+      policy,
+      parseTenantPolicy({
+        password: { minLength: 16, requiredClasses: ['upper', 'lower', 'digit', 'symbol'], minClasses: 4 },
+      }).password,
+      parseTenantPolicy({ password: { maxLength: 8 } }).password,
+    ];
     for (const p of policies) {
       for (let i = 0; i < 200; i += 1) {
-        const generated = generatePassword(p, randomInt, { userId: 'p-01-usr012', emails: ['abc@example.jp'] });
-        expect(checkPassword(generated, { policy: p, userId: 'p-01-usr012', emails: ['abc@example.jp'] }), generated).to.deep.equal([]);
+        const generated = generatePassword(p, randomInt, {
+          userId: 'p-01-usr012',
+          emails: ['abc@example.jp'],
+        });
+        expect(
+          checkPassword(generated, { policy: p, userId: 'p-01-usr012', emails: ['abc@example.jp'] }),
+          generated,
+        ).to.deep.equal([]);
         expect(generated).to.not.match(/[0O1lI5S2Z8B]/);
       }
     }

@@ -3,7 +3,13 @@ import { expect } from 'chai';
 import type { Account } from '../../src/domain.js';
 import { passwordExpired, ticketExpiry } from '../../src/policy/expiry.js';
 import { afterFailure, showWarning, thresholdFor } from '../../src/policy/lockout.js';
-import { ACR, authenticationContext, nextStep, otpAvailable, type StepFacts } from '../../src/policy/login-steps.js';
+import {
+  ACR,
+  authenticationContext,
+  nextStep,
+  otpAvailable,
+  type StepFacts,
+} from '../../src/policy/login-steps.js';
 import { bucketFor, overLimit, retryAfterSeconds } from '../../src/policy/rate-limit.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { defaultTenantPolicy, parseTenantPolicy } from '../../src/policy/tenant-policy.js';
@@ -23,8 +29,14 @@ describe('pure policies', function () {
     expect(showWarning(p, 2)).to.equal(true);
     expect(showWarning(p, 0)).to.equal(false);
     expect(showWarning(parseTenantPolicy({ lockout: { showRemainingAttempts: false } }), 2)).to.equal(false);
-    const custom = parseTenantPolicy({ lockout: { maxPasswordFailures: 3, maxSecretAnswerFailures: 4, maxEnrollmentOtpFailures: 6 } });
-    expect([thresholdFor(custom, 'password'), thresholdFor(custom, 'secret_answer'), thresholdFor(custom, 'enrollment_otp')]).to.deep.equal([3, 4, 6]);
+    const custom = parseTenantPolicy({
+      lockout: { maxPasswordFailures: 3, maxSecretAnswerFailures: 4, maxEnrollmentOtpFailures: 6 },
+    });
+    expect([
+      thresholdFor(custom, 'password'),
+      thresholdFor(custom, 'secret_answer'),
+      thresholdFor(custom, 'enrollment_otp'),
+    ]).to.deep.equal([3, 4, 6]);
   });
 
   it('expiry: passwords expire at max age (0 = never); tickets per purpose', function () {
@@ -40,11 +52,24 @@ describe('pure policies', function () {
   });
 
   it('login steps: change password before OTP; OTP by method or by the RP’s request', function () {
-    const account = (over: Partial<Account>) => ({ loginMethod: 'password', mustChangePassword: false, totpSecretEnc: null, ...over }) as StepFacts['account'];
-    const facts = (over: Partial<StepFacts> = {}, acc: Partial<Account> = {}): StepFacts => ({ account: account(acc), passwordExpired: false, otpRequested: false, ...over });
+    const account = (over: Partial<Account>) =>
+      ({
+        loginMethod: 'password',
+        mustChangePassword: false,
+        totpSecretEnc: null,
+        ...over,
+      }) as StepFacts['account'];
+    const facts = (over: Partial<StepFacts> = {}, acc: Partial<Account> = {}): StepFacts => ({
+      account: account(acc),
+      passwordExpired: false,
+      otpRequested: false,
+      ...over,
+    });
     expect(nextStep('password', facts())).to.equal('done');
     expect(nextStep('password', facts({ passwordExpired: true }))).to.equal('change_password');
-    expect(nextStep('password', facts({}, { mustChangePassword: true, loginMethod: 'password_otp' }))).to.equal('change_password');
+    expect(
+      nextStep('password', facts({}, { mustChangePassword: true, loginMethod: 'password_otp' })),
+    ).to.equal('change_password');
     expect(nextStep('change_password', facts({}, { loginMethod: 'password_otp' }))).to.equal('otp');
     expect(nextStep('password', facts({ otpRequested: true }))).to.equal('otp');
     expect(nextStep('otp', facts({}, { loginMethod: 'password_otp' }))).to.equal('done');

@@ -17,7 +17,9 @@ if (uri) {
     return {
       store,
       cleanup: async () => {
-        await (store as unknown as { connection: { dropDatabase(): Promise<void> } }).connection.dropDatabase();
+        await (
+          store as unknown as { connection: { dropDatabase(): Promise<void> } }
+        ).connection.dropDatabase();
         await store.close();
       },
     };

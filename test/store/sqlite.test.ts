@@ -9,7 +9,13 @@ import { runStoreContract } from './contract.js';
 runStoreContract('sqlite (file, WAL)', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-store-'));
   const store = await openSqliteStore({ path: path.join(dir, 'tobira.db') });
-  return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 describe('SQLite adapter specifics', function () {
@@ -25,7 +31,9 @@ describe('SQLite adapter specifics', function () {
     const second = await openSqliteStore({ path: file });
     await second.close();
     const db = new Database(file, { readonly: true });
-    const versions = db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[];
+    const versions = db.prepare('SELECT version FROM schema_version ORDER BY version').all() as {
+      version: number;
+    }[];
     expect(versions.map((v) => v.version)).to.deep.equal(MIGRATIONS.map((_, i) => i + 1));
     expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
     db.close();

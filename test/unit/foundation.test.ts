@@ -16,7 +16,13 @@ describe('foundation', function () {
   describe('config', function () {
     it('has defaults that work on a fresh clone', function () {
       const config = loadConfig({});
-      expect(config).to.include({ issuer: 'https://localhost:8443', port: 8443, dataDir: 'var', store: 'sqlite', argon2MemoryKib: 19456 });
+      expect(config).to.include({
+        issuer: 'https://localhost:8443',
+        port: 8443,
+        dataDir: 'var',
+        store: 'sqlite',
+        argon2MemoryKib: 19456,
+      });
       expect(serverHostnames(config)).to.include.members(['localhost', '127.0.0.1']);
     });
 
@@ -25,7 +31,11 @@ describe('foundation', function () {
       try {
         const file = path.join(dir, 'tobira.json');
         await writeFile(file, JSON.stringify({ port: 9443, serviceName: 'Bank Login' }));
-        const config = loadConfig({ TOBIRA_CONFIG_FILE: file, TOBIRA_PORT: '10443', TOBIRA_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2' });
+        const config = loadConfig({
+          TOBIRA_CONFIG_FILE: file,
+          TOBIRA_PORT: '10443',
+          TOBIRA_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
+        });
         expect(config).to.include({ port: 10443, serviceName: 'Bank Login' });
         expect(config.trustedProxies).to.deep.equal(['10.0.0.1', '10.0.0.2']);
       } finally {
@@ -34,10 +44,19 @@ describe('foundation', function () {
     });
 
     it('fails with one line naming the variable and the value', function () {
-      expect(() => loadConfig({ TOBIRA_PORT: 'eighty' })).to.throw(ConfigError, /TOBIRA_PORT \(port\) = "eighty"/);
-      expect(() => loadConfig({ TOBIRA_ISSUER: 'http://insecure.example' })).to.throw(ConfigError, /TOBIRA_ISSUER/);
+      expect(() => loadConfig({ TOBIRA_PORT: 'eighty' })).to.throw(
+        ConfigError,
+        /TOBIRA_PORT \(port\) = "eighty"/,
+      );
+      expect(() => loadConfig({ TOBIRA_ISSUER: 'http://insecure.example' })).to.throw(
+        ConfigError,
+        /TOBIRA_ISSUER/,
+      );
       expect(() => loadConfig({ TOBIRA_STORE: 'mongodb' })).to.throw(ConfigError, /TOBIRA_MONGODB_URI/);
-      expect(() => loadConfig({ TOBIRA_CONFIG_FILE: '/nonexistent.json' })).to.throw(ConfigError, /TOBIRA_CONFIG_FILE/);
+      expect(() => loadConfig({ TOBIRA_CONFIG_FILE: '/nonexistent.json' })).to.throw(
+        ConfigError,
+        /TOBIRA_CONFIG_FILE/,
+      );
     });
   });
 
@@ -50,7 +69,8 @@ describe('foundation', function () {
         expect(second.dataKey.equals(first.dataKey)).to.equal(true);
         expect(second.jwks).to.deep.equal(first.jwks);
         expect(first.jwks.keys.map((k) => k.alg)).to.deep.equal(['RS256', 'ES256']);
-        for (const name of ['data.key', 'cookie-keys', 'jwks.json']) expect((await stat(path.join(dir, name))).mode & 0o777, name).to.equal(0o600);
+        for (const name of ['data.key', 'cookie-keys', 'jwks.json'])
+          expect((await stat(path.join(dir, name))).mode & 0o777, name).to.equal(0o600);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -71,7 +91,11 @@ describe('foundation', function () {
     const hasher = new PasswordHasher();
     it('hashes with argon2id at the configured cost and verifies', async function () {
       const hash = await hasher.hash('Correct-Horse-9');
-      expect(hash).to.match(/^\$argon2id\$v=19\$/).and.include('m=19456').and.include('t=2').and.include('p=1');
+      expect(hash)
+        .to.match(/^\$argon2id\$v=19\$/)
+        .and.include('m=19456')
+        .and.include('t=2')
+        .and.include('p=1');
       expect(await hasher.verify(hash, 'Correct-Horse-9')).to.equal(true);
       expect(await hasher.verify(hash, 'correct-horse-9')).to.equal(false);
       expect(await hasher.verify('not a hash', 'x')).to.equal(false);
@@ -80,7 +104,12 @@ describe('foundation', function () {
     });
 
     it('knows weaker hashes need re-hashing, and spends real work on unknown users', async function () {
-      const weak = await argon2.hash('x', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+      const weak = await argon2.hash('x', {
+        type: argon2.argon2id,
+        memoryCost: 8192,
+        timeCost: 1,
+        parallelism: 1,
+      });
       expect(hasher.needsRehash(weak)).to.equal(true);
       expect(hasher.needsRehash(await hasher.hash('x'))).to.equal(false);
       await hasher.dummyVerify('warm up');
@@ -101,25 +130,41 @@ describe('foundation', function () {
 
     it('has every message in both languages', function () {
       expect(allKeys('en').sort()).to.deep.equal(allKeys('ja').sort());
-      expect(t('ja', 'login.remaining_warning', { remaining: 2 })).to.equal('警告：あと 2 回パスワードを間違えると、アカウントがロックアウトされます。');
+      expect(t('ja', 'login.remaining_warning', { remaining: 2 })).to.equal(
+        '警告：あと 2 回パスワードを間違えると、アカウントがロックアウトされます。',
+      );
     });
   });
 
   describe('client context', function () {
-    const request = (remoteAddress: string, headers: Record<string, string> = {}, peer: { raw?: Buffer } = {}) =>
+    const request = (
+      remoteAddress: string,
+      headers: Record<string, string> = {},
+      peer: { raw?: Buffer } = {},
+    ) =>
       ({ socket: { remoteAddress, getPeerCertificate: () => peer }, headers }) as unknown as IncomingMessage;
     const trust = { trustedProxies: ['10.0.0.5'], certHeader: 'x-ssl-client-cert' };
 
     it('takes the source IP from the socket, or from X-Forwarded-For only behind a trusted proxy', function () {
-      expect(sourceIp(request('::ffff:192.0.2.7', { 'x-forwarded-for': '203.0.113.9' }), trust)).to.equal('192.0.2.7');
-      expect(sourceIp(request('10.0.0.5', { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' }), trust)).to.equal('203.0.113.9');
+      expect(sourceIp(request('::ffff:192.0.2.7', { 'x-forwarded-for': '203.0.113.9' }), trust)).to.equal(
+        '192.0.2.7',
+      );
+      expect(
+        sourceIp(request('10.0.0.5', { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' }), trust),
+      ).to.equal('203.0.113.9');
     });
 
     it('reads the certificate from TLS, or from the proxy header only when the proxy is trusted', function () {
       expect(clientCertificateDer(request('192.0.2.7'), trust)).to.equal(null);
-      expect(clientCertificateDer(request('192.0.2.7', {}, { raw: Buffer.from([1, 2]) }), trust)).to.deep.equal(Buffer.from([1, 2]));
-      expect(clientCertificateDer(request('192.0.2.7', { 'x-ssl-client-cert': 'spoofed' }), trust)).to.equal(null);
-      expect(clientCertificateDer(request('10.0.0.5', { 'x-ssl-client-cert': 'garbage' }), trust)?.toString()).to.equal('malformed');
+      expect(
+        clientCertificateDer(request('192.0.2.7', {}, { raw: Buffer.from([1, 2]) }), trust),
+      ).to.deep.equal(Buffer.from([1, 2]));
+      expect(clientCertificateDer(request('192.0.2.7', { 'x-ssl-client-cert': 'spoofed' }), trust)).to.equal(
+        null,
+      );
+      expect(
+        clientCertificateDer(request('10.0.0.5', { 'x-ssl-client-cert': 'garbage' }), trust)?.toString(),
+      ).to.equal('malformed');
     });
   });
 });

@@ -20,12 +20,15 @@ const common: CatalogArea = {
     'locked.support': 'ロック解除が必要です。ご利用のWebサイト運営会社サポート窓口へご連絡ください。',
     'locked.contact': 'お問い合わせ先: {support}',
     'cert.title': '電子証明書を確認できません',
-    'cert.missing': '電子証明書が提示されませんでした。ご利用のWebサイトから案内された電子証明書をこの端末に登録し、ブラウザーで電子証明書を選択してからもう一度アクセスしてください。',
+    'cert.missing':
+      '電子証明書が提示されませんでした。ご利用のWebサイトから案内された電子証明書をこの端末に登録し、ブラウザーで電子証明書を選択してからもう一度アクセスしてください。',
     'cert.invalid': '提示された電子証明書は、このサービスが発行したものではないか、有効期限が切れています。',
-    'cert.revoked': '提示された電子証明書は失効しています。証明書の再発行については、ご利用のWebサイト運営会社サポート窓口へご連絡ください。',
+    'cert.revoked':
+      '提示された電子証明書は失効しています。証明書の再発行については、ご利用のWebサイト運営会社サポート窓口へご連絡ください。',
     'cert.unknown': '提示された電子証明書は登録されていません。',
     'cert.wrong_site': '提示された電子証明書は、このWebサイトでは利用できません。',
-    'cert.help': '電子証明書をお持ちでない場合は、ご利用のWebサイト運営会社サポート窓口へご連絡ください。ブラウザーを再起動すると、証明書の選択画面がもう一度表示されます。',
+    'cert.help':
+      '電子証明書をお持ちでない場合は、ご利用のWebサイト運営会社サポート窓口へご連絡ください。ブラウザーを再起動すると、証明書の選択画面がもう一度表示されます。',
     'cert.changed': 'ログインの途中で電子証明書が変わりました。もう一度最初からログインしてください。',
     'change_password.title': 'パスワード変更',
     'change_password.expired': 'パスワードの有効期限となったため、パスワードを変更する必要があります。',
@@ -38,7 +41,8 @@ const common: CatalogArea = {
     'otp.code': 'ワンタイムパスワード',
     'otp.submit': '認証',
     'otp.failed': '【エラー】ワンタイムパスワードが一致しません。',
-    'otp.unavailable': 'このWebサイトはワンタイムパスワードによる認証を求めていますが、お客様のアカウントにはワンタイムパスワードが設定されていません。',
+    'otp.unavailable':
+      'このWebサイトはワンタイムパスワードによる認証を求めていますが、お客様のアカウントにはワンタイムパスワードが設定されていません。',
     'consent.title': '情報提供の確認',
     'consent.question': '{client} にお客様の情報を提供します。よろしいですか？',
     'consent.allow': '許可する',
@@ -49,8 +53,10 @@ const common: CatalogArea = {
     'logout.no': 'ログインしたままにする',
     'logout.done': 'ログアウトしました。',
     'error.title': 'エラー',
-    'error.generic': '処理を続けられませんでした。お手数ですが、ご利用のWebサイトからもう一度やり直してください。',
-    'error.session_expired': '操作の有効期限が切れました。ご利用のWebサイトからもう一度ログインしてください。',
+    'error.generic':
+      '処理を続けられませんでした。お手数ですが、ご利用のWebサイトからもう一度やり直してください。',
+    'error.session_expired':
+      '操作の有効期限が切れました。ご利用のWebサイトからもう一度ログインしてください。',
     'error.csrf': 'フォームの有効期限が切れたか、不正な送信です。もう一度やり直してください。',
     'error.not_found': 'ページが見つかりません。',
     'error.unavailable': 'ただいまサービスを利用できません。しばらくしてからもう一度お試しください。',
@@ -75,12 +81,15 @@ const common: CatalogArea = {
     'locked.support': "Your account must be unlocked. Please contact the website's support desk.",
     'locked.contact': 'Contact: {support}',
     'cert.title': 'Your certificate could not be verified',
-    'cert.missing': 'No client certificate was presented. Install the certificate you were given on this device, choose it when your browser asks, and try again.',
+    'cert.missing':
+      'No client certificate was presented. Install the certificate you were given on this device, choose it when your browser asks, and try again.',
     'cert.invalid': 'The certificate presented was not issued by this service, or it has expired.',
-    'cert.revoked': "The certificate presented has been revoked. Please contact the website's support desk to have a new one issued.",
+    'cert.revoked':
+      "The certificate presented has been revoked. Please contact the website's support desk to have a new one issued.",
     'cert.unknown': 'The certificate presented is not registered.',
     'cert.wrong_site': 'The certificate presented cannot be used for this website.',
-    'cert.help': "If you do not have a certificate, please contact the website's support desk. Restart your browser to be asked for a certificate again.",
+    'cert.help':
+      "If you do not have a certificate, please contact the website's support desk. Restart your browser to be asked for a certificate again.",
     'cert.changed': 'The certificate changed during sign-in. Please start again.',
     'change_password.title': 'Change password',
     'change_password.expired': 'Your password has expired and must be changed.',
