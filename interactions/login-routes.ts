@@ -162,9 +162,7 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
   }
 
   /** Load details + state and check the same certificate is still presented; renders and returns null if not. */
-  async function resume(
-    ctx: Context,
-  ): Promise<{
+  async function resume(ctx: Context): Promise<{
     details: Details;
     state: LoginState;
     identity: Extract<CertificateIdentity, { ok: true }>;
