@@ -17,7 +17,7 @@ import { systemClock, type Clock } from './clock.js';
 import { resolveDataPath, serverHostnames, type Config } from './config.js';
 import { PasswordHasher } from './crypto/password-hasher.js';
 import { SecretBox } from './crypto/secret-box.js';
-import type { ProxyTrust } from './http/client-context.js';
+import { stripUntrustedForwarding, type ProxyTrust } from './http/client-context.js';
 import { platformRoutes } from './http/platform-routes.js';
 import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
@@ -165,6 +165,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     log.error('oidc server error', { err, stack: (err as Error).stack }),
   );
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
+  provider.use(stripUntrustedForwarding(trust));
   provider.use(securityHeaders());
   provider.use(errorPages({ views, log }));
   provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));

@@ -49,3 +49,18 @@ export function sourceIp(req: IncomingMessage, trust: ProxyTrust): string {
     .filter(Boolean);
   return hops.at(-1) ?? peer;
 }
+
+const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'];
+
+/**
+ * Koa's `proxy` setting trusts X-Forwarded-* from anyone; drop them (and the certificate header) unless
+ * the request comes from a configured proxy, so only real proxies can speak for the client.
+ */
+export function stripUntrustedForwarding(trust: ProxyTrust) {
+  return async (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => {
+    if (!isFromTrustedProxy(ctx.req, trust)) {
+      for (const name of [...FORWARDED_HEADERS, trust.certHeader.toLowerCase()]) delete ctx.req.headers[name];
+    }
+    await next();
+  };
+}
