@@ -22,6 +22,7 @@ import type { CertificateIdentity, CertificateService } from '../src/services/ce
 import type { AttemptContext, FailureOutcome, LoginService } from '../src/services/login.js';
 import type { LoginRateRules } from '../src/policy/rate-limit.js';
 import type { RateLimiter } from '../src/services/rate-limiter.js';
+import type { TotpService } from '../src/services/totp.js';
 import type { Store } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
@@ -39,6 +40,7 @@ export interface LoginRouteDeps {
   trust: ProxyTrust;
   rateLimiter: RateLimiter;
   rateRules: LoginRateRules;
+  totp: TotpService;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -246,7 +248,8 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       return;
     }
     if (step === 'done') return finish(ctx, details, state, facts.account as Account, completed === 'otp');
-    await states.save(details.uid, { ...state, step });
+    const pendingTotpSecretEnc = step === 'otp_setup' ? deps.totp.begin(facts.account as Account) : null;
+    await states.save(details.uid, { ...state, step, pendingTotpSecretEnc });
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
   }
@@ -303,6 +306,9 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
         minLength: policy.minLength,
         maxLength: policy.maxLength,
       });
+    } else if (state.step === 'otp_setup' && state.pendingTotpSecretEnc) {
+      const display = await deps.totp.display(identity.account, state.pendingTotpSecretEnc);
+      render(ctx, views, 'otp-setup', { ...base, ...display, title: 'otp_setup.title' });
     } else if (state.step === 'otp') {
       render(ctx, views, 'otp', { ...base, title: 'otp.title' });
     } else {
@@ -397,6 +403,23 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       otpRequested: state.otpRequested,
     };
     await advance(ctx, details, state, facts, 'otp');
+  });
+
+  router.post('/interaction/:uid/otp-setup', form, async (ctx) => {
+    const resumed = await resume(ctx);
+    if (!resumed) return;
+    const { details, state, identity } = resumed;
+    if (state.step !== 'otp_setup' || !state.pendingTotpSecretEnc) return void ctx.redirect(`/interaction/${details.uid}`);
+    if (await rateLimited(ctx, details, state, identity.account)) return;
+    const activated = await deps.totp.activate(identity.account, state.pendingTotpSecretEnc, formField(ctx, 'code', 16));
+    if (!activated) {
+      await login.recordEvent('otp_failed', identity.account, attemptOf(ctx, details, state.certSerial));
+      const locale = localeOf(ctx);
+      const display = await deps.totp.display(identity.account, state.pendingTotpSecretEnc);
+      render(ctx, views, 'otp-setup', { locale, title: 'otp_setup.title', uid: details.uid, csrf: state.csrf, ...display, errors: [t(locale, 'otp.failed')] }, 401);
+      return;
+    }
+    await finish(ctx, details, state, activated, true);
   });
 
   router.get('/interaction/:uid/abort', async (ctx) => {

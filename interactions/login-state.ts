@@ -16,6 +16,8 @@ export interface LoginState {
   step: LoginStep;
   changeReason: ChangeReason | null;
   otpRequested: boolean;
+  /** Sealed TOTP secret being set up (step `otp_setup`), activated by its first correct code. */
+  pendingTotpSecretEnc?: string | null;
 }
 
 const MODEL = 'TobiraLogin';

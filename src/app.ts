@@ -29,6 +29,7 @@ import { LoginService } from './services/login.js';
 import { EnrollmentService } from './services/enrollment.js';
 import { DownloadService } from './services/downloads.js';
 import { RateLimiter } from './services/rate-limiter.js';
+import { TotpService } from './services/totp.js';
 import { loginRateRules } from './policy/rate-limit.js';
 import { RetentionJob } from './services/retention.js';
 import {
@@ -182,6 +183,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       trust,
       rateLimiter: new RateLimiter({ store, clock }),
       rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute),
+      totp: new TotpService({ store, box, clock, audit, issuerName: config.serviceName }),
     }),
     consentRoutes({ provider, views, states }),
     enrollRoutes({

@@ -1,10 +1,12 @@
 /**
  * The login step machine, pure: which step follows a completed one. Steps run in this order:
- * certificate → password → (forced password change) → (one-time password) → done.
+ * certificate → password → (forced password change) → (authenticator set-up) → (one-time password) → done.
+ * Set-up happens only for accounts whose own method is `password_otp` and that have no TOTP yet; an
+ * RP asking for the OTP level for an account without one gets an error instead.
  */
 import type { Account } from '../domain.js';
 
-export type LoginStep = 'password' | 'change_password' | 'otp' | 'done';
+export type LoginStep = 'password' | 'change_password' | 'otp_setup' | 'otp' | 'done';
 export type ChangeReason = 'expired' | 'must_change';
 
 export const ACR = {
@@ -36,7 +38,9 @@ export function otpAvailable(facts: StepFacts): boolean {
 
 export function nextStep(completed: Exclude<LoginStep, 'done'>, facts: StepFacts): LoginStep {
   if (completed === 'password' && changeReason(facts)) return 'change_password';
-  if ((completed === 'password' || completed === 'change_password') && otpRequired(facts)) return 'otp';
+  if ((completed === 'password' || completed === 'change_password') && otpRequired(facts)) {
+    return !otpAvailable(facts) && facts.account.loginMethod === 'password_otp' ? 'otp_setup' : 'otp';
+  }
   return 'done';
 }
 

@@ -3,7 +3,6 @@
  * Counting is atomic in the store (reserve an attempt, then verify), so concurrent wrong guesses can
  * never exceed the policy's threshold; every attempt becomes a login event.
  */
-import * as OTPAuth from 'otpauth';
 import type { Clock } from '../clock.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -14,6 +13,7 @@ import { type ChangeReason, type StepFacts } from '../policy/login-steps.js';
 import { checkPassword, checkPasswordConfirmation, type PasswordViolation } from '../policy/password.js';
 import type { Store } from '../store.js';
 import type { AuditLog } from './audit.js';
+import { matchingStep, totpSealPurpose } from './totp.js';
 
 export interface AttemptContext {
   sourceIp: string;
@@ -32,7 +32,6 @@ export type PasswordOutcome =
 export type ChangePasswordOutcome =
   { kind: 'ok'; account: Account } | { kind: 'invalid'; violations: PasswordViolation[] };
 
-export const totpSealPurpose = (accountId: string) => `totp:${accountId}`;
 
 export class LoginService {
   readonly #store: Store;
@@ -121,7 +120,7 @@ export class LoginService {
     const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
     if (!reservation.ok) return this.#locked(account, tenant, attempt, true);
 
-    const step = this.#matchTotp(account, code.replace(/\s+/g, ''));
+    const step = this.#matchTotp(account, code);
     const fresh = step !== null && (await this.#store.advanceTotpStep(account.id, step, this.#clock.now()));
     if (!fresh) return this.#failure(account, tenant, reservation.count, 'otp_failed', attempt);
     await this.#store.resetCounter(account.id, 'password', this.#clock.now());
@@ -184,17 +183,8 @@ export class LoginService {
   }
 
   #matchTotp(account: Account, code: string): number | null {
-    if (!account.totpSecretEnc || !/^\d{6}$/.test(code)) return null;
-    const secret = this.#box.openText(account.totpSecretEnc, totpSealPurpose(account.id));
-    const totp = new OTPAuth.TOTP({
-      secret: OTPAuth.Secret.fromBase32(secret),
-      digits: 6,
-      period: 30,
-      algorithm: 'SHA1',
-    });
-    const timestamp = this.#clock.now().getTime();
-    const delta = totp.validate({ token: code, timestamp, window: 1 });
-    return delta === null ? null : Math.floor(timestamp / 1000 / 30) + delta;
+    if (!account.totpSecretEnc) return null;
+    return matchingStep(this.#box.openText(account.totpSecretEnc, totpSealPurpose(account.id)), code, this.#clock.now());
   }
 
   async #failure(

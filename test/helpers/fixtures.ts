@@ -4,7 +4,7 @@ import type { Tobira } from '../../src/app.js';
 import type { Account, Certificate, LoginMethod, Terminal } from '../../src/domain.js';
 import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
 import { newId, newToken } from '../../src/random.js';
-import { totpSealPurpose } from '../../src/services/login.js';
+import { totpSealPurpose } from '../../src/services/totp.js';
 import { clientMetadata } from '../../src/services/clients.js';
 
 export async function createTenant(tobira: Tobira, id: string, policy: TenantPolicyInput = {}) {

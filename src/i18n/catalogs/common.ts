@@ -43,6 +43,12 @@ const common: CatalogArea = {
     'otp.failed': '【エラー】ワンタイムパスワードが一致しません。',
     'otp.unavailable':
       'このWebサイトはワンタイムパスワードによる認証を求めていますが、お客様のアカウントにはワンタイムパスワードが設定されていません。',
+    'otp_setup.title': 'ワンタイムパスワードの設定',
+    'otp_setup.intro':
+      'お客様のログイン方法は「IDパスワード+ワンタイムパスワード」です。認証アプリ（Google Authenticator、Microsoft Authenticator など）でQRコードを読み取るか、キーを入力してください。',
+    'otp_setup.qr_alt': '認証アプリに登録するためのQRコード',
+    'otp_setup.manual_key': '手動で入力する場合のキー',
+    'otp_setup.code': 'アプリに表示された6桁の番号を入力して、設定を完了してください。',
     'consent.title': '情報提供の確認',
     'consent.question': '{client} にお客様の情報を提供します。よろしいですか？',
     'consent.allow': '許可する',
@@ -103,6 +109,12 @@ const common: CatalogArea = {
     'otp.submit': 'Verify',
     'otp.failed': '[Error] The one-time password does not match.',
     'otp.unavailable': 'This website requires a one-time password, but none is set up for your account.',
+    'otp_setup.title': 'Set up your one-time password',
+    'otp_setup.intro':
+      'Your account signs in with ID, password and a one-time password. Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, …) or enter the key.',
+    'otp_setup.qr_alt': 'QR code to add this account to an authenticator app',
+    'otp_setup.manual_key': 'Key for manual entry',
+    'otp_setup.code': 'Enter the 6-digit code the app shows to finish the set-up.',
     'consent.title': 'Share your information?',
     'consent.question': 'Allow {client} to receive your information?',
     'consent.allow': 'Allow',
