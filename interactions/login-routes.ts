@@ -409,14 +409,32 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     const resumed = await resume(ctx);
     if (!resumed) return;
     const { details, state, identity } = resumed;
-    if (state.step !== 'otp_setup' || !state.pendingTotpSecretEnc) return void ctx.redirect(`/interaction/${details.uid}`);
+    if (state.step !== 'otp_setup' || !state.pendingTotpSecretEnc)
+      return void ctx.redirect(`/interaction/${details.uid}`);
     if (await rateLimited(ctx, details, state, identity.account)) return;
-    const activated = await deps.totp.activate(identity.account, state.pendingTotpSecretEnc, formField(ctx, 'code', 16));
+    const activated = await deps.totp.activate(
+      identity.account,
+      state.pendingTotpSecretEnc,
+      formField(ctx, 'code', 16),
+    );
     if (!activated) {
       await login.recordEvent('otp_failed', identity.account, attemptOf(ctx, details, state.certSerial));
       const locale = localeOf(ctx);
       const display = await deps.totp.display(identity.account, state.pendingTotpSecretEnc);
-      render(ctx, views, 'otp-setup', { locale, title: 'otp_setup.title', uid: details.uid, csrf: state.csrf, ...display, errors: [t(locale, 'otp.failed')] }, 401);
+      render(
+        ctx,
+        views,
+        'otp-setup',
+        {
+          locale,
+          title: 'otp_setup.title',
+          uid: details.uid,
+          csrf: state.csrf,
+          ...display,
+          errors: [t(locale, 'otp.failed')],
+        },
+        401,
+      );
       return;
     }
     await finish(ctx, details, state, activated, true);

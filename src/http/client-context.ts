@@ -50,7 +50,13 @@ export function sourceIp(req: IncomingMessage, trust: ProxyTrust): string {
   return hops.at(-1) ?? peer;
 }
 
-const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'];
+const FORWARDED_HEADERS = [
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'forwarded',
+];
 
 /**
  * Koa's `proxy` setting trusts X-Forwarded-* from anyone; drop them (and the certificate header) unless

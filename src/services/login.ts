@@ -32,7 +32,6 @@ export type PasswordOutcome =
 export type ChangePasswordOutcome =
   { kind: 'ok'; account: Account } | { kind: 'invalid'; violations: PasswordViolation[] };
 
-
 export class LoginService {
   readonly #store: Store;
   readonly #hasher: PasswordHasher;
@@ -184,7 +183,11 @@ export class LoginService {
 
   #matchTotp(account: Account, code: string): number | null {
     if (!account.totpSecretEnc) return null;
-    return matchingStep(this.#box.openText(account.totpSecretEnc, totpSealPurpose(account.id)), code, this.#clock.now());
+    return matchingStep(
+      this.#box.openText(account.totpSecretEnc, totpSealPurpose(account.id)),
+      code,
+      this.#clock.now(),
+    );
   }
 
   async #failure(

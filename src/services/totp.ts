@@ -14,7 +14,14 @@ export const totpSealPurpose = (accountId: string) => `totp:${accountId}`;
 const pendingPurpose = (accountId: string) => `totp-pending:${accountId}`;
 
 const totpFor = (secretBase32: string, label = '', issuer = '') =>
-  new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secretBase32), digits: 6, period: 30, algorithm: 'SHA1', label, issuer });
+  new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(secretBase32),
+    digits: 6,
+    period: 30,
+    algorithm: 'SHA1',
+    label,
+    issuer,
+  });
 
 /** The time step a 6-digit code matches (±1 step of clock drift), or null. */
 export function matchingStep(secretBase32: string, code: string, now: Date): number | null {
@@ -32,7 +39,15 @@ export interface TotpDisplay {
 }
 
 export class TotpService {
-  constructor(private readonly deps: { store: Store; box: SecretBox; clock: Clock; audit: AuditLog; issuerName: string }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      box: SecretBox;
+      clock: Clock;
+      audit: AuditLog;
+      issuerName: string;
+    },
+  ) {}
 
   /** A new secret, sealed, to keep server-side until the first code proves it. */
   begin(account: Account): string {
@@ -44,7 +59,10 @@ export class TotpService {
     const secret = this.deps.box.openText(pendingSecretEnc, pendingPurpose(account.id));
     const uri = totpFor(secret, account.userId, this.deps.issuerName).toString();
     const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
-    return { manualKey: secret.replace(/(.{4})/g, '$1 ').trim(), qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+    return {
+      manualKey: secret.replace(/(.{4})/g, '$1 ').trim(),
+      qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+    };
   }
 
   /** Activate the pending secret if `code` matches it; the accepted step cannot be replayed afterwards. */
@@ -53,8 +71,17 @@ export class TotpService {
     const secret = box.openText(pendingSecretEnc, pendingPurpose(account.id));
     const step = matchingStep(secret, code, clock.now());
     if (step === null) return null;
-    const updated = await store.updateAccount(account.id, { totpSecretEnc: box.seal(secret, totpSealPurpose(account.id)), totpLastStep: step }, clock.now());
-    await audit.record({ actor: `user:${account.id}`, action: 'account.totp_enrolled', tenantId: account.tenantId, accountId: account.id });
+    const updated = await store.updateAccount(
+      account.id,
+      { totpSecretEnc: box.seal(secret, totpSealPurpose(account.id)), totpLastStep: step },
+      clock.now(),
+    );
+    await audit.record({
+      actor: `user:${account.id}`,
+      action: 'account.totp_enrolled',
+      tenantId: account.tenantId,
+      accountId: account.id,
+    });
     return updated;
   }
 }

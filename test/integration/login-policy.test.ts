@@ -165,18 +165,31 @@ describe('login policy', function () {
     expect(setup.text, /<main[\s\S]*<\/main>/.exec(setup.text)?.[0]).to.include('ワンタイムパスワードの設定');
     expect(setup.text).to.match(/<img src="data:image\/svg\+xml;base64,/);
     const key = /data-testid="totp-key">([A-Z2-7 ]+)</.exec(setup.text)![1]!.replace(/ /g, '');
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key), digits: 6, period: 30, algorithm: 'SHA1' });
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(key),
+      digits: 6,
+      period: 30,
+      algorithm: 'SHA1',
+    });
     const wrong = await submit(browser, setup, { code: totp.generate() === '123456' ? '654321' : '123456' });
     expect(wrong.status).to.equal(401);
-    expect((await t.tobira.store.getAccount(u.account.id))!.totpSecretEnc, 'not active before a correct code').to.equal(null);
+    expect(
+      (await t.tobira.store.getAccount(u.account.id))!.totpSecretEnc,
+      'not active before a correct code',
+    ).to.equal(null);
     const done = await submit(browser, wrong, { code: totp.generate() });
     const { claims } = await rp.finish(done.location!, start);
     expect(claims.amr).to.deep.equal(['x509', 'pwd', 'otp']);
     expect((await t.tobira.store.getAccount(u.account.id))!.totpSecretEnc).to.be.a('string');
 
     const next = await open(browserFor(u));
-    const otpPage = await submit(browsers.at(-1)!, next.page, { userId: u.account.userId, password: 'Policy-Pass-2024' });
-    expect(otpPage.text, 'the next login asks for the code, no set-up').to.include('認証アプリに表示されている6桁');
+    const otpPage = await submit(browsers.at(-1)!, next.page, {
+      userId: u.account.userId,
+      password: 'Policy-Pass-2024',
+    });
+    expect(otpPage.text, 'the next login asks for the code, no set-up').to.include(
+      '認証アプリに表示されている6桁',
+    );
   });
 
   it('refuses clearly when the RP asks for OTP and the account has none', async function () {

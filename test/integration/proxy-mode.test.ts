@@ -55,7 +55,8 @@ describe('behind nginx (TLS terminated by the proxy)', function () {
   let proxyUrl: string;
 
   before(async function () {
-    if (!NGINX) throw new Error('nginx is missing: run "npm test" (its pretest step installs Debian\'s nginx)');
+    if (!NGINX)
+      throw new Error('nginx is missing: run "npm test" (its pretest step installs Debian\'s nginx)');
     const proxyPort = await freePort();
     proxyUrl = `https://127.0.0.1:${proxyPort}`;
     t = await startTestTobira({ config: { issuer: proxyUrl, trustedProxies: ['127.0.0.1'] } });
@@ -67,11 +68,15 @@ describe('behind nginx (TLS terminated by the proxy)', function () {
     await writeFile(path.join(dir, 'nginx.conf'), nginxConfig(dir, proxyPort, t.server.port));
     nginx = spawn(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
     for (let i = 0; i < 50; i += 1) {
-      const up = await new TestBrowser({ ca: t.tobira.ca.certificatePem }).request(`${proxyUrl}/healthz`).catch(() => null);
+      const up = await new TestBrowser({ ca: t.tobira.ca.certificatePem })
+        .request(`${proxyUrl}/healthz`)
+        .catch(() => null);
       if (up?.status === 200) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`nginx did not come up: ${await readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '')}`);
+    throw new Error(
+      `nginx did not come up: ${await readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '')}`,
+    );
   });
 
   after(async function () {
@@ -81,17 +86,30 @@ describe('behind nginx (TLS terminated by the proxy)', function () {
 
   it('signs in through the proxy with the forwarded certificate', async function () {
     await createTenant(t.tobira, 'p-70');
-    const client = await createClient(t.tobira, { tenantId: 'p-70', redirectUri: 'https://rp.example.test/cb' });
-    const user = await createUser(t.tobira, { tenantId: 'p-70', userId: 'p-70-proxy', password: 'Behind-Nginx-1' });
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-70',
+      redirectUri: 'https://rp.example.test/cb',
+    });
+    const user = await createUser(t.tobira, {
+      tenantId: 'p-70',
+      userId: 'p-70-proxy',
+      password: 'Behind-Nginx-1',
+    });
     const rp = await TestRp.discover(proxyUrl, client, t.tobira.ca.certificatePem);
-    const browser = new TestBrowser({ ca: t.tobira.ca.certificatePem, pfx: user.p12, passphrase: user.p12Password });
+    const browser = new TestBrowser({
+      ca: t.tobira.ca.certificatePem,
+      pfx: user.p12,
+      passphrase: user.p12Password,
+    });
     try {
       const start = await rp.start();
       const page = await browser.follow(start.url, proxyUrl);
       expect(page.status).to.equal(200);
       expect(page.text).to.include('p-70-proxy #1');
       const { action, csrf } = formOf(page.text);
-      const back = await browser.follow(new URL(action, proxyUrl).href, proxyUrl, { form: { csrf, userId: 'p-70-proxy', password: 'Behind-Nginx-1' } });
+      const back = await browser.follow(new URL(action, proxyUrl).href, proxyUrl, {
+        form: { csrf, userId: 'p-70-proxy', password: 'Behind-Nginx-1' },
+      });
       const { claims } = await rp.finish(back.location!, start);
       expect(claims.preferred_username).to.equal('p-70-proxy');
       expect(claims.iss).to.equal(proxyUrl);
@@ -101,7 +119,10 @@ describe('behind nginx (TLS terminated by the proxy)', function () {
   });
 
   it('shows the no-certificate page through the proxy when none is presented', async function () {
-    const client = await createClient(t.tobira, { tenantId: 'p-70', redirectUri: 'https://rp.example.test/cb' });
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-70',
+      redirectUri: 'https://rp.example.test/cb',
+    });
     const rp = await TestRp.discover(proxyUrl, client, t.tobira.ca.certificatePem);
     const browser = new TestBrowser({ ca: t.tobira.ca.certificatePem });
     try {

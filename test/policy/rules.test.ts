@@ -70,9 +70,15 @@ describe('pure policies', function () {
     expect(
       nextStep('password', facts({}, { mustChangePassword: true, loginMethod: 'password_otp' })),
     ).to.equal('change_password');
-    expect(nextStep('change_password', facts({}, { loginMethod: 'password_otp', totpSecretEnc: 'sealed' }))).to.equal('otp');
-    expect(nextStep('password', facts({}, { loginMethod: 'password_otp' })), 'no authenticator yet').to.equal('otp_setup');
-    expect(nextStep('password', facts({ otpRequested: true })), 'the RP asked; the route refuses').to.equal('otp');
+    expect(
+      nextStep('change_password', facts({}, { loginMethod: 'password_otp', totpSecretEnc: 'sealed' })),
+    ).to.equal('otp');
+    expect(nextStep('password', facts({}, { loginMethod: 'password_otp' })), 'no authenticator yet').to.equal(
+      'otp_setup',
+    );
+    expect(nextStep('password', facts({ otpRequested: true })), 'the RP asked; the route refuses').to.equal(
+      'otp',
+    );
     expect(nextStep('password', facts({ otpRequested: true }))).to.equal('otp');
     expect(nextStep('otp', facts({}, { loginMethod: 'password_otp' }))).to.equal('done');
     expect(otpAvailable(facts())).to.equal(false);
