@@ -20,10 +20,6 @@ const csv = z.preprocess(
       : v,
   z.array(z.string()),
 );
-const bool = z.preprocess(
-  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v),
-  z.boolean(),
-);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const configSchema = z.object({
@@ -61,8 +57,6 @@ export const configSchema = z.object({
   loginRatePerIpPerMinute: int(1, 1_000_000).default(60),
   loginRatePerAccountPerMinute: int(1, 1_000_000).default(20),
   demoRpPort: int(0, 65535).default(3000),
-  /** Development conveniences (e.g. the demo relying party); off in production. */
-  dev: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

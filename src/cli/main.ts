@@ -22,7 +22,7 @@ import {
 const USAGE = `usage: tobira <command> [options]
 
 commands:
-  init              create keys, CA, TLS certificate and store schema (idempotent)
+  init [--demo]     create keys, CA, TLS certificate and store schema (idempotent); --demo adds the demo data
   start [--demo]    start Tobira; --demo also creates the demo data and starts the demo relying party
   demo              create (once) and print the demo tenant, account and certificate
   tenant create --id p-01 --support "desk@example.jp" [--name N] [--policy JSON]
@@ -68,7 +68,7 @@ async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
 const demoRedirectUri = (port: number) => `http://localhost:${port}/callback`;
 
 async function start(demo: boolean): Promise<void> {
-  const tobira = await buildTobira(loadConfig(process.env, demo ? { dev: true } : {}));
+  const tobira = await buildTobira(loadConfig());
   const server = await startServer(tobira);
   const publicUrl = tobira.config.issuer;
   const closers: (() => Promise<void>)[] = [server.close, tobira.close];
@@ -133,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'init':
       await withTobira(async (tobira) => {
         process.stdout.write(`initialised: data in ${tobira.config.dataDir}, store ${tobira.store.kind}\n`);
+        if (values.demo) printDemo(await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) }), { tobira: tobira.config.issuer });
       });
       return 0;
     case 'demo':
