@@ -133,7 +133,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'init':
       await withTobira(async (tobira) => {
         process.stdout.write(`initialised: data in ${tobira.config.dataDir}, store ${tobira.store.kind}\n`);
-        if (values.demo) printDemo(await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) }), { tobira: tobira.config.issuer });
+        if (values.demo)
+          printDemo(await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) }), {
+            tobira: tobira.config.issuer,
+          });
       });
       return 0;
     case 'demo':
