@@ -7,6 +7,7 @@ import { randomInt as cryptoRandomInt } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { CertificateAuthority } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
+import { adminRoutes } from './admin/router.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
 import { FormSessions } from '../interactions/form-session.js';
 import { LoginStateRepository } from '../interactions/login-state.js';
@@ -186,6 +187,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       totp: new TotpService({ store, box, clock, audit, issuerName: config.serviceName }),
     }),
     consentRoutes({ provider, views, states }),
+    adminRoutes({ store, clock, audit, enrollment, certificates }, trust),
     enrollRoutes({
       views,
       enrollment,

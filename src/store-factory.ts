@@ -1,14 +1,16 @@
-/** Opens the store the config names. Adapters load lazily so a SQLite deployment never loads mongoose. */
+/**
+ * Opens the store the config names. Both adapters are imported statically: a lazy `import()` can load a
+ * second copy of the shared modules when the caller was loaded as CommonJS (mocha through tsx), and
+ * then `instanceof StoreUnavailableError` fails across the copies.
+ */
 import path from 'node:path';
+import { openMongoStore } from '../adapters/mongo/index.js';
+import { openSqliteStore } from '../adapters/sqlite/index.js';
 import { resolveDataPath, type Config } from './config.js';
 import type { Store } from './store.js';
 
 export async function openStore(config: Config): Promise<Store> {
-  if (config.store === 'mongodb') {
-    const { openMongoStore } = await import('../adapters/mongo/index.js');
-    return openMongoStore({ uri: config.mongodbUri! });
-  }
-  const { openSqliteStore } = await import('../adapters/sqlite/index.js');
+  if (config.store === 'mongodb') return openMongoStore({ uri: config.mongodbUri! });
   return openSqliteStore({
     path: config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db'),
   });

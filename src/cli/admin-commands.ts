@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Tobira } from '../app.js';
 import type { TerminalType } from '../domain.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
-import { newToken } from '../random.js';
+import { newToken, sha256Hex } from '../random.js';
 import { clientMetadata } from '../services/clients.js';
 
 export class UsageError extends Error {
@@ -151,4 +151,33 @@ export async function accountUnlock(tobira: Tobira, argv: string[], print: Print
     details: { previousReason: account.lockReason },
   });
   print(`${account.userId}: ${account.status} → ${unlocked!.status}`);
+}
+
+export async function apiKeyCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { label: { type: 'string' } } });
+  const key = newToken(32);
+  const id = `key-${newToken(6)}`;
+  await tobira.store.createApiKey(
+    { id, keyHash: sha256Hex(key), label: required(values, 'label') },
+    tobira.clock.now(),
+  );
+  await tobira.audit.record({ actor: 'cli', action: 'apikey.created', details: { id, label: values.label } });
+  print(
+    `id:  ${id}\nkey: ${key}   (shown once; use it as "Authorization: Bearer <key>" on ${tobira.config.issuer}/admin/v1)`,
+  );
+}
+
+export async function apiKeyList(tobira: Tobira, _argv: string[], print: Print): Promise<void> {
+  for (const k of await tobira.store.listApiKeys())
+    print(
+      `${k.id}  ${k.label}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  revoked ${k.revokedAt.toISOString()}` : ''}`,
+    );
+}
+
+export async function apiKeyRevoke(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { id: { type: 'string' } } });
+  if (!(await tobira.store.revokeApiKey(required(values, 'id'), tobira.clock.now())))
+    throw new UsageError(`no active API key ${values.id}`);
+  await tobira.audit.record({ actor: 'cli', action: 'apikey.revoked', details: { id: values.id } });
+  print(`revoked ${values.id}`);
 }

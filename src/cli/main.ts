@@ -12,6 +12,9 @@ import { StoreUnavailableError } from '../store.js';
 import { EnrollmentError } from '../services/enrollment.js';
 import {
   UsageError,
+  apiKeyCreate,
+  apiKeyList,
+  apiKeyRevoke,
   accountCreate,
   accountUnlock,
   clientCreate,
@@ -31,6 +34,7 @@ commands:
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
   account unlock --user p-01-usr012
   mail list [--status pending|sending|sent|failed] [--limit 50]
+  apikey create --label ops | apikey list | apikey revoke --id key-…   (admin API keys)
 
 configuration comes from TOBIRA_* environment variables (see README.md).`;
 
@@ -104,6 +108,9 @@ const ADMIN_COMMANDS: Record<string, typeof tenantCreate> = {
   'account create': accountCreate,
   'account unlock': accountUnlock,
   'mail list': mailList,
+  'apikey create': apiKeyCreate,
+  'apikey list': apiKeyList,
+  'apikey revoke': apiKeyRevoke,
 };
 
 export async function main(argv: string[]): Promise<number> {

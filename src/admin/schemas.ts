@@ -1,0 +1,74 @@
+/** Request bodies and queries of the admin API, as zod schemas (validated, and published as OpenAPI). */
+import { z } from 'zod';
+
+export const tenantCreate = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters and digits with single hyphens, e.g. p-01'),
+  name: z.string().min(1).max(200),
+  supportContact: z.string().min(1).max(500),
+  policy: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const tenantUpdate = z.object({
+  name: z.string().min(1).max(200).optional(),
+  supportContact: z.string().min(1).max(500).optional(),
+  /** Merged into the current policy section by section. */
+  policy: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const clientCreate = z.object({
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,100}$/)
+    .optional(),
+  name: z.string().min(1).max(200),
+  redirectUris: z.array(z.url()).min(1).max(20),
+  firstParty: z.boolean().default(true),
+});
+
+export const accountCreate = z.object({
+  userId: z.string().min(1).max(128),
+  terminals: z
+    .array(z.object({ email: z.email(), type: z.enum(['pc', 'mobile', 'smartphone']).default('pc') }))
+    .min(1)
+    .max(50),
+  loginMethod: z.enum(['password', 'password_otp']).default('password'),
+  sendInvitation: z.boolean().default(false),
+  locale: z.enum(['ja', 'en']).default('ja'),
+});
+
+export const accountQuery = z.object({
+  tenant: z.string().optional(),
+  prefix: z.string().optional(),
+  status: z.enum(['pending', 'active', 'locked']).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const pageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const revoke = z.object({
+  reason: z
+    .enum([
+      'unspecified',
+      'keyCompromise',
+      'affiliationChanged',
+      'superseded',
+      'cessationOfOperation',
+      'privilegeWithdrawn',
+    ])
+    .default('unspecified'),
+});
+
+export const mailQuery = pageQuery.extend({
+  status: z.enum(['pending', 'sending', 'sent', 'failed']).optional(),
+});
+export const auditQuery = pageQuery.extend({
+  tenant: z.string().optional(),
+  account: z.string().optional(),
+  action: z.string().optional(),
+});
