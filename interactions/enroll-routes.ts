@@ -23,7 +23,7 @@ export interface EnrollRouteDeps {
 const STEPS = ['enroll.step.otp', 'enroll.step.credentials', 'enroll.step.done'] as const;
 const steps = (locale: Locale, current: number) =>
   STEPS.map((key, i) => ({ label: t(locale, key), current: i === current }));
-const questions = (locale: Locale, selected = '') =>
+export const questions = (locale: Locale, selected = '') =>
   SECRET_QUESTION_IDS.map((id) => ({
     id,
     label: t(locale, `secret_question.${id}`),

@@ -9,6 +9,7 @@ import { CertificateAuthority } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
 import { adminRoutes } from './admin/router.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
+import { recoveryRoutes } from '../interactions/recovery-routes.js';
 import { FormSessions } from '../interactions/form-session.js';
 import { LoginStateRepository } from '../interactions/login-state.js';
 import { loginRoutes } from '../interactions/login-routes.js';
@@ -29,6 +30,7 @@ import { CertificateService } from './services/certificates.js';
 import { LoginService } from './services/login.js';
 import { EnrollmentService } from './services/enrollment.js';
 import { DownloadService } from './services/downloads.js';
+import { RecoveryService } from './services/recovery.js';
 import { RateLimiter } from './services/rate-limiter.js';
 import { TotpService } from './services/totp.js';
 import { loginRateRules } from './policy/rate-limit.js';
@@ -57,6 +59,7 @@ export interface Tobira {
   login: LoginService;
   enrollment: EnrollmentService;
   downloads: DownloadService;
+  recovery: RecoveryService;
   retention: RetentionJob;
   mailer: Mailer;
   outbox: OutboxWorker;
@@ -147,6 +150,18 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     publicUrl: config.issuer,
   });
   const downloads = new DownloadService({ store, box, clock, audit });
+  const recovery = new RecoveryService({
+    store,
+    hasher,
+    mailer,
+    enrollment,
+    clock,
+    audit,
+    randomInt,
+    publicUrl: config.issuer,
+  });
+  const rateLimiter = new RateLimiter({ store, clock });
+  const forms = new FormSessions({ store, clock, ttlSeconds: 3600 });
   const trust: ProxyTrust = { trustedProxies: config.trustedProxies, certHeader: config.proxyCertHeader };
 
   const views = await Views.load();
@@ -182,18 +197,14 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       login,
       states,
       trust,
-      rateLimiter: new RateLimiter({ store, clock }),
+      rateLimiter,
       rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute),
       totp: new TotpService({ store, box, clock, audit, issuerName: config.serviceName }),
     }),
     consentRoutes({ provider, views, states }),
-    adminRoutes({ store, clock, audit, enrollment, certificates }, trust),
-    enrollRoutes({
-      views,
-      enrollment,
-      downloads,
-      forms: new FormSessions({ store, clock, ttlSeconds: 3600 }),
-    }),
+    adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust),
+    enrollRoutes({ views, enrollment, downloads, forms }),
+    recoveryRoutes({ views, recovery, forms, rateLimiter, trust }),
   ];
   for (const router of routers) provider.use(router.routes());
 
@@ -211,6 +222,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     login,
     enrollment,
     downloads,
+    recovery,
     retention,
     mailer,
     outbox,

@@ -32,10 +32,10 @@ interface Call<B, Q> {
 }
 
 export function adminRoutes(
-  tobira: Pick<Tobira, 'store' | 'clock' | 'audit' | 'enrollment' | 'certificates'>,
+  tobira: Pick<Tobira, 'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery'>,
   trust: ProxyTrust,
 ): Router {
-  const { store, clock, audit, enrollment, certificates } = tobira;
+  const { store, clock, audit, enrollment, certificates, recovery } = tobira;
   const router = new Router({ prefix: ADMIN_PREFIX });
   const routes: AdminRoute[] = [];
 
@@ -296,6 +296,29 @@ export function adminRoutes(
         certificateView,
       ),
     }),
+  });
+
+  route({
+    method: 'post',
+    path: '/accounts/:userId/terminals/:number/certificate-reissue',
+    summary:
+      'Start a certificate re-issue for a terminal: mails 「証明書再発行手順のご案内」 with a single-use link',
+    body: s.reissue,
+    status: 202,
+    handler: async ({ params, body, actor }) => {
+      const account = await accountByUserId(params.userId!);
+      const terminal = (await store.listTerminals(account.id)).find(
+        (x) => x.number === Number(params.number),
+      );
+      if (!terminal) throw notFound(`terminal ${params.number} of ${account.userId}`);
+      const started = await recovery.startCertificateReissue(account, terminal, actor, body.locale);
+      return {
+        userId: account.userId,
+        terminal: terminal.number,
+        mailedTo: terminal.email,
+        linkExpiresAt: started.expiresAt,
+      };
+    },
   });
 
   // ---- certificates, audit, mail ----------------------------------------------------------------

@@ -72,3 +72,5 @@ export const auditQuery = pageQuery.extend({
   account: z.string().optional(),
   action: z.string().optional(),
 });
+
+export const reissue = z.object({ locale: z.enum(['ja', 'en']).default('ja') });

@@ -6,6 +6,7 @@ import common from './catalogs/common.js';
 import password from './catalogs/password.js';
 import mail from './catalogs/mail.js';
 import enroll from './catalogs/enroll.js';
+import recovery from './catalogs/recovery.js';
 
 export const LOCALES = ['ja', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -17,7 +18,7 @@ export interface CatalogArea {
   en: Messages;
 }
 
-const areas: CatalogArea[] = [common, password, mail, enroll];
+const areas: CatalogArea[] = [common, password, mail, enroll, recovery];
 
 const catalogs: Record<Locale, Messages> = {
   ja: Object.assign({}, ...areas.map((a) => a.ja)) as Messages,

@@ -105,3 +105,12 @@ export function formOf(html: string): { action: string; csrf: string } {
   const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
   return { action: action.replace(/&amp;/g, '&'), csrf };
 }
+
+/** Text of an HTML fragment as a person reads it (the entities handlebars writes, decoded). */
+export function htmlText(html: string): string {
+  return html.replace(
+    /&(amp|lt|gt|quot|#x27|#x3D|#x60|#39);/g,
+    (_, e: string) =>
+      ({ amp: '&', lt: '<', gt: '>', quot: '"', '#x27': "'", '#x3D': '=', '#x60': '`', '#39': "'" })[e]!,
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * Recovery pages: パスワード再発行 (request → mail → secret question → new password shown once) and
+ * 証明書再発行 (mailed link → secret question → new download password). Manual ch. 7–8.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { sourceIp, type ProxyTrust } from '../src/http/client-context.js';
+import { t, type Locale } from '../src/i18n/index.js';
+import type { RateLimiter } from '../src/services/rate-limiter.js';
+import type { RecoveryService } from '../src/services/recovery.js';
+import { questions } from './enroll-routes.js';
+import type { FormSessions } from './form-session.js';
+import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
+import type { Views } from './views.js';
+
+export interface RecoveryRouteDeps {
+  views: Views;
+  recovery: RecoveryService;
+  forms: FormSessions;
+  rateLimiter: RateLimiter;
+  trust: ProxyTrust;
+}
+
+type Kind = 'password' | 'certificate';
+const PURPOSE = { password: 'password_reissue', certificate: 'cert_reissue' } as const;
+/** Generous for people, a wall for scripts sending mail to others. */
+const REQUESTS_PER_IP = { name: 'recovery-ip', windowSeconds: 3600, max: 20 };
+
+const steps = (locale: Locale, kind: Kind, current: number) =>
+  ['request', 'sent', 'question', 'done'].map((step, i) => ({
+    label: t(locale, `recovery.${kind}.step.${step}`),
+    current: i === current,
+  }));
+
+export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
+  const { views, recovery, forms } = deps;
+  const router = new Router();
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
+
+  const lockedPage = (ctx: Context, support: string) =>
+    renderMessage(
+      ctx,
+      views,
+      {
+        title: 'recovery.locked.title',
+        paragraphs: ['secret_answer.locked', 'locked.support', ['locked.contact', { support }]],
+      },
+      403,
+    );
+  const linkProblem = (ctx: Context, kind: string, support?: string) =>
+    renderMessage(
+      ctx,
+      views,
+      {
+        title: 'enroll.link.title',
+        paragraphs: [`enroll.link.${kind}`, ['enroll.link.contact', { support: support ?? '—' }]],
+      },
+      kind === 'unknown' ? 404 : 410,
+    );
+
+  router.get('/recovery/password', async (ctx) => {
+    const locale = localeOf(ctx);
+    const session = await forms.resume(ctx, 'recovery:password');
+    render(ctx, views, 'recovery-request', {
+      locale,
+      title: 'recovery.password.request.title',
+      steps: steps(locale, 'password', 0),
+      csrf: session.csrf,
+    });
+  });
+
+  router.post('/recovery/password', form, async (ctx) => {
+    const session = await forms.load(ctx, 'recovery:password');
+    if (!session || !csrfValid(ctx, session.csrf))
+      return renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
+    const ip = sourceIp(ctx.req, deps.trust);
+    const limited = await deps.rateLimiter.hit(REQUESTS_PER_IP, ip);
+    if (!limited.ok) {
+      ctx.set('Retry-After', String(limited.retryAfter));
+      return renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.rate_limited'] }, 429);
+    }
+    const locale = localeOf(ctx);
+    await recovery.requestPasswordReissue({
+      userId: formField(ctx, 'userId', 128),
+      email: formField(ctx, 'email', 254),
+      locale,
+      sourceIp: ip,
+    });
+    // The same page whether or not anything matched: no account enumeration.
+    render(ctx, views, 'message', {
+      locale,
+      title: 'recovery.password.sent.title',
+      heading: 'recovery.password.sent.title',
+      paragraphs: [t(locale, 'recovery.password.sent.body')],
+      steps: steps(locale, 'password', 1),
+    });
+  });
+
+  for (const kind of ['password', 'certificate'] as const) {
+    const base = `/recovery/${kind}/:token`;
+
+    const questionPage = (
+      ctx: Context,
+      token: string,
+      csrf: string,
+      extra: { errors?: string[]; questionId?: string } = {},
+      status = 200,
+    ) => {
+      const locale = localeOf(ctx);
+      render(
+        ctx,
+        views,
+        'recovery-question',
+        {
+          locale,
+          title: `recovery.${kind}.question.title`,
+          heading: `recovery.${kind}.question.title`,
+          intro: `recovery.${kind}.question.intro`,
+          steps: steps(locale, kind, 2),
+          action: `/recovery/${kind}/${token}`,
+          csrf,
+          questions: questions(locale, extra.questionId),
+          errors: extra.errors ?? [],
+        },
+        status,
+      );
+    };
+
+    const openStep = async (ctx: Context) => {
+      const opened = await recovery.open(PURPOSE[kind], String(ctx.params.token));
+      if (opened.kind !== 'ok') return void linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
+      if (opened.account.status === 'locked' && opened.account.lockReason === 'secret_answer')
+        return void lockedPage(ctx, opened.tenant.supportContact);
+      return opened;
+    };
+
+    router.get(base, async (ctx) => {
+      const opened = await openStep(ctx);
+      if (!opened) return;
+      const session = await forms.resume(ctx, `recovery:${opened.ticket.id}`);
+      questionPage(ctx, String(ctx.params.token), session.csrf);
+    });
+
+    router.post(base, form, async (ctx) => {
+      const opened = await openStep(ctx);
+      if (!opened) return;
+      const session = await forms.load(ctx, `recovery:${opened.ticket.id}`);
+      if (!session || !csrfValid(ctx, session.csrf))
+        return renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
+      const locale = localeOf(ctx);
+      const questionId = formField(ctx, 'questionId', 64);
+      const outcome = await recovery.checkAnswer(
+        opened.account,
+        opened.tenant,
+        questionId,
+        formField(ctx, 'answer', 256),
+      );
+      if (outcome.kind === 'locked') return lockedPage(ctx, opened.tenant.supportContact);
+      if (outcome.kind === 'mismatch')
+        return questionPage(
+          ctx,
+          String(ctx.params.token),
+          session.csrf,
+          { errors: [t(locale, 'secret_answer.mismatch')], questionId },
+          422,
+        );
+      await forms.end(ctx, session);
+      const done =
+        kind === 'password'
+          ? await recovery.completePasswordReissue(opened.ticket, opened.account, opened.tenant)
+          : await recovery.completeCertificateReissue(opened.ticket, opened.account, opened.tenant, locale);
+      if (done.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
+      render(ctx, views, 'recovery-done', {
+        locale,
+        title: `recovery.${kind}.done.title`,
+        heading: `recovery.${kind}.done.title`,
+        body: `recovery.${kind}.done.body`,
+        label: kind === 'password' ? 'recovery.password.done.label' : 'enroll.done.password_label',
+        after: kind === 'certificate' ? 'recovery.certificate.done.after' : null,
+        secret: 'password' in done ? done.password : done.downloadPassword,
+        steps: steps(locale, kind, 3),
+        hideLanguageSwitch: true,
+      });
+    });
+  }
+
+  return router;
+}

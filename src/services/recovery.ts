@@ -1,0 +1,228 @@
+/**
+ * Recovery (SPEC §6, manual ch. 7–8): password re-issue and certificate re-issue, each through a mailed
+ * single-use link and the secret question. Wrong answers count on the account's `secret_answer`
+ * counter; at the tenant's threshold the account locks. Requests never reveal whether an account exists.
+ */
+import type { Clock } from '../clock.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { Account, Tenant, Terminal, Ticket } from '../domain.js';
+import type { Locale } from '../i18n/index.js';
+import type { Mailer } from '../mail/index.js';
+import { ticketExpiry } from '../policy/expiry.js';
+import { afterFailure } from '../policy/lockout.js';
+import { generateDownloadPassword, generatePassword } from '../policy/password-generator.js';
+import { normalizeSecretAnswer } from '../policy/secret-answer.js';
+import { newId, newToken, sha256Hex } from '../random.js';
+import type { Store } from '../store.js';
+import type { AuditLog } from './audit.js';
+import { openTicket, type EnrollmentService, type OpenTicket } from './enrollment.js';
+
+export type AnswerOutcome = { kind: 'ok' } | { kind: 'mismatch' } | { kind: 'locked' };
+
+export interface RecoveryDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  enrollment: EnrollmentService;
+  clock: Clock;
+  audit: AuditLog;
+  randomInt: (max: number) => number;
+  publicUrl: string;
+}
+
+export class RecoveryService {
+  constructor(private readonly d: RecoveryDeps) {}
+
+  /**
+   * パスワード再発行案内: mail a link when the user ID and one of its terminals' addresses match an
+   * active account whose tenant allows re-issue. The caller shows the same page whatever happens.
+   */
+  async requestPasswordReissue(input: {
+    userId: string;
+    email: string;
+    locale: Locale;
+    sourceIp: string;
+  }): Promise<void> {
+    const { store, clock } = this.d;
+    const account = await store.getAccountByUserId(input.userId.trim());
+    const tenant = account ? await store.getTenant(account.tenantId) : null;
+    if (!account || !tenant || account.status !== 'active' || !tenant.policy.features.passwordReissue) return;
+    const wanted = input.email.trim().toLowerCase();
+    const terminal = (await store.listTerminals(account.id)).find((t) => t.email.toLowerCase() === wanted);
+    if (!terminal) return;
+    await store.invalidateTickets(account.id, 'password_reissue', clock.now());
+    const { url, expiresAt } = await this.#ticket(
+      account,
+      tenant,
+      terminal,
+      'password_reissue',
+      '/recovery/password/',
+    );
+    await this.d.mailer.enqueue({
+      to: terminal.email,
+      template: 'password_reissue',
+      locale: input.locale,
+      data: { userId: account.userId, reissueUrl: url, expiresAt, supportContact: tenant.supportContact },
+    });
+    await this.d.audit.record({
+      actor: `user:${account.id}`,
+      action: 'account.password_reissue_requested',
+      tenantId: tenant.id,
+      accountId: account.id,
+      sourceIp: input.sourceIp,
+    });
+  }
+
+  /** 証明書再発行案内: started by the admin (or the account pages) for one terminal. */
+  async startCertificateReissue(
+    account: Account,
+    terminal: Terminal,
+    actor: string,
+    locale: Locale,
+  ): Promise<{ expiresAt: Date }> {
+    const tenant = (await this.d.store.getTenant(account.tenantId))!;
+    await this.d.store.invalidateTickets(account.id, 'cert_reissue', this.d.clock.now());
+    const { url, expiresAt } = await this.#ticket(
+      account,
+      tenant,
+      terminal,
+      'cert_reissue',
+      '/recovery/certificate/',
+    );
+    await this.d.mailer.enqueue({
+      to: terminal.email,
+      template: 'certificate_reissue',
+      locale,
+      data: { userId: account.userId, reissueUrl: url, expiresAt, supportContact: tenant.supportContact },
+    });
+    await this.d.audit.record({
+      actor,
+      action: 'certificate.reissue_started',
+      tenantId: tenant.id,
+      accountId: account.id,
+      details: { terminal: terminal.number },
+    });
+    return { expiresAt };
+  }
+
+  async #ticket(
+    account: Account,
+    tenant: Tenant,
+    terminal: Terminal,
+    purpose: 'password_reissue' | 'cert_reissue',
+    path: string,
+  ) {
+    const token = newToken();
+    const expiresAt = ticketExpiry(tenant.policy.tickets, purpose, this.d.clock.now());
+    await this.d.store.createTicket(
+      {
+        id: newId(),
+        purpose,
+        tokenHash: sha256Hex(token),
+        accountId: account.id,
+        terminalId: terminal.id,
+        secretHash: null,
+        expiresAt,
+      },
+      this.d.clock.now(),
+    );
+    return { url: new URL(`${path}${token}`, this.d.publicUrl).href, expiresAt };
+  }
+
+  open(purpose: 'password_reissue' | 'cert_reissue', token: string): Promise<OpenTicket> {
+    return openTicket(this.d.store, this.d.clock, purpose, token);
+  }
+
+  /** The secret question and answer; both must match. The hash is checked either way (same cost). */
+  async checkAnswer(
+    account: Account,
+    tenant: Tenant,
+    questionId: string,
+    answer: string,
+  ): Promise<AnswerOutcome> {
+    const { store, clock, hasher, audit } = this.d;
+    if (account.status !== 'active') return { kind: 'locked' };
+    const max = tenant.policy.lockout.maxSecretAnswerFailures;
+    const reservation = await store.reserveAttempt(account.id, 'secret_answer', max, clock.now());
+    if (!reservation.ok) {
+      await store.lockAccount(account.id, 'secret_answer', clock.now());
+      return { kind: 'locked' };
+    }
+    const answerMatches = account.secretAnswerHash
+      ? await hasher.verify(account.secretAnswerHash, normalizeSecretAnswer(answer))
+      : await hasher.dummyVerify(answer);
+    if (answerMatches && questionId === account.secretQuestionId) {
+      await store.resetCounter(account.id, 'secret_answer', clock.now());
+      return { kind: 'ok' };
+    }
+    if (afterFailure(reservation.count, max).lock) {
+      await store.lockAccount(account.id, 'secret_answer', clock.now());
+      await audit.record({
+        actor: 'system',
+        action: 'account.locked',
+        tenantId: tenant.id,
+        accountId: account.id,
+        details: { reason: 'secret_answer' },
+      });
+      return { kind: 'locked' };
+    }
+    return { kind: 'mismatch' };
+  }
+
+  /** パスワード再発行完了: a generated password, shown once; it must be changed at the next login. */
+  async completePasswordReissue(
+    ticket: Ticket,
+    account: Account,
+    tenant: Tenant,
+  ): Promise<{ kind: 'ok'; password: string } | { kind: 'used' }> {
+    const { store, clock, hasher, audit } = this.d;
+    if (!(await store.consumeTicket(ticket.id, clock.now()))) return { kind: 'used' };
+    const terminals = await store.listTerminals(account.id);
+    const password = generatePassword(tenant.policy.password, this.d.randomInt, {
+      userId: account.userId,
+      emails: terminals.map((t) => t.email),
+    });
+    const history = [account.passwordHash, ...account.passwordHistory]
+      .filter((h): h is string => h !== null)
+      .slice(0, tenant.policy.password.historyCount);
+    await store.updateAccount(
+      account.id,
+      {
+        passwordHash: await hasher.hash(password),
+        passwordChangedAt: clock.now(),
+        passwordHistory: history,
+        mustChangePassword: true,
+      },
+      clock.now(),
+    );
+    await store.resetCounter(account.id, 'password', clock.now());
+    await audit.record({
+      actor: `user:${account.id}`,
+      action: 'account.password_reissued',
+      tenantId: tenant.id,
+      accountId: account.id,
+    });
+    return { kind: 'ok', password };
+  }
+
+  /** 証明書再発行完了: a new certificate for the ticket's terminal, a new download password, the mail. */
+  async completeCertificateReissue(
+    ticket: Ticket,
+    account: Account,
+    tenant: Tenant,
+    locale: Locale,
+  ): Promise<{ kind: 'ok'; downloadPassword: string } | { kind: 'used' }> {
+    const { store, clock } = this.d;
+    if (!ticket.terminalId || !(await store.consumeTicket(ticket.id, clock.now()))) return { kind: 'used' };
+    const downloadPassword = generateDownloadPassword(this.d.randomInt);
+    await this.d.enrollment.issueAndMail(
+      account,
+      tenant,
+      ticket.terminalId,
+      downloadPassword,
+      locale,
+      `user:${account.id}`,
+    );
+    return { kind: 'ok', downloadPassword };
+  }
+}
