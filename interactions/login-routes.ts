@@ -25,6 +25,7 @@ import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { TotpService } from '../src/services/totp.js';
 import type { Store } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
+import { ACCOUNT_CLIENT_ID } from '../src/account-client.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
 import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
 import type { Views } from './views.js';
@@ -74,6 +75,8 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     const identity = await certificates.identify(clientCertificateDer(ctx.req, trust));
     if (!identity.ok) return identity;
     const clientId = String(details.params.client_id);
+    // The account pages serve every tenant; any other client only its own tenant's accounts.
+    if (clientId === ACCOUNT_CLIENT_ID) return identity;
     const client = await deps.store.getClient(clientId);
     if (!client || client.tenantId !== identity.account.tenantId)
       return { ok: false as const, result: 'wrong_site' as const, serial: identity.certificate.serial };

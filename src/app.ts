@@ -10,6 +10,8 @@ import { consentRoutes } from '../interactions/consent-routes.js';
 import { adminRoutes } from './admin/router.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
 import { recoveryRoutes } from '../interactions/recovery-routes.js';
+import { accountRoutes } from '../interactions/account-routes.js';
+import { AccountSessions } from '../interactions/account-session.js';
 import { FormSessions } from '../interactions/form-session.js';
 import { LoginStateRepository } from '../interactions/login-state.js';
 import { loginRoutes } from '../interactions/login-routes.js';
@@ -31,6 +33,7 @@ import { LoginService } from './services/login.js';
 import { EnrollmentService } from './services/enrollment.js';
 import { DownloadService } from './services/downloads.js';
 import { RecoveryService } from './services/recovery.js';
+import { AccountSettings } from './services/account-settings.js';
 import { RateLimiter } from './services/rate-limiter.js';
 import { TotpService } from './services/totp.js';
 import { loginRateRules } from './policy/rate-limit.js';
@@ -205,6 +208,31 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust),
     enrollRoutes({ views, enrollment, downloads, forms }),
     recoveryRoutes({ views, recovery, forms, rateLimiter, trust }),
+    accountRoutes({
+      views,
+      sessions: new AccountSessions({
+        provider,
+        store,
+        clock,
+        trust,
+        issuer: config.issuer,
+        ttlSeconds: 15 * 60,
+      }),
+      settings: new AccountSettings({
+        store,
+        hasher,
+        login,
+        enrollment,
+        certificates,
+        mailer,
+        clock,
+        audit,
+        randomInt,
+      }),
+      certificates,
+      store,
+      clock,
+    }),
   ];
   for (const router of routers) provider.use(router.routes());
 

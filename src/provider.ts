@@ -20,6 +20,7 @@ import Provider, {
 import { createOidcAdapterFactory } from '../adapters/oidc-adapter.js';
 import { fingerprintS256 } from '../certs/index.js';
 import type { Clock } from './clock.js';
+import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.js';
 import { clientCertificateDer, type ProxyTrust } from './http/client-context.js';
 import { ACR } from './policy/login-steps.js';
 import type { Store } from './store.js';
@@ -75,12 +76,13 @@ export interface ProviderDeps {
 }
 
 /** Clients live in the store with their tenant; oidc-provider sees them through the adapter. */
-function clientAdapter(store: Store): Adapter {
+function clientAdapter(store: Store, issuer: string): Adapter {
   const unsupported = async () => {
     throw new Error('clients are managed through the Tobira admin API, not oidc-provider');
   };
   return {
     async find(id: string) {
+      if (id === ACCOUNT_CLIENT_ID) return accountClientMetadata(issuer);
       const client = await store.getClient(id);
       if (!client) return undefined;
       return {
@@ -117,7 +119,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { store, clock } = deps;
   const artifacts = createOidcAdapterFactory(store, clock);
   const adapter = ((name: string) =>
-    name === 'Client' ? clientAdapter(store) : artifacts(name)) as unknown as AdapterConstructor;
+    name === 'Client' ? clientAdapter(store, deps.issuer) : artifacts(name)) as unknown as AdapterConstructor;
 
   const bindings = new SessionCertificates(store, clock);
   const policy = interactionPolicy.base();

@@ -7,6 +7,7 @@ import password from './catalogs/password.js';
 import mail from './catalogs/mail.js';
 import enroll from './catalogs/enroll.js';
 import recovery from './catalogs/recovery.js';
+import account from './catalogs/account.js';
 
 export const LOCALES = ['ja', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -18,7 +19,7 @@ export interface CatalogArea {
   en: Messages;
 }
 
-const areas: CatalogArea[] = [common, password, mail, enroll, recovery];
+const areas: CatalogArea[] = [common, password, mail, enroll, recovery, account];
 
 const catalogs: Record<Locale, Messages> = {
   ja: Object.assign({}, ...areas.map((a) => a.ja)) as Messages,

@@ -1,0 +1,202 @@
+/**
+ * What a signed-in user changes on the account pages (SPEC §5): password, secret question, terminals.
+ * Every change is audited; a new terminal gets a certificate and the download mail, and the other
+ * terminals are told a device was added.
+ */
+import type { Clock } from '../clock.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { Account, Tenant, Terminal, TerminalType } from '../domain.js';
+import type { Locale } from '../i18n/index.js';
+import type { Mailer } from '../mail/index.js';
+import { afterFailure } from '../policy/lockout.js';
+import { generateDownloadPassword } from '../policy/password-generator.js';
+import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
+import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
+import { newId } from '../random.js';
+import type { Store } from '../store.js';
+import type { AuditLog } from './audit.js';
+import type { CertificateService } from './certificates.js';
+import type { EnrollmentService, Violation } from './enrollment.js';
+import type { LoginService } from './login.js';
+
+export type SettingsResult =
+  { kind: 'ok' } | { kind: 'invalid'; violations: Violation[] } | { kind: 'locked' };
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface AccountSettingsDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  login: LoginService;
+  enrollment: EnrollmentService;
+  certificates: CertificateService;
+  mailer: Mailer;
+  clock: Clock;
+  audit: AuditLog;
+  randomInt: (max: number) => number;
+}
+
+export class AccountSettings {
+  constructor(private readonly d: AccountSettingsDeps) {}
+
+  /** パスワード変更: the current password first (a wrong one counts toward the lock), then the rules. */
+  async changePassword(
+    account: Account,
+    tenant: Tenant,
+    form: { current: string; password: string; confirmation: string },
+  ): Promise<SettingsResult> {
+    const { store, clock, hasher } = this.d;
+    const max = tenant.policy.lockout.maxPasswordFailures;
+    const reservation = await store.reserveAttempt(account.id, 'password', max, clock.now());
+    if (!reservation.ok) return { kind: 'locked' };
+    if (!account.passwordHash || !(await hasher.verify(account.passwordHash, form.current))) {
+      if (afterFailure(reservation.count, max).lock) {
+        await store.lockAccount(account.id, 'password', clock.now());
+        return { kind: 'locked' };
+      }
+      return { kind: 'invalid', violations: [{ code: 'account.current_password_wrong' }] };
+    }
+    await store.resetCounter(account.id, 'password', clock.now());
+    const result = await this.d.login.changePassword(
+      account,
+      tenant,
+      form.password,
+      form.confirmation,
+      `user:${account.id}`,
+    );
+    return result.kind === 'ok' ? { kind: 'ok' } : { kind: 'invalid', violations: result.violations };
+  }
+
+  /** 秘密の質問・答え変更. */
+  async changeSecret(
+    account: Account,
+    form: { questionId: string; answer: string },
+  ): Promise<SettingsResult> {
+    const violations: Violation[] = [
+      ...((SECRET_QUESTION_IDS as readonly string[]).includes(form.questionId)
+        ? []
+        : [{ code: 'secret_question.required' }]),
+      ...checkSecretAnswer(form.answer),
+    ];
+    if (violations.length) return { kind: 'invalid', violations };
+    const secretAnswerHash = await this.d.hasher.hash(normalizeSecretAnswer(form.answer));
+    await this.d.store.updateAccount(
+      account.id,
+      { secretQuestionId: form.questionId, secretAnswerHash },
+      this.d.clock.now(),
+    );
+    await this.d.audit.record({
+      actor: `user:${account.id}`,
+      action: 'account.secret_changed',
+      tenantId: account.tenantId,
+      accountId: account.id,
+    });
+    return { kind: 'ok' };
+  }
+
+  terminalViolations(
+    tenant: Tenant,
+    terminals: Terminal[],
+    form: { email: string; confirmation: string; type: string },
+  ): Violation[] {
+    const violations: Violation[] = [];
+    if (!EMAIL.test(form.email) || form.email.length > 254)
+      violations.push({ code: 'account.terminal.invalid_email' });
+    if (form.email !== form.confirmation) violations.push({ code: 'account.terminal.email_mismatch' });
+    if (!['pc', 'mobile', 'smartphone'].includes(form.type))
+      violations.push({ code: 'account.terminal.type_required' });
+    if (terminals.length >= tenant.policy.features.maxTerminals)
+      violations.push({
+        code: 'account.terminal.too_many',
+        params: { max: tenant.policy.features.maxTerminals },
+      });
+    return violations;
+  }
+
+  /** 端末登録: a new terminal, its certificate and download mail, and a notice to the other terminals. */
+  async addTerminal(
+    account: Account,
+    tenant: Tenant,
+    form: { email: string; type: TerminalType },
+    locale: Locale,
+  ): Promise<Terminal> {
+    const { store, clock, mailer, audit } = this.d;
+    const others = await store.listTerminals(account.id);
+    const terminal = await store.createTerminal(
+      { id: newId(), accountId: account.id, email: form.email, type: form.type },
+      clock.now(),
+    );
+    await this.d.enrollment.issueAndMail(
+      account,
+      tenant,
+      terminal.id,
+      generateDownloadPassword(this.d.randomInt),
+      locale,
+      `user:${account.id}`,
+    );
+    for (const other of others) {
+      await mailer.enqueue({
+        to: other.email,
+        template: 'terminal_added',
+        locale,
+        data: {
+          userId: account.userId,
+          terminalNumber: terminal.number,
+          terminalEmail: terminal.email,
+          addedAt: clock.now(),
+          supportContact: tenant.supportContact,
+        },
+      });
+    }
+    await audit.record({
+      actor: `user:${account.id}`,
+      action: 'terminal.added',
+      tenantId: tenant.id,
+      accountId: account.id,
+      details: { terminal: terminal.number },
+    });
+    return terminal;
+  }
+
+  /** 端末情報の変更: e-mail and type (the certificate keeps its e-mail until re-issued). */
+  async changeTerminal(
+    account: Account,
+    terminal: Terminal,
+    form: { email: string; type: TerminalType },
+  ): Promise<void> {
+    await this.d.store.updateTerminal(
+      terminal.id,
+      { email: form.email, type: form.type },
+      this.d.clock.now(),
+    );
+    await this.d.audit.record({
+      actor: `user:${account.id}`,
+      action: 'terminal.changed',
+      tenantId: account.tenantId,
+      accountId: account.id,
+      details: { terminal: terminal.number },
+    });
+  }
+
+  /** 端末削除: revokes the terminal's certificate; the last terminal cannot be deleted. */
+  async deleteTerminal(account: Account, terminal: Terminal): Promise<SettingsResult> {
+    const { store, clock, certificates, audit } = this.d;
+    if ((await store.listTerminals(account.id)).length <= 1)
+      return { kind: 'invalid', violations: [{ code: 'account.terminal.last' }] };
+    if (terminal.currentCertificateSerial)
+      await certificates.revoke(
+        terminal.currentCertificateSerial,
+        'cessationOfOperation',
+        `user:${account.id}`,
+      );
+    await store.updateTerminal(terminal.id, { deleted: true, pendingDownload: null }, clock.now());
+    await audit.record({
+      actor: `user:${account.id}`,
+      action: 'terminal.deleted',
+      tenantId: account.tenantId,
+      accountId: account.id,
+      details: { terminal: terminal.number },
+    });
+    return { kind: 'ok' };
+  }
+}

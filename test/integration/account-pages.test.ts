@@ -1,0 +1,185 @@
+/**
+ * Account pages (SPEC §5, manual ch. 6 and appendices) over real HTTPS: the fresh certificate + password
+ * login through Tobira's own client, then the management pages.
+ */
+import { expect } from 'chai';
+import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
+import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
+
+describe('account pages', function () {
+  let smtp: TestSmtp;
+  let t: TestTobira;
+  let user: TestUser;
+  let browser: TestBrowser;
+
+  const main = (r: BrowserResponse) => /<main[\s\S]*<\/main>/.exec(r.text)?.[0] ?? r.text;
+  const submit = (page: BrowserResponse, fields: Record<string, string>, b = browser) => {
+    const { action, csrf } = formOf(main(page));
+    return b.follow(new URL(action, t.url).href, t.url, { form: { csrf, ...fields } });
+  };
+  /** Submit the form whose action matches (the menu's logout form comes first on account pages). */
+  const submitForm = (page: BrowserResponse, actionPath: string, fields: Record<string, string>) => {
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    return browser.follow(`${t.url}${actionPath}`, t.url, { form: { csrf, ...fields } });
+  };
+  async function signIn(b: TestBrowser, password = 'Account-Pages-1') {
+    const login = await b.follow(`${t.url}/account`, t.url);
+    expect(login.text).to.include('ユーザIDとパスワードを入力してください。');
+    return submit(login, { userId: user.account.userId, password }, b);
+  }
+
+  before(async function () {
+    smtp = await startSmtp();
+    t = await startTestTobira({ config: { smtpUrl: smtp.url } });
+    await createTenant(t.tobira, 'p-95', { features: { maxTerminals: 2 } });
+    user = await createUser(t.tobira, {
+      tenantId: 'p-95',
+      userId: 'p-95-usr012',
+      password: 'Account-Pages-1',
+      email: 'first@example.jp',
+    });
+    browser = new TestBrowser({
+      ca: t.tobira.ca.certificatePem,
+      pfx: user.p12,
+      passphrase: user.p12Password,
+    });
+  });
+  after(async function () {
+    browser?.close();
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('asks for the certificate and password, then shows アカウント管理 with the terminal table', async function () {
+    const home = await signIn(browser);
+    expect(home.status).to.equal(200);
+    expect(home.url).to.equal(`${t.url}/account`);
+    expect(main(home))
+      .to.include('「アカウント管理」')
+      .and.include('p-95-usr012')
+      .and.include('first@example.jp');
+    expect(main(home)).to.include('電子証明書有効期限').and.include('追加');
+    const again = await browser.request(`${t.url}/account`);
+    expect(again.status, 'the session holds for the next page').to.equal(200);
+  });
+
+  it('refuses a browser without the signed-in certificate', async function () {
+    const stranger = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+    try {
+      stranger.cookies.set('tobira_account', browser.cookies.get('tobira_account')!);
+      const page = await stranger.follow(`${t.url}/account`, t.url);
+      expect(page.text).to.include('電子証明書が提示されませんでした');
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('lists the login history of the last month, newest first, with counts and pages', async function () {
+    const history = await browser.request(`${t.url}/account/history`);
+    expect(main(history))
+      .to.include('「ログイン履歴閲覧」')
+      .and.include('ログイン成功')
+      .and.include('127.0.0.1');
+    expect(main(history)).to.match(/1 ~ \d+ \/ \d+件/);
+    expect(main(history)).to.include('1/1ページ');
+  });
+
+  it('changes the password: the current one first, then the policy', async function () {
+    const form = await browser.request(`${t.url}/account/password`);
+    const wrong = await submitForm(form, '/account/password', {
+      current: 'nope-nope-1',
+      password: 'Brand-New-Pass-9',
+      confirmation: 'Brand-New-Pass-9',
+    });
+    expect(wrong.status).to.equal(422);
+    expect(main(wrong)).to.include('現在のパスワードが正しくありません。');
+    const reused = await submitForm(form, '/account/password', {
+      current: 'Account-Pages-1',
+      password: 'Account-Pages-1',
+      confirmation: 'Account-Pages-1',
+    });
+    expect(main(reused)).to.include('使用したパスワードは使用できません');
+    const ok = await submitForm(form, '/account/password', {
+      current: 'Account-Pages-1',
+      password: 'Brand-New-Pass-9',
+      confirmation: 'Brand-New-Pass-9',
+    });
+    expect(main(ok)).to.include('パスワードを変更しました。');
+    const account = (await t.tobira.store.getAccount(user.account.id))!;
+    expect(await t.tobira.hasher.verify(account.passwordHash!, 'Brand-New-Pass-9')).to.equal(true);
+  });
+
+  it('changes the secret question and answer', async function () {
+    const form = await browser.request(`${t.url}/account/secret`);
+    expect(main(form)).to.include('初めて買った車は?');
+    const ok = await submitForm(form, '/account/secret', { questionId: 'disliked_food', answer: 'かに' });
+    expect(main(ok)).to.include('秘密の質問と答えを変更しました。');
+    expect((await t.tobira.store.getAccount(user.account.id))!.secretQuestionId).to.equal('disliked_food');
+  });
+
+  it('adds a terminal (確認 → 登録): certificate mailed, others notified, download password in the table', async function () {
+    const form = await browser.request(`${t.url}/account/terminals/new`);
+    const mismatch = await submitForm(form, '/account/terminals/new', {
+      email: 'second@example.jp',
+      confirmation: 'other@example.jp',
+      type: 'smartphone',
+    });
+    expect(main(mismatch)).to.include('メールアドレスとメールアドレス確認が一致しません。');
+    const confirm = await submitForm(form, '/account/terminals/new', {
+      email: 'second@example.jp',
+      confirmation: 'second@example.jp',
+      type: 'smartphone',
+    });
+    expect(main(confirm))
+      .to.include('「端末登録確認」')
+      .and.include('second@example.jp')
+      .and.include('スマートフォン');
+    const added = await submitForm(confirm, '/account/terminals/new', {
+      email: 'second@example.jp',
+      confirmation: 'second@example.jp',
+      type: 'smartphone',
+      confirm: '1',
+    });
+    expect(main(added)).to.include('端末を登録しました。');
+    await smtp.waitFor(2);
+    const subjects = smtp.messages.map((m) => `${(m.to as { text: string }).text}: ${m.subject}`);
+    expect(subjects).to.include.members([
+      'second@example.jp: 電子証明書ダウンロードのご案内',
+      'first@example.jp: 端末追加のお知らせ',
+    ]);
+    const home = await browser.request(`${t.url}/account`);
+    expect(main(home)).to.include('second@example.jp');
+    expect(main(home)).to.match(/<td>2<\/td>[\s\S]*<code>[A-Za-z0-9]{12}<\/code>/);
+    expect(main(home), 'no more than the policy allows').to.not.include('/account/terminals/new');
+  });
+
+  it('deletes a terminal after confirmation, revoking its certificate; the last one cannot be deleted', async function () {
+    const confirm = await browser.request(`${t.url}/account/terminals/2/delete`);
+    expect(main(confirm)).to.include('端末No 2');
+    const deleted = await submitForm(confirm, '/account/terminals/2/delete', { confirm: '1' });
+    expect(main(deleted)).to.include('端末を削除しました。');
+    const second = (await t.tobira.store.listTerminals(user.account.id, { includeDeleted: true })).find(
+      (x) => x.number === 2,
+    )!;
+    expect((await t.tobira.store.getCertificate(second.currentCertificateSerial!))!.status).to.equal(
+      'revoked',
+    );
+    const last = await submitForm(confirm, '/account/terminals/1/delete', { confirm: '1' });
+    expect(last.status).to.equal(422);
+    expect(main(last)).to.include('最後の端末は削除できません。');
+  });
+
+  it('refuses a form without its CSRF token, and signs out', async function () {
+    const forged = await browser.request(`${t.url}/account/secret`, {
+      form: { questionId: 'first_car', answer: 'x' },
+    });
+    expect(forged.status).to.equal(403);
+    const home = await browser.request(`${t.url}/account`);
+    const out = await submitForm(home, '/account/logout', {});
+    expect(main(out)).to.include('ログアウトしました。');
+    const after = await browser.follow(`${t.url}/account`, t.url);
+    expect(after.text, 'signing in again is required').to.include('ユーザIDとパスワードを入力してください。');
+  });
+});
