@@ -24,6 +24,8 @@ export interface AccountSession {
   certFingerprint: string;
   csrf: string;
   usedOtp: boolean;
+  /** Sealed TOTP secret while the login-method change sets up an authenticator. */
+  pendingTotpSecretEnc?: string | null;
 }
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
@@ -122,6 +124,16 @@ export class AccountSessions {
     await store.oidcUpsert(MODEL, session.id, { ...session }, this.deps.ttlSeconds, clock.now());
     this.#cookie(ctx, session.id);
     return String(pending.returnTo ?? '/account');
+  }
+
+  async save(session: AccountSession): Promise<void> {
+    await this.deps.store.oidcUpsert(
+      MODEL,
+      session.id,
+      { ...session },
+      this.deps.ttlSeconds,
+      this.deps.clock.now(),
+    );
   }
 
   async end(ctx: Context, session: AccountSession): Promise<void> {

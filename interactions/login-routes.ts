@@ -311,7 +311,12 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       });
     } else if (state.step === 'otp_setup' && state.pendingTotpSecretEnc) {
       const display = await deps.totp.display(identity.account, state.pendingTotpSecretEnc);
-      render(ctx, views, 'otp-setup', { ...base, ...display, title: 'otp_setup.title' });
+      render(ctx, views, 'otp-setup', {
+        ...base,
+        ...display,
+        title: 'otp_setup.title',
+        action: `/interaction/${details.uid}/otp-setup`,
+      });
     } else if (state.step === 'otp') {
       render(ctx, views, 'otp', { ...base, title: 'otp.title' });
     } else {
@@ -433,6 +438,7 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
           title: 'otp_setup.title',
           uid: details.uid,
           csrf: state.csrf,
+          action: `/interaction/${details.uid}/otp-setup`,
           ...display,
           errors: [t(locale, 'otp.failed')],
         },

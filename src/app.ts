@@ -164,6 +164,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     publicUrl: config.issuer,
   });
   const rateLimiter = new RateLimiter({ store, clock });
+  const totp = new TotpService({ store, box, clock, audit, issuerName: config.serviceName });
   const forms = new FormSessions({ store, clock, ttlSeconds: 3600 });
   const trust: ProxyTrust = { trustedProxies: config.trustedProxies, certHeader: config.proxyCertHeader };
 
@@ -202,7 +203,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       trust,
       rateLimiter,
       rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute),
-      totp: new TotpService({ store, box, clock, audit, issuerName: config.serviceName }),
+      totp,
     }),
     consentRoutes({ provider, views, states }),
     adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust),
@@ -232,6 +233,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       certificates,
       store,
       clock,
+      totp,
     }),
   ];
   for (const router of routers) provider.use(router.routes());

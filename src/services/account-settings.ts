@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
-import type { Account, Tenant, Terminal, TerminalType } from '../domain.js';
+import type { Account, LoginMethod, Tenant, Terminal, TerminalType } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
 import type { Mailer } from '../mail/index.js';
 import { afterFailure } from '../policy/lockout.js';
@@ -111,6 +111,24 @@ export class AccountSettings {
         params: { max: tenant.policy.features.maxTerminals },
       });
     return violations;
+  }
+
+  /** ログイン方法の変更 to a method the tenant allows; OTP needs an enrolled authenticator first. */
+  async setLoginMethod(account: Account, tenant: Tenant, method: LoginMethod): Promise<SettingsResult> {
+    if (!tenant.policy.features.loginMethods.includes(method))
+      return { kind: 'invalid', violations: [{ code: 'account.feature_off' }] };
+    const current = await this.d.store.getAccount(account.id);
+    if (method === 'password_otp' && !current?.totpSecretEnc)
+      return { kind: 'invalid', violations: [{ code: 'account.method.totp_required' }] };
+    await this.d.store.updateAccount(account.id, { loginMethod: method }, this.d.clock.now());
+    await this.d.audit.record({
+      actor: `user:${account.id}`,
+      action: 'account.login_method_changed',
+      tenantId: account.tenantId,
+      accountId: account.id,
+      details: { from: account.loginMethod, to: method },
+    });
+    return { kind: 'ok' };
   }
 
   /** 端末登録: a new terminal, its certificate and download mail, and a notice to the other terminals. */

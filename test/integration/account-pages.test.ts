@@ -3,6 +3,7 @@
  * login through Tobira's own client, then the management pages.
  */
 import { expect } from 'chai';
+import * as OTPAuth from 'otpauth';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
 import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
@@ -169,6 +170,43 @@ describe('account pages', function () {
     const last = await submitForm(confirm, '/account/terminals/1/delete', { confirm: '1' });
     expect(last.status).to.equal(422);
     expect(main(last)).to.include('最後の端末は削除できません。');
+  });
+
+  it('changes the login method to ID + password + one-time password after setting up the authenticator', async function () {
+    const choose = await browser.request(`${t.url}/account/login-method`);
+    expect(main(choose))
+      .to.include('「ログイン方法の変更」')
+      .and.include('IDパスワード+ワンタイムパスワード');
+    const confirm = await submitForm(choose, '/account/login-method', { method: 'password_otp' });
+    expect(main(confirm))
+      .to.include('ログイン方法変更前')
+      .and.include('ログイン方法変更後')
+      .and.include('p-95-usr012');
+    const setup = await submitForm(confirm, '/account/login-method', {
+      method: 'password_otp',
+      confirm: '1',
+    });
+    const key = /data-testid="totp-key">([A-Z2-7 ]+)</.exec(setup.text)![1]!.replace(/ /g, '');
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(key),
+      digits: 6,
+      period: 30,
+      algorithm: 'SHA1',
+    });
+    const wrong = await submitForm(setup, '/account/login-method/totp', {
+      code: totp.generate() === '123456' ? '654321' : '123456',
+    });
+    expect(wrong.status).to.equal(401);
+    expect((await t.tobira.store.getAccount(user.account.id))!.loginMethod).to.equal('password');
+    const done = await submitForm(setup, '/account/login-method/totp', { code: totp.generate() });
+    expect(main(done)).to.include('ログイン方法を変更しました。');
+    const account = (await t.tobira.store.getAccount(user.account.id))!;
+    expect(account.loginMethod).to.equal('password_otp');
+    expect(account.totpSecretEnc).to.be.a('string');
+
+    const back = await submitForm(done, '/account/login-method', { method: 'password', confirm: '1' });
+    expect(main(back)).to.include('ログイン方法を変更しました。');
+    expect((await t.tobira.store.getAccount(user.account.id))!.loginMethod).to.equal('password');
   });
 
   it('refuses a form without its CSRF token, and signs out', async function () {
