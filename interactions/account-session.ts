@@ -12,10 +12,9 @@ import type { Clock } from '../src/clock.js';
 import { clientCertificateDer, type ProxyTrust } from '../src/http/client-context.js';
 import { newToken } from '../src/random.js';
 import type { Store } from '../src/store.js';
+import { ServerSessions } from './server-sessions.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from '../src/account-client.js';
 
-const COOKIE = 'tobira_account';
-const MODEL = 'TobiraAccountSession';
 const LOGIN_MODEL = 'TobiraAccountLogin';
 
 export interface AccountSession {
@@ -31,6 +30,8 @@ export interface AccountSession {
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 export class AccountSessions {
+  readonly #sessions: ServerSessions<AccountSession>;
+
   constructor(
     private readonly deps: {
       provider: Provider;
@@ -40,33 +41,24 @@ export class AccountSessions {
       issuer: string;
       ttlSeconds: number;
     },
-  ) {}
-
-  #cookie(ctx: Context, value: string | null, maxAgeMs = this.deps.ttlSeconds * 1000) {
-    ctx.cookies.set(COOKIE, value, {
-      httpOnly: true,
-      secure: true,
-      sameSite: 'strict',
-      signed: false,
-      path: '/account',
-      maxAge: maxAgeMs,
+  ) {
+    this.#sessions = new ServerSessions<AccountSession>({
+      store: deps.store,
+      clock: deps.clock,
+      ttlSeconds: deps.ttlSeconds,
+      model: 'TobiraAccountSession',
+      cookie: { name: 'tobira_account', path: '/account', sameSite: 'strict' },
     });
   }
 
   /** The session of this request, if the same certificate that signed in is presented again. */
   async current(ctx: Context): Promise<AccountSession | null> {
-    const id = ctx.cookies.get(COOKIE, { signed: false });
-    if (!id || !/^[A-Za-z0-9_-]{20,64}$/.test(id)) return null;
-    const session = (await this.deps.store.oidcFind(
-      MODEL,
-      id,
-      this.deps.clock.now(),
-    )) as unknown as AccountSession | null;
+    const session = await this.#sessions.read(ctx);
     if (!session) return null;
     const der = clientCertificateDer(ctx.req, this.deps.trust);
     if (!der || fingerprintS256(der) !== session.certFingerprint) return null;
     // Sliding expiry: each page view keeps the session for another TTL.
-    await this.deps.store.oidcUpsert(MODEL, id, { ...session }, this.deps.ttlSeconds, this.deps.clock.now());
+    await this.#sessions.write(session);
     return session;
   }
 
@@ -115,29 +107,21 @@ export class AccountSessions {
     const der = clientCertificateDer(ctx.req, this.deps.trust);
     if (!der || !grant.accountId) return null;
     const session: AccountSession = {
-      id: newToken(24),
+      id: this.#sessions.newId(),
       accountId: grant.accountId,
       certFingerprint: fingerprintS256(der),
       csrf: newToken(24),
       usedOtp: (grant.amr ?? []).includes('otp'),
     };
-    await store.oidcUpsert(MODEL, session.id, { ...session }, this.deps.ttlSeconds, clock.now());
-    this.#cookie(ctx, session.id);
+    await this.#sessions.write(session, ctx);
     return String(pending.returnTo ?? '/account');
   }
 
-  async save(session: AccountSession): Promise<void> {
-    await this.deps.store.oidcUpsert(
-      MODEL,
-      session.id,
-      { ...session },
-      this.deps.ttlSeconds,
-      this.deps.clock.now(),
-    );
+  save(session: AccountSession): Promise<void> {
+    return this.#sessions.write(session);
   }
 
-  async end(ctx: Context, session: AccountSession): Promise<void> {
-    await this.deps.store.oidcDestroy(MODEL, session.id);
-    this.#cookie(ctx, null, 0);
+  end(ctx: Context, session: AccountSession): Promise<void> {
+    return this.#sessions.destroy(ctx, session);
   }
 }

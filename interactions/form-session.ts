@@ -1,14 +1,12 @@
 /**
- * Server-side state of a multi-step form outside an OIDC interaction (enrollment, download): a random
- * id in a Secure, HttpOnly, SameSite=Strict cookie; the CSRF token and progress in the store.
+ * Server-side state of a multi-step form outside an OIDC interaction (enrollment, download, recovery):
+ * the CSRF token and progress, in a SameSite=Strict server session.
  */
 import type { Context } from 'koa';
 import type { Clock } from '../src/clock.js';
 import { newToken } from '../src/random.js';
 import type { Store } from '../src/store.js';
-
-const COOKIE = 'tobira_form';
-const MODEL = 'TobiraFormSession';
+import { ServerSessions } from './server-sessions.js';
 
 export interface FormSession {
   id: string;
@@ -19,30 +17,24 @@ export interface FormSession {
 }
 
 export class FormSessions {
-  constructor(private readonly deps: { store: Store; clock: Clock; ttlSeconds: number }) {}
+  readonly #sessions: ServerSessions<FormSession>;
+
+  constructor(deps: { store: Store; clock: Clock; ttlSeconds: number }) {
+    this.#sessions = new ServerSessions<FormSession>({
+      ...deps,
+      model: 'TobiraFormSession',
+      cookie: { name: 'tobira_form', path: '/', sameSite: 'strict' },
+    });
+  }
 
   async start(ctx: Context, scope: string, data: Record<string, unknown> = {}): Promise<FormSession> {
-    const session: FormSession = { id: newToken(24), scope, csrf: newToken(24), data };
-    await this.save(session);
-    ctx.cookies.set(COOKIE, session.id, {
-      httpOnly: true,
-      secure: true,
-      sameSite: 'strict',
-      signed: false,
-      path: '/',
-      maxAge: this.deps.ttlSeconds * 1000,
-    });
+    const session: FormSession = { id: this.#sessions.newId(), scope, csrf: newToken(24), data };
+    await this.#sessions.write(session, ctx);
     return session;
   }
 
   async load(ctx: Context, scope: string): Promise<FormSession | null> {
-    const id = ctx.cookies.get(COOKIE, { signed: false });
-    if (!id || !/^[A-Za-z0-9_-]{20,64}$/.test(id)) return null;
-    const found = (await this.deps.store.oidcFind(
-      MODEL,
-      id,
-      this.deps.clock.now(),
-    )) as unknown as FormSession | null;
+    const found = await this.#sessions.read(ctx);
     return found && found.scope === scope ? found : null;
   }
 
@@ -51,18 +43,11 @@ export class FormSessions {
     return (await this.load(ctx, scope)) ?? this.start(ctx, scope);
   }
 
-  async save(session: FormSession): Promise<void> {
-    await this.deps.store.oidcUpsert(
-      MODEL,
-      session.id,
-      { ...session },
-      this.deps.ttlSeconds,
-      this.deps.clock.now(),
-    );
+  save(session: FormSession): Promise<void> {
+    return this.#sessions.write(session);
   }
 
-  async end(ctx: Context, session: FormSession): Promise<void> {
-    await this.deps.store.oidcDestroy(MODEL, session.id);
-    ctx.cookies.set(COOKIE, null, { path: '/' });
+  end(ctx: Context, session: FormSession): Promise<void> {
+    return this.#sessions.destroy(ctx, session);
   }
 }

@@ -10,7 +10,7 @@ import { consentRoutes } from '../interactions/consent-routes.js';
 import { adminRoutes } from './admin/router.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
 import { recoveryRoutes } from '../interactions/recovery-routes.js';
-import { accountRoutes } from '../interactions/account-routes.js';
+import { accountRoutes } from '../interactions/account/routes.js';
 import { AccountSessions } from '../interactions/account-session.js';
 import { FormSessions } from '../interactions/form-session.js';
 import { LoginStateRepository } from '../interactions/login-state.js';

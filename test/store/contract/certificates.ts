@@ -1,0 +1,141 @@
+/** Contract: certificates — issuing (superseding the previous one), lookups, revocation, the CRL. */
+import { expect } from 'chai';
+import { sha256Hex } from '../../../src/random.js';
+import { at, certificateInput, expectConflict, T0, type ContractContext } from './context.js';
+
+export function certificateContract(ctx: ContractContext): void {
+  describe('certificates', function () {
+    let accountId: string;
+    let terminalId: string;
+    beforeEach(async function () {
+      const { account, terminal } = await ctx.f.owner();
+      accountId = account.id;
+      terminalId = terminal.id;
+    });
+
+    it('saves an issued certificate as active and points the terminal at it with its download', async function () {
+      const input = certificateInput(accountId, terminalId);
+      const pendingDownload = { p12Enc: 'p1', passwordEnc: 'w1', expiresAt: at(60) };
+      const cert = await ctx.store.saveIssuedCertificate({ certificate: input, pendingDownload }, at(1));
+      expect(cert).to.deep.equal({
+        ...input,
+        status: 'active',
+        revokedAt: null,
+        revocationReason: null,
+        createdAt: at(1),
+      });
+      const terminal = (await ctx.store.getTerminal(terminalId))!;
+      expect(terminal.currentCertificateSerial).to.equal(cert.serial);
+      expect(terminal.pendingDownload).to.deep.equal(pendingDownload);
+      expect(await ctx.store.getCertificate(cert.serial)).to.deep.equal(cert);
+      expect(await ctx.store.getCertificateByFingerprint(cert.fingerprintS256)).to.deep.equal(cert);
+      expect(await ctx.store.getCertificate('00ff')).to.equal(null);
+      expect(await ctx.store.getCertificateByFingerprint(sha256Hex('none'))).to.equal(null);
+    });
+
+    it('supersedes the terminal’s previous certificate in the same unit', async function () {
+      const first = await ctx.store.saveIssuedCertificate(
+        {
+          certificate: certificateInput(accountId, terminalId),
+          pendingDownload: { p12Enc: 'p1', passwordEnc: 'w1', expiresAt: at(60) },
+        },
+        T0,
+      );
+      const second = await ctx.f.issue(accountId, terminalId, undefined, at(10));
+      expect(await ctx.store.getCertificate(first.serial)).to.deep.include({
+        status: 'superseded',
+        revokedAt: at(10),
+      });
+      expect((await ctx.store.getCertificate(second.serial))!.status).to.equal('active');
+      const terminal = (await ctx.store.getTerminal(terminalId))!;
+      expect(terminal.currentCertificateSerial).to.equal(second.serial);
+      expect(terminal.pendingDownload, 'a CSR issue leaves nothing to download').to.equal(null);
+    });
+
+    it('lists certificates by account, terminal and status, oldest first', async function () {
+      const other = (await ctx.f.terminal(accountId)).id;
+      const first = await ctx.f.issue(accountId, terminalId, undefined, T0);
+      const second = await ctx.f.issue(accountId, terminalId, undefined, at(10));
+      const third = await ctx.f.issue(accountId, other, undefined, at(20));
+      const serials = async (q: Parameters<typeof ctx.store.listCertificates>[0]) =>
+        (await ctx.store.listCertificates(q)).map((c) => c.serial);
+      expect(await serials({ terminalId })).to.deep.equal([first.serial, second.serial]);
+      expect(await serials({ accountId })).to.deep.equal([first.serial, second.serial, third.serial]);
+      expect(await serials({ accountId, status: 'active' })).to.deep.equal([second.serial, third.serial]);
+      expect(await serials({ status: 'superseded' })).to.deep.equal([first.serial]);
+      expect(await serials({ accountId: 'missing' })).to.deep.equal([]);
+    });
+
+    it('rejects a duplicate serial or fingerprint and then changes nothing', async function () {
+      const cert = certificateInput(accountId, terminalId);
+      await ctx.store.saveIssuedCertificate({ certificate: cert, pendingDownload: null }, T0);
+      await expectConflict(
+        ctx.store.saveIssuedCertificate(
+          { certificate: { ...cert, fingerprintS256: sha256Hex('other') }, pendingDownload: null },
+          at(1),
+        ),
+        'serial',
+      );
+      const t2 = (await ctx.f.terminal(accountId)).id;
+      await expectConflict(
+        ctx.store.saveIssuedCertificate(
+          {
+            certificate: { ...certificateInput(accountId, t2), fingerprintS256: cert.fingerprintS256 },
+            pendingDownload: { p12Enc: 'p', passwordEnc: 'w', expiresAt: at(60) },
+          },
+          at(1),
+        ),
+        'fingerprintS256',
+      );
+      expect(await ctx.store.getTerminal(t2)).to.include({
+        currentCertificateSerial: null,
+        pendingDownload: null,
+      });
+      expect((await ctx.store.getCertificate(cert.serial))!.status, 'not superseded').to.equal('active');
+      expect(await ctx.store.listCertificates({ accountId })).to.have.length(1);
+    });
+
+    it('revokes an active certificate once; missing → null', async function () {
+      const cert = await ctx.f.issue(accountId, terminalId);
+      const revoked = (await ctx.store.revokeCertificate(cert.serial, 'keyCompromise', at(5)))!;
+      expect(revoked).to.deep.include({
+        status: 'revoked',
+        revocationReason: 'keyCompromise',
+        revokedAt: at(5),
+      });
+      expect(await ctx.store.getCertificate(cert.serial)).to.deep.equal(revoked);
+      expect(
+        await ctx.store.revokeCertificate(cert.serial, 'again', at(6)),
+        'a second revoke returns the record unchanged',
+      ).to.deep.equal(revoked);
+      expect(await ctx.store.revokeCertificate('00ff', 'x', at(6))).to.equal(null);
+    });
+
+    it('lists revoked and superseded certificates until they expire, for the CRL', async function () {
+      const t2 = (await ctx.f.terminal(accountId)).id;
+      const t3 = (await ctx.f.terminal(accountId)).id;
+      const longLived = await ctx.f.issue(accountId, terminalId, at(86400));
+      const shortLived = await ctx.f.issue(accountId, t2, at(100));
+      const active = await ctx.f.issue(accountId, t3, at(86400));
+      await ctx.store.revokeCertificate(longLived.serial, 'keyCompromise', at(5));
+      await ctx.store.revokeCertificate(shortLived.serial, 'cessationOfOperation', at(5));
+      await ctx.f.issue(accountId, t3, at(86400), at(6)); // supersedes `active`
+      const crl = async (now: Date) =>
+        (await ctx.store.listRevokedCertificates(now)).map((c) => c.serial).sort();
+      expect(await crl(at(50))).to.deep.equal([longLived.serial, shortLived.serial, active.serial].sort());
+      expect(await crl(at(100)), 'expired at notAfter').to.deep.equal(
+        [longLived.serial, active.serial].sort(),
+      );
+      expect(await crl(at(86400))).to.deep.equal([]);
+    });
+
+    it('returns copies: mutating a returned certificate changes nothing stored', async function () {
+      const cert = await ctx.f.issue(accountId, terminalId);
+      cert.notAfter.setTime(0);
+      cert.status = 'revoked';
+      const read = (await ctx.store.getCertificate(cert.serial))!;
+      expect(read.status).to.equal('active');
+      expect(read.notAfter).to.deep.equal(at(86400 * 30));
+    });
+  });
+}
