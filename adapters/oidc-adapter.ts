@@ -1,12 +1,32 @@
 /**
- * oidc-provider's Adapter over any Store: every artifact model (Session, Interaction, Grant,
- * AuthorizationCode, AccessToken, …) lives in the store's expiring artifact table/collection.
- * Clients are not artifacts; src/provider.ts serves them from the store's client records.
+ * oidc-provider's Adapter over any Store. Every artifact model (Session, Interaction, Grant,
+ * AuthorizationCode, AccessToken, RefreshToken, …) lives in the store's expiring artifact records, indexed
+ * by uid, user code and grant id; expiry is judged by the injected Clock. Clients are not artifacts: the
+ * `Client` model reads the operator-managed client records and refuses writes.
+ *
+ * oidc-provider v9 takes `adapter` as a constructor or a plain (non-async) factory `(model) => Adapter`;
+ * `createOidcAdapterFactory` returns the latter, one adapter instance per model.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../src/clock.js';
 import type { OidcPayload, Store } from '../src/store.js';
 
+/** The model oidc-provider asks client metadata from. */
+export const CLIENT_MODEL = 'Client';
+
+/** An adapter operation oidc-provider may attempt but Tobira does not allow (e.g. registering a client). */
+export class UnsupportedAdapterOperationError extends Error {
+  readonly code = 'unsupported_adapter_operation';
+  constructor(model: string, operation: string) {
+    super(`${operation} on ${model} is not supported: clients are managed through the Tobira admin API`);
+    this.name = new.target.name;
+  }
+}
+
+const toAdapterPayload = (payload: OidcPayload | null): AdapterPayload | undefined =>
+  (payload ?? undefined) as AdapterPayload | undefined;
+
+/** One artifact model (any model but Client) on the store's `oidc*` methods. */
 export class StoreOidcAdapter implements Adapter {
   readonly #model: string;
   readonly #store: Store;
@@ -18,23 +38,20 @@ export class StoreOidcAdapter implements Adapter {
     this.#clock = clock;
   }
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     await this.#store.oidcUpsert(this.#model, id, payload as OidcPayload, expiresIn, this.#clock.now());
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return ((await this.#store.oidcFind(this.#model, id, this.#clock.now())) ?? undefined) as
-      AdapterPayload | undefined;
+    return toAdapterPayload(await this.#store.oidcFind(this.#model, id, this.#clock.now()));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return ((await this.#store.oidcFindByUserCode(this.#model, userCode, this.#clock.now())) ?? undefined) as
-      AdapterPayload | undefined;
+    return toAdapterPayload(await this.#store.oidcFindByUserCode(this.#model, userCode, this.#clock.now()));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return ((await this.#store.oidcFindByUid(this.#model, uid, this.#clock.now())) ?? undefined) as
-      AdapterPayload | undefined;
+    return toAdapterPayload(await this.#store.oidcFindByUid(this.#model, uid, this.#clock.now()));
   }
 
   async consume(id: string): Promise<void> {
@@ -45,12 +62,53 @@ export class StoreOidcAdapter implements Adapter {
     await this.#store.oidcDestroy(this.#model, id);
   }
 
+  /** Removes every artifact of the grant, whatever its model (oidc-provider calls this per model). */
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.#store.oidcRevokeByGrantId(grantId);
   }
 }
 
-/** oidc-provider calls `adapter(name)` per model; it accepts a factory as well as a class. */
+/** The Client model: read-only client metadata from the store's client records. */
+export class StoreClientAdapter implements Adapter {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const client = await this.#store.getClient(id);
+    return client ? ({ ...client.metadata, client_id: client.clientId } as AdapterPayload) : undefined;
+  }
+
+  // Clients have no uid or user code: nothing to find.
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+
+  async upsert(): Promise<never> {
+    throw new UnsupportedAdapterOperationError(CLIENT_MODEL, 'upsert');
+  }
+
+  async destroy(): Promise<never> {
+    throw new UnsupportedAdapterOperationError(CLIENT_MODEL, 'destroy');
+  }
+
+  async consume(): Promise<never> {
+    throw new UnsupportedAdapterOperationError(CLIENT_MODEL, 'consume');
+  }
+
+  async revokeByGrantId(): Promise<never> {
+    throw new UnsupportedAdapterOperationError(CLIENT_MODEL, 'revokeByGrantId');
+  }
+}
+
+/** The `adapter` setting for oidc-provider's configuration: `(model) => Adapter` over `store`. */
 export function createOidcAdapterFactory(store: Store, clock: Clock): (model: string) => Adapter {
-  return (model: string) => new StoreOidcAdapter(model, store, clock);
+  return (model: string) =>
+    model === CLIENT_MODEL ? new StoreClientAdapter(store) : new StoreOidcAdapter(model, store, clock);
 }

@@ -1,6 +1,6 @@
 /**
- * Enrollment pages (初回認証 → 認証情報登録 → 認証情報登録完了), the certificate download page and
- * the install guide. Progress and CSRF live in a server-side form session.
+ * Enrollment pages (初回認証 → 認証情報登録 → 認証情報登録完了). Progress (the one-time password was
+ * right) and the CSRF token live in a server-side form session bound to the ticket.
  */
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
@@ -8,15 +8,18 @@ import type { Context } from 'koa';
 import { t, type Locale } from '../src/i18n/index.js';
 import { SECRET_QUESTION_IDS, type TenantPolicy } from '../src/policy/tenant-policy.js';
 import type { DownloadService } from '../src/services/downloads.js';
-import type { EnrollmentService, OpenTicket, TicketProblem } from '../src/services/enrollment.js';
+import type { EnrollmentService, OpenTicket } from '../src/services/enrollment.js';
+import { csrfProblemPage, downloadRoutes, linkProblemPage } from './download-routes.js';
 import type { FormSession, FormSessions } from './form-session.js';
+import { guideRoutes } from './guide-routes.js';
 import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
 import type { Views } from './views.js';
 
 export interface EnrollRouteDeps {
   views: Views;
   enrollment: EnrollmentService;
-  downloads: DownloadService;
+  /** Given: the download and guide pages the enrollment leads to are mounted here too. */
+  downloads?: DownloadService;
   forms: FormSessions;
 }
 
@@ -35,22 +38,8 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
   const router = new Router();
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
-  function linkProblem(ctx: Context, kind: TicketProblem | 'too_many_attempts', support?: string) {
-    const message = kind === 'too_many_attempts' ? 'download.too_many' : `enroll.link.${kind}`;
-    renderMessage(
-      ctx,
-      views,
-      {
-        title: 'enroll.link.title',
-        paragraphs: [message, ['enroll.link.contact', { support: support ?? '—' }]],
-      },
-      kind === 'unknown' ? 404 : 410,
-    );
-  }
-
-  function csrfProblem(ctx: Context) {
-    renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
-  }
+  const linkProblem = (ctx: Context, kind: 'unknown' | 'expired' | 'used', support?: string) =>
+    linkProblemPage(ctx, views, kind, support);
 
   function lockedPage(ctx: Context, support: string) {
     renderMessage(
@@ -115,7 +104,7 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
       return null;
     }
     if (ctx.method === 'POST' && !csrfValid(ctx, session!.csrf)) {
-      csrfProblem(ctx);
+      csrfProblemPage(ctx, views);
       return null;
     }
     return { opened, session: session! };
@@ -146,6 +135,7 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
       formField(ctx, 'otp', 64),
     );
     if (result.kind === 'locked') return lockedPage(ctx, opened.tenant.supportContact);
+    if (result.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
     if (result.kind === 'mismatch') {
       const locale = localeOf(ctx);
       render(
@@ -212,62 +202,10 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
     });
   });
 
-  router.get('/download/:token', async (ctx) => {
-    const opened = await downloads.open(String(ctx.params.token));
-    if (opened.kind !== 'ok') return linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
-    const session = await forms.resume(ctx, `download:${opened.ticket.id}`);
-    render(ctx, views, 'download', {
-      title: 'download.title',
-      token: ctx.params.token,
-      csrf: session.csrf,
-      userId: opened.account.userId,
-      certificateName: `${opened.account.userId} #${opened.terminal.number}`,
-    });
-  });
-
-  router.post('/download/:token', form, async (ctx) => {
-    const token = String(ctx.params.token);
-    const opened = await downloads.open(token);
-    if (opened.kind !== 'ok') return linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
-    const session = await forms.load(ctx, `download:${opened.ticket.id}`);
-    if (!session || !csrfValid(ctx, session.csrf)) return csrfProblem(ctx);
-    const result = await downloads.download(token, formField(ctx, 'password', 128));
-    if (result.kind === 'ok') {
-      await forms.end(ctx, session);
-      ctx.set('Content-Disposition', `attachment; filename="${result.filename}"`);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.type = 'application/x-pkcs12';
-      ctx.body = result.p12;
-      return;
-    }
-    if (result.kind !== 'wrong_password') return linkProblem(ctx, result.kind, result.tenant?.supportContact);
-    const locale = localeOf(ctx);
-    render(
-      ctx,
-      views,
-      'download',
-      {
-        locale,
-        title: 'download.title',
-        token,
-        csrf: session.csrf,
-        userId: opened.account.userId,
-        certificateName: `${opened.account.userId} #${opened.terminal.number}`,
-        errors: [t(locale, 'download.wrong', { remaining: result.remaining })],
-      },
-      401,
-    );
-  });
-
-  router.get('/guide', (ctx) => {
-    const locale = localeOf(ctx);
-    const platforms = ['macos', 'windows', 'ios', 'android', 'firefox'].map((id) => ({
-      id,
-      title: t(locale, `guide.${id}`),
-      steps: t(locale, `guide.${id}.steps`).split('|'),
-    }));
-    render(ctx, views, 'guide', { locale, title: 'guide.title', platforms });
-  });
+  if (downloads) {
+    router.use(downloadRoutes({ views, downloads, forms }).routes());
+    router.use(guideRoutes({ views }).routes());
+  }
 
   return router;
 }

@@ -61,7 +61,9 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 function aptGet(args) {
   const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
   if (result.status !== 0) {
-    console.error(`ensure-system-deps: apt-get ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+    console.error(
+      `ensure-system-deps: apt-get ${args.join(' ')} failed (exit ${result.status ?? result.signal})`,
+    );
     process.exit(1);
   }
 }

@@ -11,7 +11,12 @@ import type { Store } from './store.js';
 
 export async function openStore(config: Config): Promise<Store> {
   if (config.store === 'mongodb') return openMongoStore({ uri: config.mongodbUri! });
-  return openSqliteStore({
-    path: config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db'),
-  });
+  // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
+  const file =
+    config.sqlitePath === ':memory:'
+      ? ':memory:'
+      : config.sqlitePath
+        ? path.resolve(config.sqlitePath)
+        : resolveDataPath(config, 'tobira.db');
+  return openSqliteStore({ path: file });
 }

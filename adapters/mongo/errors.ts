@@ -1,48 +1,104 @@
-/** Driver errors → the Store's typed errors, and URIs safe to print. */
-import { StoreConflictError, StoreUnavailableError } from '../../src/store.js';
+/**
+ * Driver errors → the Store's typed errors, and text safe to print. A duplicate key (11000) is a
+ * StoreConflictError naming the record field its unique index guards; anything that means "the
+ * database cannot be reached right now" is a StoreUnavailableError (callers answer 503 and retry);
+ * a record the schema refuses (a bug in the caller) is a StoreError `store_invalid_record`, so no
+ * mongoose error type leaks out of the store.
+ */
+import mongoose from 'mongoose';
+import { StoreConflictError, StoreError, StoreUnavailableError } from '../../src/store.js';
+import { ID_FIELDS } from './models/index.js';
 
-/** Unique index key → the record field it guards (`_id` is the record's own id, or serial for certificates). */
-const KEY_FIELDS: Record<string, string> = {
-  userId: 'userId',
-  fingerprintS256: 'fingerprintS256',
-  tokenHash: 'tokenHash',
-  keyHash: 'keyHash',
-  number: 'number',
-};
-
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^@/]*)@/, '//***@');
-}
-
-const NETWORK_ERRORS = new Set([
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
+/** Error classes (by name, so subclasses and errors from another copy of the driver match too). */
+const UNAVAILABLE_NAMES = new Set([
+  'MongoNetworkError', // includes MongoNetworkTimeoutError and MongoPoolClearedError
   'MongoServerSelectionError',
-  'MongoTopologyClosedError',
-  'MongoNotConnectedError',
   'MongooseServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoClientClosedError',
+  'MongoNotConnectedError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
 ]);
 
-/** Convert a driver error; returns the error unchanged when it is not one we classify. */
+/** Server codes of a node that is stepping down, shutting down or unreachable (a failover in progress). */
+const UNAVAILABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+interface DriverErrorShape {
+  name?: string;
+  code?: number;
+  message?: string;
+  keyPattern?: Record<string, unknown>;
+  keyValue?: Record<string, unknown>;
+  errorLabels?: string[];
+}
+
+/** `mongodb://user:secret@host/db` → `mongodb://***@host/db`, wherever a URI appears in `text`. */
+export function redactUri(text: string): string {
+  return text.replace(/\/\/[^@/\s]*@/g, '//***@');
+}
+
+/** One line, credentials hidden: for messages that end up in logs and on the console. */
+export function describeError(error: unknown): string {
+  const e = error as DriverErrorShape | null;
+  const text = e?.message ? `${e.name ?? 'Error'}: ${e.message}` : String(error);
+  return redactUri(text.split('\n')[0]!.trim()).slice(0, 300);
+}
+
+function classNames(error: object): Set<string> {
+  const names = new Set<string>();
+  const own = (error as DriverErrorShape).name;
+  if (own) names.add(own);
+  for (let proto = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name) names.add(name);
+  }
+  return names;
+}
+
+export function isUnavailableError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as DriverErrorShape;
+  if ([...classNames(error)].some((name) => UNAVAILABLE_NAMES.has(name))) return true;
+  if (typeof e.code === 'number' && UNAVAILABLE_CODES.has(e.code)) return true;
+  // The driver already retried a retryable write once; it failed again, so the cluster is not writable.
+  return Array.isArray(e.errorLabels) && e.errorLabels.includes('RetryableWriteError');
+}
+
+export const isDuplicateKeyError = (error: unknown): boolean =>
+  (error as DriverErrorShape | null)?.code === 11000;
+
+/**
+ * The record field a duplicate key names: the last key of the unique index (a compound unique index
+ * such as `{ accountId, number }` is scoped by its leading keys), `_id` being the collection's own id.
+ */
+export function conflictField(error: unknown, collection: string | undefined): string {
+  const e = error as DriverErrorShape;
+  const keys = Object.keys(e.keyPattern ?? e.keyValue ?? {});
+  const key = keys.at(-1) ?? '_id';
+  return key === '_id' ? (ID_FIELDS[collection ?? ''] ?? 'id') : key;
+}
+
+/** Convert a driver error; any other error is returned unchanged. */
 export function mapMongoError(error: unknown, collection?: string): unknown {
-  const e = error as { name?: string; code?: number; keyPattern?: Record<string, unknown>; message?: string };
-  if (e?.code === 11000) {
-    const keys = Object.keys(e.keyPattern ?? {});
-    const key = keys.find((k) => k !== 'accountId') ?? keys[0] ?? '_id';
-    const field =
-      key === '_id'
-        ? collection === 'certificates'
-          ? 'serial'
-          : collection === 'clients'
-            ? 'clientId'
-            : 'id'
-        : (KEY_FIELDS[key] ?? key);
-    return new StoreConflictError(field, undefined, { cause: error });
-  }
-  if (e?.name && NETWORK_ERRORS.has(e.name)) {
-    return new StoreUnavailableError(`MongoDB is unavailable (${e.name}: ${e.message ?? ''})`.slice(0, 300), {
-      cause: error,
-    });
-  }
+  if (isDuplicateKeyError(error))
+    return new StoreConflictError(conflictField(error, collection), undefined, { cause: error });
+  if (isUnavailableError(error))
+    return new StoreUnavailableError(`MongoDB is unavailable (${describeError(error)})`, { cause: error });
+  if (error instanceof mongoose.Error.ValidationError || error instanceof mongoose.Error.CastError)
+    return new StoreError('store_invalid_record', describeError(error), { cause: error });
   return error;
 }

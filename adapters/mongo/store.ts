@@ -1,10 +1,11 @@
 /**
  * The production Store on MongoDB through mongoose: tenants, clients, accounts, terminals and
- * certificates here; the rest in base.ts.
+ * certificates here; the short-lived records in records.ts, the plumbing in base.ts.
  */
-import type { ClientSession } from 'mongoose';
+import type { QueryFilter } from 'mongoose';
 import type {
   Account,
+  AccountStatus,
   Certificate,
   FailureCounter,
   LockReason,
@@ -27,39 +28,17 @@ import {
   type TenantPatch,
   type TerminalPatch,
 } from '../../src/store.js';
-import { MongoBase, defined } from './base.js';
-import { toAccount, toCertificate, toClient, toTenant, toTerminal, type Doc } from './mapping.js';
+import { AFTER, defined, maybe } from './base.js';
+import { COUNTER_FIELDS, toAccount, type AccountDoc } from './models/accounts.js';
+import { toCertificate, type CertificateDoc } from './models/certificates.js';
+import { toClient, type ClientDoc } from './models/clients.js';
+import { toTenant, type TenantDoc } from './models/tenants.js';
+import { toTerminal, type TerminalDoc } from './models/terminals.js';
+import { MongoRecords } from './records.js';
 
-const COUNTER_FIELD: Record<FailureCounter, string> = {
-  password: 'failedPasswordCount',
-  secret_answer: 'failedSecretAnswerCount',
-  enrollment_otp: 'failedEnrollmentOtpCount',
-};
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const after = { returnDocument: 'after' as const };
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-export class MongoStore extends MongoBase implements Store {
-  #transactions = false;
-
-  /** Build indexes and learn whether the server can run multi-document transactions (replica set). */
-  async init(): Promise<void> {
-    await this.run('init', async () => {
-      await Promise.all(Object.values(this.m).map((model) => model.createIndexes()));
-      const hello = (await this.connection.db!.admin().command({ hello: 1 })) as {
-        setName?: string;
-        msg?: string;
-      };
-      this.#transactions = Boolean(hello.setName) || hello.msg === 'isdbgrid';
-    });
-  }
-
-  /** Run `fn` in a transaction when the server supports one; otherwise as written (ordered for safety). */
-  async #unit<T>(fn: (session: ClientSession | undefined) => Promise<T>): Promise<T> {
-    if (!this.#transactions) return fn(undefined);
-    return this.connection.transaction((session) => fn(session));
-  }
-
+export class MongoStore extends MongoRecords implements Store {
   // ---- tenants and clients -----------------------------------------------------------------------
 
   createTenant(t: NewTenant, now: Date): Promise<Tenant> {
@@ -72,36 +51,31 @@ export class MongoStore extends MongoBase implements Store {
         createdAt: now,
         updatedAt: now,
       });
-      return toTenant(doc.toObject() as Doc);
+      return toTenant(doc.toObject());
     });
   }
 
   getTenant(id: string): Promise<Tenant | null> {
-    return this.run('tenants', async () => {
-      const doc = await this.m.Tenant.findById(id).lean<Doc>();
-      return doc ? toTenant(doc) : null;
-    });
+    return this.run('tenants', () => this.m.Tenant.findById(id).lean<TenantDoc>().then(maybe(toTenant)));
   }
 
   listTenants(): Promise<Tenant[]> {
     return this.run('tenants', async () =>
-      (await this.m.Tenant.find().sort({ _id: 1 }).lean<Doc[]>()).map(toTenant),
+      (await this.m.Tenant.find().sort({ _id: 1 }).lean<TenantDoc[]>()).map(toTenant),
     );
   }
 
   updateTenant(id: string, patch: TenantPatch, now: Date): Promise<Tenant | null> {
-    return this.run('tenants', async () => {
-      const doc = await this.m.Tenant.findOneAndUpdate(
-        { _id: id },
-        { $set: { ...defined({ ...patch }), updatedAt: now } },
-        after,
-      ).lean<Doc>();
-      return doc ? toTenant(doc) : null;
-    });
+    return this.run('tenants', () =>
+      this.m.Tenant.findOneAndUpdate({ _id: id }, { $set: { ...defined(patch), updatedAt: now } }, AFTER)
+        .lean<TenantDoc>()
+        .then(maybe(toTenant)),
+    );
   }
 
   createClient(c: NewOidcClient, now: Date): Promise<OidcClientRecord> {
     return this.run('clients', async () => {
+      await this.mustExist(this.m.Tenant, c.tenantId, 'tenant');
       const doc = await this.m.Client.create({
         _id: c.clientId,
         tenantId: c.tenantId,
@@ -110,20 +84,19 @@ export class MongoStore extends MongoBase implements Store {
         createdAt: now,
         updatedAt: now,
       });
-      return toClient(doc.toObject() as Doc);
+      return toClient(doc.toObject());
     });
   }
 
   getClient(clientId: string): Promise<OidcClientRecord | null> {
-    return this.run('clients', async () => {
-      const doc = await this.m.Client.findById(clientId).lean<Doc>();
-      return doc ? toClient(doc) : null;
-    });
+    return this.run('clients', () =>
+      this.m.Client.findById(clientId).lean<ClientDoc>().then(maybe(toClient)),
+    );
   }
 
   listClients(tenantId?: string): Promise<OidcClientRecord[]> {
     return this.run('clients', async () =>
-      (await this.m.Client.find(defined({ tenantId })).sort({ _id: 1 }).lean<Doc[]>()).map(toClient),
+      (await this.m.Client.find(defined({ tenantId })).sort({ _id: 1 }).lean<ClientDoc[]>()).map(toClient),
     );
   }
 
@@ -132,14 +105,11 @@ export class MongoStore extends MongoBase implements Store {
     metadata: Record<string, unknown>,
     now: Date,
   ): Promise<OidcClientRecord | null> {
-    return this.run('clients', async () => {
-      const doc = await this.m.Client.findOneAndUpdate(
-        { _id: clientId },
-        { $set: { metadata, updatedAt: now } },
-        after,
-      ).lean<Doc>();
-      return doc ? toClient(doc) : null;
-    });
+    return this.run('clients', () =>
+      this.m.Client.findOneAndUpdate({ _id: clientId }, { $set: { metadata, updatedAt: now } }, AFTER)
+        .lean<ClientDoc>()
+        .then(maybe(toClient)),
+    );
   }
 
   deleteClient(clientId: string): Promise<boolean> {
@@ -153,6 +123,7 @@ export class MongoStore extends MongoBase implements Store {
 
   createAccount(a: NewAccount, now: Date): Promise<Account> {
     return this.run('accounts', async () => {
+      await this.mustExist(this.m.Tenant, a.tenantId, 'tenant');
       const doc = await this.m.Account.create({
         _id: a.id,
         tenantId: a.tenantId,
@@ -162,53 +133,53 @@ export class MongoStore extends MongoBase implements Store {
         createdAt: now,
         updatedAt: now,
       });
-      return toAccount(doc.toObject() as Doc);
+      return toAccount(doc.toObject());
     });
   }
 
   getAccount(id: string): Promise<Account | null> {
-    return this.run('accounts', async () => {
-      const doc = await this.m.Account.findById(id).lean<Doc>();
-      return doc ? toAccount(doc) : null;
-    });
+    return this.run('accounts', () => this.m.Account.findById(id).lean<AccountDoc>().then(maybe(toAccount)));
   }
 
   getAccountByUserId(userId: string): Promise<Account | null> {
-    return this.run('accounts', async () => {
-      const doc = await this.m.Account.findOne({ userId }).lean<Doc>();
-      return doc ? toAccount(doc) : null;
-    });
+    return this.run('accounts', () =>
+      this.m.Account.findOne({ userId }).lean<AccountDoc>().then(maybe(toAccount)),
+    );
   }
 
   findAccounts(q: AccountQuery): Promise<Page<Account>> {
     const filter = defined({
       tenantId: q.tenantId,
       status: q.status,
+      // An anchored, case-sensitive prefix: MongoDB answers it from the unique userId index.
       userId: q.userIdPrefix === undefined ? undefined : { $regex: `^${escapeRegex(q.userIdPrefix)}` },
     });
     return this.run('accounts', () =>
-      this.page(this.m.Account, filter, { userId: 1 }, toAccount, q.offset, q.limit),
+      this.page<AccountDoc, Account>(this.m.Account, filter, { userId: 1 }, toAccount, q.offset, q.limit),
     );
   }
 
   updateAccount(id: string, patch: AccountPatch, now: Date): Promise<Account | null> {
-    return this.run('accounts', async () => {
-      const doc = await this.m.Account.findOneAndUpdate(
+    return this.run('accounts', () =>
+      this.m.Account.findOneAndUpdate(
         { _id: id },
-        { $set: { ...defined({ ...patch }), updatedAt: now } },
-        { ...after, runValidators: true },
-      ).lean<Doc>();
-      return doc ? toAccount(doc) : null;
-    });
+        { $set: { ...defined(patch), updatedAt: now } },
+        { ...AFTER, runValidators: true },
+      )
+        .lean<AccountDoc>()
+        .then(maybe(toAccount)),
+    );
   }
 
   /**
-   * Without a transaction the order is: revoke the certificates first (so nothing can sign in any more),
-   * then delete tickets and terminals, then the account — a crash midway leaves a revoked, harmless rest.
+   * A transaction on a replica set: all or nothing. On a standalone server (no transactions) the
+   * order keeps every crash point safe: the certificates are revoked first (nothing can sign in with
+   * them any more), then tickets and terminals go, the account last — a crash leaves a harmless rest
+   * that a repeated delete finishes, never a live certificate of a deleted account.
    */
   deleteAccount(id: string, now: Date): Promise<boolean> {
     return this.run('accounts', () =>
-      this.#unit(async (session) => {
+      this.unit(async (session) => {
         await this.m.Certificate.updateMany(
           { accountId: id, status: 'active' },
           { $set: { status: 'revoked', revokedAt: now, revocationReason: 'cessationOfOperation' } },
@@ -221,6 +192,7 @@ export class MongoStore extends MongoBase implements Store {
     );
   }
 
+  /** The threshold is in the filter, so the server refuses the `$inc` once `max` is reached. */
   reserveAttempt(
     accountId: string,
     counter: FailureCounter,
@@ -228,21 +200,22 @@ export class MongoStore extends MongoBase implements Store {
     now: Date,
     options: { allowPending?: boolean } = {},
   ): Promise<AttemptReservation> {
-    const field = COUNTER_FIELD[counter];
-    const statuses = options.allowPending ? ['active', 'pending'] : ['active'];
+    const field = COUNTER_FIELDS[counter];
+    const statuses: AccountStatus[] = options.allowPending ? ['active', 'pending'] : ['active'];
+    // A computed key widens to `string`, which mongoose's filter type does not take; this is the
+    // plain MongoDB filter `{ _id, status: { $in }, <counter>: { $lt: max } }`.
+    const filter = {
+      _id: accountId,
+      status: { $in: statuses },
+      [field]: { $lt: max },
+    } as QueryFilter<AccountDoc>;
     return this.run('accounts', async () => {
-      // A computed key defeats mongoose's filter typing; the filter is plain MongoDB syntax.
-      const filter: Record<string, unknown> = {
-        _id: accountId,
-        status: { $in: statuses },
-        [field]: { $lt: max },
-      };
       const doc = await this.m.Account.findOneAndUpdate(
         filter,
         { $inc: { [field]: 1 }, $set: { updatedAt: now } },
-        after,
-      ).lean<Doc>();
-      return doc ? { ok: true, count: Number(doc[field]) } : { ok: false };
+        AFTER,
+      ).lean<AccountDoc>();
+      return doc ? { ok: true, count: doc[field] } : { ok: false };
     });
   }
 
@@ -250,26 +223,26 @@ export class MongoStore extends MongoBase implements Store {
     return this.run('accounts', async () => {
       await this.m.Account.updateOne(
         { _id: accountId },
-        { $set: { [COUNTER_FIELD[counter]]: 0, updatedAt: now } },
+        { $set: { [COUNTER_FIELDS[counter]]: 0, updatedAt: now } },
       );
     });
   }
 
+  /** Locking an already locked account keeps its first reason and time. */
   lockAccount(accountId: string, reason: LockReason, now: Date): Promise<Account | null> {
     return this.run('accounts', async () => {
       await this.m.Account.updateOne(
         { _id: accountId, status: { $ne: 'locked' } },
         { $set: { status: 'locked', lockReason: reason, lockedAt: now, updatedAt: now } },
       );
-      const doc = await this.m.Account.findById(accountId).lean<Doc>();
-      return doc ? toAccount(doc) : null;
+      return this.m.Account.findById(accountId).lean<AccountDoc>().then(maybe(toAccount));
     });
   }
 
   unlockAccount(accountId: string, now: Date): Promise<Account | null> {
-    return this.run('accounts', async () => {
-      // An update pipeline picks the status from the document itself, in one atomic write.
-      const doc = await this.m.Account.findOneAndUpdate(
+    return this.run('accounts', () =>
+      // An update pipeline takes the new status from the document itself, in one atomic write.
+      this.m.Account.findOneAndUpdate(
         { _id: accountId },
         [
           {
@@ -284,10 +257,11 @@ export class MongoStore extends MongoBase implements Store {
             },
           },
         ],
-        { ...after, updatePipeline: true },
-      ).lean<Doc>();
-      return doc ? toAccount(doc) : null;
-    });
+        { ...AFTER, updatePipeline: true },
+      )
+        .lean<AccountDoc>()
+        .then(maybe(toAccount)),
+    );
   }
 
   advanceTotpStep(accountId: string, step: number, now: Date): Promise<boolean> {
@@ -302,51 +276,55 @@ export class MongoStore extends MongoBase implements Store {
 
   // ---- terminals ---------------------------------------------------------------------------------
 
-  /** The number comes from an atomic `$inc` on the account; a crash after it only skips a number. */
+  /**
+   * The number comes from an atomic `$inc` of the account's `terminalSeq`, then the insert. No
+   * transaction is needed: a crash (or a duplicate id) between the two only skips a number, and
+   * numbers are never reused anyway.
+   */
   createTerminal(t: NewTerminal, now: Date): Promise<Terminal> {
     return this.run('terminals', async () => {
       const account = await this.m.Account.findOneAndUpdate(
         { _id: t.accountId },
         { $inc: { terminalSeq: 1 } },
-        after,
-      ).lean<Doc>();
+        AFTER,
+      ).lean<AccountDoc>();
       if (!account) throw new StoreError('store_reference_missing', `no account ${t.accountId}`);
       const doc = await this.m.Terminal.create({
         _id: t.id,
         accountId: t.accountId,
-        number: Number(account.terminalSeq),
+        number: account.terminalSeq,
         email: t.email,
         type: t.type,
         createdAt: now,
         updatedAt: now,
       });
-      return toTerminal(doc.toObject() as Doc);
+      return toTerminal(doc.toObject());
     });
   }
 
   getTerminal(id: string): Promise<Terminal | null> {
-    return this.run('terminals', async () => {
-      const doc = await this.m.Terminal.findById(id).lean<Doc>();
-      return doc ? toTerminal(doc) : null;
-    });
+    return this.run('terminals', () =>
+      this.m.Terminal.findById(id).lean<TerminalDoc>().then(maybe(toTerminal)),
+    );
   }
 
   listTerminals(accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Terminal[]> {
     const filter = options.includeDeleted ? { accountId } : { accountId, deleted: false };
     return this.run('terminals', async () =>
-      (await this.m.Terminal.find(filter).sort({ number: 1 }).lean<Doc[]>()).map(toTerminal),
+      (await this.m.Terminal.find(filter).sort({ number: 1 }).lean<TerminalDoc[]>()).map(toTerminal),
     );
   }
 
   updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> {
-    return this.run('terminals', async () => {
-      const doc = await this.m.Terminal.findOneAndUpdate(
+    return this.run('terminals', () =>
+      this.m.Terminal.findOneAndUpdate(
         { _id: id },
-        { $set: { ...defined({ ...patch }), updatedAt: now } },
-        after,
-      ).lean<Doc>();
-      return doc ? toTerminal(doc) : null;
-    });
+        { $set: { ...defined(patch), updatedAt: now } },
+        { ...AFTER, runValidators: true },
+      )
+        .lean<TerminalDoc>()
+        .then(maybe(toTerminal)),
+    );
   }
 
   clearExpiredDownloads(now: Date): Promise<number> {
@@ -362,16 +340,16 @@ export class MongoStore extends MongoBase implements Store {
   // ---- certificates ------------------------------------------------------------------------------
 
   /**
-   * In a transaction on a replica set. Without one, the order keeps every intermediate state safe:
-   * insert the new certificate (a duplicate fails here, changing nothing), then supersede the old one,
-   * then point the terminal at the new one. Until that last write the new certificate is not the
-   * terminal's current one, and login refuses a certificate that is not current.
+   * A transaction on a replica set. Without one, the order keeps every crash point safe: insert the
+   * new certificate first (a duplicate serial or fingerprint fails here and changes nothing), then
+   * supersede the previous one, then point the terminal at the new one. Until that last write the new
+   * certificate is not the terminal's current one, and login refuses a certificate that is not.
    */
   saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate> {
     const c = issued.certificate;
     return this.run('certificates', () =>
-      this.#unit(async (session) => {
-        const terminal = await this.m.Terminal.findById(c.terminalId, null, { session }).lean<Doc>();
+      this.unit(async (session) => {
+        const terminal = await this.m.Terminal.findById(c.terminalId, null, { session }).lean<TerminalDoc>();
         if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
         const [created] = await this.m.Certificate.create(
           [
@@ -384,6 +362,8 @@ export class MongoStore extends MongoBase implements Store {
               notBefore: c.notBefore,
               notAfter: c.notAfter,
               status: 'active',
+              revokedAt: null,
+              revocationReason: null,
               pem: c.pem,
               createdAt: now,
             },
@@ -408,23 +388,21 @@ export class MongoStore extends MongoBase implements Store {
           },
           { session },
         );
-        return toCertificate(created!.toObject() as Doc);
+        return toCertificate(created!.toObject());
       }),
     );
   }
 
   getCertificate(serial: string): Promise<Certificate | null> {
-    return this.run('certificates', async () => {
-      const doc = await this.m.Certificate.findById(serial).lean<Doc>();
-      return doc ? toCertificate(doc) : null;
-    });
+    return this.run('certificates', () =>
+      this.m.Certificate.findById(serial).lean<CertificateDoc>().then(maybe(toCertificate)),
+    );
   }
 
   getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null> {
-    return this.run('certificates', async () => {
-      const doc = await this.m.Certificate.findOne({ fingerprintS256 }).lean<Doc>();
-      return doc ? toCertificate(doc) : null;
-    });
+    return this.run('certificates', () =>
+      this.m.Certificate.findOne({ fingerprintS256 }).lean<CertificateDoc>().then(maybe(toCertificate)),
+    );
   }
 
   listCertificates(q: {
@@ -432,25 +410,22 @@ export class MongoStore extends MongoBase implements Store {
     terminalId?: string;
     status?: Certificate['status'];
   }): Promise<Certificate[]> {
+    const filter = defined({ accountId: q.accountId, terminalId: q.terminalId, status: q.status });
     return this.run('certificates', async () =>
-      (
-        await this.m.Certificate.find(
-          defined({ accountId: q.accountId, terminalId: q.terminalId, status: q.status }),
-        )
-          .sort({ createdAt: 1 })
-          .lean<Doc[]>()
-      ).map(toCertificate),
+      (await this.m.Certificate.find(filter).sort({ createdAt: 1, _id: 1 }).lean<CertificateDoc[]>()).map(
+        toCertificate,
+      ),
     );
   }
 
+  /** Only an active certificate changes; otherwise the record comes back as it is. */
   revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null> {
     return this.run('certificates', async () => {
       await this.m.Certificate.updateOne(
         { _id: serial, status: 'active' },
         { $set: { status: 'revoked', revokedAt: now, revocationReason: reason } },
       );
-      const doc = await this.m.Certificate.findById(serial).lean<Doc>();
-      return doc ? toCertificate(doc) : null;
+      return this.m.Certificate.findById(serial).lean<CertificateDoc>().then(maybe(toCertificate));
     });
   }
 
@@ -458,8 +433,8 @@ export class MongoStore extends MongoBase implements Store {
     return this.run('certificates', async () =>
       (
         await this.m.Certificate.find({ status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } })
-          .sort({ revokedAt: 1 })
-          .lean<Doc[]>()
+          .sort({ revokedAt: 1, _id: 1 })
+          .lean<CertificateDoc[]>()
       ).map(toCertificate),
     );
   }

@@ -1,3 +1,4 @@
+/** The embedded SQLite store: the default, needing nothing but a writable directory. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../../src/store.js';
@@ -6,7 +7,11 @@ import { SqliteStore } from './store.js';
 export { SqliteStore } from './store.js';
 export { MIGRATIONS } from './migrations.js';
 
-/** Open (creating if needed) the SQLite store at `path`; `':memory:'` for a private in-memory one. */
+/**
+ * Opens (creating if needed, with its directory) the SQLite store at `options.path`, or a private
+ * in-memory one for `':memory:'`. The schema is brought up to date here already; `init()` stays safe to
+ * call again.
+ */
 export async function openSqliteStore(options: { path: string }): Promise<Store> {
   if (options.path !== ':memory:')
     mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true, mode: 0o700 });

@@ -1,10 +1,13 @@
 /**
- * Versioned schema. Each migration runs once, in a transaction, recorded in `schema_version`.
- * Append new migrations; never edit an applied one. Timestamps are epoch milliseconds (UTC).
+ * Versioned schema: an ordered list of SQL scripts. Each runs once, in its own IMMEDIATE transaction
+ * together with its row in `schema_version`, so a crash never leaves half a migration and two processes
+ * starting at once never both apply one. Append new migrations; never edit an applied one.
+ * Timestamps are integer epoch milliseconds (UTC); JSON values are TEXT.
  */
 import type Database from 'better-sqlite3';
 
 export const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
   `
   CREATE TABLE tenants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, support_contact TEXT NOT NULL, policy TEXT NOT NULL,
@@ -71,22 +74,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_user_code ON oidc(model, user_code);
   CREATE INDEX oidc_expiry ON oidc(expires_at);
   `,
+  // 2: terminal numbers are assigned as MAX(number) + 1 under the (account_id, number) unique index.
+  `
+  ALTER TABLE accounts DROP COLUMN terminal_seq;
+  `,
 ];
 
+/** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */
 export function migrate(db: Database.Database): number {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
   );
-  const current =
-    (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-  MIGRATIONS.slice(current).forEach((sql, i) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(
-        current + i + 1,
-        Date.now(),
-      );
-    }).immediate();
+  const currentVersion = db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
+  const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+  const applyNext = db.transaction((): boolean => {
+    // Read inside the write lock: another process may have migrated since we last looked.
+    const version = currentVersion.get()?.v ?? 0;
+    const sql = MIGRATIONS[version];
+    if (sql === undefined) return false;
+    db.exec(sql);
+    record.run(version + 1, Date.now());
+    return true;
   });
+  while (applyNext.immediate());
   return MIGRATIONS.length;
 }

@@ -12,6 +12,7 @@ import type {
   Ticket,
 } from '../../src/domain.js';
 import { parseTenantPolicy } from '../../src/policy/tenant-policy.js';
+import type { AttemptReservation } from '../../src/store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -164,3 +165,7 @@ export const toApiKey = (r: Row): ApiKey => ({
   createdAt: date(r.created_at),
   revokedAt: dateOrNull(r.revoked_at),
 });
+
+/** `… RETURNING <counter> AS count` of a conditional increment: a row means the attempt was granted. */
+export const reservation = (row: { count: number } | undefined): AttemptReservation =>
+  row ? { ok: true, count: row.count } : { ok: false };

@@ -1,445 +1,255 @@
 /**
- * The embedded Store on better-sqlite3: tenants, clients, accounts, terminals and certificates here;
- * tickets, history, outbox, rate limits and oidc artifacts in base.ts. Counters change in one SQL
- * statement each; multi-row changes run in one transaction.
+ * The embedded Store on better-sqlite3: one connection, one table class per area (each preparing its
+ * statements once), composed here. The driver is synchronous; the methods are async only to fit the
+ * Store interface, and every driver error leaves as a typed StoreError.
  */
+import type Database from 'better-sqlite3';
 import type {
   Account,
+  ApiKey,
+  AuditEvent,
   Certificate,
   FailureCounter,
   LockReason,
+  LoginEvent,
   OidcClientRecord,
+  OutboxMail,
   Tenant,
   Terminal,
+  Ticket,
 } from '../../src/domain.js';
 import {
   StoreError,
   type AccountPatch,
   type AccountQuery,
   type AttemptReservation,
+  type AuditQuery,
   type IssuedCertificate,
+  type LoginEventQuery,
   type NewAccount,
+  type NewAuditEvent,
+  type NewLoginEvent,
+  type NewMail,
   type NewOidcClient,
   type NewTenant,
   type NewTerminal,
+  type NewTicket,
+  type OidcPayload,
   type Page,
   type Store,
   type TenantPatch,
   type TerminalPatch,
 } from '../../src/store.js';
-import { SqliteBase, filters } from './base.js';
+import { AccountTable } from './accounts.js';
+import { CertificateTable, type CertificateQuery } from './certificates.js';
+import { openDatabase } from './connection.js';
+import { AccountCounters } from './counters.js';
+import { mapSqliteError } from './errors.js';
+import { AuditLog, LoginHistory } from './history.js';
+import { ApiKeyTable, RateLimits } from './limits.js';
 import { migrate } from './migrations.js';
-import {
-  ms,
-  pendingDownloadJson,
-  toAccount,
-  toCertificate,
-  toClient,
-  toTenant,
-  toTerminal,
-  type Row,
-} from './rows.js';
+import { OidcArtifacts } from './oidc.js';
+import { Outbox, type MailQuery } from './outbox.js';
+import { StatementCache } from './sql.js';
+import { ClientTable, TenantTable } from './tenants.js';
+import { TerminalTable } from './terminals.js';
+import { TicketTable } from './tickets.js';
 
-const COUNTER_COLUMN: Record<FailureCounter, string> = {
-  password: 'failed_password',
-  secret_answer: 'failed_secret_answer',
-  enrollment_otp: 'failed_enrollment_otp',
-};
-
-/** AccountPatch field → column and how to store the value. */
-const ACCOUNT_COLUMNS: Record<keyof AccountPatch, [string, (v: unknown) => unknown]> = {
-  status: ['status', (v) => v],
-  lockReason: ['lock_reason', (v) => v],
-  lockedAt: ['locked_at', (v) => ms(v as Date | null)],
-  passwordHash: ['password_hash', (v) => v],
-  passwordChangedAt: ['password_changed_at', (v) => ms(v as Date | null)],
-  passwordHistory: ['password_history', (v) => JSON.stringify(v)],
-  mustChangePassword: ['must_change_password', (v) => (v ? 1 : 0)],
-  secretQuestionId: ['secret_question_id', (v) => v],
-  secretAnswerHash: ['secret_answer_hash', (v) => v],
-  loginMethod: ['login_method', (v) => v],
-  totpSecretEnc: ['totp_secret_enc', (v) => v],
-  totpLastStep: ['totp_last_step', (v) => v],
-};
-
-const TERMINAL_COLUMNS: Record<keyof TerminalPatch, [string, (v: unknown) => unknown]> = {
-  email: ['email', (v) => v],
-  type: ['type', (v) => v],
-  deleted: ['deleted', (v) => (v ? 1 : 0)],
-  pendingDownload: ['pending_download', (v) => pendingDownloadJson(v as Terminal['pendingDownload'])],
-};
-
-function assignments<P extends object>(
-  patch: P,
-  columns: Record<keyof P, [string, (v: unknown) => unknown]>,
-): { sql: string; values: unknown[] } {
-  const entries = (Object.keys(patch) as (keyof P)[]).filter((k) => patch[k] !== undefined && columns[k]);
+/** The table classes; built once the schema exists, since statements are prepared against it. */
+function tables(db: Database.Database) {
+  const statements = new StatementCache(db);
   return {
-    sql: entries.map((k) => `${columns[k][0]} = ?`).join(', '),
-    values: entries.map((k) => columns[k][1](patch[k])),
+    roundTrip: db.prepare('SELECT 1'),
+    tenants: new TenantTable(db),
+    clients: new ClientTable(db),
+    accounts: new AccountTable(db, statements),
+    counters: new AccountCounters(db),
+    terminals: new TerminalTable(db, statements),
+    certificates: new CertificateTable(db, statements),
+    tickets: new TicketTable(db),
+    logins: new LoginHistory(db, statements),
+    audit: new AuditLog(db, statements),
+    outbox: new Outbox(db, statements),
+    rateLimits: new RateLimits(db),
+    apiKeys: new ApiKeyTable(db),
+    oidc: new OidcArtifacts(db),
   };
 }
 
-export class SqliteStore extends SqliteBase implements Store {
-  async init(): Promise<void> {
-    await this.run(() => migrate(this.db));
+type Tables = ReturnType<typeof tables>;
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
+  #tables: Tables | undefined;
+
+  /** Opens the file (or `':memory:'`); call `init()` before anything else. */
+  constructor(path: string) {
+    this.#db = openDatabase(path);
   }
 
-  #one<T>(sql: string, map: (r: Row) => T, ...params: unknown[]): T | null {
-    const row = this.db.prepare(sql).get(...params) as Row | undefined;
-    return row ? map(row) : null;
+  /** Runs `fn` on the tables, turning driver errors into StoreErrors. */
+  async #with<T>(fn: (t: Tables) => T): Promise<T> {
+    if (!this.#tables) throw new StoreError('store_not_initialized', 'call init() before using the store');
+    try {
+      return fn(this.#tables);
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
   }
 
-  // ---- tenants and clients -----------------------------------------------------------------------
+  // Public members are arrow properties bound to this instance, so they work through a Proxy or when
+  // passed around unbound.
+  init = async (): Promise<void> => {
+    try {
+      migrate(this.#db);
+      this.#tables ??= tables(this.#db);
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  };
 
-  createTenant(t: NewTenant, now: Date): Promise<Tenant> {
-    return this.run(() => {
-      this.db
-        .prepare(
-          'INSERT INTO tenants (id, name, support_contact, policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(t.id, t.name, t.supportContact, JSON.stringify(t.policy), ms(now), ms(now));
-      return this.#one('SELECT * FROM tenants WHERE id = ?', toTenant, t.id)!;
-    });
-  }
+  ping = (): Promise<void> => this.#with((x) => void x.roundTrip.get());
 
-  getTenant(id: string): Promise<Tenant | null> {
-    return this.run(() => this.#one('SELECT * FROM tenants WHERE id = ?', toTenant, id));
-  }
+  close = async (): Promise<void> => {
+    if (this.#db.open) this.#db.close();
+  };
 
-  listTenants(): Promise<Tenant[]> {
-    return this.run(() =>
-      (this.db.prepare('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toTenant),
-    );
-  }
+  // tenants and clients
+  createTenant = (t: NewTenant, now: Date): Promise<Tenant> => this.#with((x) => x.tenants.create(t, now));
+  getTenant = (id: string): Promise<Tenant | null> => this.#with((x) => x.tenants.get(id));
+  listTenants = (): Promise<Tenant[]> => this.#with((x) => x.tenants.list());
+  updateTenant = (id: string, patch: TenantPatch, now: Date): Promise<Tenant | null> =>
+    this.#with((x) => x.tenants.update(id, patch, now));
 
-  updateTenant(id: string, patch: TenantPatch, now: Date): Promise<Tenant | null> {
-    return this.run(() => {
-      const current = this.#one('SELECT * FROM tenants WHERE id = ?', toTenant, id);
-      if (!current) return null;
-      const next = {
-        ...current,
-        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-      };
-      this.db
-        .prepare('UPDATE tenants SET name = ?, support_contact = ?, policy = ?, updated_at = ? WHERE id = ?')
-        .run(next.name, next.supportContact, JSON.stringify(next.policy), ms(now), id);
-      return this.#one('SELECT * FROM tenants WHERE id = ?', toTenant, id);
-    });
-  }
-
-  createClient(c: NewOidcClient, now: Date): Promise<OidcClientRecord> {
-    return this.run(() => {
-      this.db
-        .prepare(
-          'INSERT INTO clients (client_id, tenant_id, metadata, first_party, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(c.clientId, c.tenantId, JSON.stringify(c.metadata), c.firstParty ? 1 : 0, ms(now), ms(now));
-      return this.#one('SELECT * FROM clients WHERE client_id = ?', toClient, c.clientId)!;
-    });
-  }
-
-  getClient(clientId: string): Promise<OidcClientRecord | null> {
-    return this.run(() => this.#one('SELECT * FROM clients WHERE client_id = ?', toClient, clientId));
-  }
-
-  listClients(tenantId?: string): Promise<OidcClientRecord[]> {
-    return this.run(() => {
-      const rows = tenantId
-        ? this.db.prepare('SELECT * FROM clients WHERE tenant_id = ? ORDER BY client_id').all(tenantId)
-        : this.db.prepare('SELECT * FROM clients ORDER BY client_id').all();
-      return (rows as Row[]).map(toClient);
-    });
-  }
-
-  updateClient(
+  createClient = (c: NewOidcClient, now: Date): Promise<OidcClientRecord> =>
+    this.#with((x) => x.clients.create(c, now));
+  getClient = (clientId: string): Promise<OidcClientRecord | null> =>
+    this.#with((x) => x.clients.get(clientId));
+  listClients = (tenantId?: string): Promise<OidcClientRecord[]> =>
+    this.#with((x) => x.clients.list(tenantId));
+  updateClient = (
     clientId: string,
     metadata: Record<string, unknown>,
     now: Date,
-  ): Promise<OidcClientRecord | null> {
-    return this.run(() => {
-      this.db
-        .prepare('UPDATE clients SET metadata = ?, updated_at = ? WHERE client_id = ?')
-        .run(JSON.stringify(metadata), ms(now), clientId);
-      return this.#one('SELECT * FROM clients WHERE client_id = ?', toClient, clientId);
-    });
-  }
+  ): Promise<OidcClientRecord | null> => this.#with((x) => x.clients.update(clientId, metadata, now));
+  deleteClient = (clientId: string): Promise<boolean> => this.#with((x) => x.clients.delete(clientId));
 
-  deleteClient(clientId: string): Promise<boolean> {
-    return this.run(
-      () => this.db.prepare('DELETE FROM clients WHERE client_id = ?').run(clientId).changes === 1,
-    );
-  }
+  // accounts
+  createAccount = (a: NewAccount, now: Date): Promise<Account> =>
+    this.#with((x) => x.accounts.create(a, now));
+  getAccount = (id: string): Promise<Account | null> => this.#with((x) => x.accounts.get(id));
+  getAccountByUserId = (userId: string): Promise<Account | null> =>
+    this.#with((x) => x.accounts.getByUserId(userId));
+  findAccounts = (q: AccountQuery): Promise<Page<Account>> => this.#with((x) => x.accounts.find(q));
+  updateAccount = (id: string, patch: AccountPatch, now: Date): Promise<Account | null> =>
+    this.#with((x) => x.accounts.update(id, patch, now));
+  deleteAccount = (id: string, now: Date): Promise<boolean> => this.#with((x) => x.accounts.delete(id, now));
 
-  // ---- accounts ----------------------------------------------------------------------------------
-
-  createAccount(a: NewAccount, now: Date): Promise<Account> {
-    return this.run(() => {
-      this.db
-        .prepare(
-          'INSERT INTO accounts (id, tenant_id, user_id, status, login_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(a.id, a.tenantId, a.userId, a.status, a.loginMethod, ms(now), ms(now));
-      return this.#one('SELECT * FROM accounts WHERE id = ?', toAccount, a.id)!;
-    });
-  }
-
-  getAccount(id: string): Promise<Account | null> {
-    return this.run(() => this.#one('SELECT * FROM accounts WHERE id = ?', toAccount, id));
-  }
-
-  getAccountByUserId(userId: string): Promise<Account | null> {
-    return this.run(() => this.#one('SELECT * FROM accounts WHERE user_id = ?', toAccount, userId));
-  }
-
-  findAccounts(q: AccountQuery): Promise<Page<Account>> {
-    return this.run(() => {
-      const { where, params } = filters([
-        ['tenant_id = ?', q.tenantId],
-        // GLOB is case-sensitive like user IDs; the prefix's own wildcards are escaped by character classes.
-        [
-          'user_id GLOB ?',
-          q.userIdPrefix === undefined ? undefined : `${q.userIdPrefix.replace(/[*?[]/g, '[$&]')}*`,
-        ],
-        ['status = ?', q.status],
-      ]);
-      return this.page(where, params, 'accounts', 'user_id', toAccount, q.offset, q.limit);
-    });
-  }
-
-  updateAccount(id: string, patch: AccountPatch, now: Date): Promise<Account | null> {
-    return this.run(() => {
-      const { sql, values } = assignments(patch, ACCOUNT_COLUMNS);
-      this.db
-        .prepare(`UPDATE accounts SET ${sql ? `${sql}, ` : ''}updated_at = ? WHERE id = ?`)
-        .run(...values, ms(now), id);
-      return this.#one('SELECT * FROM accounts WHERE id = ?', toAccount, id);
-    });
-  }
-
-  deleteAccount(id: string, now: Date): Promise<boolean> {
-    return this.run(() =>
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'cessationOfOperation' WHERE account_id = ? AND status = 'active'",
-          )
-          .run(ms(now), id);
-        return this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id).changes === 1;
-      })(),
-    );
-  }
-
-  reserveAttempt(
+  reserveAttempt = (
     accountId: string,
     counter: FailureCounter,
     max: number,
     now: Date,
-    options: { allowPending?: boolean } = {},
-  ): Promise<AttemptReservation> {
-    const column = COUNTER_COLUMN[counter];
-    const statuses = options.allowPending ? "('active', 'pending')" : "('active')";
-    return this.run(() => {
-      const row = this.db
-        .prepare(
-          `UPDATE accounts SET ${column} = ${column} + 1, updated_at = ? WHERE id = ? AND status IN ${statuses} AND ${column} < ? RETURNING ${column} AS count`,
-        )
-        .get(ms(now), accountId, max) as { count: number } | undefined;
-      return row ? { ok: true as const, count: row.count } : { ok: false as const };
+    options?: { allowPending?: boolean },
+  ): Promise<AttemptReservation> =>
+    this.#with((x) => x.counters.reserve(accountId, counter, max, now, options));
+  resetCounter = (accountId: string, counter: FailureCounter, now: Date): Promise<void> =>
+    this.#with((x) => x.counters.reset(accountId, counter, now));
+  lockAccount = (accountId: string, reason: LockReason, now: Date): Promise<Account | null> =>
+    this.#with((x) => x.counters.lock(accountId, reason, now));
+  unlockAccount = (accountId: string, now: Date): Promise<Account | null> =>
+    this.#with((x) => x.counters.unlock(accountId, now));
+  advanceTotpStep = (accountId: string, step: number, now: Date): Promise<boolean> =>
+    this.#with((x) => x.counters.advanceTotpStep(accountId, step, now));
+
+  // terminals
+  createTerminal = (t: NewTerminal, now: Date): Promise<Terminal> =>
+    this.#with((x) => x.terminals.create(t, now));
+  getTerminal = (id: string): Promise<Terminal | null> => this.#with((x) => x.terminals.get(id));
+  listTerminals = (accountId: string, options?: { includeDeleted?: boolean }): Promise<Terminal[]> =>
+    this.#with((x) => x.terminals.list(accountId, options));
+  updateTerminal = (id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> =>
+    this.#with((x) => x.terminals.update(id, patch, now));
+  clearExpiredDownloads = (now: Date): Promise<number> =>
+    this.#with((x) => x.terminals.clearExpiredDownloads(now));
+
+  // certificates
+  saveIssuedCertificate = (issued: IssuedCertificate, now: Date): Promise<Certificate> =>
+    this.#with((x) => x.certificates.saveIssued(issued, now));
+  getCertificate = (serial: string): Promise<Certificate | null> =>
+    this.#with((x) => x.certificates.get(serial));
+  getCertificateByFingerprint = (fingerprintS256: string): Promise<Certificate | null> =>
+    this.#with((x) => x.certificates.getByFingerprint(fingerprintS256));
+  listCertificates = (q: CertificateQuery): Promise<Certificate[]> =>
+    this.#with((x) => x.certificates.list(q));
+  revokeCertificate = (serial: string, reason: string, now: Date): Promise<Certificate | null> =>
+    this.#with((x) => x.certificates.revoke(serial, reason, now));
+  listRevokedCertificates = (now: Date): Promise<Certificate[]> =>
+    this.#with((x) => x.certificates.listRevoked(now));
+
+  // one-time tickets
+  createTicket = (t: NewTicket, now: Date): Promise<Ticket> => this.#with((x) => x.tickets.create(t, now));
+  getTicketByTokenHash = (tokenHash: string): Promise<Ticket | null> =>
+    this.#with((x) => x.tickets.getByTokenHash(tokenHash));
+  consumeTicket = (id: string, now: Date): Promise<boolean> => this.#with((x) => x.tickets.consume(id, now));
+  reserveTicketAttempt = (id: string, max: number): Promise<AttemptReservation> =>
+    this.#with((x) => x.tickets.reserveAttempt(id, max));
+  invalidateTickets = (accountId: string, purpose: Ticket['purpose'], now: Date): Promise<number> =>
+    this.#with((x) => x.tickets.invalidate(accountId, purpose, now));
+  purgeExpiredTickets = (before: Date): Promise<number> => this.#with((x) => x.tickets.purgeExpired(before));
+
+  // login history and audit
+  addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#with((x) => x.logins.add(e));
+  listLoginEvents = (q: LoginEventQuery): Promise<Page<LoginEvent>> => this.#with((x) => x.logins.list(q));
+  purgeLoginEvents = (before: Date, tenantId?: string): Promise<number> =>
+    this.#with((x) => x.logins.purge(before, tenantId));
+  addAuditEvent = (e: NewAuditEvent): Promise<AuditEvent> => this.#with((x) => x.audit.add(e));
+  listAuditEvents = (q: AuditQuery): Promise<Page<AuditEvent>> => this.#with((x) => x.audit.list(q));
+
+  // mail outbox
+  enqueueMail = (m: NewMail, now: Date): Promise<OutboxMail> => this.#with((x) => x.outbox.enqueue(m, now));
+  claimMail = (workerId: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMail[]> =>
+    this.#with((x) => x.outbox.claim(workerId, now, leaseMs, limit));
+  markMailSent = (id: string, workerId: string, now: Date): Promise<boolean> =>
+    this.#with((x) => x.outbox.markSent(id, workerId, now));
+  markMailFailed = (id: string, workerId: string, error: string, retryAt: Date | null): Promise<boolean> =>
+    this.#with((x) => x.outbox.markFailed(id, workerId, error, retryAt));
+  listMail = (q: MailQuery): Promise<Page<OutboxMail>> => this.#with((x) => x.outbox.list(q));
+
+  // rate limits and API keys
+  hitRateLimit = (key: string, expiresAt: Date, now: Date): Promise<number> =>
+    this.#with((x) => x.rateLimits.hit(key, expiresAt, now));
+  createApiKey = (k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> =>
+    this.#with((x) => x.apiKeys.create(k, now));
+  getApiKeyByHash = (keyHash: string): Promise<ApiKey | null> =>
+    this.#with((x) => x.apiKeys.getByHash(keyHash));
+  listApiKeys = (): Promise<ApiKey[]> => this.#with((x) => x.apiKeys.list());
+  revokeApiKey = (id: string, now: Date): Promise<boolean> => this.#with((x) => x.apiKeys.revoke(id, now));
+
+  // oidc-provider artifacts
+  oidcUpsert = (
+    model: string,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number | undefined,
+    now: Date,
+  ): Promise<void> => this.#with((x) => x.oidc.upsert(model, id, payload, expiresInSeconds, now));
+  oidcFind = (model: string, id: string, now: Date): Promise<OidcPayload | null> =>
+    this.#with((x) => x.oidc.find(model, id, now));
+  oidcFindByUid = (model: string, uid: string, now: Date): Promise<OidcPayload | null> =>
+    this.#with((x) => x.oidc.findByUid(model, uid, now));
+  oidcFindByUserCode = (model: string, userCode: string, now: Date): Promise<OidcPayload | null> =>
+    this.#with((x) => x.oidc.findByUserCode(model, userCode, now));
+  oidcConsume = (model: string, id: string, now: Date): Promise<void> =>
+    this.#with((x) => x.oidc.consume(model, id, now));
+  oidcDestroy = (model: string, id: string): Promise<void> => this.#with((x) => x.oidc.destroy(model, id));
+  oidcRevokeByGrantId = (grantId: string): Promise<void> =>
+    this.#with((x) => x.oidc.revokeByGrantId(grantId));
+  /** Expired rate-limit buckets go in the same sweep; the count is of oidc artifacts. */
+  oidcPurgeExpired = (now: Date): Promise<number> =>
+    this.#with((x) => {
+      x.rateLimits.purgeExpired(now);
+      return x.oidc.purgeExpired(now);
     });
-  }
-
-  resetCounter(accountId: string, counter: FailureCounter, now: Date): Promise<void> {
-    const column = COUNTER_COLUMN[counter];
-    return this.run(() => {
-      this.db
-        .prepare(`UPDATE accounts SET ${column} = 0, updated_at = ? WHERE id = ?`)
-        .run(ms(now), accountId);
-    });
-  }
-
-  lockAccount(accountId: string, reason: LockReason, now: Date): Promise<Account | null> {
-    return this.run(() => {
-      this.db
-        .prepare(
-          "UPDATE accounts SET status = 'locked', lock_reason = ?, locked_at = ?, updated_at = ? WHERE id = ? AND status != 'locked'",
-        )
-        .run(reason, ms(now), ms(now), accountId);
-      return this.#one('SELECT * FROM accounts WHERE id = ?', toAccount, accountId);
-    });
-  }
-
-  unlockAccount(accountId: string, now: Date): Promise<Account | null> {
-    return this.run(() => {
-      this.db
-        .prepare(
-          `UPDATE accounts SET status = CASE WHEN password_hash IS NULL THEN 'pending' ELSE 'active' END, lock_reason = NULL, locked_at = NULL,
-           failed_password = 0, failed_secret_answer = 0, failed_enrollment_otp = 0, updated_at = ? WHERE id = ?`,
-        )
-        .run(ms(now), accountId);
-      return this.#one('SELECT * FROM accounts WHERE id = ?', toAccount, accountId);
-    });
-  }
-
-  advanceTotpStep(accountId: string, step: number, now: Date): Promise<boolean> {
-    return this.run(
-      () =>
-        this.db
-          .prepare(
-            'UPDATE accounts SET totp_last_step = ?, updated_at = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
-          )
-          .run(step, ms(now), accountId, step).changes === 1,
-    );
-  }
-
-  // ---- terminals ---------------------------------------------------------------------------------
-
-  createTerminal(t: NewTerminal, now: Date): Promise<Terminal> {
-    return this.run(() =>
-      this.db.transaction(() => {
-        const seq = this.db
-          .prepare(
-            'UPDATE accounts SET terminal_seq = terminal_seq + 1 WHERE id = ? RETURNING terminal_seq AS n',
-          )
-          .get(t.accountId) as { n: number } | undefined;
-        if (!seq) throw new StoreError('store_reference_missing', `no account ${t.accountId}`);
-        this.db
-          .prepare(
-            'INSERT INTO terminals (id, account_id, number, email, type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(t.id, t.accountId, seq.n, t.email, t.type, ms(now), ms(now));
-        return this.#one('SELECT * FROM terminals WHERE id = ?', toTerminal, t.id)!;
-      })(),
-    );
-  }
-
-  getTerminal(id: string): Promise<Terminal | null> {
-    return this.run(() => this.#one('SELECT * FROM terminals WHERE id = ?', toTerminal, id));
-  }
-
-  listTerminals(accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Terminal[]> {
-    return this.run(() =>
-      (
-        this.db
-          .prepare(
-            `SELECT * FROM terminals WHERE account_id = ? ${options.includeDeleted ? '' : 'AND deleted = 0'} ORDER BY number`,
-          )
-          .all(accountId) as Row[]
-      ).map(toTerminal),
-    );
-  }
-
-  updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> {
-    return this.run(() => {
-      const { sql, values } = assignments(patch, TERMINAL_COLUMNS);
-      this.db
-        .prepare(`UPDATE terminals SET ${sql ? `${sql}, ` : ''}updated_at = ? WHERE id = ?`)
-        .run(...values, ms(now), id);
-      return this.#one('SELECT * FROM terminals WHERE id = ?', toTerminal, id);
-    });
-  }
-
-  clearExpiredDownloads(now: Date): Promise<number> {
-    return this.run(
-      () =>
-        this.db
-          .prepare(
-            "UPDATE terminals SET pending_download = NULL, updated_at = ? WHERE pending_download IS NOT NULL AND json_extract(pending_download, '$.expiresAt') <= ?",
-          )
-          .run(ms(now), ms(now)).changes,
-    );
-  }
-
-  // ---- certificates ------------------------------------------------------------------------------
-
-  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate> {
-    const c = issued.certificate;
-    return this.run(() =>
-      this.db.transaction(() => {
-        const terminal = this.#one('SELECT * FROM terminals WHERE id = ?', toTerminal, c.terminalId);
-        if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
-        if (terminal.currentCertificateSerial) {
-          this.db
-            .prepare(
-              "UPDATE certificates SET status = 'superseded', revoked_at = ?, revocation_reason = 'superseded' WHERE serial = ? AND status = 'active'",
-            )
-            .run(ms(now), terminal.currentCertificateSerial);
-        }
-        this.db
-          .prepare(
-            `INSERT INTO certificates (serial, account_id, terminal_id, subject_cn, fingerprint_s256, not_before, not_after, status, pem, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
-          )
-          .run(
-            c.serial,
-            c.accountId,
-            c.terminalId,
-            c.subjectCn,
-            c.fingerprintS256,
-            ms(c.notBefore),
-            ms(c.notAfter),
-            c.pem,
-            ms(now),
-          );
-        this.db
-          .prepare(
-            'UPDATE terminals SET current_certificate_serial = ?, pending_download = ?, updated_at = ? WHERE id = ?',
-          )
-          .run(c.serial, pendingDownloadJson(issued.pendingDownload), ms(now), c.terminalId);
-        return this.#one('SELECT * FROM certificates WHERE serial = ?', toCertificate, c.serial)!;
-      })(),
-    );
-  }
-
-  getCertificate(serial: string): Promise<Certificate | null> {
-    return this.run(() => this.#one('SELECT * FROM certificates WHERE serial = ?', toCertificate, serial));
-  }
-
-  getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null> {
-    return this.run(() =>
-      this.#one('SELECT * FROM certificates WHERE fingerprint_s256 = ?', toCertificate, fingerprintS256),
-    );
-  }
-
-  listCertificates(q: {
-    accountId?: string;
-    terminalId?: string;
-    status?: Certificate['status'];
-  }): Promise<Certificate[]> {
-    return this.run(() => {
-      const { where, params } = filters([
-        ['account_id = ?', q.accountId],
-        ['terminal_id = ?', q.terminalId],
-        ['status = ?', q.status],
-      ]);
-      return (
-        this.db
-          .prepare(`SELECT * FROM certificates ${where} ORDER BY created_at, rowid`)
-          .all(...params) as Row[]
-      ).map(toCertificate);
-    });
-  }
-
-  revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null> {
-    return this.run(() => {
-      this.db
-        .prepare(
-          "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND status = 'active'",
-        )
-        .run(ms(now), reason, serial);
-      return this.#one('SELECT * FROM certificates WHERE serial = ?', toCertificate, serial);
-    });
-  }
-
-  listRevokedCertificates(now: Date): Promise<Certificate[]> {
-    return this.run(() =>
-      (
-        this.db
-          .prepare(
-            "SELECT * FROM certificates WHERE status IN ('revoked', 'superseded') AND not_after > ? ORDER BY revoked_at",
-          )
-          .all(ms(now)) as Row[]
-      ).map(toCertificate),
-    );
-  }
 }

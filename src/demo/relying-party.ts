@@ -1,204 +1,277 @@
 /**
  * The demo relying party started by `npm start`: a tiny website that signs in with Tobira through
- * openid-client (code flow, PKCE, state, nonce) and shows the claims it received. Plain HTTP on
- * localhost — it is a demo, not something to deploy.
+ * openid-client v6 (authorization code flow with PKCE, state and nonce; client_secret_basic) and shows
+ * the claims it received. It serves plain HTTP on the loopback interface — it is a demo, not something
+ * to deploy; Tobira itself stays on HTTPS, trusted through its own CA (`caPem`).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createHttpsFetch } from '../http/https-fetch.js';
+import {
+  failedPage,
+  homePage,
+  noLoginPage,
+  notFoundPage,
+  signedInPage,
+  type Claims,
+  type DemoLocale,
+  type SignedIn,
+} from './pages.js';
 
 export interface DemoRpOptions {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** 0 picks a free port. */
   port: number;
+  /** Listen address, 127.0.0.1 by default; 'localhost' keeps `localhost` in the URLs. */
   host?: string;
+  /** Tobira's CA certificate (PEM), the trust anchor for its TLS server certificate. */
   caPem: string;
+  locale?: DemoLocale;
 }
 
+export interface DemoRp {
+  url: string;
+  redirectUri: string;
+  close(): Promise<void>;
+}
+
+/** One authorization request on its way: what the callback must match. */
 interface PendingLogin {
   state: string;
   nonce: string;
   codeVerifier: string;
-  created: number;
 }
 
-const escape = (s: unknown): string =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-const rows = (o: Record<string, unknown>) =>
-  Object.entries(o)
-    .map(
-      ([k, v]) =>
-        `<tr><th>${escape(k)}</th><td>${escape(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`,
-    )
-    .join('');
-
-const claimsHtml = (s: { claims: Record<string, unknown>; userinfo: Record<string, unknown> }) =>
-  `<h2>ID token</h2><table>${rows(s.claims)}</table><h2>UserInfo</h2><table>${rows(s.userinfo)}</table><p><a href="/logout">ログアウト / sign out</a></p>`;
-
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title><style>body{font-family:system-ui,"Noto Sans CJK JP",sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.6}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top;word-break:break-all}
-a.button{display:inline-block;padding:.6rem 1.2rem;background:#0b5cad;color:#fff;border-radius:.3rem;text-decoration:none}</style></head>
-<body><h1>${escape(title)}</h1>${body}</body></html>`;
+interface Session extends SignedIn {
+  idToken: string;
 }
 
-export async function startDemoRp(
-  options: DemoRpOptions,
-): Promise<{ url: string; redirectUri: string; close(): Promise<void> }> {
+const LOGIN_COOKIE = 'tobira_demo_login';
+const SESSION_COOKIE = 'tobira_demo_session';
+const LOGIN_TTL_MS = 10 * 60_000;
+const SESSION_TTL_MS = 8 * 60 * 60_000;
+const MAX_ENTRIES = 10_000;
+
+/** An in-memory map whose entries expire; keys are random ids handed out in HttpOnly cookies. */
+class ExpiringMap<V> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
+  constructor(private readonly ttlMs: number) {}
+
+  add(value: V): string {
+    const now = Date.now();
+    for (const [key, entry] of this.entries) if (entry.expires <= now) this.entries.delete(key);
+    // Oldest first: a flood of /login requests cannot grow the map without bound.
+    while (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    const id = randomBytes(18).toString('base64url');
+    this.entries.set(id, { value, expires: now + this.ttlMs });
+    return id;
+  }
+
+  get(id: string | undefined): V | undefined {
+    const entry = id === undefined ? undefined : this.entries.get(id);
+    return entry && entry.expires > Date.now() ? entry.value : undefined;
+  }
+
+  take(id: string | undefined): V | undefined {
+    const value = this.get(id);
+    if (id !== undefined) this.entries.delete(id);
+    return value;
+  }
+}
+
+function readCookie(req: http.IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+const cookie = (name: string, value: string, maxAgeMs: number) =>
+  `${name}=${value}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${Math.floor(maxAgeMs / 1000)}`;
+
+/**
+ * What openid-client's errors carry: an OAuth `error` from Tobira, or a library `code` whose
+ * message is generic ("invalid response encountered") and whose `cause` says what was wrong.
+ */
+function describeError(error: unknown): { code: string; description: string } {
+  const e = error as { error?: unknown; error_description?: unknown; code?: unknown };
+  const messages: string[] = [];
+  for (let c: unknown = error; c instanceof Error && messages.length < 4; c = c.cause)
+    messages.push(c.message);
+  return {
+    code: String(e.error ?? e.code ?? 'error'),
+    description: String(e.error_description ?? (messages.join(': ') || error)),
+  };
+}
+
+/** The host name the browser uses: a wildcard listen address is reached on the loopback one. */
+function urlHost(listenHost: string): string {
+  if (listenHost === '0.0.0.0' || listenHost === '::') return '127.0.0.1';
+  return listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+}
+
+export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
+  const locale = options.locale ?? 'ja';
   const host = options.host ?? '127.0.0.1';
-  const base = `http://${host}:${options.port}`;
-  const redirectUri = `${base}/callback`;
   const fetch = createHttpsFetch({ ca: options.caPem });
-  let config: oidc.Configuration | null = null;
-  const configuration = async () => {
-    if (!config) {
-      config = await oidc.discovery(
+  const pending = new ExpiringMap<PendingLogin>(LOGIN_TTL_MS);
+  const sessions = new ExpiringMap<Session>(SESSION_TTL_MS);
+  let base = '';
+  let redirectUri = '';
+
+  // Discovery happens on first use, so the RP can start before (or without) Tobira answering; a
+  // failed discovery is retried on the next request.
+  let discovered: Promise<oidc.Configuration> | undefined;
+  const configuration = () => {
+    discovered ??= oidc
+      // Tobira registers its clients with client_secret_basic (openid-client would default to _post).
+      .discovery(
         new URL(options.issuer),
         options.clientId,
-        options.clientSecret,
         undefined,
-        {
-          [oidc.customFetch]: fetch as oidc.CustomFetch,
-        },
-      );
-      config[oidc.customFetch] = fetch as oidc.CustomFetch;
-      // The demo RP itself runs on plain http://localhost; Tobira stays on HTTPS.
-      oidc.allowInsecureRequests(config);
-    }
-    return config;
+        oidc.ClientSecretBasic(options.clientSecret),
+        { [oidc.customFetch]: fetch },
+      )
+      .catch((error: unknown) => {
+        discovered = undefined;
+        throw error;
+      });
+    return discovered;
   };
-  const pending = new Map<string, PendingLogin>();
-  const sessions = new Map<
-    string,
-    { idToken: string; claims: Record<string, unknown>; userinfo: Record<string, unknown> }
-  >();
 
-  const cookie = (req: http.IncomingMessage, name: string) =>
-    (req.headers.cookie ?? '')
-      .split(';')
-      .map((c) => c.trim().split('='))
-      .find(([k]) => k === name)?.[1];
+  const html = (
+    res: http.ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string | string[]> = {},
+  ) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      ...headers,
+    });
+    res.end(body);
+  };
+  const redirect = (res: http.ServerResponse, location: string, setCookie: string) => {
+    res.writeHead(302, { location, 'set-cookie': setCookie, 'cache-control': 'no-store' });
+    res.end();
+  };
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', base);
-    const send = (status: number, html: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        ...headers,
-      });
-      res.end(html);
+  async function login(res: http.ServerResponse): Promise<void> {
+    const config = await configuration();
+    const login: PendingLogin = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier: oidc.randomPKCECodeVerifier(),
     };
-    if (url.pathname === '/') {
-      const session = sessions.get(cookie(req, 'demo_session') ?? '');
-      send(
-        200,
-        page(
-          'Tobira デモサイト / demo site',
-          session
-            ? `<p>ログイン中: <strong>${escape(session.claims.preferred_username)}</strong></p>${claimsHtml(session)}`
-            : `<p>このサイトは Tobira でログインするデモのWebサイトです。</p><p><a class="button" href="/login">Tobiraでログイン / Sign in with Tobira</a></p>`,
-        ),
+    const target = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid email profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
+      code_challenge_method: 'S256',
+      state: login.state,
+      nonce: login.nonce,
+      ui_locales: locale,
+    });
+    redirect(res, target.href, cookie(LOGIN_COOKIE, pending.add(login), LOGIN_TTL_MS));
+  }
+
+  async function callback(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const clearLogin = { 'set-cookie': cookie(LOGIN_COOKIE, '', 0) };
+    const error = url.searchParams.get('error');
+    if (error !== null) {
+      pending.take(readCookie(req, LOGIN_COOKIE));
+      return html(
+        res,
+        400,
+        failedPage(locale, error, url.searchParams.get('error_description') ?? undefined),
+        clearLogin,
       );
-      return;
     }
-    if (url.pathname === '/login') {
-      const cfg = await configuration();
-      const login: PendingLogin = {
-        state: oidc.randomState(),
-        nonce: oidc.randomNonce(),
-        codeVerifier: oidc.randomPKCECodeVerifier(),
-        created: Date.now(),
-      };
-      const id = randomBytes(16).toString('base64url');
-      pending.set(id, login);
-      const target = oidc.buildAuthorizationUrl(cfg, {
-        redirect_uri: redirectUri,
-        scope: 'openid email profile',
-        code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
-        code_challenge_method: 'S256',
-        state: login.state,
-        nonce: login.nonce,
-      });
-      res.writeHead(302, {
-        location: target.href,
-        'set-cookie': `demo_login=${id}; HttpOnly; SameSite=Lax; Path=/`,
-      });
-      res.end();
-      return;
-    }
-    if (url.pathname === '/callback') {
-      if (url.searchParams.has('error')) {
-        send(
-          400,
-          page(
-            'ログインできませんでした / sign-in failed',
-            `<p>${escape(url.searchParams.get('error'))}: ${escape(url.searchParams.get('error_description') ?? '')}</p><p><a href="/">戻る / back</a></p>`,
-          ),
-        );
-        return;
-      }
-      const id = cookie(req, 'demo_login') ?? '';
-      const login = pending.get(id);
-      pending.delete(id);
-      if (!login)
-        return send(
-          400,
-          page('エラー / error', '<p>No sign-in in progress. <a href="/">Start again</a>.</p>'),
-        );
-      const cfg = await configuration();
-      const tokens = await oidc.authorizationCodeGrant(cfg, url, {
+    const login = pending.take(readCookie(req, LOGIN_COOKIE));
+    if (!login) return html(res, 400, noLoginPage(locale), clearLogin);
+    let signedIn: Session;
+    try {
+      const config = await configuration();
+      // Validates state, the ID token (signature, iss, aud, exp, nonce) and the PKCE exchange.
+      const tokens = await oidc.authorizationCodeGrant(config, url, {
         pkceCodeVerifier: login.codeVerifier,
         expectedState: login.state,
         expectedNonce: login.nonce,
         idTokenExpected: true,
       });
-      const claims = tokens.claims()! as Record<string, unknown>;
-      const userinfo = (await oidc.fetchUserInfo(cfg, tokens.access_token, String(claims.sub))) as Record<
-        string,
-        unknown
-      >;
-      const sid = randomBytes(16).toString('base64url');
-      sessions.set(sid, { idToken: tokens.id_token!, claims, userinfo });
-      send(200, page('ログインしました / signed in', claimsHtml({ claims, userinfo })), {
-        'set-cookie': `demo_session=${sid}; HttpOnly; SameSite=Lax; Path=/`,
-      });
-      return;
+      const claims = tokens.claims() as Claims;
+      const userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub))) as Claims;
+      signedIn = { idToken: tokens.id_token!, claims, userinfo };
+    } catch (cause) {
+      const { code, description } = describeError(cause);
+      return html(res, 400, failedPage(locale, code, description), clearLogin);
     }
-    if (url.pathname === '/logout') {
-      const sid = cookie(req, 'demo_session') ?? '';
-      const session = sessions.get(sid);
-      sessions.delete(sid);
-      const cfg = await configuration();
-      const target = oidc.buildEndSessionUrl(cfg, {
-        post_logout_redirect_uri: `${base}/`,
-        ...(session ? { id_token_hint: session.idToken } : {}),
-      });
-      res.writeHead(302, { location: target.href, 'set-cookie': 'demo_session=; Max-Age=0; Path=/' });
-      res.end();
-      return;
+    const sessionCookie = cookie(SESSION_COOKIE, sessions.add(signedIn), SESSION_TTL_MS);
+    html(res, 200, signedInPage(locale, signedIn), {
+      'set-cookie': [clearLogin['set-cookie'], sessionCookie],
+    });
+  }
+
+  async function logout(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const session = sessions.take(readCookie(req, SESSION_COOKIE));
+    const config = await configuration();
+    // RP-initiated logout ends the Tobira session too; without an end_session_endpoint just come home.
+    const target = config.serverMetadata().end_session_endpoint
+      ? oidc.buildEndSessionUrl(config, {
+          post_logout_redirect_uri: `${base}/`,
+          ...(session ? { id_token_hint: session.idToken } : {}),
+        }).href
+      : '/';
+    redirect(res, target, cookie(SESSION_COOKIE, '', 0));
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', base);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' });
+      return void res.end();
     }
-    send(404, page('Not found', '<p><a href="/">Home</a></p>'));
+    switch (url.pathname) {
+      case '/':
+        return html(res, 200, homePage(locale, sessions.get(readCookie(req, SESSION_COOKIE))));
+      case '/login':
+        return login(res);
+      case '/callback':
+        return callback(req, res, url);
+      case '/logout':
+        return logout(req, res);
+      default:
+        return html(res, 404, notFoundPage(locale));
+    }
   }
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(page('エラー / error', `<p>${escape((error as Error).message)}</p>`));
+      const { code, description } = describeError(error);
+      if (res.headersSent) return void res.destroy();
+      html(res, 502, failedPage(locale, code, description));
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
+  base = `http://${urlHost(host)}:${port}`;
+  redirectUri = `${base}/callback`;
   return {
-    url: `http://${host}:${port}`,
+    url: base,
     redirectUri,
     close: () =>
       new Promise<void>((resolve) => {

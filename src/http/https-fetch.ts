@@ -1,87 +1,169 @@
 /**
- * A fetch-compatible function on node:https, for what global fetch cannot do without undici's Agent:
- * trust a private CA (the RP trusting Tobira's CA) and present a client certificate. Redirects are
- * never followed (callers that want them follow `Location` themselves).
+ * A fetch-compatible function on node:https / node:http, for what the global fetch cannot do without
+ * undici's Agent (not installed here): trust a private CA — a relying party trusting Tobira's CA, as
+ * openid-client's `customFetch` — and present a TLS client certificate, like a browser in tests.
+ *
+ * Differences from the global fetch, on purpose: redirects are never followed (every `redirect` mode
+ * but 'error' behaves like undici's 'manual': the 3xx Response is returned with its Location header),
+ * and response bodies are read whole before the Response resolves.
  */
 import http from 'node:http';
 import https from 'node:https';
+import { unzipSync, brotliDecompressSync } from 'node:zlib';
 
 export interface HttpsFetchOptions {
+  /** Trust anchors (PEM) for the server certificate, e.g. Tobira's CA. */
   ca?: string | Buffer;
+  /** Client certificate and key (PEM) to present when the server asks for one. */
   cert?: string | Buffer;
   key?: string | Buffer;
+  /** Or the client certificate and key as PKCS#12, with its `passphrase`. */
   pfx?: Buffer;
   passphrase?: string;
+  /** Defaults to true; false accepts any server certificate (local health checks only). */
   rejectUnauthorized?: boolean;
 }
 
-export type HttpsFetch = ((input: string | URL | Request, init?: RequestInit) => Promise<Response>) & {
-  close(): void;
-};
+/** `fetch`, plus `close()` to drop the keep-alive connections of this instance's agents. */
+export type HttpsFetch = typeof fetch & { close(): void };
 
-function headerEntries(headers: RequestInit['headers'] | undefined): [string, string][] {
-  if (!headers) return [];
-  if (headers instanceof Headers) return [...headers.entries()];
-  if (Array.isArray(headers)) return headers.map(([k, v]) => [k!, v!]);
-  return Object.entries(headers as Record<string, string>);
+/** Statuses whose responses have no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Every instance not yet closed, so a test suite or a shutdown can close them all. */
+const openInstances = new Set<HttpsFetch>();
+
+interface OutgoingRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  signal: AbortSignal | undefined;
+  redirect: RequestInit['redirect'];
 }
 
-async function bodyBytes(body: RequestInit['body']): Promise<Buffer | undefined> {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return Buffer.from(body);
-  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
-  return Buffer.from(await new Response(body).arrayBuffer());
-}
-
-export function createHttpsFetch(options: HttpsFetchOptions = {}): HttpsFetch {
-  const agent = new https.Agent({ keepAlive: true, ...options });
-  const fetchImpl = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
-    const headers = new Headers(input instanceof Request ? input.headers : undefined);
-    for (const [k, v] of headerEntries(init.headers)) headers.set(k, v);
-    const body = await bodyBytes(
-      init.body ?? (input instanceof Request && input.body ? await input.arrayBuffer() : undefined),
-    );
-    if (body) headers.set('content-length', String(body.length));
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<Response>((resolve, reject) => {
-      const req = transport.request(
-        url,
-        {
-          method,
-          headers: Object.fromEntries(headers.entries()),
-          ...(url.protocol === 'https:' ? { agent } : {}),
-          signal: init.signal ?? undefined,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(res.headers)) {
-              if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
-              else if (value !== undefined) responseHeaders.set(name, value);
-            }
-            const status = res.statusCode ?? 0;
-            const nullBody = status === 204 || status === 304 || method === 'HEAD';
-            resolve(
-              new Response(nullBody ? null : Buffer.concat(chunks), {
-                status,
-                statusText: res.statusMessage ?? '',
-                headers: responseHeaders,
-              }),
-            );
-          });
-        },
-      );
-      req.on('error', reject);
-      if (body) req.write(body);
-      req.end();
-    });
+/** Normalizes fetch's (input, init) into one request, the way `new Request(input, init)` does. */
+async function outgoingRequest(input: string | URL | Request, init: RequestInit): Promise<OutgoingRequest> {
+  const request = input instanceof Request ? input : undefined;
+  const url = new URL(request ? request.url : input);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new TypeError(`unsupported protocol ${url.protocol}`);
+  const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
+  const headers = new Headers(init.headers ?? request?.headers);
+  let body: Buffer | undefined;
+  const source = init.body ?? (request?.body ? await request.arrayBuffer() : undefined);
+  if (source !== undefined && source !== null) {
+    if (method === 'GET' || method === 'HEAD') throw new TypeError(`a ${method} request cannot have a body`);
+    // Response does the BodyInit conversions (string, URLSearchParams, bytes, Blob, FormData, stream)
+    // and supplies the default content type, as fetch would.
+    const encoded = new Response(source);
+    body = Buffer.from(await encoded.arrayBuffer());
+    const contentType = encoded.headers.get('content-type');
+    if (contentType && !headers.has('content-type')) headers.set('content-type', contentType);
+  }
+  if (body) headers.set('content-length', String(body.length));
+  else if (method === 'POST' || method === 'PUT') headers.set('content-length', '0');
+  if (!headers.has('accept')) headers.set('accept', '*/*');
+  return {
+    url,
+    method,
+    headers: Object.fromEntries(headers),
+    body,
+    signal: init.signal ?? request?.signal ?? undefined,
+    redirect: init.redirect ?? request?.redirect ?? 'manual',
   };
-  return Object.assign(fetchImpl, { close: () => agent.destroy() });
+}
+
+/** The body as fetch would expose it: content-encoding removed (only when the caller asked for one). */
+function decodedBody(raw: Buffer, contentEncoding: string | undefined): Buffer {
+  switch (contentEncoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+    case 'deflate':
+      return unzipSync(raw);
+    case 'br':
+      return brotliDecompressSync(raw);
+    default:
+      return raw;
+  }
+}
+
+function toResponse(res: http.IncomingMessage, raw: Buffer, request: OutgoingRequest): Response {
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 599) throw new TypeError(`unsupported response status ${status}`);
+  if (request.redirect === 'error' && REDIRECT_STATUSES.has(status))
+    throw new TypeError(`redirect to ${res.headers.location ?? '(no location)'} with redirect: 'error'`);
+  const headers = new Headers();
+  // rawHeaders keeps every Set-Cookie (and any other repeated header) as its own entry.
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+    headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  const hasBody = !NULL_BODY_STATUSES.has(status) && request.method !== 'HEAD';
+  const response = new Response(hasBody ? decodedBody(raw, res.headers['content-encoding']) : null, {
+    status,
+    statusText: res.statusMessage ?? '',
+    headers,
+  });
+  // A constructed Response has an empty url; callers (and openid-client's errors) expect the real one.
+  Object.defineProperty(response, 'url', { value: request.url.href });
+  return response;
+}
+
+function send(request: OutgoingRequest, agent: http.Agent, retryOnStaleSocket: boolean): Promise<Response> {
+  const transport = request.url.protocol === 'https:' ? https : http;
+  return new Promise<Response>((resolve, reject) => {
+    const req = transport.request(
+      request.url,
+      { method: request.method, headers: request.headers, agent, signal: request.signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          try {
+            resolve(toResponse(res, Buffer.concat(chunks), request));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed meanwhile: Node's documented remedy is one retry.
+      if (retryOnStaleSocket && req.reusedSocket && error.code === 'ECONNRESET')
+        resolve(send(request, agent, false));
+      else reject(error);
+    });
+    req.end(request.body);
+  });
+}
+
+/**
+ * A `fetch` with its own keep-alive agents configured by `options`. Keep one per trust/identity and
+ * reuse it; `close()` it (or `closeAllHttpsFetches()`) when done.
+ */
+export function createHttpsFetch(options: HttpsFetchOptions = {}): HttpsFetch {
+  const httpsAgent = new https.Agent({ keepAlive: true, ...options });
+  const httpAgent = new http.Agent({ keepAlive: true });
+  const fetchImpl = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const request = await outgoingRequest(input, init);
+    request.signal?.throwIfAborted();
+    const agent = request.url.protocol === 'https:' ? httpsAgent : httpAgent;
+    return send(request, agent, IDEMPOTENT_METHODS.has(request.method));
+  };
+  const instance: HttpsFetch = Object.assign(fetchImpl, {
+    close() {
+      httpsAgent.destroy();
+      httpAgent.destroy();
+      openInstances.delete(instance);
+    },
+  });
+  openInstances.add(instance);
+  return instance;
+}
+
+/** Closes every instance created by `createHttpsFetch` that is still open. */
+export function closeAllHttpsFetches(): void {
+  for (const instance of [...openInstances]) instance.close();
 }

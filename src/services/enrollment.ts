@@ -87,7 +87,8 @@ export class EnrollmentService {
     const tenant = await store.getTenant(input.tenantId);
     if (!tenant) throw new EnrollmentError('enrollment.tenant_unknown', `no tenant ${input.tenantId}`);
     if (
-      !new RegExp(`^${input.tenantId.replace(/[-]/g, '\\-')}-[a-z0-9][a-z0-9-]{0,62}$`).test(input.userId)
+      input.userId.length > 64 ||
+      !new RegExp(`^${input.tenantId.replace(/[-]/g, '\\-')}-[a-z0-9][a-z0-9-]*$`).test(input.userId)
     ) {
       throw new EnrollmentError(
         'enrollment.invalid_user_id',
@@ -198,40 +199,65 @@ export class EnrollmentService {
     return openTicket(this.#d.store, this.#d.clock, 'enroll', token);
   }
 
-  /** 初回認証: the one-time password, with the tenant's failure limit on the (pending) account. */
+  /**
+   * 初回認証: the one-time password, with the tenant's failure limit on the (pending) account. The
+   * attempt is reserved before the hash is checked, so concurrent guesses can never exceed the limit.
+   */
   async verifyOneTimePassword(
     ticket: Ticket,
     account: Account,
     tenant: Tenant,
     otp: string,
-  ): Promise<{ kind: 'ok' } | { kind: 'mismatch'; remaining: number } | { kind: 'locked' }> {
+  ): Promise<
+    { kind: 'ok' } | { kind: 'mismatch'; remaining: number } | { kind: 'locked' } | { kind: 'used' }
+  > {
     const { store, clock, hasher, audit } = this.#d;
-    if (account.status === 'locked') return { kind: 'locked' };
+    // Read afresh: another tab may have finished enrollment (or locked it) since the page was opened.
+    const current = await store.getAccount(account.id);
+    if (current?.status !== 'pending') return { kind: current?.status === 'active' ? 'used' : 'locked' };
     const max = tenant.policy.lockout.maxEnrollmentOtpFailures;
     const reservation = await store.reserveAttempt(account.id, 'enrollment_otp', max, clock.now(), {
       allowPending: true,
     });
-    if (!reservation.ok) {
-      await store.lockAccount(account.id, 'enrollment_otp', clock.now());
-      return { kind: 'locked' };
-    }
+    // Refused: no attempt left. Lock, in case the request that used the last one died before it did.
+    if (!reservation.ok) return this.#lockForOtp(account, tenant);
+    const actor = `user:${account.id}`;
     if (ticket.secretHash && (await hasher.verify(ticket.secretHash, otp.trim()))) {
       await store.resetCounter(account.id, 'enrollment_otp', clock.now());
+      await audit.record({
+        actor,
+        action: 'enrollment.otp_verified',
+        tenantId: tenant.id,
+        accountId: account.id,
+      });
       return { kind: 'ok' };
     }
     const { lock, remaining } = afterFailure(reservation.count, max);
-    if (lock) {
-      await store.lockAccount(account.id, 'enrollment_otp', clock.now());
-      await audit.record({
-        actor: 'system',
-        action: 'account.locked',
-        tenantId: tenant.id,
-        accountId: account.id,
-        details: { reason: 'enrollment_otp' },
-      });
-      return { kind: 'locked' };
-    }
-    return { kind: 'mismatch', remaining };
+    await audit.record({
+      actor,
+      action: 'enrollment.otp_failed',
+      tenantId: tenant.id,
+      accountId: account.id,
+      details: { attempt: reservation.count, max },
+    });
+    return lock ? this.#lockForOtp(account, tenant) : { kind: 'mismatch', remaining };
+  }
+
+  /** Lock a still-pending account for too many wrong one-time passwords; an active one is never locked. */
+  async #lockForOtp(account: Account, tenant: Tenant): Promise<{ kind: 'locked' } | { kind: 'used' }> {
+    const { store, clock } = this.#d;
+    const current = await store.getAccount(account.id);
+    if (current?.status === 'active') return { kind: 'used' };
+    if (current?.status !== 'pending') return { kind: 'locked' };
+    await store.lockAccount(account.id, 'enrollment_otp', clock.now());
+    await this.#d.audit.record({
+      actor: 'system',
+      action: 'account.locked',
+      tenantId: tenant.id,
+      accountId: account.id,
+      details: { reason: 'enrollment_otp' },
+    });
+    return { kind: 'locked' };
   }
 
   /** Every broken rule of the 認証情報登録 form. */

@@ -24,6 +24,20 @@ const GOOD = {
 const linkIn = (text: string, kind: string) =>
   new RegExp(`https://\\S+/${kind}/[A-Za-z0-9_-]+`).exec(text)?.[0];
 
+/** 初回認証 then 認証情報登録 with GOOD credentials, for tests that only need an enrolled account. */
+async function enrollThroughPages(
+  b: TestBrowser,
+  baseUrl: string,
+  created: { enrollmentUrl: string; oneTimePassword: string },
+): Promise<BrowserResponse> {
+  const submit = (page: BrowserResponse, fields: Record<string, string>) =>
+    b.request(new URL(formOf(page.text).action, baseUrl).href, {
+      form: { csrf: formOf(page.text).csrf, ...fields },
+    });
+  const next = await submit(await b.request(created.enrollmentUrl), { otp: created.oneTimePassword });
+  return submit(await b.request(next.location!), GOOD);
+}
+
 describe('enrollment and certificate delivery', function () {
   let smtp: TestSmtp;
   let t: TestTobira;
@@ -86,6 +100,16 @@ describe('enrollment and certificate delivery', function () {
 
     const otpPage = await b.request(created.enrollmentUrl);
     expect(otpPage.status).to.equal(200);
+    const cookie = ([] as string[]).concat(otpPage.headers['set-cookie'] ?? []).join('\n');
+    expect(cookie, 'the enrollment session cookie')
+      .to.match(/httponly/i)
+      .and.match(/secure/i);
+    expect(cookie).to.match(/samesite=strict/i);
+    const stepBar = (html: string) =>
+      [.../<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/.exec(html)![1]!.matchAll(/<li[^>]*>([^<]+)<\/li>/g)].map(
+        (m) => m[1],
+      );
+    expect(stepBar(otpPage.text)).to.deep.equal(['「初回認証」', '認証情報登録', '認証情報登録完了']);
     expect(otpPage.text).to.include('「初回認証」');
     expect(otpPage.text).to.include(created.account.userId);
     const wrong = await post(b, otpPage, { otp: 'not-it' });
@@ -93,7 +117,7 @@ describe('enrollment and certificate delivery', function () {
     expect(wrong.text).to.include('ワンタイムパスワードが一致しません');
     const toCredentials = await post(b, wrong, { otp: created.oneTimePassword });
     const credentials = await b.request(toCredentials.location!);
-    expect(credentials.text).to.include('「認証情報登録」');
+    expect(stepBar(credentials.text)).to.deep.equal(['初回認証', '「認証情報登録」', '認証情報登録完了']);
     expect(credentials.text).to.include('初めて買った車は?');
 
     const invalid = await post(b, credentials, {
@@ -120,11 +144,15 @@ describe('enrollment and certificate delivery', function () {
 
     const done = await post(b, containsId, GOOD);
     expect(done.status).to.equal(200);
-    expect(done.text).to.include('「認証情報登録完了」');
+    expect(stepBar(done.text)).to.deep.equal(['初回認証', '認証情報登録', '「認証情報登録完了」']);
     const downloadPassword = /data-testid="download-password">([^<]+)</.exec(done.text)![1]!;
     expect(downloadPassword).to.have.length(12);
     const account = (await t.tobira.store.getAccountByUserId(created.account.userId))!;
     expect(account.status).to.equal('active');
+    const reused = await browser().request(created.enrollmentUrl);
+    expect(reused.status, 'the enrollment link works once').to.equal(410);
+    expect(reused.text).to.include('このリンクはすでに使用されています');
+    expect(reused.text).to.include('support-p-30@example.jp');
 
     const mails = (await smtp.waitFor(2)).filter((m) =>
       String((m.to as { text: string }).text).match(/first@|second@/),
@@ -218,6 +246,41 @@ describe('enrollment and certificate delivery', function () {
     expect(direct.location).to.equal(created.enrollmentUrl);
   });
 
+  it('refuses a form posted without this browser’s CSRF token', async function () {
+    const created = await newAccount();
+    const page = await browser().request(created.enrollmentUrl);
+    const other = browser();
+    await other.request(created.enrollmentUrl);
+    const forged = await other.request(created.enrollmentUrl, {
+      form: { csrf: formOf(page.text).csrf, otp: created.oneTimePassword },
+    });
+    expect(forged.status).to.equal(403);
+    const missing = await other.request(created.enrollmentUrl, { form: { otp: created.oneTimePassword } });
+    expect(missing.status).to.equal(403);
+  });
+
+  it('shows the install guide for every platform, in Japanese and English, with the CA certificate', async function () {
+    const b = browser();
+    const ja = await b.request(`${t.url}/guide`);
+    expect(ja.status).to.equal(200);
+    for (const text of [
+      '電子証明書ダウンロードマニュアル',
+      'キーチェーン',
+      'Windows',
+      'iPhone',
+      'Android',
+      'Firefox',
+    ])
+      expect(ja.text).to.include(text);
+    expect(ja.text).to.include('href="/ca/ca.crt"').and.include('href="/ca/ca.pem"');
+    const en = await b.request(`${t.url}/guide?lang=en`);
+    expect(en.text).to.include('Certificate installation guide').and.include('Keychain Access');
+    const pem = await b.request(`${t.url}/ca/ca.pem`);
+    expect(pem.status).to.equal(200);
+    expect(pem.text).to.include('-----BEGIN CERTIFICATE-----');
+    expect((await b.request(`${t.url}/ca/ca.crt`)).status).to.equal(200);
+  });
+
   it('lets exactly one of two concurrent registrations with the same link win', async function () {
     const created = await newAccount();
     const b = browser();
@@ -260,14 +323,7 @@ describe('enrollment while the SMTP server is down', function () {
         terminals: [{ email: 'down@example.jp', type: 'pc' }],
         actor: 'test',
       });
-      const page = await b.request(created.enrollmentUrl);
-      const next = await b.request(new URL(formOf(page.text).action, t.url).href, {
-        form: { csrf: formOf(page.text).csrf, otp: created.oneTimePassword },
-      });
-      const credentials = await b.request(next.location!);
-      const done = await b.request(new URL(formOf(credentials.text).action, t.url).href, {
-        form: { csrf: formOf(credentials.text).csrf, ...GOOD },
-      });
+      const done = await enrollThroughPages(b, t.url, created);
       expect(done.status).to.equal(200);
       await t.tobira.outbox.stop(); // the round the enqueue woke up has finished
       const [pending] = (await t.tobira.store.listMail({ to: 'down@example.jp' })).items;
@@ -282,6 +338,47 @@ describe('enrollment while the SMTP server is down', function () {
     } finally {
       b.close();
       await smtp?.close();
+      await t.close();
+    }
+  });
+});
+
+describe('enrollment and download links expire with the policy’s lifetimes', function () {
+  it('turns an unused link into an “expired” page naming the support desk', async function () {
+    const clock = new ManualClock();
+    const t = await startTestTobira({ clock });
+    const b = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+    try {
+      await createTenant(t.tobira, 'p-32', { tickets: { enrollmentHours: 2, downloadHours: 1 } });
+      const enroll = async (userId: string) =>
+        t.tobira.enrollment.createAccount({
+          tenantId: 'p-32',
+          userId,
+          terminals: [{ email: `${userId}@example.jp`, type: 'smartphone' }],
+          actor: 'test',
+        });
+      const late = await enroll('p-32-late');
+      clock.advance(2 * 3600_000 - 1000);
+      expect((await b.request(late.enrollmentUrl)).status, 'still valid just before').to.equal(200);
+      clock.advance(1000);
+      const expired = await b.request(late.enrollmentUrl);
+      expect(expired.status).to.equal(410);
+      expect(expired.text).to.include('このリンクの有効期限が切れています');
+      expect(expired.text).to.include('support-p-32@example.jp');
+      expect(expired.text).to.not.include('name="otp"');
+
+      // A download link that was never followed in time: refused, and its key material is not served.
+      const created = await enroll('p-32-slow');
+      const done = await enrollThroughPages(b, t.url, created);
+      expect(done.status).to.equal(200);
+      const [mail] = (await t.tobira.store.listMail({ to: 'p-32-slow@example.jp' })).items;
+      const downloadUrl = linkIn(mail!.text, 'download')!;
+      clock.advance(3600_000);
+      const gone = await b.request(downloadUrl);
+      expect(gone.status).to.equal(410);
+      expect(gone.text).to.include('このリンクの有効期限が切れています');
+    } finally {
+      b.close();
       await t.close();
     }
   });

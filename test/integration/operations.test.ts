@@ -16,9 +16,10 @@ const DAY = 86_400_000;
 function withOutageSwitch(store: Store): { store: Store; down: (on: boolean) => void } {
   let isDown = false;
   const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || prop === 'close') return value;
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown; // the target as `this`: stores keep #private state
+      if (typeof value !== 'function') return value;
+      if (prop === 'close') return (value as () => Promise<void>).bind(target);
       return (...args: unknown[]) =>
         isDown
           ? Promise.reject(new StoreUnavailableError('injected outage'))

@@ -1,32 +1,35 @@
 /**
- * The Store contract on MongoDB. No MongoDB server can be installed on these machines (not in Debian;
- * test helpers that download one fail here), so this runs only when TOBIRA_TEST_MONGODB_URI names one.
+ * The Store contract on MongoDB. No MongoDB server can be installed on these machines (it is not in
+ * the distribution, and helpers that download one fail here), so the contract runs only when
+ * TOBIRA_TEST_MONGODB_URI names a server — ideally a replica set, so transactions are used.
+ * Each test gets a fresh, randomly named database on it, dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { openMongoStore } from '../../adapters/mongo/index.js';
+import { connectMongo, MongoStore } from '../../adapters/mongo/index.js';
 import { runStoreContract } from './contract.js';
 
 const uri = process.env.TOBIRA_TEST_MONGODB_URI;
 
 if (uri) {
   runStoreContract('mongodb', async () => {
-    // A fresh database per test, dropped afterwards.
-    const url = new URL(uri);
-    url.pathname = `/tobira_test_${randomBytes(6).toString('hex')}`;
-    const store = await openMongoStore({ uri: url.href, serverSelectionTimeoutMS: 5000 });
+    const connection = await connectMongo({
+      uri,
+      dbName: `tobira_test_${randomBytes(6).toString('hex')}`,
+      serverSelectionTimeoutMS: 5000,
+    });
+    const store = new MongoStore(connection);
+    await store.init();
     return {
       store,
       cleanup: async () => {
-        await (
-          store as unknown as { connection: { dropDatabase(): Promise<void> } }
-        ).connection.dropDatabase();
+        await connection.dropDatabase();
         await store.close();
       },
     };
   });
 } else {
-  describe('Store contract: mongodb (skipped: TOBIRA_TEST_MONGODB_URI is not set — no MongoDB server can be installed on this machine)', function () {
-    it('runs the whole Store contract against a real MongoDB when TOBIRA_TEST_MONGODB_URI is set', function () {
+  describe('MongoDB store contract (skipped: TOBIRA_TEST_MONGODB_URI is not set — no MongoDB server can be installed on this machine)', function () {
+    it('runs the whole Store contract against the MongoDB server TOBIRA_TEST_MONGODB_URI names', function () {
       this.skip();
     });
   });

@@ -72,6 +72,12 @@ export function counterContract(ctx: ContractContext): void {
       expect(await ctx.store.lockAccount('missing', 'admin', T0)).to.equal(null);
     });
 
+    it('keeps the first lock’s reason and time when locked again', async function () {
+      const first = await ctx.store.lockAccount(accountId, 'password', at(5));
+      const again = await ctx.store.lockAccount(accountId, 'admin', at(9));
+      expect(again).to.deep.equal(first);
+    });
+
     it('unlocks to active with every counter cleared when a password is set', async function () {
       await ctx.store.updateAccount(accountId, { passwordHash: 'h' }, T0);
       await ctx.store.reserveAttempt(accountId, 'password', 5, T0);

@@ -1,0 +1,52 @@
+/** The audit log: one document per event. */
+import { Schema } from 'mongoose';
+import type { AuditEvent } from '../../../src/domain.js';
+import {
+  copyDate,
+  copyValue,
+  nullableString,
+  orNull,
+  requiredDate,
+  requiredString,
+  schemaOptions,
+} from './fields.js';
+
+export interface AuditEventDoc {
+  _id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  tenantId: string | null;
+  accountId: string | null;
+  sourceIp: string | null;
+  details: Record<string, unknown>;
+}
+
+export const auditEventSchema = new Schema<AuditEventDoc>(
+  {
+    _id: requiredString,
+    at: requiredDate,
+    actor: requiredString,
+    action: requiredString,
+    tenantId: nullableString,
+    accountId: nullableString,
+    sourceIp: nullableString,
+    details: { type: Schema.Types.Mixed, default: {} },
+  },
+  schemaOptions('audit_events'),
+);
+auditEventSchema.index({ tenantId: 1, at: -1 });
+auditEventSchema.index({ accountId: 1, at: -1 });
+auditEventSchema.index({ action: 1, at: -1 });
+auditEventSchema.index({ at: -1 });
+
+export const toAuditEvent = (doc: AuditEventDoc): AuditEvent => ({
+  id: doc._id,
+  at: copyDate(doc.at),
+  actor: doc.actor,
+  action: doc.action,
+  tenantId: orNull(doc.tenantId),
+  accountId: orNull(doc.accountId),
+  sourceIp: orNull(doc.sourceIp),
+  details: copyValue(doc.details ?? {}),
+});

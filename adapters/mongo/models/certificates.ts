@@ -1,0 +1,71 @@
+/**
+ * Client certificates. `_id` is the serial (unique by construction); the SHA-256 fingerprint is
+ * unique too. Certificates outlive their account (kept, revoked) so the CRL stays complete.
+ */
+import { Schema } from 'mongoose';
+import type { Certificate, CertificateStatus } from '../../../src/domain.js';
+import {
+  copyDate,
+  copyDateOrNull,
+  nullableDate,
+  nullableString,
+  orNull,
+  requiredDate,
+  requiredString,
+  schemaOptions,
+} from './fields.js';
+
+export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = ['active', 'revoked', 'superseded'];
+
+export interface CertificateDoc {
+  /** The serial: lower-case hex. */
+  _id: string;
+  accountId: string;
+  terminalId: string;
+  subjectCn: string;
+  fingerprintS256: string;
+  notBefore: Date;
+  notAfter: Date;
+  status: CertificateStatus;
+  revokedAt: Date | null;
+  revocationReason: string | null;
+  pem: string;
+  createdAt: Date;
+}
+
+export const certificateSchema = new Schema<CertificateDoc>(
+  {
+    _id: requiredString,
+    accountId: requiredString,
+    terminalId: requiredString,
+    subjectCn: requiredString,
+    fingerprintS256: { ...requiredString, unique: true },
+    notBefore: requiredDate,
+    notAfter: requiredDate,
+    status: { ...requiredString, enum: CERTIFICATE_STATUSES },
+    revokedAt: nullableDate,
+    revocationReason: nullableString,
+    pem: requiredString,
+    createdAt: requiredDate,
+  },
+  schemaOptions('certificates'),
+);
+certificateSchema.index({ accountId: 1, createdAt: 1 });
+certificateSchema.index({ terminalId: 1, createdAt: 1 });
+// The CRL: revoked or superseded and not yet expired.
+certificateSchema.index({ status: 1, notAfter: 1 });
+
+export const toCertificate = (doc: CertificateDoc): Certificate => ({
+  serial: doc._id,
+  accountId: doc.accountId,
+  terminalId: doc.terminalId,
+  subjectCn: doc.subjectCn,
+  fingerprintS256: doc.fingerprintS256,
+  notBefore: copyDate(doc.notBefore),
+  notAfter: copyDate(doc.notAfter),
+  status: doc.status,
+  revokedAt: copyDateOrNull(doc.revokedAt),
+  revocationReason: orNull(doc.revocationReason),
+  pem: doc.pem,
+  createdAt: copyDate(doc.createdAt),
+});

@@ -1,0 +1,48 @@
+/** Login history (ログイン履歴): one document per attempt, never an array in the account. */
+import { Schema } from 'mongoose';
+import type { LoginEvent, LoginResult } from '../../../src/domain.js';
+import { copyDate, nullableString, orNull, requiredDate, requiredString, schemaOptions } from './fields.js';
+
+export interface LoginEventDoc {
+  _id: string;
+  accountId: string | null;
+  tenantId: string | null;
+  at: Date;
+  sourceIp: string;
+  result: LoginResult;
+  clientId: string | null;
+  userAgent: string | null;
+  certSerial: string | null;
+}
+
+export const loginEventSchema = new Schema<LoginEventDoc>(
+  {
+    _id: requiredString,
+    accountId: nullableString,
+    tenantId: nullableString,
+    at: requiredDate,
+    sourceIp: requiredString,
+    result: requiredString,
+    clientId: nullableString,
+    userAgent: nullableString,
+    certSerial: nullableString,
+  },
+  schemaOptions('login_events'),
+);
+// History pages (newest first) of an account, of a tenant, and of everything; the tenant index also
+// serves the per-tenant retention purge.
+loginEventSchema.index({ accountId: 1, at: -1 });
+loginEventSchema.index({ tenantId: 1, at: -1 });
+loginEventSchema.index({ at: -1 });
+
+export const toLoginEvent = (doc: LoginEventDoc): LoginEvent => ({
+  id: doc._id,
+  accountId: orNull(doc.accountId),
+  tenantId: orNull(doc.tenantId),
+  at: copyDate(doc.at),
+  sourceIp: doc.sourceIp,
+  result: doc.result,
+  clientId: orNull(doc.clientId),
+  userAgent: orNull(doc.userAgent),
+  certSerial: orNull(doc.certSerial),
+});

@@ -1,0 +1,78 @@
+/**
+ * The mail outbox. A worker claims a mail by setting `claimedBy` / `claimedUntil` (a lease) in one
+ * conditional update, so any node's worker may send it and a crashed worker's mails are re-taken.
+ */
+import { Schema } from 'mongoose';
+import type { MailStatus, OutboxMail } from '../../../src/domain.js';
+import {
+  copyDate,
+  copyDateOrNull,
+  nullableDate,
+  nullableString,
+  orNull,
+  requiredDate,
+  requiredString,
+  schemaOptions,
+} from './fields.js';
+
+export const MAIL_STATUSES: readonly MailStatus[] = ['pending', 'sending', 'sent', 'failed'];
+
+export interface OutboxDoc {
+  _id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  template: string;
+  status: MailStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  claimedBy: string | null;
+  claimedUntil: Date | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export const outboxSchema = new Schema<OutboxDoc>(
+  {
+    _id: requiredString,
+    to: requiredString,
+    subject: requiredString,
+    text: requiredString,
+    html: nullableString,
+    template: requiredString,
+    status: { ...requiredString, enum: MAIL_STATUSES },
+    attempts: { type: Number, default: 0, min: 0 },
+    nextAttemptAt: requiredDate,
+    lastError: nullableString,
+    claimedBy: nullableString,
+    claimedUntil: nullableDate,
+    createdAt: requiredDate,
+    sentAt: nullableDate,
+  },
+  schemaOptions('outbox'),
+);
+// Due mails, and sending mails whose lease ran out.
+outboxSchema.index({ status: 1, nextAttemptAt: 1 });
+outboxSchema.index({ status: 1, claimedUntil: 1 });
+// The admin list: newest first, optionally by recipient.
+outboxSchema.index({ to: 1, createdAt: -1 });
+outboxSchema.index({ createdAt: -1 });
+
+export const toMail = (doc: OutboxDoc): OutboxMail => ({
+  id: doc._id,
+  to: doc.to,
+  subject: doc.subject,
+  text: doc.text,
+  html: orNull(doc.html),
+  template: doc.template,
+  status: doc.status,
+  attempts: doc.attempts ?? 0,
+  nextAttemptAt: copyDate(doc.nextAttemptAt),
+  lastError: orNull(doc.lastError),
+  claimedBy: orNull(doc.claimedBy),
+  claimedUntil: copyDateOrNull(doc.claimedUntil),
+  createdAt: copyDate(doc.createdAt),
+  sentAt: copyDateOrNull(doc.sentAt),
+});

@@ -1,0 +1,389 @@
+/**
+ * The short-lived or append-only records of the MongoDB store: one-time tickets, login history, the
+ * audit log, the mail outbox, rate-limit buckets, admin API keys and oidc-provider artifacts.
+ * Every atomic operation is one conditional update, as the Store interface requires.
+ */
+import type { QueryFilter } from 'mongoose';
+import type { ApiKey, AuditEvent, LoginEvent, OutboxMail, Ticket } from '../../src/domain.js';
+import { newId } from '../../src/random.js';
+import type {
+  AttemptReservation,
+  AuditQuery,
+  LoginEventQuery,
+  NewAuditEvent,
+  NewLoginEvent,
+  NewMail,
+  NewTicket,
+  OidcPayload,
+  Page,
+} from '../../src/store.js';
+import { AFTER, MongoBase, defined, maybe } from './base.js';
+import { isDuplicateKeyError } from './errors.js';
+import { toApiKey, type ApiKeyDoc } from './models/api-keys.js';
+import { toAuditEvent, type AuditEventDoc } from './models/audit-events.js';
+import { copyValue } from './models/fields.js';
+import { toLoginEvent, type LoginEventDoc } from './models/login-events.js';
+import { oidcId, toOidcPayload, type OidcDoc } from './models/oidc.js';
+import { toMail, type OutboxDoc } from './models/outbox.js';
+import type { RateLimitDoc } from './models/rate-limits.js';
+import { toTicket, type TicketDoc } from './models/tickets.js';
+
+export abstract class MongoRecords extends MongoBase {
+  // ---- tickets ----------------------------------------------------------------------------------
+
+  createTicket(t: NewTicket, now: Date): Promise<Ticket> {
+    return this.run('tickets', async () => {
+      await this.mustExist(this.m.Account, t.accountId, 'account');
+      const { id, ...fields } = t;
+      const doc = await this.m.Ticket.create({
+        ...fields,
+        _id: id,
+        usedAt: null,
+        failedAttempts: 0,
+        createdAt: now,
+      });
+      return toTicket(doc.toObject());
+    });
+  }
+
+  getTicketByTokenHash(tokenHash: string): Promise<Ticket | null> {
+    return this.run('tickets', () =>
+      this.m.Ticket.findOne({ tokenHash }).lean<TicketDoc>().then(maybe(toTicket)),
+    );
+  }
+
+  consumeTicket(id: string, now: Date): Promise<boolean> {
+    return this.run('tickets', async () => {
+      const result = await this.m.Ticket.updateOne(
+        { _id: id, usedAt: null, expiresAt: { $gt: now } },
+        { $set: { usedAt: now } },
+      );
+      return result.modifiedCount === 1;
+    });
+  }
+
+  reserveTicketAttempt(id: string, max: number): Promise<AttemptReservation> {
+    return this.run('tickets', async () => {
+      const doc = await this.m.Ticket.findOneAndUpdate(
+        { _id: id, usedAt: null, failedAttempts: { $lt: max } },
+        { $inc: { failedAttempts: 1 } },
+        AFTER,
+      ).lean<TicketDoc>();
+      return doc ? { ok: true, count: doc.failedAttempts } : { ok: false };
+    });
+  }
+
+  invalidateTickets(accountId: string, purpose: Ticket['purpose'], now: Date): Promise<number> {
+    return this.run('tickets', async () => {
+      const result = await this.m.Ticket.updateMany(
+        { accountId, purpose, usedAt: null, expiresAt: { $gt: now } },
+        { $set: { expiresAt: now } },
+      );
+      return result.modifiedCount;
+    });
+  }
+
+  /** The TTL index removes them a week after expiry anyway; the retention job's sweep is immediate. */
+  purgeExpiredTickets(before: Date): Promise<number> {
+    return this.run(
+      'tickets',
+      async () => (await this.m.Ticket.deleteMany({ expiresAt: { $lt: before } })).deletedCount,
+    );
+  }
+
+  // ---- login history and audit -------------------------------------------------------------------
+
+  addLoginEvent(e: NewLoginEvent): Promise<LoginEvent> {
+    return this.run('login_events', async () => {
+      const id = newId();
+      await this.m.LoginEvent.create({ ...e, _id: id });
+      return { ...e, at: new Date(e.at), id };
+    });
+  }
+
+  listLoginEvents(q: LoginEventQuery): Promise<Page<LoginEvent>> {
+    const at = defined({ $gte: q.since, $lt: q.until });
+    const filter = defined({
+      accountId: q.accountId,
+      tenantId: q.tenantId,
+      at: Object.keys(at).length ? at : undefined,
+    });
+    return this.run('login_events', () =>
+      this.page<LoginEventDoc, LoginEvent>(
+        this.m.LoginEvent,
+        filter,
+        { at: -1, _id: -1 },
+        toLoginEvent,
+        q.offset,
+        q.limit,
+      ),
+    );
+  }
+
+  purgeLoginEvents(before: Date, tenantId?: string): Promise<number> {
+    return this.run(
+      'login_events',
+      async () =>
+        (await this.m.LoginEvent.deleteMany(defined({ at: { $lt: before }, tenantId }))).deletedCount,
+    );
+  }
+
+  addAuditEvent(e: NewAuditEvent): Promise<AuditEvent> {
+    return this.run('audit_events', async () => {
+      const id = newId();
+      await this.m.AuditEvent.create({ ...e, _id: id });
+      return { ...e, at: new Date(e.at), details: copyValue(e.details), id };
+    });
+  }
+
+  listAuditEvents(q: AuditQuery): Promise<Page<AuditEvent>> {
+    const filter = defined({
+      tenantId: q.tenantId,
+      accountId: q.accountId,
+      action: q.action,
+      at: q.since ? { $gte: q.since } : undefined,
+    });
+    return this.run('audit_events', () =>
+      this.page<AuditEventDoc, AuditEvent>(
+        this.m.AuditEvent,
+        filter,
+        { at: -1, _id: -1 },
+        toAuditEvent,
+        q.offset,
+        q.limit,
+      ),
+    );
+  }
+
+  // ---- mail outbox -------------------------------------------------------------------------------
+
+  enqueueMail(mail: NewMail, now: Date): Promise<OutboxMail> {
+    return this.run('outbox', async () => {
+      const { id, nextAttemptAt, ...content } = mail;
+      const doc = await this.m.Outbox.create({
+        ...content,
+        _id: id,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: nextAttemptAt ?? now,
+        createdAt: now,
+      });
+      return toMail(doc.toObject());
+    });
+  }
+
+  /**
+   * One `findOneAndUpdate` per mail, each claiming one eligible mail (pending and due, or sending
+   * with its lease run out): the filter is re-checked atomically by the server, so two workers never
+   * take the same mail. Mails claimed in this call are excluded, even with a lease of 0.
+   */
+  claimMail(workerId: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMail[]> {
+    return this.run('outbox', async () => {
+      const claimed: OutboxMail[] = [];
+      while (claimed.length < limit) {
+        const doc = await this.m.Outbox.findOneAndUpdate(
+          {
+            _id: { $nin: claimed.map((mail) => mail.id) },
+            $or: [
+              { status: 'pending', nextAttemptAt: { $lte: now } },
+              { status: 'sending', claimedUntil: { $lte: now } },
+            ],
+          },
+          {
+            $set: { status: 'sending', claimedBy: workerId, claimedUntil: new Date(now.getTime() + leaseMs) },
+            $inc: { attempts: 1 },
+          },
+          { ...AFTER, sort: { nextAttemptAt: 1, _id: 1 } },
+        ).lean<OutboxDoc>();
+        if (!doc) break;
+        claimed.push(toMail(doc));
+      }
+      return claimed;
+    });
+  }
+
+  markMailSent(id: string, workerId: string, now: Date): Promise<boolean> {
+    return this.run('outbox', async () => {
+      const result = await this.m.Outbox.updateOne(
+        { _id: id, status: 'sending', claimedBy: workerId },
+        { $set: { status: 'sent', sentAt: now, claimedBy: null, claimedUntil: null } },
+      );
+      return result.modifiedCount === 1;
+    });
+  }
+
+  markMailFailed(
+    id: string,
+    workerId: string,
+    error: string,
+    retryAt: Date | null,
+    _now: Date,
+  ): Promise<boolean> {
+    return this.run('outbox', async () => {
+      const result = await this.m.Outbox.updateOne(
+        { _id: id, status: 'sending', claimedBy: workerId },
+        {
+          $set: {
+            status: retryAt ? 'pending' : 'failed',
+            lastError: error.slice(0, 1000),
+            claimedBy: null,
+            claimedUntil: null,
+            ...(retryAt ? { nextAttemptAt: retryAt } : {}),
+          },
+        },
+      );
+      return result.modifiedCount === 1;
+    });
+  }
+
+  listMail(q: {
+    status?: OutboxMail['status'];
+    to?: string;
+    offset?: number;
+    limit?: number;
+  }): Promise<Page<OutboxMail>> {
+    return this.run('outbox', () =>
+      this.page<OutboxDoc, OutboxMail>(
+        this.m.Outbox,
+        defined({ status: q.status, to: q.to }),
+        { createdAt: -1, _id: -1 },
+        toMail,
+        q.offset,
+        q.limit,
+      ),
+    );
+  }
+
+  // ---- rate limits and API keys ------------------------------------------------------------------
+
+  hitRateLimit(key: string, expiresAt: Date, now: Date): Promise<number> {
+    return this.run('rate_limits', async () => {
+      // A bucket whose window ended starts again; the TTL monitor deletes it only about once a minute.
+      // Conditional, so of concurrent callers only one resets it.
+      await this.m.RateLimit.updateOne(
+        { _id: key, expiresAt: { $lte: now } },
+        { $set: { count: 0, expiresAt } },
+      );
+      const increment = () =>
+        this.m.RateLimit.findOneAndUpdate(
+          { _id: key },
+          { $inc: { count: 1 }, $setOnInsert: { expiresAt } },
+          { ...AFTER, upsert: true },
+        ).lean<RateLimitDoc>();
+      try {
+        return (await increment())!.count;
+      } catch (error) {
+        // Two concurrent upserts of a new key: one inserts, the other hits the unique _id. The bucket
+        // exists now, so the retry is a plain increment.
+        if (!isDuplicateKeyError(error)) throw error;
+        return (await increment())!.count;
+      }
+    });
+  }
+
+  createApiKey(k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> {
+    return this.run('api_keys', async () => {
+      const doc = await this.m.ApiKey.create({
+        _id: k.id,
+        keyHash: k.keyHash,
+        label: k.label,
+        createdAt: now,
+        revokedAt: null,
+      });
+      return toApiKey(doc.toObject());
+    });
+  }
+
+  getApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
+    return this.run('api_keys', () =>
+      this.m.ApiKey.findOne({ keyHash }).lean<ApiKeyDoc>().then(maybe(toApiKey)),
+    );
+  }
+
+  listApiKeys(): Promise<ApiKey[]> {
+    return this.run('api_keys', async () =>
+      (await this.m.ApiKey.find().sort({ createdAt: 1, _id: 1 }).lean<ApiKeyDoc[]>()).map(toApiKey),
+    );
+  }
+
+  revokeApiKey(id: string, now: Date): Promise<boolean> {
+    return this.run('api_keys', async () => {
+      const result = await this.m.ApiKey.updateOne(
+        { _id: id, revokedAt: null },
+        { $set: { revokedAt: now } },
+      );
+      return result.modifiedCount === 1;
+    });
+  }
+
+  // ---- oidc-provider artifacts -------------------------------------------------------------------
+
+  oidcUpsert(
+    model: string,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number | undefined,
+    now: Date,
+  ): Promise<void> {
+    return this.run('oidc', async () => {
+      await this.m.Oidc.replaceOne(
+        { _id: oidcId(model, id) },
+        {
+          model,
+          payload,
+          grantId: payload.grantId ?? null,
+          uid: payload.uid ?? null,
+          userCode: payload.userCode ?? null,
+          expiresAt: expiresInSeconds ? new Date(now.getTime() + expiresInSeconds * 1000) : null,
+          consumedAt: null,
+        },
+        { upsert: true },
+      );
+    });
+  }
+
+  /** Expired artifacts are gone at `now` even before the TTL monitor deletes them. */
+  #findOidc(filter: QueryFilter<OidcDoc>, now: Date): Promise<OidcPayload | null> {
+    return this.m.Oidc.findOne({ ...filter, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] })
+      .lean<OidcDoc>()
+      .then(maybe(toOidcPayload));
+  }
+
+  oidcFind(model: string, id: string, now: Date): Promise<OidcPayload | null> {
+    return this.run('oidc', () => this.#findOidc({ _id: oidcId(model, id) }, now));
+  }
+
+  oidcFindByUid(model: string, uid: string, now: Date): Promise<OidcPayload | null> {
+    return this.run('oidc', () => this.#findOidc({ model, uid }, now));
+  }
+
+  oidcFindByUserCode(model: string, userCode: string, now: Date): Promise<OidcPayload | null> {
+    return this.run('oidc', () => this.#findOidc({ model, userCode }, now));
+  }
+
+  oidcConsume(model: string, id: string, now: Date): Promise<void> {
+    return this.run('oidc', async () => {
+      await this.m.Oidc.updateOne({ _id: oidcId(model, id) }, { $set: { consumedAt: now } });
+    });
+  }
+
+  oidcDestroy(model: string, id: string): Promise<void> {
+    return this.run('oidc', async () => {
+      await this.m.Oidc.deleteOne({ _id: oidcId(model, id) });
+    });
+  }
+
+  oidcRevokeByGrantId(grantId: string): Promise<void> {
+    return this.run('oidc', async () => {
+      await this.m.Oidc.deleteMany({ grantId });
+    });
+  }
+
+  /** TTL indexes remove these within about a minute; this sweep (as in SQLite) makes it immediate. */
+  oidcPurgeExpired(now: Date): Promise<number> {
+    return this.run('oidc', async () => {
+      await this.m.RateLimit.deleteMany({ expiresAt: { $lte: now } });
+      return (await this.m.Oidc.deleteMany({ expiresAt: { $ne: null, $lte: now } })).deletedCount;
+    });
+  }
+}

@@ -1,0 +1,24 @@
+/** Opens the database file with the settings every connection needs. */
+import Database from 'better-sqlite3';
+import { mapSqliteError } from './errors.js';
+
+/** How long a writer waits for another connection's write lock before giving up (SQLITE_BUSY). */
+export const BUSY_TIMEOUT_MS = 5000;
+
+export function openDatabase(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    // First, so that even switching the journal mode waits for a busy file instead of failing.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // WAL: readers never block the writer, and several processes can share the file.
+    db.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL is still corruption-safe; only the last commits may roll back on power loss.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (error) {
+    db?.close();
+    throw mapSqliteError(error);
+  }
+}
