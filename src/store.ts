@@ -302,9 +302,11 @@ export interface Store {
     limit?: number;
   }): Promise<Page<OutboxMail>>;
 
-  // rate limits (fixed windows, shared by every process on the store)
+  // rate limits (one counter per fixed window, shared by every process on the store)
   /** Increment the bucket's counter (creating it to expire at `expiresAt`) and return the new count. */
   hitRateLimit(key: string, expiresAt: Date, now: Date): Promise<number>;
+  /** The bucket's count without changing it; 0 when there is none or it has expired. */
+  countRateLimit(key: string, now: Date): Promise<number>;
 
   // admin API keys
   createApiKey(key: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey>;

@@ -281,6 +281,16 @@ export abstract class MongoRecords extends MongoBase {
     });
   }
 
+  countRateLimit(key: string, now: Date): Promise<number> {
+    return this.run('rate_limits', async () => {
+      const bucket = await this.m.RateLimit.findOne({
+        _id: key,
+        expiresAt: { $gt: now },
+      }).lean<RateLimitDoc>();
+      return bucket?.count ?? 0;
+    });
+  }
+
   createApiKey(k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> {
     return this.run('api_keys', async () => {
       const doc = await this.m.ApiKey.create({

@@ -1,10 +1,11 @@
-/** Fixed-window rate-limit buckets and admin API keys. */
+/** Rate-limit buckets (one per fixed window) and admin API keys. */
 import type Database from 'better-sqlite3';
 import type { ApiKey } from '../../src/domain.js';
 import { ms, toApiKey, type Row } from './rows.js';
 
 export class RateLimits {
   readonly #hit: Database.Statement<unknown[], { count: number }>;
+  readonly #count: Database.Statement<unknown[], { count: number }>;
   readonly #purge: Database.Statement<unknown[]>;
 
   constructor(db: Database.Database) {
@@ -17,11 +18,16 @@ export class RateLimits {
          expires_at = CASE WHEN rate_limits.expires_at <= ? THEN excluded.expires_at ELSE rate_limits.expires_at END
        RETURNING count`,
     );
+    this.#count = db.prepare('SELECT count FROM rate_limits WHERE key = ? AND expires_at > ?');
     this.#purge = db.prepare('DELETE FROM rate_limits WHERE expires_at <= ?');
   }
 
   hit(key: string, expiresAt: Date, now: Date): number {
     return this.#hit.get(key, ms(expiresAt), ms(now), ms(now))!.count;
+  }
+
+  count(key: string, now: Date): number {
+    return this.#count.get(key, ms(now))?.count ?? 0;
   }
 
   purgeExpired(now: Date): number {

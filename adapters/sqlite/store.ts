@@ -220,6 +220,8 @@ export class SqliteStore implements Store {
   // rate limits and API keys
   hitRateLimit = (key: string, expiresAt: Date, now: Date): Promise<number> =>
     this.#with((x) => x.rateLimits.hit(key, expiresAt, now));
+  countRateLimit = (key: string, now: Date): Promise<number> =>
+    this.#with((x) => x.rateLimits.count(key, now));
   createApiKey = (k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> =>
     this.#with((x) => x.apiKeys.create(k, now));
   getApiKeyByHash = (keyHash: string): Promise<ApiKey | null> =>

@@ -1,9 +1,9 @@
 /** Store-backed rate limiting, so limits hold across every process sharing the store. */
 import type { Clock } from '../clock.js';
-import { bucketFor, overLimit, retryAfterSeconds, type RateRule } from '../policy/rate-limit.js';
+import { decide, windowsFor, type RateDecision, type RateRule } from '../policy/rate-limit.js';
 import type { Store } from '../store.js';
 
-export type RateDecision = { ok: true } | { ok: false; retryAfter: number };
+export type { RateDecision };
 
 export class RateLimiter {
   readonly #store: Store;
@@ -14,10 +14,14 @@ export class RateLimiter {
     this.#clock = deps.clock;
   }
 
+  /** Counts this request, then judges it; refused requests count too, so hammering stays refused. */
   async hit(rule: RateRule, subject: string): Promise<RateDecision> {
     const now = this.#clock.now();
-    const bucket = bucketFor(rule, subject, now);
-    const count = await this.#store.hitRateLimit(bucket.key, bucket.expiresAt, now);
-    return overLimit(rule, count) ? { ok: false, retryAfter: retryAfterSeconds(bucket, now) } : { ok: true };
+    const windows = windowsFor(rule, subject, now);
+    const [current, previous] = await Promise.all([
+      this.#store.hitRateLimit(windows.current.key, windows.current.expiresAt, now),
+      this.#store.countRateLimit(windows.previousKey, now),
+    ]);
+    return decide(rule, { current, previous }, windows, now);
   }
 }

@@ -260,7 +260,7 @@ describe('login policy', function () {
     await createClient(t.tobira, { tenantId: 'p-22', redirectUri: REDIRECT, clientId: 'rp-p-22' });
     const u = await user('p-22');
     const browser = browserFor(u);
-    // Windows are fixed minutes: start well inside one so all 21 attempts fall in the same window.
+    // Start well inside a minute so all 21 attempts count in one bucket and the estimate is exact.
     const left = 60_000 - (Date.now() % 60_000);
     if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 200));
     const start = await rp.start({ client_id: 'rp-p-22' });

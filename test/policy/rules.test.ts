@@ -10,7 +10,7 @@ import {
   otpAvailable,
   type StepFacts,
 } from '../../src/policy/login-steps.js';
-import { bucketFor, overLimit, retryAfterSeconds } from '../../src/policy/rate-limit.js';
+import { decide, windowsFor } from '../../src/policy/rate-limit.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { defaultTenantPolicy, parseTenantPolicy } from '../../src/policy/tenant-policy.js';
 
@@ -96,13 +96,45 @@ describe('pure policies', function () {
     expect(checkSecretAnswer('ミニ')).to.deep.equal([]);
   });
 
-  it('rate windows: fixed buckets, over after max, Retry-After to the window end', function () {
-    const rule = { name: 'login-ip', windowSeconds: 60, max: 3 };
-    const now = new Date('2026-01-01T00:00:45Z');
-    const bucket = bucketFor(rule, '10.0.0.1', now);
-    expect(bucket.key).to.equal(`login-ip:10.0.0.1:${Date.parse('2026-01-01T00:00:00Z')}`);
-    expect(bucket.expiresAt.toISOString()).to.equal('2026-01-01T00:01:00.000Z');
-    expect(retryAfterSeconds(bucket, now)).to.equal(15);
-    expect([overLimit(rule, 3), overLimit(rule, 4)]).to.deep.equal([false, true]);
+  describe('rate windows (sliding estimate over fixed buckets)', function () {
+    const rule = { name: 'login-ip', windowSeconds: 60, max: 10 };
+    const T = Date.parse('2026-01-01T00:00:00Z');
+    const at = (seconds: number) => new Date(T + seconds * 1000);
+    const judge = (seconds: number, current: number, previous: number) =>
+      decide(rule, { current, previous }, windowsFor(rule, '10.0.0.1', at(seconds)), at(seconds));
+
+    it('names this window’s bucket and the previous one, and keeps a bucket for two windows', function () {
+      const w = windowsFor(rule, '10.0.0.1', at(75));
+      expect(w.current.key).to.equal(`login-ip:10.0.0.1:${T + 60_000}`);
+      expect(w.previousKey).to.equal(`login-ip:10.0.0.1:${T}`);
+      expect(w.current.expiresAt).to.deep.equal(at(180));
+      expect(w.endsAt).to.deep.equal(at(120));
+      expect(w.previousWeight).to.equal(0.75);
+    });
+
+    it('allows up to max with an empty previous window, refuses the next, Retry-After to the window end', function () {
+      expect(judge(45, 10, 0)).to.deep.equal({ ok: true });
+      // 11 in this window: wait until the next one, where 11 × (1 − f) ≤ 10, f = 1/11 of a minute.
+      expect(judge(45, 11, 0)).to.deep.equal({ ok: false, retryAfter: Math.ceil(15 + 60 / 11) });
+    });
+
+    it('weighs the previous window by how much of it is still inside the sliding minute', function () {
+      // 15 s into a window after a full one: 10 × 0.75 = 7.5, so 2 more are fine and the 3rd is not.
+      expect(judge(75, 2, 10)).to.deep.equal({ ok: true });
+      // 3 + 10 × (1 − f) ≤ 10 once f ≥ 0.3, at 18 s into the window: 3 s from now.
+      expect(judge(75, 3, 10)).to.deep.equal({ ok: false, retryAfter: 3 });
+    });
+
+    it('refuses a burst of max at the end of one window followed by max at the start of the next', function () {
+      // The fixed-window hole: 10 at 0:59 and 10 more at 1:00 would both pass with plain buckets.
+      expect(judge(60, 1, 10)).to.deep.include({ ok: false });
+      expect(judge(119, 1, 10), 'by the end of the next window the old burst has slid out').to.deep.equal({
+        ok: true,
+      });
+    });
+
+    it('never answers a Retry-After below one second', function () {
+      expect(judge(119.999, 10, 10)).to.deep.equal({ ok: false, retryAfter: 1 });
+    });
   });
 });

@@ -1,4 +1,4 @@
-/** Fixed-window rate-limit buckets, shared by every node; `_id` is the bucket key. */
+/** Rate-limit buckets (one per fixed window), shared by every node; `_id` is the bucket key. */
 import { Schema } from 'mongoose';
 import { requiredDate, requiredString, schemaOptions } from './fields.js';
 

@@ -1,4 +1,4 @@
-/** Contract: fixed-window rate limits and admin API keys. */
+/** Contract: rate-limit buckets and admin API keys. */
 import { expect } from 'chai';
 import { sha256Hex } from '../../../src/random.js';
 import { at, concurrently, expectConflict, T0, type ContractContext } from './context.js';
@@ -19,6 +19,16 @@ export function limitContract(ctx: ContractContext): void {
       expect(await ctx.store.hitRateLimit('k', at(120), at(60))).to.equal(1);
       expect(await ctx.store.hitRateLimit('k', at(999), at(119)), 'the new window ends at 120 s').to.equal(2);
       expect(await ctx.store.hitRateLimit('k', at(180), at(120))).to.equal(1);
+    });
+
+    it('reads a bucket’s count without changing it; 0 for none or an expired one', async function () {
+      expect(await ctx.store.countRateLimit('r', T0), 'no bucket').to.equal(0);
+      await ctx.store.hitRateLimit('r', at(60), T0);
+      await ctx.store.hitRateLimit('r', at(60), at(1));
+      expect(await ctx.store.countRateLimit('r', at(2))).to.equal(2);
+      expect(await ctx.store.countRateLimit('r', at(59)), 'reading does not count').to.equal(2);
+      expect(await ctx.store.countRateLimit('r', at(60)), 'expired at expiresAt').to.equal(0);
+      expect(await ctx.store.countRateLimit('other', at(2))).to.equal(0);
     });
 
     it('counts every one of concurrent hits', async function () {
