@@ -24,6 +24,9 @@ import { SecretBox } from './crypto/secret-box.js';
 import { stripUntrustedForwarding, type ProxyTrust } from './http/client-context.js';
 import { platformRoutes } from './http/platform-routes.js';
 import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
+import { metricsRoutes } from './http/metrics-routes.js';
+import { requestLog } from './http/request-log.js';
+import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
 import { createProvider } from './provider.js';
@@ -66,6 +69,7 @@ export interface Tobira {
   retention: RetentionJob;
   mailer: Mailer;
   outbox: OutboxWorker;
+  metrics: Metrics;
   provider: Provider;
   /** Node request handler of the whole application. */
   callback: ReturnType<Provider['callback']>;
@@ -114,9 +118,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     timeCost: config.argon2TimeCost,
     parallelism: config.argon2Parallelism,
   });
-  const audit = new AuditLog({ store, clock, log });
+  const metrics = new Metrics({ store });
+  const audit = new AuditLog({ store, clock, log, metrics });
   const certificates = new CertificateService({ store, ca, box, clock, audit });
-  const login = new LoginService({ store, hasher, box, clock, audit });
+  const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log });
   const renderer = await MailRenderer.load({
     serviceName: config.serviceName,
@@ -128,6 +133,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     clock,
     log,
     from: config.mailFrom,
+    metrics,
     transport: config.smtpUrl
       ? createSmtpTransport(config.smtpUrl)
       : createFileTransport(resolveDataPath(config, 'mail'), (line) =>
@@ -187,11 +193,13 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   );
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
   provider.use(stripUntrustedForwarding(trust));
+  provider.use(requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust }));
   provider.use(securityHeaders());
   provider.use(errorPages({ views, log }));
   provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));
   const routers = [
     platformRoutes({ store, certificates }),
+    metricsRoutes({ metrics, token: config.metricsToken, trust }),
     loginRoutes({
       provider,
       store,
@@ -257,6 +265,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     mailer,
     outbox,
     provider,
+    metrics,
     callback: provider.callback(),
     randomInt,
     async close() {

@@ -57,9 +57,23 @@ export const configSchema = z.object({
   loginRatePerIpPerMinute: int(1, 1_000_000).default(60),
   loginRatePerAccountPerMinute: int(1, 1_000_000).default(20),
   demoRpPort: int(0, 65535).default(3000),
+  /** Bearer token for GET /metrics; unset: only scrapers on this host (not via a trusted proxy). */
+  metricsToken: z.string().min(16).optional(),
+  /** One JSON line per request (method, masked path, status, time, source IP) at level info. */
+  accessLog: z.union([z.boolean(), z.stringbool()]).default(true),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Never echoed in an error: they end up in logs. */
+const SECRET_KEYS = new Set([
+  'dataKey',
+  'caKeyPassphrase',
+  'cookieKeys',
+  'mongodbUri',
+  'smtpUrl',
+  'metricsToken',
+]);
 
 /** `TOBIRA_SQLITE_PATH` ↔ `sqlitePath`. */
 const envName = (key: string): string => `TOBIRA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -88,7 +102,11 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
-    const shown = key in raw ? JSON.stringify(raw[key]) : '(unset)';
+    const shown = !(key in raw)
+      ? '(unset)'
+      : SECRET_KEYS.has(key)
+        ? '(secret, not shown)'
+        : JSON.stringify(raw[key]);
     throw new ConfigError(`invalid configuration ${envName(key)} (${key}) = ${shown}: ${issue.message}`);
   }
   const config = parsed.data;

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { OutboxMail } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
+import { noMetrics, type MailMetrics } from '../metrics.js';
 import { newId } from '../random.js';
 import type { Store } from '../store.js';
 import type { MailRenderer, MailTemplateName } from './render.js';
@@ -54,6 +55,7 @@ export interface OutboxWorkerOptions {
   /** Delay before attempt n+1 after n failures. */
   backoff?: (attempts: number) => number;
   onPermanentFailure?: (mail: OutboxMail, error: string) => Promise<void>;
+  metrics?: MailMetrics;
 }
 
 /** 5 s, 10 s, 20 s … capped at an hour, ±20 % jitter so many nodes do not retry in step. */
@@ -74,6 +76,7 @@ export class OutboxWorker {
       batchSize: 10,
       maxAttempts: 10,
       backoff: (n) => defaultBackoff(n),
+      metrics: noMetrics,
       ...options,
     };
   }
@@ -94,6 +97,7 @@ export class OutboxWorker {
         });
         await store.markMailSent(mail.id, this.#o.workerId, clock.now());
         result.sent += 1;
+        this.#o.metrics.mailDelivery('sent');
       } catch (error) {
         const failure = error instanceof MailSendError ? error : classifySendError(error);
         const message = failure.message;
@@ -102,6 +106,7 @@ export class OutboxWorker {
         await store.markMailFailed(mail.id, this.#o.workerId, message, retryAt, clock.now());
         if (giveUp) {
           result.failed += 1;
+          this.#o.metrics.mailDelivery('failed');
           log.error('mail failed for good', {
             mailId: mail.id,
             template: mail.template,
@@ -111,6 +116,7 @@ export class OutboxWorker {
           await this.#o.onPermanentFailure?.(mail, message);
         } else {
           result.retried += 1;
+          this.#o.metrics.mailDelivery('retried');
           log.warn('mail send failed, will retry', {
             mailId: mail.id,
             attempts: mail.attempts,

@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { Store } from '../store.js';
 import type { Logger } from '../log.js';
+import { noMetrics, type AuditMetrics } from '../metrics.js';
 
 export interface AuditInput {
   actor: string;
@@ -16,11 +17,13 @@ export class AuditLog {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #metrics: AuditMetrics;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger }) {
+  constructor(deps: { store: Store; clock: Clock; log: Logger; metrics?: AuditMetrics }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
+    this.#metrics = deps.metrics ?? noMetrics;
   }
 
   async record(input: AuditInput): Promise<void> {
@@ -40,5 +43,6 @@ export class AuditLog {
       ...event.details,
     });
     await this.#store.addAuditEvent(event);
+    this.#metrics.auditEvent(event.action);
   }
 }

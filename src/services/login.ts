@@ -11,6 +11,7 @@ import { passwordExpired } from '../policy/expiry.js';
 import { afterFailure } from '../policy/lockout.js';
 import { type ChangeReason, type StepFacts } from '../policy/login-steps.js';
 import { checkPassword, checkPasswordConfirmation, type PasswordViolation } from '../policy/password.js';
+import { noMetrics, type LoginMetrics } from '../metrics.js';
 import type { Store } from '../store.js';
 import type { AuditLog } from './audit.js';
 import { matchingStep, totpSealPurpose } from './totp.js';
@@ -38,13 +39,22 @@ export class LoginService {
   readonly #box: SecretBox;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
+  readonly #metrics: LoginMetrics;
 
-  constructor(deps: { store: Store; hasher: PasswordHasher; box: SecretBox; clock: Clock; audit: AuditLog }) {
+  constructor(deps: {
+    store: Store;
+    hasher: PasswordHasher;
+    box: SecretBox;
+    clock: Clock;
+    audit: AuditLog;
+    metrics?: LoginMetrics;
+  }) {
     this.#store = deps.store;
     this.#hasher = deps.hasher;
     this.#box = deps.box;
     this.#clock = deps.clock;
     this.#audit = deps.audit;
+    this.#metrics = deps.metrics ?? noMetrics;
   }
 
   async recordEvent(
@@ -62,6 +72,7 @@ export class LoginService {
       userAgent: attempt.userAgent,
       certSerial: attempt.certSerial,
     });
+    this.#metrics.loginAttempt(result);
   }
 
   /**

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { buildTobira, type Tobira } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { Store } from '../../src/store.js';
 
@@ -28,7 +28,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startTestTobira(
-  options: { config?: Partial<Config>; clock?: Clock; dataDir?: string; store?: Store } = {},
+  options: { config?: Partial<Config>; clock?: Clock; dataDir?: string; store?: Store; log?: Logger } = {},
 ): Promise<TestTobira> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tobira-test-')));
   const port = await freePort();
@@ -46,7 +46,7 @@ export async function startTestTobira(
   const tobira = await buildTobira(config, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.store ? { store: options.store } : {}),
-    log: createLogger((process.env.TOBIRA_TEST_LOG as 'debug' | undefined) ?? 'silent'),
+    log: options.log ?? createLogger((process.env.TOBIRA_TEST_LOG as 'debug' | undefined) ?? 'silent'),
   });
   const server = await startServer(tobira, { host: '127.0.0.1', port });
   return {

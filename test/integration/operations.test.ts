@@ -93,9 +93,17 @@ describe('operations', function () {
       expect(crl.status).to.equal(503);
       expect(JSON.parse(crl.text)).to.deep.equal({ error: 'store_unavailable' });
       expect(crl.headers['retry-after']).to.equal('5');
+      // No metrics token configured: a scraper on this host may read, and a dead store is a sample, not an error.
+      const metrics = await browser.request(`${t.url}/metrics`);
+      expect(metrics.status).to.equal(200);
+      expect(metrics.text).to.match(/^tobira_store_up\{store="sqlite"\} 0$/m);
+      expect(metrics.text).to.not.match(/^tobira_mail_outbox\{/m);
 
       switchable.down(false);
       expect((await browser.request(`${t.url}/readyz`)).status).to.equal(200);
+      expect((await browser.request(`${t.url}/metrics`)).text).to.match(
+        /^tobira_store_up\{store="sqlite"\} 1$/m,
+      );
       const again = await browser.follow((await rp.start()).url, t.url);
       expect(again.status, 'the certificate page, as normal').to.equal(403);
       expect(again.text).to.include('電子証明書が提示されませんでした');

@@ -133,4 +133,15 @@ describe('behind nginx (TLS terminated by the proxy)', function () {
       browser.close();
     }
   });
+
+  it('does not let clients behind the proxy read /metrics, although nginx connects from loopback', async function () {
+    const browser = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+    try {
+      const refused = await browser.request(`${proxyUrl}/metrics`);
+      expect(refused.status).to.equal(403);
+      expect(JSON.parse(refused.text)).to.include({ error: 'metrics_forbidden' });
+    } finally {
+      browser.close();
+    }
+  });
 });

@@ -57,6 +57,19 @@ describe('foundation', function () {
         ConfigError,
         /TOBIRA_CONFIG_FILE/,
       );
+      expect(() => loadConfig({ TOBIRA_ACCESS_LOG: 'maybe' })).to.throw(ConfigError, /TOBIRA_ACCESS_LOG/);
+      expect(loadConfig({ TOBIRA_ACCESS_LOG: 'false' }).accessLog).to.equal(false);
+    });
+
+    it('names a bad secret setting without echoing its value', function () {
+      let message = '';
+      try {
+        loadConfig({ TOBIRA_METRICS_TOKEN: 'short-s3cret' });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).to.match(/TOBIRA_METRICS_TOKEN \(metricsToken\) = \(secret, not shown\)/);
+      expect(message).to.not.include('short-s3cret');
     });
   });
 

@@ -1,0 +1,72 @@
+/**
+ * One structured access-log line and one metrics observation per request. Paths are logged with
+ * their secret parts masked (enrollment, download and recovery links carry bearer tokens), and
+ * never with the query string (authorization requests carry state, nonce and PKCE values).
+ */
+import type { Context, Next } from 'koa';
+import type { Logger } from '../log.js';
+import type { RequestMetrics } from '../metrics.js';
+import { sourceIp, type ProxyTrust } from './client-context.js';
+
+/** First path segments that name a route; anything else counts as `other`, so labels stay bounded. */
+const ROUTES = new Set([
+  'auth',
+  'token',
+  'me',
+  'jwks',
+  'session',
+  'reg',
+  'request',
+  'device',
+  'backchannel',
+  'interaction',
+  'enroll',
+  'download',
+  'guide',
+  'recovery',
+  'account',
+  'admin',
+  'ca',
+  'assets',
+  'healthz',
+  'readyz',
+  'metrics',
+]);
+
+/** A bounded route name for metrics: the first path segment when it is one of Tobira's. */
+export function routeOf(path: string): string {
+  if (path === '/') return 'root';
+  if (path.startsWith('/.well-known/')) return 'discovery';
+  const first = path.split('/')[1] ?? '';
+  return ROUTES.has(first) ? first : 'other';
+}
+
+/** Long random-looking segments (tokens, interaction UIDs) become `:token`. */
+export const redactPath = (path: string): string =>
+  path
+    .split('/')
+    .map((segment) => (/^[A-Za-z0-9_-]{20,}$/.test(segment) ? ':token' : segment))
+    .join('/');
+
+export function requestLog(deps: { log: Logger; metrics: RequestMetrics; trust: ProxyTrust }) {
+  return async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      // Runs outside the error page middleware, so a thrown error is already its 4xx/5xx status here.
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeOf(ctx.path);
+      deps.metrics.request({ method: ctx.method, route, status: ctx.status, seconds });
+      deps.log.info('request', {
+        method: ctx.method,
+        path: redactPath(ctx.path),
+        route,
+        status: ctx.status,
+        ms: Math.round(seconds * 1000),
+        ip: sourceIp(ctx.req, deps.trust),
+        bytes: ctx.response.length ?? null,
+      });
+    }
+  };
+}

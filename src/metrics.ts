@@ -1,0 +1,130 @@
+/**
+ * Prometheus metrics. One registry per Tobira instance (not prom-client's global one), so several
+ * instances in one process — tests, or a benchmark beside the server — never mix their numbers.
+ * Labels are bounded sets only: route names, result codes, audit actions; never IDs or addresses.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LoginResult, OutboxMail } from './domain.js';
+import type { Store } from './store.js';
+
+export type MailOutcome = 'sent' | 'retried' | 'failed';
+
+export interface LoginMetrics {
+  loginAttempt(result: LoginResult): void;
+}
+export interface AuditMetrics {
+  auditEvent(action: string): void;
+}
+export interface MailMetrics {
+  mailDelivery(outcome: MailOutcome): void;
+}
+export interface RequestMetrics {
+  request(observation: { method: string; route: string; status: number; seconds: number }): void;
+}
+
+/** For services built without metrics (tests, one-shot CLI commands). */
+export const noMetrics: LoginMetrics & AuditMetrics & MailMetrics & RequestMetrics = {
+  loginAttempt: () => undefined,
+  auditEvent: () => undefined,
+  mailDelivery: () => undefined,
+  request: () => undefined,
+};
+
+const OUTBOX_STATES: readonly OutboxMail['status'][] = ['pending', 'sending', 'failed'];
+
+export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, RequestMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'method' | 'route' | 'status'>;
+  readonly #duration: Histogram<'method' | 'route'>;
+  readonly #logins: Counter<'result'>;
+  readonly #audit: Counter<'action'>;
+  readonly #mail: Counter<'outcome'>;
+
+  constructor(deps: { store: Store; processMetrics?: boolean }) {
+    const registers = [this.registry];
+    if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tobira_' });
+    this.#requests = new Counter({
+      name: 'tobira_http_requests_total',
+      help: 'HTTP requests answered, by route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'tobira_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route.',
+      labelNames: ['method', 'route'],
+      // A login step costs one argon2id verify (~25 ms here); slow stores show in the upper buckets.
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#logins = new Counter({
+      name: 'tobira_login_attempts_total',
+      help: 'Login attempts recorded in the login history, by result code.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.#audit = new Counter({
+      name: 'tobira_audit_events_total',
+      help: 'Audit events (certificates issued and revoked, locks, enrollments, admin actions), by action.',
+      labelNames: ['action'],
+      registers,
+    });
+    this.#mail = new Counter({
+      name: 'tobira_mail_deliveries_total',
+      help: 'Outbox delivery attempts by this process: sent, retried later, or failed for good.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    const store = deps.store;
+    new Gauge({
+      name: 'tobira_mail_outbox',
+      help: 'Mails in the shared outbox by state (pending and sending are still to go out).',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        // limit 1, not 0: MongoDB reads a limit of 0 as "no limit".
+        const totals = await Promise.all(
+          OUTBOX_STATES.map((status) => store.listMail({ status, limit: 1 }).then((page) => page.total)),
+        ).catch(() => null);
+        // With the store down the series are left out; tobira_store_up says why.
+        if (!totals) return this.reset();
+        OUTBOX_STATES.forEach((status, i) => this.set({ status }, totals[i]!));
+      },
+    });
+    new Gauge({
+      name: 'tobira_store_up',
+      help: '1 when the store answered a ping during this scrape, else 0.',
+      labelNames: ['store'],
+      registers,
+      async collect() {
+        const up = await store.ping().then(
+          () => 1,
+          () => 0,
+        );
+        this.set({ store: store.kind }, up);
+      },
+    });
+  }
+
+  request(o: { method: string; route: string; status: number; seconds: number }): void {
+    this.#requests.inc({ method: o.method, route: o.route, status: String(o.status) });
+    this.#duration.observe({ method: o.method, route: o.route }, o.seconds);
+  }
+
+  loginAttempt(result: LoginResult): void {
+    this.#logins.inc({ result });
+  }
+
+  auditEvent(action: string): void {
+    this.#audit.inc({ action });
+  }
+
+  mailDelivery(outcome: MailOutcome): void {
+    this.#mail.inc({ outcome });
+  }
+
+  /** The exposition text; a store that is down gives `tobira_store_up 0`, not a failed scrape. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

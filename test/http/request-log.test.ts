@@ -1,0 +1,48 @@
+/** Pure parts of request logging and the metrics endpoint: route labels, masked paths, who may scrape. */
+import { expect } from 'chai';
+import { scrapeAccess } from '../../src/http/metrics-routes.js';
+import { redactPath, routeOf } from '../../src/http/request-log.js';
+
+describe('request log and metrics access', function () {
+  it('labels requests with a bounded route name', function () {
+    const cases: [string, string][] = [
+      ['/', 'root'],
+      ['/.well-known/openid-configuration', 'discovery'],
+      ['/auth', 'auth'],
+      ['/token/introspection', 'token'],
+      ['/interaction/abc/login', 'interaction'],
+      ['/enroll/tok/credentials', 'enroll'],
+      ['/admin/v1/accounts/p-00-demo', 'admin'],
+      ['/metrics', 'metrics'],
+      ['/wp-login.php', 'other'],
+      ['/interactionx', 'other'],
+      ['', 'other'],
+    ];
+    for (const [path, route] of cases) expect(routeOf(path), path).to.equal(route);
+  });
+
+  it('masks tokens and interaction ids in logged paths, keeps the rest', function () {
+    const token = 'Qm9vLXRva2VuLWZvci10ZXN0cy0xMjM0NTY3ODkwYWI';
+    expect(redactPath(`/download/${token}`)).to.equal('/download/:token');
+    expect(redactPath(`/enroll/${token}/credentials`)).to.equal('/enroll/:token/credentials');
+    expect(redactPath('/interaction/x2LBh8jbb5qx4BV3wbx0m/login')).to.equal('/interaction/:token/login');
+    expect(redactPath('/admin/v1/accounts/p-00-demo')).to.equal('/admin/v1/accounts/p-00-demo');
+    expect(redactPath('/account/terminals/2/edit')).to.equal('/account/terminals/2/edit');
+  });
+
+  it('lets a scraper in with the right bearer token, or from this host when no token is set', function () {
+    const token = 'metrics-token-0123456789';
+    const base = { authorization: '', peer: '127.0.0.1', viaTrustedProxy: false };
+    expect(scrapeAccess({ ...base, token, authorization: `Bearer ${token}` })).to.equal('ok');
+    expect(scrapeAccess({ ...base, token, authorization: 'Bearer wrong' })).to.equal(401);
+    expect(scrapeAccess({ ...base, token }), 'a token, when set, is needed even locally').to.equal(401);
+    expect(scrapeAccess({ ...base, token: undefined })).to.equal('ok');
+    expect(scrapeAccess({ ...base, token: undefined, peer: '::ffff:127.0.0.1' })).to.equal('ok');
+    expect(scrapeAccess({ ...base, token: undefined, peer: '::1' })).to.equal('ok');
+    expect(scrapeAccess({ ...base, token: undefined, peer: '192.0.2.7' })).to.equal(403);
+    expect(
+      scrapeAccess({ ...base, token: undefined, viaTrustedProxy: true }),
+      'a local nginx relays every client: not local',
+    ).to.equal(403);
+  });
+});
