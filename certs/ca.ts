@@ -151,17 +151,14 @@ export class CertificateAuthority {
     return { ...issued, privateKeyPem: keyPair.privateKeyPem };
   }
 
-  /** Issue for a CSR (the key never leaves the device). Subject and SAN come from our inputs, never the CSR. */
-  async issueFromCsr(input: {
-    csrPem: string;
-    userId: string;
-    terminalNumber: number;
-    email: string;
-    validityDays: number;
-  }): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
+  /**
+   * Check a PKCS#10 request (parses, self-signature verifies, RSA of at least `minBits`) and return its
+   * public key. Separate from issuing so a caller can refuse a bad request before it spends anything.
+   */
+  verifyCsr(csrPem: string, minBits = 2048): forge.pki.rsa.PublicKey {
     let csr: ReturnType<typeof forge.pki.certificationRequestFromPem>;
     try {
-      csr = forge.pki.certificationRequestFromPem(input.csrPem);
+      csr = forge.pki.certificationRequestFromPem(csrPem);
     } catch (cause) {
       throw new CaError(
         'csr_invalid',
@@ -170,13 +167,26 @@ export class CertificateAuthority {
       );
     }
     if (!csr.verify()) throw new CaError('csr_invalid', 'the certificate request signature does not verify');
-    const bits = (csr.publicKey as forge.pki.rsa.PublicKey).n.bitLength();
-    if (bits < 2048)
+    const publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
+    const bits = publicKey.n.bitLength();
+    if (bits < minBits)
       throw new CaError(
         'csr_invalid',
-        `the certificate request key is too small (${bits} bits, 2048 required)`,
+        `the certificate request key is too small (${bits} bits, ${minBits} required)`,
       );
-    return this.#issueClient(csr.publicKey as forge.pki.rsa.PublicKey, input);
+    return publicKey;
+  }
+
+  /** Issue for a CSR (the key never leaves the device). Subject and SAN come from our inputs, never the CSR. */
+  async issueFromCsr(input: {
+    csrPem: string;
+    minBits?: number;
+    userId: string;
+    terminalNumber: number;
+    email: string;
+    validityDays: number;
+  }): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
+    return this.#issueClient(this.verifyCsr(input.csrPem, input.minBits), input);
   }
 
   #issueClient(

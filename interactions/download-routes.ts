@@ -7,7 +7,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { t } from '../src/i18n/index.js';
-import type { DownloadService } from '../src/services/downloads.js';
+import type { DownloadRefusal, DownloadService } from '../src/services/downloads.js';
 import type { TicketProblem } from '../src/services/enrollment.js';
 import type { FormSessions } from './form-session.js';
 import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
@@ -38,6 +38,13 @@ export function linkProblemPage(
   );
 }
 
+function sendFile(ctx: Context, filename: string, type: string, body: Buffer | string): void {
+  ctx.set('Content-Disposition', `attachment; filename="${filename}"`);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = type;
+  ctx.body = body;
+}
+
 export function csrfProblemPage(ctx: Context, views: Views): void {
   renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
 }
@@ -53,6 +60,7 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
     csrf: string,
     errors: string[] = [],
     status = 200,
+    csr = '',
   ) =>
     render(
       ctx,
@@ -64,7 +72,9 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
         csrf,
         userId: opened.account.userId,
         certificateName: `${opened.account.userId} #${opened.terminal.number}`,
+        pemFilename: `${opened.account.userId}-${opened.terminal.number}.pem`,
         errors,
+        csr,
       },
       status,
     );
@@ -76,25 +86,57 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
     page(ctx, opened, session.csrf);
   });
 
-  router.post('/download/:token', form, async (ctx) => {
-    const token = String(ctx.params.token);
-    const opened = await downloads.open(token);
-    if (opened.kind !== 'ok') return linkProblemPage(ctx, views, opened.kind, opened.tenant?.supportContact);
-    const session = await forms.load(ctx, `download:${opened.ticket.id}`);
-    if (!session || !csrfValid(ctx, session.csrf)) return csrfProblemPage(ctx, views);
-    const result = await downloads.download(token, formField(ctx, 'password', 128));
-    if (result.kind === 'ok') {
-      await forms.end(ctx, session);
-      ctx.set('Content-Disposition', `attachment; filename="${result.filename}"`);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.type = 'application/x-pkcs12';
-      ctx.body = result.p12;
-      return;
+  /** The open link and this browser's form session, or the page that says why not (already rendered). */
+  const formFor = async (ctx: Context) => {
+    const opened = await downloads.open(String(ctx.params.token));
+    if (opened.kind !== 'ok') {
+      linkProblemPage(ctx, views, opened.kind, opened.tenant?.supportContact);
+      return null;
     }
-    if (result.kind !== 'wrong_password')
-      return linkProblemPage(ctx, views, result.kind, result.tenant?.supportContact);
+    const session = await forms.load(ctx, `download:${opened.ticket.id}`);
+    if (!session || !csrfValid(ctx, session.csrf)) {
+      csrfProblemPage(ctx, views);
+      return null;
+    }
+    return { opened, session };
+  };
+
+  const refused = (
+    ctx: Context,
+    f: NonNullable<Awaited<ReturnType<typeof formFor>>>,
+    result: DownloadRefusal | { kind: 'csr_invalid' },
+    csr = '',
+  ) => {
     const locale = localeOf(ctx);
-    page(ctx, opened, session.csrf, [t(locale, 'download.wrong', { remaining: result.remaining })], 401);
+    if (result.kind === 'wrong_password')
+      return page(ctx, f.opened, f.session.csrf, [t(locale, 'download.wrong', result)], 401, csr);
+    if (result.kind === 'csr_invalid')
+      return page(ctx, f.opened, f.session.csrf, [t(locale, 'download.csr.invalid')], 400, csr);
+    linkProblemPage(ctx, views, result.kind, result.tenant?.supportContact);
+  };
+
+  router.post('/download/:token', form, async (ctx) => {
+    const f = await formFor(ctx);
+    if (!f) return;
+    const result = await downloads.download(String(ctx.params.token), formField(ctx, 'password', 128));
+    if (result.kind !== 'ok') return refused(ctx, f, result);
+    await forms.end(ctx, f.session);
+    sendFile(ctx, result.filename, 'application/x-pkcs12', result.p12);
+  });
+
+  router.post('/download/:token/csr', form, async (ctx) => {
+    const f = await formFor(ctx);
+    if (!f) return;
+    const csr = formField(ctx, 'csr', 8192);
+    const result = await downloads.issueFromCsr(
+      String(ctx.params.token),
+      formField(ctx, 'password', 128),
+      csr,
+    );
+    if (result.kind !== 'ok') return refused(ctx, f, result, csr);
+    await forms.end(ctx, f.session);
+    // The certificate and the CA certificate, PEM: what `openssl pkcs12 -export` and OS importers take.
+    sendFile(ctx, result.filename, 'application/x-pem-file', result.chainPem);
   });
 
   return router;

@@ -158,7 +158,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     randomInt,
     publicUrl: config.issuer,
   });
-  const downloads = new DownloadService({ store, box, clock, audit });
+  const downloads = new DownloadService({ store, box, clock, audit, certificates });
   const recovery = new RecoveryService({
     store,
     hasher,

@@ -2,10 +2,10 @@
  * Certificates as the product sees them: issue one for a terminal (key + PKCS#12 kept sealed until
  * downloaded), identify the account behind a presented certificate, revoke, publish the CRL.
  */
-import type { CertificateAuthority } from '../../certs/index.js';
+import type { CertificateAuthority, IssuedClientCertificate } from '../../certs/index.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { Account, Certificate, LoginResult, Tenant, Terminal } from '../domain.js';
+import type { Account, Certificate, LoginResult, PendingDownload, Tenant, Terminal } from '../domain.js';
 import type { Store } from '../store.js';
 import type { AuditLog } from './audit.js';
 
@@ -21,6 +21,9 @@ export const sealPurpose = {
   p12: (terminalId: string) => `pkcs12:${terminalId}`,
   downloadPassword: (terminalId: string) => `download-password:${terminalId}`,
 } as const;
+
+const keyBitsOf = (tenant: Tenant): 2048 | 3072 =>
+  tenant.policy.certificates.keyType === 'rsa3072' ? 3072 : 2048;
 
 export class CertificateService {
   readonly #store: Store;
@@ -60,13 +63,9 @@ export class CertificateService {
     actor: string;
   }): Promise<{ certificate: Certificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
-    const keyBits = tenant.policy.certificates.keyType === 'rsa3072' ? 3072 : 2048;
     const issued = await this.#ca.issueClientCertificate({
-      userId: account.userId,
-      terminalNumber: terminal.number,
-      email: terminal.email,
-      validityDays: tenant.policy.certificates.validityDays,
-      keyBits,
+      ...this.#subjectOf(account, tenant, terminal),
+      keyBits: keyBitsOf(tenant),
     });
     const p12 = this.#ca.toPkcs12({
       privateKeyPem: issued.privateKeyPem,
@@ -74,7 +73,57 @@ export class CertificateService {
       password: input.downloadPassword,
       friendlyName: issued.subjectCn,
     });
-    const now = this.#clock.now();
+    const certificate = await this.#save(issued, input, {
+      p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
+      passwordEnc: this.#box.seal(input.downloadPassword, sealPurpose.downloadPassword(terminal.id)),
+      expiresAt: input.downloadExpiresAt,
+    });
+    return { certificate, p12 };
+  }
+
+  /** Throws CaError `csr_invalid` unless the request is sound and its RSA key is as strong as the policy's. */
+  verifyCsr(csrPem: string, tenant: Tenant): void {
+    this.#ca.verifyCsr(csrPem, keyBitsOf(tenant));
+  }
+
+  /**
+   * Issue for the terminal from a CSR: the private key never leaves the device, so nothing waits for
+   * download; any pending PKCS#12 of the terminal is dropped with the certificate it superseded.
+   * Returns the certificate followed by the CA certificate, as PEM.
+   */
+  async issueFromCsr(input: {
+    account: Account;
+    tenant: Tenant;
+    terminal: Terminal;
+    csrPem: string;
+    actor: string;
+  }): Promise<{ certificate: Certificate; chainPem: string }> {
+    const { account, tenant, terminal } = input;
+    const issued = await this.#ca.issueFromCsr({
+      ...this.#subjectOf(account, tenant, terminal),
+      csrPem: input.csrPem,
+      minBits: keyBitsOf(tenant),
+    });
+    const certificate = await this.#save(issued, input, null, { via: 'csr' });
+    return { certificate, chainPem: `${issued.certificatePem.trim()}\n${this.#ca.certificatePem.trim()}\n` };
+  }
+
+  #subjectOf(account: Account, tenant: Tenant, terminal: Terminal) {
+    return {
+      userId: account.userId,
+      terminalNumber: terminal.number,
+      email: terminal.email,
+      validityDays: tenant.policy.certificates.validityDays,
+    };
+  }
+
+  async #save(
+    issued: Omit<IssuedClientCertificate, 'privateKeyPem'>,
+    input: { account: Account; terminal: Terminal; actor: string },
+    pendingDownload: PendingDownload | null,
+    details: Record<string, unknown> = {},
+  ): Promise<Certificate> {
+    const { account, terminal } = input;
     const certificate = await this.#store.saveIssuedCertificate(
       {
         certificate: {
@@ -87,13 +136,9 @@ export class CertificateService {
           notAfter: issued.notAfter,
           pem: issued.certificatePem,
         },
-        pendingDownload: {
-          p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
-          passwordEnc: this.#box.seal(input.downloadPassword, sealPurpose.downloadPassword(terminal.id)),
-          expiresAt: input.downloadExpiresAt,
-        },
+        pendingDownload,
       },
-      now,
+      this.#clock.now(),
     );
     await this.#audit.record({
       actor: input.actor,
@@ -104,9 +149,10 @@ export class CertificateService {
         serial: certificate.serial,
         terminal: terminal.number,
         notAfter: certificate.notAfter.toISOString(),
+        ...details,
       },
     });
-    return { certificate, p12 };
+    return certificate;
   }
 
   /** The pending download password of a terminal, or null (for the account page and the demo). */

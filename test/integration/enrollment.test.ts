@@ -9,34 +9,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ManualClock } from '../../src/clock.js';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
+import { GOOD, downloadPasswordOn, enrollThroughPages, linkIn } from '../helpers/enroll.js';
 import { createClient, createTenant } from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
 const run = promisify(execFile);
-const GOOD = {
-  password: 'Enroll-Pass-2026',
-  confirmation: 'Enroll-Pass-2026',
-  questionId: 'first_car',
-  answer: 'ミニ',
-};
-const linkIn = (text: string, kind: string) =>
-  new RegExp(`https://\\S+/${kind}/[A-Za-z0-9_-]+`).exec(text)?.[0];
-
-/** 初回認証 then 認証情報登録 with GOOD credentials, for tests that only need an enrolled account. */
-async function enrollThroughPages(
-  b: TestBrowser,
-  baseUrl: string,
-  created: { enrollmentUrl: string; oneTimePassword: string },
-): Promise<BrowserResponse> {
-  const submit = (page: BrowserResponse, fields: Record<string, string>) =>
-    b.request(new URL(formOf(page.text).action, baseUrl).href, {
-      form: { csrf: formOf(page.text).csrf, ...fields },
-    });
-  const next = await submit(await b.request(created.enrollmentUrl), { otp: created.oneTimePassword });
-  return submit(await b.request(next.location!), GOOD);
-}
 
 describe('enrollment and certificate delivery', function () {
   let smtp: TestSmtp;
@@ -145,7 +124,7 @@ describe('enrollment and certificate delivery', function () {
     const done = await post(b, containsId, GOOD);
     expect(done.status).to.equal(200);
     expect(stepBar(done.text)).to.deep.equal(['初回認証', '認証情報登録', '「認証情報登録完了」']);
-    const downloadPassword = /data-testid="download-password">([^<]+)</.exec(done.text)![1]!;
+    const downloadPassword = downloadPasswordOn(done);
     expect(downloadPassword).to.have.length(12);
     const account = (await t.tobira.store.getAccountByUserId(created.account.userId))!;
     expect(account.status).to.equal('active');
@@ -297,7 +276,7 @@ describe('enrollment and certificate delivery', function () {
     const created = await newAccount();
     const b = browser();
     const done = await post(b, await passOtp(b, created.enrollmentUrl, created.oneTimePassword), GOOD);
-    const downloadPassword = /data-testid="download-password">([^<]+)</.exec(done.text)![1]!;
+    const downloadPassword = downloadPasswordOn(done);
     const mail = await waitForMailTo(created.email);
     const page = await b.request(linkIn(mail.text!, 'download')!);
     const results = await Promise.all([

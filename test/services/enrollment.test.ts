@@ -3,7 +3,7 @@
  * ManualClock for expiry: input rules, what is stored (hashes only), atomic counters, single use.
  */
 import { expect } from 'chai';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { CertificateService } from '../../src/services/certificates.js';
 import { DownloadService } from '../../src/services/downloads.js';
 import { EnrollmentError, EnrollmentService } from '../../src/services/enrollment.js';
 import type { Store } from '../../src/store.js';
+import { makeCsr } from '../helpers/csr.js';
 
 const HOUR = 3_600_000;
 const PUBLIC_URL = 'https://login.example.jp';
@@ -69,7 +70,7 @@ describe('enrollment services', function () {
       randomInt: (max) => randomInt(max),
       publicUrl: PUBLIC_URL,
     });
-    downloads = new DownloadService({ store, box, clock, audit });
+    downloads = new DownloadService({ store, box, clock, audit, certificates });
     await store.createTenant(
       {
         id: 'p-01',
@@ -390,6 +391,39 @@ describe('enrollment services', function () {
         [0, 1, 2, 3].map(() => downloads.download(token, created.downloadPassword)),
       );
       expect(results.filter((r) => r.kind === 'ok')).to.have.length(1);
+    });
+
+    it('certifies the user’s own CSR instead: same password and tries, key never on the server', async function () {
+      const created = await registered();
+      const token = await downloadTokenFor(`u${seq}@example.jp`);
+      const [before] = await store.listTerminals(created.account.id);
+      const device = makeCsr();
+      expect(await downloads.issueFromCsr(token, 'WRONG-one', device.csrPem)).to.deep.equal({
+        kind: 'wrong_password',
+        remaining: 2,
+      });
+      // Bad requests cost no try: after these, one wrong password still leaves one.
+      for (const bad of ['not a CSR', makeCsr(1024).csrPem])
+        expect(await downloads.issueFromCsr(token, created.downloadPassword, bad)).to.deep.equal({
+          kind: 'csr_invalid',
+        });
+      expect((await downloads.download(token, 'WRONG-two')).kind).to.equal('wrong_password');
+
+      const result = await downloads.issueFromCsr(token, created.downloadPassword, device.csrPem);
+      if (result.kind !== 'ok') throw new Error(result.kind);
+      expect(result.filename).to.equal(`${created.account.userId}-1.pem`);
+      const [leafPem, caPem] = result.chainPem.split(/(?<=-----END CERTIFICATE-----\n)/);
+      const leaf = new X509Certificate(leafPem!);
+      expect(leaf.checkPrivateKey(device.privateKey)).to.equal(true);
+      expect(leaf.subject).to.include(`CN=${created.account.userId} #1`).and.not.include('chosen-by');
+      expect(leaf.subjectAltName).to.equal(`email:u${seq}@example.jp`);
+      expect(leaf.verify(new X509Certificate(caPem!).publicKey)).to.equal(true);
+
+      const [after] = await store.listTerminals(created.account.id);
+      expect(after!.pendingDownload, 'the server-made key is gone').to.equal(null);
+      expect(after!.currentCertificateSerial).to.equal(leaf.serialNumber.toLowerCase());
+      expect((await store.getCertificate(before!.currentCertificateSerial!))!.status).to.equal('superseded');
+      expect((await downloads.download(token, created.downloadPassword)).kind).to.equal('used');
     });
 
     it('never serves an expired pending download', async function () {

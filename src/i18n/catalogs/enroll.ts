@@ -50,6 +50,15 @@ const enroll: CatalogArea = {
     'download.guide': 'ダウンロードした証明書の登録方法（電子証明書ダウンロードマニュアル）',
     'download.once':
       'ダウンロードは一度だけ行えます。ダウンロード後、証明書ファイルはサーバーから削除されます。',
+    'download.csr.title': '秘密鍵を端末で作成する場合（CSR）',
+    'download.csr.intro':
+      '端末で作成した鍵の証明書署名要求（CSR）を貼り付けると、その鍵に対する電子証明書を発行します。秘密鍵は端末の外に出ません。この場合、サーバーで作成した証明書ファイルは削除され、ダウンロードできなくなります。',
+    'download.csr.howto': 'OpenSSL で鍵と CSR を作成する例',
+    'download.csr.combine': '発行された証明書と鍵を、ブラウザーに登録できる .p12 ファイルにまとめる例',
+    'download.csr.field': '証明書署名要求（CSR、PEM 形式）',
+    'download.csr.submit': 'CSR から証明書を発行',
+    'download.csr.invalid':
+      'CSR を確認できませんでした。RSA 2048 ビット以上（ご契約により 3072 ビット以上）の鍵で作成した PEM 形式の CSR を、「-----BEGIN CERTIFICATE REQUEST-----」から「-----END CERTIFICATE REQUEST-----」まで貼り付けてください。',
     'guide.title': '電子証明書ダウンロードマニュアル',
     'guide.intro':
       'ダウンロードした電子証明書ファイル（.p12）を、ご利用の端末に登録します。登録時には『証明書ダウンロード用パスワード』を入力してください。',
@@ -118,6 +127,15 @@ const enroll: CatalogArea = {
     'download.too_many': 'This link no longer works because of repeated wrong passwords.',
     'download.guide': 'How to install the downloaded certificate (guide)',
     'download.once': 'You can download once; the file is then deleted from the server.',
+    'download.csr.title': 'Creating the private key on your device (CSR)',
+    'download.csr.intro':
+      'Paste a certificate signing request (CSR) for a key made on your device, and Tobira issues your certificate for that key. The private key never leaves the device. The certificate file prepared by the server is then deleted and can no longer be downloaded.',
+    'download.csr.howto': 'Making a key and CSR with OpenSSL',
+    'download.csr.combine': 'Combining the issued certificate and the key into a .p12 file for your browser',
+    'download.csr.field': 'Certificate signing request (CSR, PEM)',
+    'download.csr.submit': 'Issue the certificate for this CSR',
+    'download.csr.invalid':
+      'The CSR could not be used. Paste a PEM CSR for an RSA key of at least 2048 bits (3072 where your contract says so), from "-----BEGIN CERTIFICATE REQUEST-----" to "-----END CERTIFICATE REQUEST-----".',
     'guide.title': 'Certificate installation guide',
     'guide.intro':
       'Install the downloaded certificate file (.p12) on your device. You will be asked for the certificate download password.',
