@@ -4,7 +4,7 @@
  * Every node of a cluster must share these files (see docs/deploy-mongodb.md).
  */
 import { generateKeyPair as generateKeyPairCb, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -48,15 +48,23 @@ export function parseDataKey(value: string): Buffer {
   return key;
 }
 
-async function newSigningJwks(): Promise<string> {
+type Jwk = Record<string, unknown>;
+
+/** One generation of signing keys: RS256 first (the default ID token algorithm), then ES256. */
+async function newSigningKeys(): Promise<Jwk[]> {
   const rsa = await generateKeyPair('rsa', { modulusLength: 2048 });
   const ec = await generateKeyPair('ec', { namedCurve: 'P-256' });
   const kid = () => randomBytes(8).toString('base64url');
-  const keys = [
+  return [
     { ...rsa.privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: kid() },
     { ...ec.privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256', kid: kid() },
   ];
-  return `${JSON.stringify({ keys }, null, 2)}\n`;
+}
+
+const jwksFile = (keys: Jwk[]) => `${JSON.stringify({ keys }, null, 2)}\n`;
+
+async function newSigningJwks(): Promise<string> {
+  return jwksFile(await newSigningKeys());
 }
 
 export async function loadKeyMaterial(options: {
@@ -96,4 +104,48 @@ export async function loadKeyMaterial(options: {
       'base64url',
     );
   return { dataKey, cookieKeys, jwks, caKeyPassphrase };
+}
+
+/** Replace a key file in one step (write aside, then rename), so a node never reads half a file. */
+async function replaceFile(file: string, content: string): Promise<void> {
+  const aside = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(aside, content, { mode: 0o600, flag: 'wx' });
+  await rename(aside, file);
+}
+
+/** A retired signing key only verifies: oidc-provider never picks a key for signing without 'sign'. */
+const isRetired = (jwk: Jwk) => Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('sign');
+
+export interface KeyRotation {
+  signing: { active: string[]; retired: string[]; dropped: string[] };
+  cookieKeys: { count: number };
+}
+
+/**
+ * Rotate the signing keys and cookie keys in `dir`: a new generation signs from now on; the previous
+ * one stays published (verify only) so tokens and cookies it signed stay valid; anything older goes.
+ * So two rotations must be further apart than the longest token or session lifetime. Running nodes
+ * read the files at start: restart them (all of them share the files) after rotating.
+ */
+export async function rotateKeys(dir: string): Promise<KeyRotation> {
+  const jwksPath = path.join(dir, 'jwks.json');
+  const current = (JSON.parse(await readFile(jwksPath, 'utf8')) as { keys: Jwk[] }).keys;
+  const fresh = await newSigningKeys();
+  const retiring = current.filter((k) => !isRetired(k)).map((k) => ({ ...k, key_ops: ['verify'] }));
+  const dropped = current.filter(isRetired);
+  await replaceFile(jwksPath, jwksFile([...fresh, ...retiring]));
+
+  const cookiePath = path.join(dir, 'cookie-keys');
+  const cookies = (await readFile(cookiePath, 'utf8').catch(() => ''))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const cookieKeys = [randomBytes(32).toString('base64url'), ...cookies.slice(0, 1)];
+  await replaceFile(cookiePath, `${cookieKeys.join('\n')}\n`);
+
+  const kids = (keys: Jwk[]) => keys.map((k) => String(k.kid));
+  return {
+    signing: { active: kids(fresh), retired: kids(retiring), dropped: kids(dropped) },
+    cookieKeys: { count: cookieKeys.length },
+  };
 }

@@ -115,6 +115,18 @@ export class SqliteStore implements Store {
     if (this.#db.open) this.#db.close();
   };
 
+  /**
+   * A consistent copy of the whole database to `destination`, taken with SQLite's online backup
+   * while the store keeps serving (other connections and processes included).
+   */
+  backup = async (destination: string): Promise<void> => {
+    try {
+      await this.#db.backup(destination);
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  };
+
   // tenants and clients
   createTenant = (t: NewTenant, now: Date): Promise<Tenant> => this.#with((x) => x.tenants.create(t, now));
   getTenant = (id: string): Promise<Tenant | null> => this.#with((x) => x.tenants.get(id));

@@ -21,6 +21,7 @@ import {
   mailList,
   tenantCreate,
 } from './admin-commands.js';
+import { backup, keysRotate } from './ops-commands.js';
 
 const USAGE = `usage: tobira <command> [options]
 
@@ -35,6 +36,8 @@ commands:
   account unlock --user p-01-usr012
   mail list [--status pending|sending|sent|failed] [--limit 50]
   apikey create --label ops | apikey list | apikey revoke --id key-…   (admin API keys)
+  backup --out DIR  database (SQLite, copied online) + keys + CA, with a manifest of SHA-256 sums
+  keys rotate       new signing and cookie keys; the previous ones stay valid for verification
 
 configuration comes from TOBIRA_* environment variables (see README.md).`;
 
@@ -111,13 +114,21 @@ const ADMIN_COMMANDS: Record<string, typeof tenantCreate> = {
   'apikey create': apiKeyCreate,
   'apikey list': apiKeyList,
   'apikey revoke': apiKeyRevoke,
+  backup,
+  'keys rotate': keysRotate,
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const admin = ADMIN_COMMANDS[argv.slice(0, 2).join(' ')];
+  // Two-word commands (`tenant create`) first, then one-word ones (`backup`).
+  const commandOf = (n: number) => {
+    const name = argv.slice(0, n).join(' ');
+    return Object.hasOwn(ADMIN_COMMANDS, name) ? ADMIN_COMMANDS[name] : undefined;
+  };
+  const words = commandOf(2) ? 2 : 1;
+  const admin = commandOf(words);
   if (admin) {
     await withTobira(async (tobira) => {
-      await admin(tobira, argv.slice(2), (line) => process.stdout.write(`${line}\n`));
+      await admin(tobira, argv.slice(words), (line) => process.stdout.write(`${line}\n`));
       // Mail queued by the command (e.g. an invitation) goes out before the process ends.
       await tobira.outbox.runOnce();
     });

@@ -102,5 +102,8 @@ describe('tobira CLI', function () {
     expect((badConfig as { code: number }).code).to.equal(1);
     expect((badConfig as { stderr: string }).stderr).to.include('TOBIRA_PORT (port) = "x"');
     expect((await tobira('frobnicate')).code).to.equal(2);
+    const noOut = await tobira('backup');
+    expect(noOut.code).to.equal(1);
+    expect(noOut.stderr).to.include('--out is required');
   });
 });
