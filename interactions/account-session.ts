@@ -121,7 +121,22 @@ export class AccountSessions {
     return this.#sessions.write(session);
   }
 
-  end(ctx: Context, session: AccountSession): Promise<void> {
-    return this.#sessions.destroy(ctx, session);
+  /**
+   * ログアウト: ends the account session and the Tobira (OP) session of the same account, so the
+   * next relying-party login asks for the password again, and revokes the grants made in that session
+   * (tokens included) as RP-initiated logout does — except offline access the user chose to keep.
+   */
+  async end(ctx: Context, session: AccountSession): Promise<void> {
+    await this.#sessions.destroy(ctx, session);
+    const op = await this.deps.provider.Session.get(ctx);
+    if (!op.accountId || op.accountId !== session.accountId) return;
+    for (const clientId of Object.keys(op.authorizations ?? {})) {
+      const grantId = op.grantIdFor(clientId);
+      if (grantId && !op.authorizationFor(clientId)?.persistsLogout) {
+        await this.deps.store.oidcRevokeByGrantId(grantId); // its codes and tokens
+        await this.deps.store.oidcDestroy('Grant', grantId);
+      }
+    }
+    await op.destroy();
   }
 }

@@ -3,11 +3,16 @@
  * login through Tobira's own client, then the management pages.
  */
 import { expect } from 'chai';
+import * as oidc from 'openid-client';
 import * as OTPAuth from 'otpauth';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
-import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { TestRp } from '../helpers/rp.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
+
+const fetchUserInfo = (rp: TestRp, accessToken: string) =>
+  oidc.fetchUserInfo(rp.config, accessToken, oidc.skipSubjectCheck);
 
 describe('account pages', function () {
   let smtp: TestSmtp;
@@ -214,10 +219,28 @@ describe('account pages', function () {
       form: { questionId: 'first_car', answer: 'x' },
     });
     expect(forged.status).to.equal(403);
+    // The Tobira session the account login made also signs this browser in at a relying party.
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-95',
+      redirectUri: 'https://rp.example.test/cb',
+    });
+    const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
+    const sso = await rp.start();
+    const before = await browser.follow(sso.url, t.url);
+    expect(before.location, 'single sign-on while the Tobira session lasts').to.match(
+      /^https:\/\/rp\.example\.test\/cb\?code=/,
+    );
+    const { tokens } = await rp.finish(before.location!, sso);
+    expect((await fetchUserInfo(rp, tokens.access_token)).sub).to.equal(user.account.id);
+
     const home = await browser.request(`${t.url}/account`);
     const out = await submitForm(home, '/account/logout', {});
     expect(main(out)).to.include('ログアウトしました。');
     const after = await browser.follow(`${t.url}/account`, t.url);
     expect(after.text, 'signing in again is required').to.include('ユーザIDとパスワードを入力してください。');
+    const again = await browser.follow((await rp.start()).url, t.url);
+    expect(again.text, 'the Tobira session ended too').to.include('ユーザIDとパスワードを入力してください。');
+    const revoked = await fetchUserInfo(rp, tokens.access_token).catch((e: unknown) => e);
+    expect(revoked, 'tokens of that session are revoked').to.be.instanceOf(Error);
   });
 });
