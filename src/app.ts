@@ -214,7 +214,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       totp,
     }),
     consentRoutes({ provider, views, states }),
-    adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust),
+    adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust, rateLimiter),
     enrollRoutes({ views, enrollment, downloads, forms }),
     recoveryRoutes({ views, recovery, forms, rateLimiter, trust }),
     accountRoutes({

@@ -1,5 +1,6 @@
 /** The admin API's OpenAPI 3.1 document, generated from the same route table and zod schemas. */
 import { z } from 'zod';
+import { ADMIN_ERROR_CODES } from './errors.js';
 
 export interface AdminRoute {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -23,7 +24,7 @@ const ERROR = {
   properties: {
     error: {
       type: 'string',
-      enum: ['unauthorized', 'invalid_request', 'not_found', 'conflict', 'store_unavailable', 'server_error'],
+      enum: ADMIN_ERROR_CODES,
     },
     message: { type: 'string' },
     details: {},

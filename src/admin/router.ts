@@ -9,7 +9,9 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import type { Tobira } from '../app.js';
 import { sourceIp, type ProxyTrust } from '../http/client-context.js';
+import type { RateRule } from '../policy/rate-limit.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
+import type { RateLimiter } from '../services/rate-limiter.js';
 import { sha256Hex } from '../random.js';
 import { clientMetadata } from '../services/clients.js';
 import { EnrollmentError } from '../services/enrollment.js';
@@ -31,9 +33,13 @@ interface Call<B, Q> {
   ip: string;
 }
 
+/** Failed authentications allowed per source IP and minute before the API answers 429. */
+export const ADMIN_AUTH_FAILURES: RateRule = { name: 'admin-auth-failures', windowSeconds: 60, max: 30 };
+
 export function adminRoutes(
   tobira: Pick<Tobira, 'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery'>,
   trust: ProxyTrust,
+  rateLimiter: RateLimiter,
 ): Router {
   const { store, clock, audit, enrollment, certificates, recovery } = tobira;
   const router = new Router({ prefix: ADMIN_PREFIX });
@@ -87,7 +93,11 @@ export function adminRoutes(
     });
   }
 
-  router.use(errors, authenticate(store, clock), bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }));
+  router.use(
+    errors,
+    authenticate(store, clock, { rateLimiter, trust }),
+    bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }),
+  );
 
   // ---- tenants and clients ----------------------------------------------------------------------
   route({
@@ -396,11 +406,21 @@ function mergeSections(current: object, patch: Record<string, unknown>): Record<
   return merged;
 }
 
-function authenticate(store: Tobira['store'], clock: Tobira['clock']) {
+/** API keys are random 256-bit values, so guessing is hopeless; the limit keeps scanners out of the logs. */
+function authenticate(
+  store: Tobira['store'],
+  clock: Tobira['clock'],
+  limit: { rateLimiter: RateLimiter; trust: ProxyTrust },
+) {
   return async (ctx: Context, next: Next) => {
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(ctx.get('authorization'));
     const key = match ? await store.getApiKeyByHash(sha256Hex(match[1]!)) : null;
     if (!key || (key.revokedAt && key.revokedAt <= clock.now())) {
+      const decision = await limit.rateLimiter.hit(ADMIN_AUTH_FAILURES, sourceIp(ctx.req, limit.trust));
+      if (!decision.ok) {
+        ctx.set('Retry-After', String(decision.retryAfter));
+        throw new AdminError('rate_limited', 'too many requests without a valid API key; try again later');
+      }
       ctx.set('WWW-Authenticate', 'Bearer realm="tobira-admin"');
       throw new AdminError('unauthorized', 'a valid admin API key is required (Authorization: Bearer <key>)');
     }

@@ -1,6 +1,7 @@
 /** The admin API over the real HTTPS listener: API keys, JSON errors, and the support desk's work. */
 import { expect } from 'chai';
 import request from 'supertest';
+import { ADMIN_AUTH_FAILURES } from '../../src/admin/router.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { TestBrowser, formOf } from '../helpers/browser.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
@@ -174,5 +175,18 @@ describe('admin API', function () {
     expect(
       res.body.paths['/admin/v1/tenants'].post.requestBody.content['application/json'].schema.required,
     ).to.include.members(['id', 'name', 'supportContact']);
+  });
+  it('answers 429 with Retry-After once one address keeps failing to authenticate; valid keys still work', async function () {
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i <= ADMIN_AUTH_FAILURES.max; i += 1) {
+      last = await api('get', '/tenants', newToken(32));
+      statuses.push(last.status);
+      if (last.status === 429) break;
+    }
+    expect(statuses.at(-1)).to.equal(429);
+    expect(last!.body).to.include({ error: 'rate_limited' });
+    expect(last!.headers['retry-after']).to.match(/^\d+$/);
+    expect((await api('get', '/tenants')).status, 'the right key is never locked out').to.equal(200);
   });
 });
