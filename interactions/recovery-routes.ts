@@ -5,6 +5,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
+import type { BackgroundTasks } from '../src/background.js';
 import { sourceIp, type ProxyTrust } from '../src/http/client-context.js';
 import { t, type Locale } from '../src/i18n/index.js';
 import type { RateLimiter } from '../src/services/rate-limiter.js';
@@ -20,6 +21,7 @@ export interface RecoveryRouteDeps {
   forms: FormSessions;
   rateLimiter: RateLimiter;
   trust: ProxyTrust;
+  background: BackgroundTasks;
 }
 
 type Kind = 'password' | 'certificate';
@@ -81,13 +83,15 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
       return renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.rate_limited'] }, 429);
     }
     const locale = localeOf(ctx);
-    await recovery.requestPasswordReissue({
+    const request = {
       userId: formField(ctx, 'userId', 128),
       email: formField(ctx, 'email', 254),
       locale,
       sourceIp: ip,
-    });
-    // The same page whether or not anything matched: no account enumeration.
+    };
+    // Answered before the lookup runs, with the same page whether or not anything matched: neither
+    // the content nor the time of the response says whether the account exists.
+    deps.background.run('password reissue request', () => recovery.requestPasswordReissue(request));
     render(ctx, views, 'message', {
       locale,
       title: 'recovery.password.sent.title',

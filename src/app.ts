@@ -26,6 +26,7 @@ import { platformRoutes } from './http/platform-routes.js';
 import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
+import { BackgroundTasks } from './background.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
@@ -170,6 +171,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     publicUrl: config.issuer,
   });
   const rateLimiter = new RateLimiter({ store, clock });
+  const background = new BackgroundTasks(log);
   const totp = new TotpService({ store, box, clock, audit, issuerName: config.serviceName });
   const forms = new FormSessions({ store, clock, ttlSeconds: 3600 });
   const trust: ProxyTrust = { trustedProxies: config.trustedProxies, certHeader: config.proxyCertHeader };
@@ -216,7 +218,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     consentRoutes({ provider, views, states }),
     adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust, rateLimiter),
     enrollRoutes({ views, enrollment, downloads, forms }),
-    recoveryRoutes({ views, recovery, forms, rateLimiter, trust }),
+    recoveryRoutes({ views, recovery, forms, rateLimiter, trust, background }),
     accountRoutes({
       views,
       sessions: new AccountSessions({
@@ -269,6 +271,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     callback: provider.callback(),
     randomInt,
     async close() {
+      await background.drain();
       retention.stop();
       await outbox.stop();
       if (!options.store) await store.close();
