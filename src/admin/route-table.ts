@@ -1,0 +1,86 @@
+/**
+ * The admin API's route table: each route declares its method, path, summary and zod schemas once;
+ * the same declaration validates requests and feeds the OpenAPI document.
+ */
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import type { Tobira } from '../app.js';
+import { sourceIp, type ProxyTrust } from '../http/client-context.js';
+import { AdminError, notFound } from './errors.js';
+import type { AdminRoute } from './openapi.js';
+
+export interface Call<B, Q> {
+  ctx: Context;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  /** `admin:<key id>`, for audit events. */
+  actor: string;
+  ip: string;
+}
+
+export interface RouteDefinition<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  body?: B;
+  query?: Q;
+  status?: number;
+  handler: (
+    call: Call<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : undefined>,
+  ) => Promise<unknown>;
+}
+
+export type DefineRoute = <B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+  def: RouteDefinition<B, Q>,
+) => void;
+
+export type AdminDeps = Pick<
+  Tobira,
+  'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery'
+>;
+
+/** Lookups every area needs, failing as the API's `not_found`. */
+export const lookups = (store: Tobira['store']) => ({
+  accountByUserId: async (userId: string) =>
+    (await store.getAccountByUserId(userId)) ?? Promise.reject(notFound(`account ${userId}`)),
+  tenantById: async (id: string) => (await store.getTenant(id)) ?? Promise.reject(notFound(`tenant ${id}`)),
+});
+
+export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRoute; routes: AdminRoute[] } {
+  const routes: AdminRoute[] = [];
+  const route: DefineRoute = (def) => {
+    routes.push({
+      method: def.method,
+      path: def.path,
+      summary: def.summary,
+      ...(def.body ? { body: def.body } : {}),
+      ...(def.query ? { query: def.query } : {}),
+    });
+    router[def.method](def.path, async (ctx) => {
+      const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
+        if (!schema) return undefined;
+        const result = schema.safeParse(value ?? {});
+        if (!result.success)
+          throw new AdminError(
+            'invalid_request',
+            `invalid ${where}`,
+            result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+          );
+        return result.data;
+      };
+      const call = {
+        ctx,
+        body: parse(def.body, ctx.request.body, 'request body'),
+        query: parse(def.query, ctx.query, 'query'),
+        params: ctx.params as Record<string, string>,
+        actor: `admin:${(ctx.state as { apiKeyId: string }).apiKeyId}`,
+        ip: sourceIp(ctx.req, trust),
+      } as unknown as Call<never, never>;
+      ctx.body = await def.handler(call);
+      ctx.status = def.status ?? 200;
+    });
+  };
+  return { route, routes };
+}

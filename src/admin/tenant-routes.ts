@@ -1,0 +1,130 @@
+/** Admin API: tenants with their policies, and their relying parties. */
+import { z } from 'zod';
+import { parseTenantPolicy } from '../policy/tenant-policy.js';
+import { newToken } from '../random.js';
+import { clientMetadata } from '../services/clients.js';
+import { AdminError } from './errors.js';
+import { lookups, type AdminDeps, type DefineRoute } from './route-table.js';
+import * as s from './schemas.js';
+import { clientView, tenantView } from './views.js';
+
+function parsePolicy(input: unknown) {
+  try {
+    return parseTenantPolicy(input);
+  } catch (error) {
+    const issues =
+      error instanceof z.ZodError
+        ? error.issues.map((i) => ({ path: `policy.${i.path.join('.')}`, message: i.message }))
+        : undefined;
+    throw new AdminError('invalid_request', 'invalid policy', issues);
+  }
+}
+
+/** `{ lockout: { maxPasswordFailures: 3 } }` changes that one setting, not the whole section. */
+function mergeSections(current: object, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [section, value] of Object.entries(patch)) {
+    const base = (current as Record<string, unknown>)[section];
+    merged[section] =
+      value && typeof value === 'object' && !Array.isArray(value) && base && typeof base === 'object'
+        ? { ...base, ...value }
+        : value;
+  }
+  return merged;
+}
+
+export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
+  const { store, clock, audit } = deps;
+  const { tenantById } = lookups(store);
+  route({
+    method: 'get',
+    path: '/tenants',
+    summary: 'List tenants',
+    handler: async () => ({ items: (await store.listTenants()).map(tenantView) }),
+  });
+  route({
+    method: 'post',
+    path: '/tenants',
+    summary: 'Create a tenant with its policy (defaults fill the rest)',
+    body: s.tenantCreate,
+    status: 201,
+    handler: async ({ body, actor, ip }) => {
+      const tenant = await store.createTenant(
+        {
+          id: body.id,
+          name: body.name,
+          supportContact: body.supportContact,
+          policy: parsePolicy(body.policy ?? {}),
+        },
+        clock.now(),
+      );
+      await audit.record({ actor, action: 'tenant.created', tenantId: tenant.id, sourceIp: ip });
+      return tenantView(tenant);
+    },
+  });
+  route({
+    method: 'get',
+    path: '/tenants/:id',
+    summary: 'Show a tenant',
+    handler: async ({ params }) => tenantView(await tenantById(params.id!)),
+  });
+  route({
+    method: 'patch',
+    path: '/tenants/:id',
+    summary: 'Change a tenant’s name, support contact or policy (merged section by section)',
+    body: s.tenantUpdate,
+    handler: async ({ params, body, actor, ip }) => {
+      const current = await tenantById(params.id!);
+      const policy = body.policy ? parsePolicy(mergeSections(current.policy, body.policy)) : undefined;
+      const updated = await store.updateTenant(
+        current.id,
+        {
+          ...(body.name ? { name: body.name } : {}),
+          ...(body.supportContact ? { supportContact: body.supportContact } : {}),
+          ...(policy ? { policy } : {}),
+        },
+        clock.now(),
+      );
+      await audit.record({
+        actor,
+        action: 'tenant.updated',
+        tenantId: current.id,
+        sourceIp: ip,
+        details: { fields: Object.keys(body) },
+      });
+      return tenantView(updated!);
+    },
+  });
+  route({
+    method: 'get',
+    path: '/tenants/:id/clients',
+    summary: 'List a tenant’s relying parties',
+    handler: async ({ params }) => ({
+      items: (await store.listClients((await tenantById(params.id!)).id)).map(clientView),
+    }),
+  });
+  route({
+    method: 'post',
+    path: '/tenants/:id/clients',
+    summary: 'Register a relying party; the client secret is returned once',
+    body: s.clientCreate,
+    status: 201,
+    handler: async ({ params, body, actor, ip }) => {
+      const tenant = await tenantById(params.id!);
+      const clientId = body.clientId ?? `${tenant.id}-${newToken(6)}`;
+      const { metadata, clientSecret } = clientMetadata({ name: body.name, redirectUris: body.redirectUris });
+      const client = await store.createClient(
+        { clientId, tenantId: tenant.id, metadata, firstParty: body.firstParty },
+        clock.now(),
+      );
+      await audit.record({
+        actor,
+        action: 'client.created',
+        tenantId: tenant.id,
+        sourceIp: ip,
+        details: { clientId },
+      });
+      return { ...clientView(client), clientSecret };
+    },
+  });
+}
