@@ -12,7 +12,7 @@ import type { EnrollmentService, OpenTicket } from '../src/services/enrollment.j
 import { csrfProblemPage, downloadRoutes, linkProblemPage } from './download-routes.js';
 import type { FormSession, FormSessions } from './form-session.js';
 import { guideRoutes } from './guide-routes.js';
-import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
+import { csrfValid, formField, localeOf, render, renderLockedPage } from './page.js';
 import type { Views } from './views.js';
 
 export interface EnrollRouteDeps {
@@ -41,17 +41,8 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
   const linkProblem = (ctx: Context, kind: 'unknown' | 'expired' | 'used', support?: string) =>
     linkProblemPage(ctx, views, kind, support);
 
-  function lockedPage(ctx: Context, support: string) {
-    renderMessage(
-      ctx,
-      views,
-      {
-        title: 'locked.title',
-        paragraphs: ['enroll.locked', 'locked.support', ['locked.contact', { support }]],
-      },
-      403,
-    );
-  }
+  const lockedPage = (ctx: Context, support: string) =>
+    renderLockedPage(ctx, views, { reason: 'enroll.locked', supportContact: support });
 
   function credentialsPage(
     ctx: Context,

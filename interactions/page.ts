@@ -75,3 +75,23 @@ export function csrfValid(ctx: Context, expected: string): boolean {
   const given = formField(ctx, 'csrf', 128);
   return given.length > 0 && safeEqual(given, expected);
 }
+
+/**
+ * The lock page (403): why the account locked, that only the website's support desk can unlock it,
+ * and how to reach that desk.
+ */
+export function renderLockedPage(
+  ctx: Context,
+  views: Views,
+  input: { reason: string; supportContact: string; title?: string },
+): void {
+  renderMessage(
+    ctx,
+    views,
+    {
+      title: input.title ?? 'locked.title',
+      paragraphs: [input.reason, 'locked.support', ['locked.contact', { support: input.supportContact }]],
+    },
+    403,
+  );
+}

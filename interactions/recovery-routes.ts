@@ -12,7 +12,7 @@ import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { RecoveryService } from '../src/services/recovery.js';
 import { questions } from './enroll-routes.js';
 import type { FormSessions } from './form-session.js';
-import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
+import { csrfValid, formField, localeOf, render, renderLockedPage, renderMessage } from './page.js';
 import type { Views } from './views.js';
 
 export interface RecoveryRouteDeps {
@@ -41,15 +41,11 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 
   const lockedPage = (ctx: Context, support: string) =>
-    renderMessage(
-      ctx,
-      views,
-      {
-        title: 'recovery.locked.title',
-        paragraphs: ['secret_answer.locked', 'locked.support', ['locked.contact', { support }]],
-      },
-      403,
-    );
+    renderLockedPage(ctx, views, {
+      title: 'recovery.locked.title',
+      reason: 'secret_answer.locked',
+      supportContact: support,
+    });
   const linkProblem = (ctx: Context, kind: string, support?: string) =>
     renderMessage(
       ctx,

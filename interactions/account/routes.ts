@@ -3,7 +3,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { t } from '../../src/i18n/index.js';
 import { questions } from '../enroll-routes.js';
-import { formField, localeOf, renderMessage } from '../page.js';
+import { formField, localeOf, renderLockedPage, renderMessage } from '../page.js';
 import { accountKit, type AccountKit, type AccountRouteDeps, type Signed } from './kit.js';
 import { methodRoutes } from './method-routes.js';
 import { terminalRoutes } from './terminal-routes.js';
@@ -104,19 +104,10 @@ export function accountPageRoutes(kit: AccountKit): Router {
     });
     if (result.kind === 'locked') {
       await sessions.end(ctx, s.session);
-      return renderMessage(
-        ctx,
-        views,
-        {
-          title: 'locked.title',
-          paragraphs: [
-            'login.failed',
-            'locked.support',
-            ['locked.contact', { support: s.tenant.supportContact }],
-          ],
-        },
-        403,
-      );
+      return renderLockedPage(ctx, views, {
+        reason: 'login.failed',
+        supportContact: s.tenant.supportContact,
+      });
     }
     if (result.kind === 'invalid') return passwordForm(ctx, s, errorsOf(s, result.violations), 422);
     done(ctx, s, 'account.password.title', 'account.password.done', 'password');

@@ -1,0 +1,242 @@
+/**
+ * What the login interaction's routes share: identifying the certificate, resuming the server-side
+ * state, rate limits, failure pages, and moving to the next step or finishing the interaction.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Clock } from '../src/clock.js';
+import type { Account } from '../src/domain.js';
+import { clientCertificateDer, sourceIp, type ProxyTrust } from '../src/http/client-context.js';
+import { t } from '../src/i18n/index.js';
+import { authenticationContext, nextStep, otpAvailable, type StepFacts } from '../src/policy/login-steps.js';
+import type { CertificateIdentity, CertificateService } from '../src/services/certificates.js';
+import type { AttemptContext, FailureOutcome, LoginService } from '../src/services/login.js';
+import type { LoginRateRules } from '../src/policy/rate-limit.js';
+import type { RateLimiter } from '../src/services/rate-limiter.js';
+import type { TotpService } from '../src/services/totp.js';
+import type { Store } from '../src/store.js';
+import type { TobiraLoginResult } from '../src/provider.js';
+import { ACCOUNT_CLIENT_ID } from '../src/account-client.js';
+import type { LoginState, LoginStateRepository } from './login-state.js';
+import { csrfValid, localeOf, render, renderLockedPage, renderMessage } from './page.js';
+import type { Views } from './views.js';
+
+export interface LoginRouteDeps {
+  provider: Provider;
+  store: Store;
+  clock: Clock;
+  views: Views;
+  certificates: CertificateService;
+  login: LoginService;
+  states: LoginStateRepository;
+  trust: ProxyTrust;
+  rateLimiter: RateLimiter;
+  rateRules: LoginRateRules;
+  totp: TotpService;
+}
+
+export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const CERT_MESSAGE: Record<
+  Exclude<CertificateIdentity, { ok: true }>['result'] | 'wrong_site' | 'changed',
+  string
+> = {
+  cert_missing: 'cert.missing',
+  cert_invalid: 'cert.invalid',
+  cert_revoked: 'cert.revoked',
+  cert_unknown: 'cert.unknown',
+  wrong_site: 'cert.wrong_site',
+  changed: 'cert.changed',
+};
+
+export function loginKit(deps: LoginRouteDeps) {
+  const { provider, views, certificates, login, states, trust } = deps;
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+  const attemptOf = (ctx: Context, details: Details, certSerial: string | null): AttemptContext => ({
+    sourceIp: sourceIp(ctx.req, trust),
+    userAgent: ctx.get('user-agent').slice(0, 512) || null,
+    clientId: typeof details.params.client_id === 'string' ? details.params.client_id : null,
+    certSerial,
+  });
+
+  /** Identify the certificate on this request and check it may sign in to the requesting client. */
+  async function identify(ctx: Context, details: Details) {
+    const identity = await certificates.identify(clientCertificateDer(ctx.req, trust));
+    if (!identity.ok) return identity;
+    const clientId = String(details.params.client_id);
+    // The account pages serve every tenant; any other client only its own tenant's accounts.
+    if (clientId === ACCOUNT_CLIENT_ID) return identity;
+    const client = await deps.store.getClient(clientId);
+    if (!client || client.tenantId !== identity.account.tenantId)
+      return { ok: false as const, result: 'wrong_site' as const, serial: identity.certificate.serial };
+    return identity;
+  }
+
+  function renderCertError(ctx: Context, uid: string, reason: keyof typeof CERT_MESSAGE) {
+    renderMessage(
+      ctx,
+      views,
+      {
+        title: 'cert.title',
+        paragraphs: [CERT_MESSAGE[reason], 'cert.help'],
+        links: [{ href: `/interaction/${uid}/abort`, label: t(localeOf(ctx), 'login.cancel') }],
+      },
+      403,
+    );
+  }
+
+  function renderFailure(
+    ctx: Context,
+    uid: string,
+    state: LoginState,
+    outcome: FailureOutcome,
+    errorKey: string,
+    userId = '',
+  ) {
+    const locale = localeOf(ctx);
+    if (outcome.kind === 'locked') {
+      renderLockedPage(ctx, views, { reason: 'login.failed', supportContact: outcome.supportContact });
+      return;
+    }
+    const warning =
+      outcome.remaining !== null
+        ? t(locale, 'login.remaining_warning', { remaining: outcome.remaining })
+        : null;
+    const page = state.step === 'otp' ? 'otp' : 'login';
+    render(
+      ctx,
+      views,
+      page,
+      {
+        locale,
+        title: `${page === 'otp' ? 'otp' : 'login'}.title`,
+        uid,
+        csrf: state.csrf,
+        userId,
+        errors: [t(locale, errorKey)],
+        warning,
+      },
+      401,
+    );
+  }
+
+  /** Per source IP and per account, store-backed; answers 429 with Retry-After when over. */
+  async function rateLimited(
+    ctx: Context,
+    details: Details,
+    state: LoginState,
+    account: Account,
+  ): Promise<boolean> {
+    const attempt = attemptOf(ctx, details, state.certSerial);
+    for (const [rule, subject] of [
+      [deps.rateRules.perIp, attempt.sourceIp],
+      [deps.rateRules.perAccount, account.id],
+    ] as const) {
+      const decision = await deps.rateLimiter.hit(rule, subject);
+      if (!decision.ok) {
+        await login.recordEvent('rate_limited', account, attempt);
+        ctx.set('Retry-After', String(decision.retryAfter));
+        renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.rate_limited'] }, 429);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Load details + state and check the same certificate is still presented; renders and returns null if not. */
+  async function resume(ctx: Context): Promise<{
+    details: Details;
+    state: LoginState;
+    identity: Extract<CertificateIdentity, { ok: true }>;
+  } | null> {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const state = await states.get(details.uid);
+    if (!state) {
+      ctx.redirect(`/interaction/${details.uid}`);
+      return null;
+    }
+    const identity = await identify(ctx, details);
+    if (!identity.ok || identity.certificate.fingerprintS256 !== state.certFingerprint) {
+      await states.delete(details.uid);
+      renderCertError(ctx, details.uid, identity.ok ? 'changed' : identity.result);
+      return null;
+    }
+    if (ctx.method === 'POST' && !csrfValid(ctx, state.csrf)) {
+      renderMessage(
+        ctx,
+        views,
+        {
+          title: 'error.title',
+          paragraphs: ['error.csrf'],
+          links: [{ href: `/interaction/${details.uid}`, label: t(localeOf(ctx), 'login.back') }],
+        },
+        403,
+      );
+      return null;
+    }
+    return { details, state, identity };
+  }
+
+  async function finish(
+    ctx: Context,
+    details: Details,
+    state: LoginState,
+    account: Account,
+    usedOtp: boolean,
+  ) {
+    await states.delete(details.uid);
+    await login.recordEvent('success', account, attemptOf(ctx, details, state.certSerial));
+    const { amr, acr } = authenticationContext(usedOtp);
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      // remember: false — the session cookie ends with the browser, as a bank's users expect.
+      {
+        login: { accountId: account.id, amr, acr, remember: false },
+        tobira: { certFingerprint: state.certFingerprint } satisfies TobiraLoginResult,
+      },
+      { mergeWithLastSubmission: false },
+    );
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  async function advance(
+    ctx: Context,
+    details: Details,
+    state: LoginState,
+    facts: StepFacts,
+    completed: 'password' | 'change_password' | 'otp',
+  ) {
+    const step = nextStep(completed, facts);
+    if (step === 'otp' && !otpAvailable(facts)) {
+      await states.delete(details.uid);
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
+        error: 'unmet_authentication_requirements',
+        error_description: 'the requested one-time password level is not set up for this account',
+      });
+      renderMessage(
+        ctx,
+        views,
+        {
+          title: 'otp.title',
+          paragraphs: ['otp.unavailable'],
+          links: [{ href: returnTo, label: t(localeOf(ctx), 'login.cancel') }],
+        },
+        403,
+      );
+      return;
+    }
+    if (step === 'done') return finish(ctx, details, state, facts.account as Account, completed === 'otp');
+    const pendingTotpSecretEnc = step === 'otp_setup' ? deps.totp.begin(facts.account as Account) : null;
+    await states.save(details.uid, { ...state, step, pendingTotpSecretEnc });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}`);
+  }
+
+  return { form, attemptOf, identify, renderCertError, renderFailure, rateLimited, resume, finish, advance };
+}
+
+export type LoginKit = ReturnType<typeof loginKit>;
