@@ -4,15 +4,14 @@
  * Screenshots go to test-output/ for a person to look at.
  */
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startDemoRp } from '../../src/demo/relying-party.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output');
 
 describe('browser: Chromium signs in with the client certificate', function () {
@@ -23,8 +22,6 @@ describe('browser: Chromium signs in with the client certificate', function () {
   let pfxPath: string;
 
   before(async function () {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: run "npm test" (its pretest step installs Debian's chromium)`);
     await mkdir(OUT, { recursive: true });
     t = await startTestTobira();
     await createTenant(t.tobira, 'p-10');
@@ -48,18 +45,7 @@ describe('browser: Chromium signs in with the client certificate', function () {
     });
     pfxPath = path.join(t.dataDir, 'user.p12');
     await writeFile(pfxPath, user.p12);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async function () {

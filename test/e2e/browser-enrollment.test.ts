@@ -1,0 +1,105 @@
+/**
+ * Enrollment in a real browser on a phone-sized screen: 初回認証 → 認証情報登録 → 完了 in Chromium, the
+ * mailed download link, the download password, the .p12 as the browser saves it — then that very
+ * file as Chromium's client certificate for a login at the demo relying party.
+ */
+import { expect } from 'chai';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startDemoRp } from '../../src/demo/relying-party.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { linkIn } from '../helpers/enroll.js';
+import { createClient, createTenant } from '../helpers/fixtures.js';
+import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
+
+const OUT = path.resolve('test-output');
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+describe('browser: enrollment and certificate download in Chromium', function () {
+  let t: TestTobira;
+  let browser: Browser;
+  let rp: Awaited<ReturnType<typeof startDemoRp>>;
+
+  before(async function () {
+    await mkdir(OUT, { recursive: true });
+    t = await startTestTobira();
+    await createTenant(t.tobira, 'p-11');
+    const rpPort = await freePort();
+    const client = await createClient(t.tobira, {
+      tenantId: 'p-11',
+      redirectUri: `http://127.0.0.1:${rpPort}/callback`,
+    });
+    rp = await startDemoRp({
+      issuer: t.url,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      port: rpPort,
+      host: '127.0.0.1',
+      caPem: t.tobira.ca.certificatePem,
+    });
+    browser = await launchChromium();
+  });
+  after(async function () {
+    await browser?.close();
+    await rp?.close();
+    await t?.close();
+  });
+
+  it('walks the manual’s steps, downloads the .p12 and signs in with it', async function () {
+    const created = await t.tobira.enrollment.createAccount({
+      tenantId: 'p-11',
+      userId: 'p-11-phone',
+      terminals: [{ email: 'phone@example.jp', type: 'smartphone' }],
+      actor: 'test',
+    });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ja-JP', ...PHONE });
+    const page = await context.newPage();
+    const noSideScroll = async () =>
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).to.be.at.most(390);
+
+    await page.goto(created.enrollmentUrl);
+    expect(await page.textContent('main')).to.include('p-11-phone');
+    await page.fill('#otp', created.oneTimePassword);
+    await Promise.all([page.waitForSelector('#questionId'), page.click('button[type=submit]')]);
+    await noSideScroll();
+    await page.fill('#password', 'Keitai-Touroku-2026');
+    await page.fill('#confirmation', 'Keitai-Touroku-2026');
+    await page.selectOption('#questionId', 'first_car');
+    await page.fill('#answer', 'ミニ');
+    await Promise.all([
+      page.waitForSelector('[data-testid=download-password]'),
+      page.click('button[type=submit]'),
+    ]);
+    const downloadPassword = (await page.textContent('[data-testid=download-password]'))!.trim();
+    expect(downloadPassword).to.have.length(12);
+    await noSideScroll();
+    await page.screenshot({ path: path.join(OUT, 'enrollment-done-phone.png'), fullPage: true });
+
+    const [mail] = (await t.tobira.store.listMail({ to: 'phone@example.jp' })).items;
+    await page.goto(linkIn(mail!.text, 'download')!);
+    await page.fill('#password', downloadPassword);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'ダウンロード', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).to.equal('p-11-phone-1.p12');
+    const pfxPath = path.join(t.dataDir, 'from-browser.p12');
+    await download.saveAs(pfxPath);
+    await context.close();
+
+    // The file exactly as the browser saved it, imported as this browser's certificate.
+    const user = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      locale: 'ja-JP',
+      clientCertificates: [{ origin: t.url, pfxPath, passphrase: downloadPassword }],
+    });
+    const login = await user.newPage();
+    await login.goto(`${rp.url}/login`);
+    await login.fill('input[name=userId]', 'p-11-phone');
+    await login.fill('input[name=password]', 'Keitai-Touroku-2026');
+    await Promise.all([login.waitForURL(`${rp.url}/callback**`), login.click('button[type=submit]')]);
+    expect(await login.textContent('body')).to.include('p-11-phone');
+    await user.close();
+  });
+});
