@@ -7,11 +7,9 @@ import { expect } from 'chai';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startDemoRp } from '../../src/demo/relying-party.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, startTobiraWithDemoRp, type DemoRp } from '../helpers/chromium.js';
 import { linkIn } from '../helpers/enroll.js';
-import { createClient, createTenant } from '../helpers/fixtures.js';
-import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
+import type { TestTobira } from '../helpers/tobira.js';
 
 const OUT = path.resolve('test-output');
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -19,25 +17,11 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 describe('browser: enrollment and certificate download in Chromium', function () {
   let t: TestTobira;
   let browser: Browser;
-  let rp: Awaited<ReturnType<typeof startDemoRp>>;
+  let rp: DemoRp;
 
   before(async function () {
     await mkdir(OUT, { recursive: true });
-    t = await startTestTobira();
-    await createTenant(t.tobira, 'p-11');
-    const rpPort = await freePort();
-    const client = await createClient(t.tobira, {
-      tenantId: 'p-11',
-      redirectUri: `http://127.0.0.1:${rpPort}/callback`,
-    });
-    rp = await startDemoRp({
-      issuer: t.url,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      port: rpPort,
-      host: '127.0.0.1',
-      caPem: t.tobira.ca.certificatePem,
-    });
+    ({ t, rp } = await startTobiraWithDemoRp('p-11'));
     browser = await launchChromium();
   });
   after(async function () {

@@ -7,37 +7,22 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startDemoRp } from '../../src/demo/relying-party.js';
-import { launchChromium } from '../helpers/chromium.js';
-import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
-import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
+import { launchChromium, startTobiraWithDemoRp, type DemoRp } from '../helpers/chromium.js';
+import { createUser, type TestUser } from '../helpers/fixtures.js';
+import type { TestTobira } from '../helpers/tobira.js';
 
 const OUT = path.resolve('test-output');
 
 describe('browser: Chromium signs in with the client certificate', function () {
   let t: TestTobira;
   let browser: Browser;
-  let rp: Awaited<ReturnType<typeof startDemoRp>>;
+  let rp: DemoRp;
   let user: TestUser;
   let pfxPath: string;
 
   before(async function () {
     await mkdir(OUT, { recursive: true });
-    t = await startTestTobira();
-    await createTenant(t.tobira, 'p-10');
-    const rpPort = await freePort();
-    const client = await createClient(t.tobira, {
-      tenantId: 'p-10',
-      redirectUri: `http://127.0.0.1:${rpPort}/callback`,
-    });
-    rp = await startDemoRp({
-      issuer: t.url,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      port: rpPort,
-      host: '127.0.0.1',
-      caPem: t.tobira.ca.certificatePem,
-    });
+    ({ t, rp } = await startTobiraWithDemoRp('p-10'));
     user = await createUser(t.tobira, {
       tenantId: 'p-10',
       userId: 'p-10-browser',
