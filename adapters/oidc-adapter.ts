@@ -9,6 +9,7 @@
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../src/clock.js';
+import type { OidcClientRecord } from '../src/domain.js';
 import type { OidcPayload, Store } from '../src/store.js';
 
 /** The model oidc-provider asks client metadata from. */
@@ -68,17 +69,32 @@ export class StoreOidcAdapter implements Adapter {
   }
 }
 
+export interface ClientAdapterOptions {
+  /** Metadata for oidc-provider from a client record (e.g. with its secret opened); default: as stored. */
+  toPayload?: (client: OidcClientRecord) => AdapterPayload;
+  /** Clients that are not in the store (Tobira's own), by ID. */
+  builtIn?: (clientId: string) => AdapterPayload | undefined;
+}
+
 /** The Client model: read-only client metadata from the store's client records. */
 export class StoreClientAdapter implements Adapter {
   readonly #store: Store;
+  readonly #options: ClientAdapterOptions;
 
-  constructor(store: Store) {
+  constructor(store: Store, options: ClientAdapterOptions = {}) {
     this.#store = store;
+    this.#options = options;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const builtIn = this.#options.builtIn?.(id);
+    if (builtIn) return builtIn;
     const client = await this.#store.getClient(id);
-    return client ? ({ ...client.metadata, client_id: client.clientId } as AdapterPayload) : undefined;
+    if (!client) return undefined;
+    return (
+      this.#options.toPayload?.(client) ??
+      ({ ...client.metadata, client_id: client.clientId } as AdapterPayload)
+    );
   }
 
   // Clients have no uid or user code: nothing to find.
@@ -108,7 +124,13 @@ export class StoreClientAdapter implements Adapter {
 }
 
 /** The `adapter` setting for oidc-provider's configuration: `(model) => Adapter` over `store`. */
-export function createOidcAdapterFactory(store: Store, clock: Clock): (model: string) => Adapter {
+export function createOidcAdapterFactory(
+  store: Store,
+  clock: Clock,
+  clients: ClientAdapterOptions = {},
+): (model: string) => Adapter {
   return (model: string) =>
-    model === CLIENT_MODEL ? new StoreClientAdapter(store) : new StoreOidcAdapter(model, store, clock);
+    model === CLIENT_MODEL
+      ? new StoreClientAdapter(store, clients)
+      : new StoreOidcAdapter(model, store, clock);
 }

@@ -27,6 +27,7 @@ import { errorPages, securityHeaders, staticAssets } from './http/middleware.js'
 import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
 import { BackgroundTasks } from './background.js';
+import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
@@ -67,6 +68,7 @@ export interface Tobira {
   enrollment: EnrollmentService;
   downloads: DownloadService;
   recovery: RecoveryService;
+  clients: ClientRegistry;
   retention: RetentionJob;
   mailer: Mailer;
   outbox: OutboxWorker;
@@ -122,6 +124,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   const metrics = new Metrics({ store });
   const audit = new AuditLog({ store, clock, log, metrics });
   const certificates = new CertificateService({ store, ca, box, clock, audit });
+  const clients = new ClientRegistry({ store, box, clock, audit });
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log });
   const renderer = await MailRenderer.load({
@@ -186,6 +189,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     cookieKeys: keys.cookieKeys,
     trust,
     pages: providerPages(views),
+    box,
   });
   // Behind a TLS-terminating proxy, trust its X-Forwarded-Proto/Host (and only then).
   provider.proxy = config.trustedProxies.length > 0;
@@ -216,7 +220,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       totp,
     }),
     consentRoutes({ provider, views, states }),
-    adminRoutes({ store, clock, audit, enrollment, certificates, recovery }, trust, rateLimiter),
+    adminRoutes({ store, clock, audit, enrollment, certificates, recovery, clients }, trust, rateLimiter),
     enrollRoutes({ views, enrollment, downloads, forms }),
     recoveryRoutes({ views, recovery, forms, rateLimiter, trust, background }),
     accountRoutes({
@@ -263,6 +267,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     enrollment,
     downloads,
     recovery,
+    clients,
     retention,
     mailer,
     outbox,

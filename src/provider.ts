@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import Provider, {
   interactionPolicy,
-  type Adapter,
+  type AdapterPayload,
   type ErrorOut,
   type AdapterConstructor,
   type Configuration,
@@ -20,6 +20,8 @@ import Provider, {
 import { createOidcAdapterFactory } from '../adapters/oidc-adapter.js';
 import { fingerprintS256 } from '../certs/index.js';
 import type { Clock } from './clock.js';
+import type { SecretBox } from './crypto/secret-box.js';
+import { openClientSecret } from './services/clients.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.js';
 import { clientCertificateDer, type ProxyTrust } from './http/client-context.js';
 import { ACR } from './policy/login-steps.js';
@@ -73,32 +75,8 @@ export interface ProviderDeps {
   cookieKeys: string[];
   trust: ProxyTrust;
   pages: ProviderPages;
-}
-
-/** Clients live in the store with their tenant; oidc-provider sees them through the adapter. */
-function clientAdapter(store: Store, issuer: string): Adapter {
-  const unsupported = async () => {
-    throw new Error('clients are managed through the Tobira admin API, not oidc-provider');
-  };
-  return {
-    async find(id: string) {
-      if (id === ACCOUNT_CLIENT_ID) return accountClientMetadata(issuer);
-      const client = await store.getClient(id);
-      if (!client) return undefined;
-      return {
-        ...client.metadata,
-        client_id: client.clientId,
-        tobira_tenant: client.tenantId,
-        tobira_first_party: client.firstParty,
-      };
-    },
-    upsert: unsupported,
-    findByUid: unsupported,
-    findByUserCode: unsupported,
-    consume: unsupported,
-    destroy: unsupported,
-    revokeByGrantId: unsupported,
-  } as unknown as Adapter;
+  /** Opens client secrets sealed in the store. */
+  box: SecretBox;
 }
 
 /** Login is prompted again when the presented certificate is not the one the session signed in with. */
@@ -117,9 +95,18 @@ function certificateCheck(trust: ProxyTrust, bindings: SessionCertificates) {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { store, clock } = deps;
-  const artifacts = createOidcAdapterFactory(store, clock);
-  const adapter = ((name: string) =>
-    name === 'Client' ? clientAdapter(store, deps.issuer) : artifacts(name)) as unknown as AdapterConstructor;
+  // Clients live in the store with their tenant, their secret sealed; Tobira's own client is built in.
+  const adapter = createOidcAdapterFactory(store, clock, {
+    builtIn: (id) =>
+      id === ACCOUNT_CLIENT_ID ? (accountClientMetadata(deps.issuer) as AdapterPayload) : undefined,
+    toPayload: (client) =>
+      ({
+        ...openClientSecret(client.metadata, client.clientId, deps.box),
+        client_id: client.clientId,
+        tobira_tenant: client.tenantId,
+        tobira_first_party: client.firstParty,
+      }) as AdapterPayload,
+  }) as unknown as AdapterConstructor;
 
   const bindings = new SessionCertificates(store, clock);
   const policy = interactionPolicy.base();

@@ -38,7 +38,7 @@ export type DefineRoute = <B extends z.ZodType | undefined, Q extends z.ZodType 
 
 export type AdminDeps = Pick<
   Tobira,
-  'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery'
+  'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery' | 'clients'
 >;
 
 /** Lookups every area needs, failing as the API's `not_found`. */

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken } from '../random.js';
-import { clientMetadata } from '../services/clients.js';
 import { AdminError } from './errors.js';
 import { lookups, type AdminDeps, type DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
@@ -34,7 +33,7 @@ function mergeSections(current: object, patch: Record<string, unknown>): Record<
 }
 
 export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
-  const { store, clock, audit } = deps;
+  const { store, clock, audit, clients } = deps;
   const { tenantById } = lookups(store);
   route({
     method: 'get',
@@ -112,17 +111,14 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     handler: async ({ params, body, actor, ip }) => {
       const tenant = await tenantById(params.id!);
       const clientId = body.clientId ?? `${tenant.id}-${newToken(6)}`;
-      const { metadata, clientSecret } = clientMetadata({ name: body.name, redirectUris: body.redirectUris });
-      const client = await store.createClient(
-        { clientId, tenantId: tenant.id, metadata, firstParty: body.firstParty },
-        clock.now(),
-      );
-      await audit.record({
-        actor,
-        action: 'client.created',
+      const { client, clientSecret } = await clients.register({
         tenantId: tenant.id,
+        clientId,
+        name: body.name,
+        redirectUris: body.redirectUris,
+        firstParty: body.firstParty,
+        actor,
         sourceIp: ip,
-        details: { clientId },
       });
       return { ...clientView(client), clientSecret };
     },

@@ -7,7 +7,6 @@ import type { Tobira } from '../app.js';
 import type { TerminalType } from '../domain.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken, sha256Hex } from '../random.js';
-import { clientMetadata } from '../services/clients.js';
 
 export class UsageError extends Error {
   readonly code = 'cli_usage';
@@ -60,12 +59,14 @@ export async function clientCreate(tobira: Tobira, argv: string[], print: Print)
   if (!redirectUris.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
   for (const uri of redirectUris) if (!URL.canParse(uri)) throw new UsageError(`not a URL: ${uri}`);
   const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
-  const { metadata, clientSecret } = clientMetadata({ name: values.name ?? clientId, redirectUris });
-  await tobira.store.createClient(
-    { clientId, tenantId, firstParty: !values['third-party'], metadata },
-    tobira.clock.now(),
-  );
-  await tobira.audit.record({ actor: 'cli', action: 'client.created', tenantId, details: { clientId } });
+  const { clientSecret } = await tobira.clients.register({
+    tenantId,
+    clientId,
+    name: values.name ?? clientId,
+    redirectUris,
+    firstParty: !values['third-party'],
+    actor: 'cli',
+  });
   print(
     `client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`,
   );

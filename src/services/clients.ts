@@ -1,5 +1,18 @@
-/** Relying-party clients as Tobira registers them: code flow with PKCE, secret in Basic auth. */
+/**
+ * Relying-party clients as Tobira registers them: code flow with PKCE, secret in Basic auth. The
+ * client secret is shown once and kept sealed in the store; only the adapter that hands metadata to
+ * oidc-provider opens it.
+ */
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { OidcClientRecord } from '../domain.js';
 import { newToken } from '../random.js';
+import type { Store } from '../store.js';
+import type { AuditLog } from './audit.js';
+
+/** Where the sealed secret sits in stored metadata (oidc-provider never sees this name). */
+const SEALED_SECRET = 'tobira_client_secret_sealed';
+const secretPurpose = (clientId: string) => `client-secret:${clientId}`;
 
 export function clientMetadata(input: { name: string; redirectUris: string[]; secret?: string }): {
   metadata: Record<string, unknown>;
@@ -18,4 +31,69 @@ export function clientMetadata(input: { name: string; redirectUris: string[]; se
       token_endpoint_auth_method: 'client_secret_basic',
     },
   };
+}
+
+/** Metadata as stored: `client_secret` replaced by its sealed form, bound to the client ID. */
+export function sealClientSecret(
+  metadata: Record<string, unknown>,
+  clientId: string,
+  box: SecretBox,
+): Record<string, unknown> {
+  const { client_secret: secret, ...rest } = metadata;
+  if (typeof secret !== 'string') return metadata;
+  return { ...rest, [SEALED_SECRET]: box.seal(secret, secretPurpose(clientId)) };
+}
+
+/** Metadata as oidc-provider needs it: the secret opened (records stored before sealing pass as they are). */
+export function openClientSecret(
+  metadata: Record<string, unknown>,
+  clientId: string,
+  box: SecretBox,
+): Record<string, unknown> {
+  const { [SEALED_SECRET]: sealed, ...rest } = metadata;
+  if (typeof sealed !== 'string') return metadata;
+  return { ...rest, client_secret: box.openText(sealed, secretPurpose(clientId)) };
+}
+
+export class ClientRegistry {
+  constructor(private readonly deps: { store: Store; box: SecretBox; clock: Clock; audit: AuditLog }) {}
+
+  /**
+   * Register a relying party (or, with `replace`, give an existing one new metadata and a new secret).
+   * Returns the secret in clear, the only time it is ever shown.
+   */
+  async register(input: {
+    tenantId: string;
+    clientId: string;
+    name: string;
+    redirectUris: string[];
+    firstParty: boolean;
+    actor: string;
+    sourceIp?: string | null;
+    replace?: boolean;
+  }): Promise<{ client: OidcClientRecord; clientSecret: string }> {
+    const { store, box, clock, audit } = this.deps;
+    const { metadata, clientSecret } = clientMetadata({ name: input.name, redirectUris: input.redirectUris });
+    const stored = sealClientSecret(metadata, input.clientId, box);
+    const existing = input.replace ? await store.getClient(input.clientId) : null;
+    const client = existing
+      ? (await store.updateClient(input.clientId, stored, clock.now()))!
+      : await store.createClient(
+          {
+            clientId: input.clientId,
+            tenantId: input.tenantId,
+            metadata: stored,
+            firstParty: input.firstParty,
+          },
+          clock.now(),
+        );
+    await audit.record({
+      actor: input.actor,
+      action: existing ? 'client.updated' : 'client.created',
+      tenantId: input.tenantId,
+      sourceIp: input.sourceIp ?? null,
+      details: { clientId: input.clientId },
+    });
+    return { client, clientSecret };
+  }
 }

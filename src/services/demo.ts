@@ -10,7 +10,6 @@ import { resolveDataPath } from '../config.js';
 import { defaultTenantPolicy } from '../policy/tenant-policy.js';
 import { generateDownloadPassword, generatePassword } from '../policy/password-generator.js';
 import { newId } from '../random.js';
-import { clientMetadata } from './clients.js';
 
 export interface DemoCredentials {
   tenantId: string;
@@ -50,14 +49,15 @@ export async function ensureDemo(tobira: Tobira, options: { redirectUri: string 
       },
       now,
     ));
-  const { metadata, clientSecret } = clientMetadata({
+  const { clientSecret } = await tobira.clients.register({
+    tenantId: tenant.id,
+    clientId: DEMO_CLIENT,
     name: 'Tobira demo relying party',
     redirectUris: [options.redirectUri],
+    firstParty: true,
+    actor: 'cli:demo',
+    replace: true,
   });
-  const existingClient = await store.getClient(DEMO_CLIENT);
-  if (existingClient) await store.updateClient(DEMO_CLIENT, metadata, now);
-  else
-    await store.createClient({ clientId: DEMO_CLIENT, tenantId: tenant.id, metadata, firstParty: true }, now);
 
   const password = generatePassword(tenant.policy.password, tobira.randomInt, {
     userId: DEMO_USER,

@@ -5,7 +5,6 @@ import type { Account, Certificate, LoginMethod, Terminal } from '../../src/doma
 import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
 import { newId, newToken } from '../../src/random.js';
 import { totpSealPurpose } from '../../src/services/totp.js';
-import { clientMetadata } from '../../src/services/clients.js';
 
 export async function createTenant(tobira: Tobira, id: string, policy: TenantPolicyInput = {}) {
   return tobira.store.createTenant(
@@ -30,14 +29,14 @@ export async function createClient(
   input: { tenantId: string; redirectUri: string; firstParty?: boolean; clientId?: string },
 ): Promise<TestClient> {
   const clientId = input.clientId ?? `rp-${newToken(6)}`;
-  const { metadata, clientSecret } = clientMetadata({
+  const { clientSecret } = await tobira.clients.register({
+    tenantId: input.tenantId,
+    clientId,
     name: `Test RP ${clientId}`,
     redirectUris: [input.redirectUri],
+    firstParty: input.firstParty ?? true,
+    actor: 'test',
   });
-  await tobira.store.createClient(
-    { clientId, tenantId: input.tenantId, firstParty: input.firstParty ?? true, metadata },
-    tobira.clock.now(),
-  );
   return { clientId, clientSecret, redirectUri: input.redirectUri };
 }
 

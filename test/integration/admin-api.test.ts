@@ -79,6 +79,11 @@ describe('admin API', function () {
     expect(list.body.items[0])
       .to.include({ clientId: res.body.clientId, firstParty: true })
       .and.not.have.property('clientSecret');
+    const stored = await t.tobira.store.getClient(res.body.clientId);
+    expect(stored!.metadata).to.not.have.property('client_secret');
+    expect(JSON.stringify(stored), 'sealed at rest').to.not.include(res.body.clientSecret);
+    const seenByProvider = await t.tobira.provider.Client.find(res.body.clientId);
+    expect(seenByProvider!.clientSecret, 'opened for oidc-provider only').to.equal(res.body.clientSecret);
   });
 
   it('creates an account (enrollment URL + one-time password), finds it, and never shows secrets', async function () {
