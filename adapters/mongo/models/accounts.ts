@@ -14,6 +14,7 @@ import {
   requiredDate,
   requiredString,
   schemaOptions,
+  type DocOf,
 } from './fields.js';
 
 export const ACCOUNT_STATUSES: readonly AccountStatus[] = ['pending', 'active', 'locked'];
@@ -29,30 +30,11 @@ export const COUNTER_FIELDS = {
   enrollment_otp: 'failedEnrollmentOtpCount',
 } as const satisfies Record<FailureCounter, keyof AccountDoc>;
 
-export interface AccountDoc {
-  _id: string;
-  tenantId: string;
-  userId: string;
-  status: AccountStatus;
-  lockReason: LockReason | null;
-  lockedAt: Date | null;
-  passwordHash: string | null;
-  passwordChangedAt: Date | null;
-  passwordHistory: string[];
-  mustChangePassword: boolean;
-  failedPasswordCount: number;
-  failedSecretAnswerCount: number;
-  failedEnrollmentOtpCount: number;
-  secretQuestionId: string | null;
-  secretAnswerHash: string | null;
-  loginMethod: LoginMethod;
-  totpSecretEnc: string | null;
-  totpLastStep: number | null;
+/** The document: the domain record with its id as `_id`. */
+export type AccountDoc = DocOf<Account> & {
   /** Last terminal number handed out: `$inc` makes numbering atomic, and numbers are never reused. */
   terminalSeq: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+};
 
 const counter = { type: Number, default: 0, min: 0 } as const;
 

@@ -9,18 +9,11 @@ import {
   requiredDate,
   requiredString,
   schemaOptions,
+  type DocOf,
 } from './fields.js';
 
-export interface AuditEventDoc {
-  _id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  tenantId: string | null;
-  accountId: string | null;
-  sourceIp: string | null;
-  details: Record<string, unknown>;
-}
+/** The document: the domain record with its id as `_id`. */
+export type AuditEventDoc = DocOf<AuditEvent>;
 
 export const auditEventSchema = new Schema<AuditEventDoc>(
   {

@@ -13,25 +13,13 @@ import {
   requiredDate,
   requiredString,
   schemaOptions,
+  type DocOf,
 } from './fields.js';
 
 export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = ['active', 'revoked', 'superseded'];
 
-export interface CertificateDoc {
-  /** The serial: lower-case hex. */
-  _id: string;
-  accountId: string;
-  terminalId: string;
-  subjectCn: string;
-  fingerprintS256: string;
-  notBefore: Date;
-  notAfter: Date;
-  status: CertificateStatus;
-  revokedAt: Date | null;
-  revocationReason: string | null;
-  pem: string;
-  createdAt: Date;
-}
+/** The document: the domain record with its id as `_id`. */
+export type CertificateDoc = DocOf<Certificate, 'serial'>;
 
 export const certificateSchema = new Schema<CertificateDoc>(
   {

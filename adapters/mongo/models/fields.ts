@@ -18,3 +18,6 @@ export const copyDateOrNull = (value: Date | null | undefined): Date | null =>
 export const orNull = <T>(value: T | null | undefined): T | null => value ?? null;
 /** Deep copy of a stored JSON-like value (client metadata, audit details, oidc payloads). */
 export const copyValue = <T>(value: T): T => structuredClone(value);
+
+/** A collection's document type: the domain record, its `key` field stored as `_id`. */
+export type DocOf<T, K extends keyof T = 'id' & keyof T> = Omit<T, K> & { _id: string };

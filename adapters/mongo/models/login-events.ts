@@ -1,19 +1,18 @@
 /** Login history (ログイン履歴): one document per attempt, never an array in the account. */
 import { Schema } from 'mongoose';
-import type { LoginEvent, LoginResult } from '../../../src/domain.js';
-import { copyDate, nullableString, orNull, requiredDate, requiredString, schemaOptions } from './fields.js';
+import type { LoginEvent } from '../../../src/domain.js';
+import {
+  copyDate,
+  nullableString,
+  orNull,
+  requiredDate,
+  requiredString,
+  schemaOptions,
+  type DocOf,
+} from './fields.js';
 
-export interface LoginEventDoc {
-  _id: string;
-  accountId: string | null;
-  tenantId: string | null;
-  at: Date;
-  sourceIp: string;
-  result: LoginResult;
-  clientId: string | null;
-  userAgent: string | null;
-  certSerial: string | null;
-}
+/** The document: the domain record with its id as `_id`. */
+export type LoginEventDoc = DocOf<LoginEvent>;
 
 export const loginEventSchema = new Schema<LoginEventDoc>(
   {

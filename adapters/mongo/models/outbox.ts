@@ -13,26 +13,13 @@ import {
   requiredDate,
   requiredString,
   schemaOptions,
+  type DocOf,
 } from './fields.js';
 
 export const MAIL_STATUSES: readonly MailStatus[] = ['pending', 'sending', 'sent', 'failed'];
 
-export interface OutboxDoc {
-  _id: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  template: string;
-  status: MailStatus;
-  attempts: number;
-  nextAttemptAt: Date;
-  lastError: string | null;
-  claimedBy: string | null;
-  claimedUntil: Date | null;
-  createdAt: Date;
-  sentAt: Date | null;
-}
+/** The document: the domain record with its id as `_id`. */
+export type OutboxDoc = DocOf<OutboxMail>;
 
 export const outboxSchema = new Schema<OutboxDoc>(
   {

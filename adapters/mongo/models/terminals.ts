@@ -1,22 +1,20 @@
 /** Terminals (端末): numbered 1, 2, … per account, unique together with the account. */
 import { Schema } from 'mongoose';
 import type { PendingDownload, Terminal, TerminalType } from '../../../src/domain.js';
-import { copyDate, nullableString, orNull, requiredDate, requiredString, schemaOptions } from './fields.js';
+import {
+  copyDate,
+  nullableString,
+  orNull,
+  requiredDate,
+  requiredString,
+  schemaOptions,
+  type DocOf,
+} from './fields.js';
 
 export const TERMINAL_TYPES: readonly TerminalType[] = ['pc', 'mobile', 'smartphone'];
 
-export interface TerminalDoc {
-  _id: string;
-  accountId: string;
-  number: number;
-  email: string;
-  type: TerminalType;
-  currentCertificateSerial: string | null;
-  pendingDownload: PendingDownload | null;
-  deleted: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** The document: the domain record with its id as `_id`. */
+export type TerminalDoc = DocOf<Terminal>;
 
 const pendingDownloadSchema = new Schema<PendingDownload>(
   { p12Enc: requiredString, passwordEnc: requiredString, expiresAt: requiredDate },

@@ -10,6 +10,7 @@ import {
   requiredDate,
   requiredString,
   schemaOptions,
+  type DocOf,
 } from './fields.js';
 
 export const TICKET_PURPOSES: readonly TicketPurpose[] = [
@@ -25,18 +26,8 @@ export const TICKET_PURPOSES: readonly TicketPurpose[] = [
  */
 export const TICKET_KEPT_AFTER_EXPIRY_SECONDS = 7 * 86_400;
 
-export interface TicketDoc {
-  _id: string;
-  purpose: TicketPurpose;
-  tokenHash: string;
-  accountId: string;
-  terminalId: string | null;
-  secretHash: string | null;
-  expiresAt: Date;
-  usedAt: Date | null;
-  failedAttempts: number;
-  createdAt: Date;
-}
+/** The document: the domain record with its id as `_id`. */
+export type TicketDoc = DocOf<Ticket>;
 
 export const ticketSchema = new Schema<TicketDoc>(
   {
