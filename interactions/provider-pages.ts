@@ -3,7 +3,7 @@ import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../src/provider.js';
 import { t } from '../src/i18n/index.js';
 import { StoreUnavailableError } from '../src/store.js';
-import { localeOf, render } from './page.js';
+import { localeOf, render, renderMessage } from './page.js';
 import type { Views } from './views.js';
 
 export function providerPages(views: Views): ProviderPages {
@@ -25,15 +25,12 @@ export function providerPages(views: Views): ProviderPages {
       if (error instanceof StoreUnavailableError) {
         // The store is down: say so (503) rather than "something went wrong" (500).
         ctx.set('Retry-After', '5');
-        render(
+        renderMessage(
           ctx,
           views,
-          'message',
           {
-            locale,
             title: 'error.title',
-            heading: 'error.title',
-            paragraphs: [t(locale, 'error.unavailable')],
+            paragraphs: ['error.unavailable'],
             detail: t(locale, 'error.code', { code: 'store_unavailable' }),
           },
           503,
@@ -44,15 +41,12 @@ export function providerPages(views: Views): ProviderPages {
       const expired =
         code === 'invalid_request' &&
         /interaction|session|expired|cookie/i.test(String(out.error_description ?? ''));
-      render(
+      renderMessage(
         ctx,
         views,
-        'message',
         {
-          locale,
           title: 'error.title',
-          heading: 'error.title',
-          paragraphs: [t(locale, expired ? 'error.session_expired' : 'error.generic')],
+          paragraphs: [expired ? 'error.session_expired' : 'error.generic'],
           detail: t(locale, 'error.code', { code }),
         },
         ctx.status >= 400 ? ctx.status : 400,

@@ -85,12 +85,7 @@ export class AccountSettings {
       { secretQuestionId: form.questionId, secretAnswerHash },
       this.d.clock.now(),
     );
-    await this.d.audit.record({
-      actor: `user:${account.id}`,
-      action: 'account.secret_changed',
-      tenantId: account.tenantId,
-      accountId: account.id,
-    });
+    await this.#audit(account, 'account.secret_changed');
     return { kind: 'ok' };
   }
 
@@ -121,13 +116,7 @@ export class AccountSettings {
     if (method === 'password_otp' && !current?.totpSecretEnc)
       return { kind: 'invalid', violations: [{ code: 'account.method.totp_required' }] };
     await this.d.store.updateAccount(account.id, { loginMethod: method }, this.d.clock.now());
-    await this.d.audit.record({
-      actor: `user:${account.id}`,
-      action: 'account.login_method_changed',
-      tenantId: account.tenantId,
-      accountId: account.id,
-      details: { from: account.loginMethod, to: method },
-    });
+    await this.#audit(account, 'account.login_method_changed', { from: account.loginMethod, to: method });
     return { kind: 'ok' };
   }
 
@@ -187,13 +176,7 @@ export class AccountSettings {
       { email: form.email, type: form.type },
       this.d.clock.now(),
     );
-    await this.d.audit.record({
-      actor: `user:${account.id}`,
-      action: 'terminal.changed',
-      tenantId: account.tenantId,
-      accountId: account.id,
-      details: { terminal: terminal.number },
-    });
+    await this.#audit(account, 'terminal.changed', { terminal: terminal.number });
   }
 
   /** 端末削除: revokes the terminal's certificate; the last terminal cannot be deleted. */
@@ -216,5 +199,16 @@ export class AccountSettings {
       details: { terminal: terminal.number },
     });
     return { kind: 'ok' };
+  }
+
+  /** Every change here is the user's own, on their own account. */
+  #audit(account: Account, action: string, details?: Record<string, unknown>): Promise<void> {
+    return this.d.audit.record({
+      actor: `user:${account.id}`,
+      action,
+      tenantId: account.tenantId,
+      accountId: account.id,
+      ...(details ? { details } : {}),
+    });
   }
 }
