@@ -7,7 +7,12 @@ import { expect } from 'chai';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, startTobiraWithDemoRp, type DemoRp } from '../helpers/chromium.js';
+import {
+  accessibilityViolations,
+  launchChromium,
+  startTobiraWithDemoRp,
+  type DemoRp,
+} from '../helpers/chromium.js';
 import { linkIn } from '../helpers/enroll.js';
 import type { TestTobira } from '../helpers/tobira.js';
 
@@ -41,12 +46,17 @@ describe('browser: enrollment and certificate download in Chromium', function ()
     const page = await context.newPage();
     const noSideScroll = async () =>
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).to.be.at.most(390);
+    const a11y: string[] = [];
+    const audit = async (name: string) =>
+      a11y.push(...(await accessibilityViolations(page)).map((v) => `${name}: ${v}`));
 
     await page.goto(created.enrollmentUrl);
     expect(await page.textContent('main')).to.include('p-11-phone');
+    await audit('初回認証');
     await page.fill('#otp', created.oneTimePassword);
     await Promise.all([page.waitForSelector('#questionId'), page.click('button[type=submit]')]);
     await noSideScroll();
+    await audit('認証情報登録');
     await page.fill('#password', 'Keitai-Touroku-2026');
     await page.fill('#confirmation', 'Keitai-Touroku-2026');
     await page.selectOption('#questionId', 'first_car');
@@ -58,10 +68,12 @@ describe('browser: enrollment and certificate download in Chromium', function ()
     const downloadPassword = (await page.textContent('[data-testid=download-password]'))!.trim();
     expect(downloadPassword).to.have.length(12);
     await noSideScroll();
+    await audit('認証情報登録完了');
     await page.screenshot({ path: path.join(OUT, 'enrollment-done-phone.png'), fullPage: true });
 
     const [mail] = (await t.tobira.store.listMail({ to: 'phone@example.jp' })).items;
     await page.goto(linkIn(mail!.text, 'download')!);
+    await audit('ダウンロード');
     await page.fill('#password', downloadPassword);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -71,6 +83,7 @@ describe('browser: enrollment and certificate download in Chromium', function ()
     const pfxPath = path.join(t.dataDir, 'from-browser.p12');
     await download.saveAs(pfxPath);
     await context.close();
+    expect(a11y, 'axe-core (WCAG 2.1 AA) on every enrollment page').to.deep.equal([]);
 
     // The file exactly as the browser saved it, imported as this browser's certificate.
     const user = await browser.newContext({

@@ -7,7 +7,12 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, startTobiraWithDemoRp, type DemoRp } from '../helpers/chromium.js';
+import {
+  accessibilityViolations,
+  launchChromium,
+  startTobiraWithDemoRp,
+  type DemoRp,
+} from '../helpers/chromium.js';
 import { createUser, type TestUser } from '../helpers/fixtures.js';
 import type { TestTobira } from '../helpers/tobira.js';
 
@@ -49,6 +54,7 @@ describe('browser: Chromium signs in with the client certificate', function () {
     await page.goto(`${rp.url}/login`);
     await page.waitForSelector('input[name=userId]');
     expect(await page.textContent('main')).to.include('ユーザIDとパスワードを入力してください。');
+    expect(await accessibilityViolations(page), 'axe-core on the login page').to.deep.equal([]);
     await page.screenshot({ path: path.join(OUT, 'login-page.png'), fullPage: true });
 
     await page.fill('input[name=userId]', 'p-10-browser');
@@ -63,6 +69,7 @@ describe('browser: Chromium signs in with the client certificate', function () {
     await page.click('a[href="/logout"]');
     await page.waitForSelector('button[name=logout]');
     expect(await page.textContent('main')).to.include('ログアウトしますか？');
+    expect(await accessibilityViolations(page), 'axe-core on the logout page').to.deep.equal([]);
     await Promise.all([page.waitForURL(`${rp.url}/`), page.click('button[name=logout]')]);
     expect(await page.textContent('body')).to.include('Tobiraでログイン');
     await context.close();
@@ -79,9 +86,46 @@ describe('browser: Chromium signs in with the client certificate', function () {
     await page.goto(`${rp.url}/login`);
     await page.waitForSelector('main h1');
     expect(await page.textContent('main')).to.include('電子証明書が提示されませんでした');
+    expect(await accessibilityViolations(page), 'axe-core on the error page').to.deep.equal([]);
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width, 'no horizontal scrolling on a phone').to.be.at.most(390);
     await page.screenshot({ path: path.join(OUT, 'no-certificate-phone.png'), fullPage: true });
     await context.close();
+  });
+
+  it('passes axe-core (WCAG 2.1 AA) on the account pages, the guide and the recovery form, in both languages', async function () {
+    const found: string[] = [];
+    for (const locale of ['ja-JP', 'en-US']) {
+      const context = await browser.newContext({
+        ignoreHTTPSErrors: true,
+        locale,
+        clientCertificates: [{ origin: t.url, pfxPath, passphrase: user.p12Password }],
+      });
+      const page = await context.newPage();
+      const audit = async (url: string) => {
+        await page.goto(url);
+        found.push(...(await accessibilityViolations(page)).map((v) => `${locale} ${url}: ${v}`));
+      };
+      await page.goto(`${t.url}/account`);
+      await page.fill('input[name=userId]', 'p-10-browser');
+      await page.fill('input[name=password]', 'Browser-Login-42');
+      await Promise.all([page.waitForURL(`${t.url}/account`), page.click('button[type=submit]')]);
+      expect(await page.textContent('main')).to.include('p-10-browser');
+      expect(await page.getAttribute('html', 'lang')).to.equal(locale.slice(0, 2));
+      for (const url of [
+        '/account',
+        '/account/password',
+        '/account/secret',
+        '/account/history',
+        '/account/login-method',
+        '/account/terminals/new',
+        '/account/terminals/1/edit',
+        '/guide',
+        '/recovery/password',
+      ])
+        await audit(`${t.url}${url}`);
+      await context.close();
+    }
+    expect(found).to.deep.equal([]);
   });
 });

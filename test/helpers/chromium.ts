@@ -1,6 +1,8 @@
 /** Debian's Chromium through playwright-core, started the way this machine needs (no downloads, no network). */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemoRp } from '../../src/demo/relying-party.js';
 import { createClient, createTenant } from './fixtures.js';
 import { freePort, startTestTobira, type TestTobira } from './tobira.js';
@@ -46,3 +48,29 @@ export async function startTobiraWithDemoRp(tenantId: string): Promise<{ t: Test
 }
 
 export type DemoRp = Awaited<ReturnType<typeof startDemoRp>>;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * Run axe-core (WCAG 2.1 A/AA rules) on the page as it is now; returns the violations, worst first,
+ * in a form that reads well in an assertion message.
+ */
+let axeSource: string | undefined;
+
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, which the pages' strict CSP (no scripts at all) does not govern.
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate<AxeViolation[]>(`
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))
+  `);
+  return violations.map(
+    (v) => `${v.impact ?? '?'}: ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+}
