@@ -88,6 +88,8 @@ async function loginOnce(user: TestUser): Promise<number> {
 }
 
 await loginOnce(users[0]!); // warm-up
+t.tobira.metrics.registry.resetMetrics(); // count the measured run only
+const cpuBefore = process.cpuUsage();
 const latencies: number[] = [];
 const deadline = Date.now() + seconds * 1000;
 const began = process.hrtime.bigint();
@@ -97,6 +99,8 @@ await Promise.all(
   }),
 );
 const elapsed = ms(began) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSecondsPerLogin = (cpu.user + cpu.system) / 1e6 / latencies.length;
 console.log(
   `full OIDC login (TLS client cert + password + code exchange + userinfo), ${clients} concurrent clients for ${elapsed.toFixed(1)} s:`,
 );
@@ -104,7 +108,34 @@ console.log(
   `  throughput ${(latencies.length / elapsed).toFixed(1)} logins/s; latency ${summary(latencies)}`,
 );
 console.log(
+  `  CPU: ${(cpuSecondsPerLogin * 1000).toFixed(1)} ms per login (server and clients together); on ${os.cpus().length} cores that caps this setup at ${(os.cpus().length / cpuSecondsPerLogin).toFixed(1)} logins/s`,
+);
+console.log(`  server time by route (per login: requests × mean):`);
+for (const line of await serverTimeByRoute(latencies.length)) console.log(`    ${line}`);
+console.log(
   `  memory: rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB (server and clients in one process)`,
 );
 await t.close();
 process.exit(0);
+
+/** From Tobira's own request histogram: how many requests of each route a login makes, and their mean. */
+async function serverTimeByRoute(logins: number): Promise<string[]> {
+  const metrics = await t.tobira.metrics.registry.getMetricsAsJSON();
+  const histogram = metrics.find((m) => m.name === 'tobira_http_request_duration_seconds') as
+    { values: { metricName?: string; labels: Record<string, string | number>; value: number }[] } | undefined;
+  const byRoute = new Map<string, { sum: number; count: number }>();
+  for (const v of histogram?.values ?? []) {
+    const key = `${v.labels.method} ${v.labels.route}`;
+    const entry = byRoute.get(key) ?? { sum: 0, count: 0 };
+    if (v.metricName?.endsWith('_sum')) entry.sum += v.value;
+    if (v.metricName?.endsWith('_count')) entry.count += v.value;
+    byRoute.set(key, entry);
+  }
+  return [...byRoute.entries()]
+    .filter(([, e]) => e.count > 0)
+    .sort((a, b) => b[1].sum - a[1].sum)
+    .map(
+      ([route, e]) =>
+        `${route.padEnd(18)} ${(e.count / logins).toFixed(1)} × ${((e.sum / e.count) * 1000).toFixed(1)} ms`,
+    );
+}
