@@ -125,6 +125,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   const audit = new AuditLog({ store, clock, log, metrics });
   const certificates = new CertificateService({ store, ca, box, clock, audit });
   const clients = new ClientRegistry({ store, box, clock, audit });
+  await clients.sealStoredSecrets();
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log });
   const renderer = await MailRenderer.load({

@@ -96,4 +96,29 @@ export class ClientRegistry {
     });
     return { client, clientSecret };
   }
+
+  /**
+   * Seal the secrets of clients stored before secrets were sealed (idempotent; run at start). Returns
+   * how many it sealed.
+   */
+  async sealStoredSecrets(): Promise<number> {
+    const { store, box, clock, audit } = this.deps;
+    let sealed = 0;
+    for (const client of await store.listClients()) {
+      if (typeof client.metadata.client_secret !== 'string') continue;
+      await store.updateClient(
+        client.clientId,
+        sealClientSecret(client.metadata, client.clientId, box),
+        clock.now(),
+      );
+      await audit.record({
+        actor: 'system',
+        action: 'client.secret_sealed',
+        tenantId: client.tenantId,
+        details: { clientId: client.clientId },
+      });
+      sealed += 1;
+    }
+    return sealed;
+  }
 }
