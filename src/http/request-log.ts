@@ -33,6 +33,8 @@ const ROUTES = new Set([
   'metrics',
 ]);
 
+const QUIET_ROUTES = new Set(['healthz', 'readyz', 'metrics']);
+
 /** A bounded route name for metrics: the first path segment when it is one of Tobira's. */
 export function routeOf(path: string): string {
   if (path === '/') return 'root';
@@ -58,15 +60,17 @@ export function requestLog(deps: { log: Logger; metrics: RequestMetrics; trust: 
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(ctx.path);
       deps.metrics.request({ method: ctx.method, route, status: ctx.status, seconds });
-      deps.log.info('request', {
-        method: ctx.method,
-        path: redactPath(ctx.path),
-        route,
-        status: ctx.status,
-        ms: Math.round(seconds * 1000),
-        ip: sourceIp(ctx.req, deps.trust),
-        bytes: ctx.response.length ?? null,
-      });
+      // Load balancers and scrapers poll these every few seconds; log them only when they fail.
+      if (!QUIET_ROUTES.has(route) || ctx.status >= 400)
+        deps.log.info('request', {
+          method: ctx.method,
+          path: redactPath(ctx.path),
+          route,
+          status: ctx.status,
+          ms: Math.round(seconds * 1000),
+          ip: sourceIp(ctx.req, deps.trust),
+          bytes: ctx.response.length ?? null,
+        });
     }
   };
 }

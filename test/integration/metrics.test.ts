@@ -95,5 +95,11 @@ describe('metrics and access log', function () {
     });
     expect(logged[0]!.ms).to.be.a('number');
     expect(JSON.stringify(lines)).to.not.include(token);
+    const scrapes = lines.filter((l) => l.msg === 'request' && l.route === 'metrics');
+    expect(scrapes.length, 'refused scrapes are logged').to.be.greaterThan(0);
+    expect(
+      scrapes.every((l) => l.status === 401),
+      'successful scrapes and health checks are not',
+    ).to.equal(true);
   });
 });
