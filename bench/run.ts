@@ -2,16 +2,22 @@
  * Benchmarks (run with `npm run bench`; never part of `npm test`):
  *  1. argon2id verify time at the configured parameters — the physical floor of a password login;
  *  2. end-to-end login throughput and latency with N concurrent clients over real HTTPS with client
- *     certificates (authorization request → interaction → password → code → token exchange).
+ *     certificates (authorization request → interaction → password → code → token exchange), against
+ *     Tobira in its own process; its CPU per login and time per route come from its own /metrics.
  * Options: --clients 2 --seconds 15 --verifies 40
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PasswordHasher } from '../src/crypto/password-hasher.js';
+import { createHttpsFetch } from '../src/http/https-fetch.js';
 import { TestBrowser, formOf } from '../test/helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
 import { TestRp } from '../test/helpers/rp.js';
-import { startTestTobira } from '../test/helpers/tobira.js';
+import { freePort, startTestTobira } from '../test/helpers/tobira.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,31 +57,39 @@ console.log(
   `argon2id verify, 40 at once on the libuv pool: ${(40 / (parallelMs / 1000)).toFixed(1)} verifies/s — the ceiling for password logins on this machine`,
 );
 
-// 2. login throughput
-const t = await startTestTobira({
-  config: { loginRatePerIpPerMinute: 1_000_000, loginRatePerAccountPerMinute: 1_000_000 },
+// 2. login throughput, against Tobira in its own process (as `tobira start` runs it), so that the
+// server's CPU per login can be read from its own metrics, apart from the clients' work.
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-bench-'));
+const limits = { loginRatePerIpPerMinute: 1_000_000, loginRatePerAccountPerMinute: 1_000_000 };
+const provisioning = await startTestTobira({ dataDir, config: limits });
+await createTenant(provisioning.tobira, 'p-90', { lockout: { maxPasswordFailures: 100 } });
+const client = await createClient(provisioning.tobira, {
+  tenantId: 'p-90',
+  redirectUri: 'https://rp.example.test/cb',
 });
-await createTenant(t.tobira, 'p-90', { lockout: { maxPasswordFailures: 100 } });
-const client = await createClient(t.tobira, { tenantId: 'p-90', redirectUri: 'https://rp.example.test/cb' });
-const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
 const users: TestUser[] = [];
 for (let i = 0; i < clients; i += 1)
   users.push(
-    await createUser(t.tobira, { tenantId: 'p-90', userId: `p-90-bench${i}`, password: 'Bench-Password-1' }),
+    await createUser(provisioning.tobira, {
+      tenantId: 'p-90',
+      userId: `p-90-bench${i}`,
+      password: 'Bench-Password-1',
+    }),
   );
+const caPem = provisioning.tobira.ca.certificatePem;
+await provisioning.close();
+
+const server = await startServerProcess(dataDir);
+const rp = await TestRp.discover(server.url, client, caPem);
 
 async function loginOnce(user: TestUser): Promise<number> {
-  const browser = new TestBrowser({
-    ca: t.tobira.ca.certificatePem,
-    pfx: user.p12,
-    passphrase: user.p12Password,
-  });
+  const browser = new TestBrowser({ ca: caPem, pfx: user.p12, passphrase: user.p12Password });
   try {
     const start = process.hrtime.bigint();
     const auth = await rp.start();
-    const page = await browser.follow(auth.url, t.url);
+    const page = await browser.follow(auth.url, server.url);
     const { action, csrf } = formOf(page.text);
-    const back = await browser.follow(new URL(action, t.url).href, t.url, {
+    const back = await browser.follow(new URL(action, server.url).href, server.url, {
       form: { csrf, userId: user.account.userId, password: 'Bench-Password-1' },
     });
     if (!back.location?.startsWith('https://rp.example.test/cb?code='))
@@ -88,7 +102,7 @@ async function loginOnce(user: TestUser): Promise<number> {
 }
 
 await loginOnce(users[0]!); // warm-up
-t.tobira.metrics.registry.resetMetrics(); // count the measured run only
+const serverBefore = await server.metrics();
 const cpuBefore = process.cpuUsage();
 const latencies: number[] = [];
 const deadline = Date.now() + seconds * 1000;
@@ -99,43 +113,111 @@ await Promise.all(
   }),
 );
 const elapsed = ms(began) / 1000;
+const serverAfter = await server.metrics();
 const cpu = process.cpuUsage(cpuBefore);
-const cpuSecondsPerLogin = (cpu.user + cpu.system) / 1e6 / latencies.length;
+const logins = latencies.length;
+const serverCpu =
+  (sample(serverAfter, 'tobira_process_cpu_seconds_total') -
+    sample(serverBefore, 'tobira_process_cpu_seconds_total')) /
+  logins;
+const clientCpu = (cpu.user + cpu.system) / 1e6 / logins;
+const cores = os.cpus().length;
 console.log(
   `full OIDC login (TLS client cert + password + code exchange + userinfo), ${clients} concurrent clients for ${elapsed.toFixed(1)} s:`,
 );
+console.log(`  throughput ${(logins / elapsed).toFixed(1)} logins/s; latency ${summary(latencies)}`);
 console.log(
-  `  throughput ${(latencies.length / elapsed).toFixed(1)} logins/s; latency ${summary(latencies)}`,
-);
-console.log(
-  `  CPU: ${(cpuSecondsPerLogin * 1000).toFixed(1)} ms per login (server and clients together); on ${os.cpus().length} cores that caps this setup at ${(os.cpus().length / cpuSecondsPerLogin).toFixed(1)} logins/s`,
+  `  CPU per login: server ${(serverCpu * 1000).toFixed(1)} ms, clients ${(clientCpu * 1000).toFixed(1)} ms — ${cores} cores given to the server alone would carry about ${(cores / serverCpu).toFixed(0)} logins/s`,
 );
 console.log(`  server time by route (per login: requests × mean):`);
-for (const line of await serverTimeByRoute(latencies.length)) console.log(`    ${line}`);
+for (const line of serverTimeByRoute(serverBefore, serverAfter, logins)) console.log(`    ${line}`);
 console.log(
-  `  memory: rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB (server and clients in one process)`,
+  `  server memory: rss ${(sample(serverAfter, 'tobira_process_resident_memory_bytes') / 1048576).toFixed(0)} MiB`,
 );
-await t.close();
+await server.stop();
+await rm(dataDir, { recursive: true, force: true });
 process.exit(0);
 
-/** From Tobira's own request histogram: how many requests of each route a login makes, and their mean. */
-async function serverTimeByRoute(logins: number): Promise<string[]> {
-  const metrics = await t.tobira.metrics.registry.getMetricsAsJSON();
-  const histogram = metrics.find((m) => m.name === 'tobira_http_request_duration_seconds') as
-    { values: { metricName?: string; labels: Record<string, string | number>; value: number }[] } | undefined;
-  const byRoute = new Map<string, { sum: number; count: number }>();
-  for (const v of histogram?.values ?? []) {
-    const key = `${v.labels.method} ${v.labels.route}`;
-    const entry = byRoute.get(key) ?? { sum: 0, count: 0 };
-    if (v.metricName?.endsWith('_sum')) entry.sum += v.value;
-    if (v.metricName?.endsWith('_count')) entry.count += v.value;
-    byRoute.set(key, entry);
+/** `tobira start` on the provisioned data directory, with a metrics token for the readings. */
+async function startServerProcess(dir: string) {
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const token = 'bench-metrics-token-0123456789';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'start'], {
+    env: {
+      ...process.env,
+      TOBIRA_DATA_DIR: dir,
+      TOBIRA_ISSUER: url,
+      TOBIRA_HOST: '127.0.0.1',
+      TOBIRA_PORT: String(port),
+      TOBIRA_LOG_LEVEL: 'error',
+      TOBIRA_METRICS_TOKEN: token,
+      TOBIRA_LOGIN_RATE_PER_IP_PER_MINUTE: String(limits.loginRatePerIpPerMinute),
+      TOBIRA_LOGIN_RATE_PER_ACCOUNT_PER_MINUTE: String(limits.loginRatePerAccountPerMinute),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const fetch = createHttpsFetch({ ca: caPem });
+  for (let i = 0; ; i += 1) {
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (i > 150) throw new Error('tobira did not start');
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return [...byRoute.entries()]
-    .filter(([, e]) => e.count > 0)
-    .sort((a, b) => b[1].sum - a[1].sum)
+  return {
+    url,
+    metrics: async () =>
+      (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** A metric's value in the exposition text, summed over its label sets. */
+function sample(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m && m[1] === name) total += Number(m[3]);
+  }
+  return total;
+}
+
+/** From the server's request histogram: how many requests of each route a login makes, and their mean. */
+function serverTimeByRoute(before: string, after: string, count: number): string[] {
+  const series = (text: string, suffix: string) => {
+    const found = new Map<string, number>();
+    for (const m of text.matchAll(
+      new RegExp(
+        `^tobira_http_request_duration_seconds_${suffix}\\{method="(\\w+)",route="(\\w+)"\\} (\\S+)$`,
+        'gm',
+      ),
+    ))
+      found.set(`${m[1]} ${m[2]}`, Number(m[3]));
+    return found;
+  };
+  const [sum0, sum1, n0, n1] = [
+    series(before, 'sum'),
+    series(after, 'sum'),
+    series(before, 'count'),
+    series(after, 'count'),
+  ];
+  return [...n1.entries()]
+    .map(([route, n]) => ({
+      route,
+      n: n - (n0.get(route) ?? 0),
+      sum: (sum1.get(route) ?? 0) - (sum0.get(route) ?? 0),
+    }))
+    .filter((r) => r.n > 0 && r.route.split(' ')[1] !== 'metrics')
+    .sort((a, b) => b.sum - a.sum)
     .map(
-      ([route, e]) =>
-        `${route.padEnd(18)} ${(e.count / logins).toFixed(1)} × ${((e.sum / e.count) * 1000).toFixed(1)} ms`,
+      (r) => `${r.route.padEnd(18)} ${(r.n / count).toFixed(1)} × ${((r.sum / r.n) * 1000).toFixed(1)} ms`,
     );
 }
