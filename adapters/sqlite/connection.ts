@@ -13,8 +13,10 @@ export function openDatabase(path: string): Database.Database {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // WAL: readers never block the writer, and several processes can share the file.
     db.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL is still corruption-safe; only the last commits may roll back on power loss.
-    db.pragma('synchronous = NORMAL');
+    // FULL: a commit is on disk before the caller goes on. NORMAL would stay corruption-safe in WAL
+    // mode, but a power loss could roll back the last commits — a consumed download ticket or a
+    // counted wrong password coming back after the .p12 was served or the attempt answered.
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     return db;
   } catch (error) {

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, openSqliteStore, SqliteStore } from '../../adapters/sqlite/index.js';
+import { openDatabase } from '../../adapters/sqlite/connection.js';
 import { defaultTenantPolicy } from '../../src/policy/tenant-policy.js';
 import { StoreError, StoreUnavailableError, type Store } from '../../src/store.js';
 import { runStoreContract } from './contract.js';
@@ -172,6 +173,14 @@ describe('SQLite adapter specifics', function () {
     }));
     expect(row.journal).to.equal('wal');
     expect(row.tenant).to.deep.equal({ type: 'integer', at: T0.getTime(), policy: 'text' });
+    const db = openDatabase(path.join(dir, 'settings.db'));
+    try {
+      // Per connection, so read from one opened the way the store opens its own.
+      expect(db.pragma('synchronous', { simple: true }), 'FULL: commits are durable').to.equal(2);
+      expect(db.pragma('foreign_keys', { simple: true })).to.equal(1);
+    } finally {
+      db.close();
+    }
   });
 
   it('enforces foreign keys: no client for a missing tenant', async function () {
