@@ -179,6 +179,8 @@ export interface ApiKey {
   /** SHA-256 (hex) of the key; the key is shown once at creation. */
   keyHash: string;
   label: string;
+  /** The one tenant this key may act on (a website operator's key), or null for the whole platform. */
+  tenantId: string | null;
   createdAt: Date;
   revokedAt: Date | null;
 }

@@ -106,6 +106,8 @@ export interface IssuedCertificate {
 export type NewLoginEvent = Omit<LoginEvent, 'id'>;
 export type NewAuditEvent = Omit<AuditEvent, 'id'>;
 export type NewTicket = Omit<Ticket, 'usedAt' | 'failedAttempts' | 'createdAt'>;
+/** `tenantId` absent or null: a platform-wide key. */
+export type NewApiKey = Pick<ApiKey, 'id' | 'keyHash' | 'label'> & { tenantId?: string | null };
 export type NewOidcClient = Pick<OidcClientRecord, 'clientId' | 'tenantId' | 'metadata' | 'firstParty'>;
 export type NewMail = Pick<OutboxMail, 'id' | 'to' | 'subject' | 'text' | 'html' | 'template'> & {
   nextAttemptAt?: Date;
@@ -309,7 +311,7 @@ export interface Store {
   countRateLimit(key: string, now: Date): Promise<number>;
 
   // admin API keys
-  createApiKey(key: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey>;
+  createApiKey(key: NewApiKey, now: Date): Promise<ApiKey>;
   getApiKeyByHash(keyHash: string): Promise<ApiKey | null>;
   listApiKeys(): Promise<ApiKey[]>;
   revokeApiKey(id: string, now: Date): Promise<boolean>;

@@ -10,6 +10,7 @@ import type {
   AttemptReservation,
   AuditQuery,
   LoginEventQuery,
+  NewApiKey,
   NewAuditEvent,
   NewLoginEvent,
   NewMail,
@@ -291,12 +292,13 @@ export abstract class MongoRecords extends MongoBase {
     });
   }
 
-  createApiKey(k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> {
+  createApiKey(k: NewApiKey, now: Date): Promise<ApiKey> {
     return this.run('api_keys', async () => {
       const doc = await this.m.ApiKey.create({
         _id: k.id,
         keyHash: k.keyHash,
         label: k.label,
+        tenantId: k.tenantId ?? null,
         createdAt: now,
         revokedAt: null,
       });

@@ -1,6 +1,7 @@
 /** Rate-limit buckets (one per fixed window) and admin API keys. */
 import type Database from 'better-sqlite3';
 import type { ApiKey } from '../../src/domain.js';
+import type { NewApiKey } from '../../src/store.js';
 import { ms, toApiKey, type Row } from './rows.js';
 
 export class RateLimits {
@@ -43,15 +44,15 @@ export class ApiKeyTable {
 
   constructor(db: Database.Database) {
     this.#insert = db.prepare(
-      'INSERT INTO api_keys (id, key_hash, label, created_at) VALUES (?, ?, ?, ?) RETURNING *',
+      'INSERT INTO api_keys (id, key_hash, label, tenant_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
     );
     this.#byHash = db.prepare('SELECT * FROM api_keys WHERE key_hash = ?');
     this.#all = db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid');
     this.#revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   }
 
-  create(k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): ApiKey {
-    return toApiKey(this.#insert.get(k.id, k.keyHash, k.label, ms(now))!);
+  create(k: NewApiKey, now: Date): ApiKey {
+    return toApiKey(this.#insert.get(k.id, k.keyHash, k.label, k.tenantId ?? null, ms(now))!);
   }
 
   getByHash(keyHash: string): ApiKey | null {

@@ -78,6 +78,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE accounts DROP COLUMN terminal_seq;
   `,
+  // 3: admin API keys limited to one tenant (NULL: platform-wide, as every key was before).
+  `
+  ALTER TABLE api_keys ADD COLUMN tenant_id TEXT REFERENCES tenants(id);
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

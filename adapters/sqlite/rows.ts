@@ -162,6 +162,7 @@ export const toApiKey = (r: Row): ApiKey => ({
   id: str(r.id),
   keyHash: str(r.key_hash),
   label: str(r.label),
+  tenantId: strOrNull(r.tenant_id),
   createdAt: date(r.created_at),
   revokedAt: dateOrNull(r.revoked_at),
 });

@@ -27,6 +27,7 @@ import {
   type IssuedCertificate,
   type LoginEventQuery,
   type NewAccount,
+  type NewApiKey,
   type NewAuditEvent,
   type NewLoginEvent,
   type NewMail,
@@ -234,8 +235,7 @@ export class SqliteStore implements Store {
     this.#with((x) => x.rateLimits.hit(key, expiresAt, now));
   countRateLimit = (key: string, now: Date): Promise<number> =>
     this.#with((x) => x.rateLimits.count(key, now));
-  createApiKey = (k: Pick<ApiKey, 'id' | 'keyHash' | 'label'>, now: Date): Promise<ApiKey> =>
-    this.#with((x) => x.apiKeys.create(k, now));
+  createApiKey = (k: NewApiKey, now: Date): Promise<ApiKey> => this.#with((x) => x.apiKeys.create(k, now));
   getApiKeyByHash = (keyHash: string): Promise<ApiKey | null> =>
     this.#with((x) => x.apiKeys.getByHash(keyHash));
   listApiKeys = (): Promise<ApiKey[]> => this.#with((x) => x.apiKeys.list());

@@ -273,7 +273,14 @@ describe('MongoDB schemas (no server)', function () {
       });
       expect(
         toApiKey(stored(models.ApiKey, { _id: 'k1', keyHash: 'h', label: 'ops', createdAt: T0 })),
-      ).to.deep.equal({ id: 'k1', keyHash: 'h', label: 'ops', createdAt: T0, revokedAt: null });
+      ).to.deep.equal({
+        id: 'k1',
+        keyHash: 'h',
+        label: 'ops',
+        tenantId: null,
+        createdAt: T0,
+        revokedAt: null,
+      });
       expect(
         toLoginEvent(
           stored(models.LoginEvent, { _id: 'l1', at: T0, sourceIp: '192.0.2.1', result: 'success' }),

@@ -5,24 +5,22 @@ import {
   copyDate,
   copyDateOrNull,
   nullableDate,
+  nullableString,
   requiredDate,
   requiredString,
   schemaOptions,
+  type DocOf,
 } from './fields.js';
 
-export interface ApiKeyDoc {
-  _id: string;
-  keyHash: string;
-  label: string;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
+/** The document: the domain record with its id as `_id`. */
+export type ApiKeyDoc = DocOf<ApiKey>;
 
 export const apiKeySchema = new Schema<ApiKeyDoc>(
   {
     _id: requiredString,
     keyHash: { ...requiredString, unique: true },
     label: requiredString,
+    tenantId: nullableString,
     createdAt: requiredDate,
     revokedAt: nullableDate,
   },
@@ -33,6 +31,7 @@ export const toApiKey = (doc: ApiKeyDoc): ApiKey => ({
   id: doc._id,
   keyHash: doc.keyHash,
   label: doc.label,
+  tenantId: doc.tenantId ?? null,
   createdAt: copyDate(doc.createdAt),
   revokedAt: copyDateOrNull(doc.revokedAt),
 });

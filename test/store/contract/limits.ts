@@ -44,6 +44,7 @@ export function limitContract(ctx: ContractContext): void {
         id: 'k1',
         keyHash: sha256Hex('one'),
         label: 'ops',
+        tenantId: null,
         createdAt: T0,
         revokedAt: null,
       });
@@ -51,6 +52,16 @@ export function limitContract(ctx: ContractContext): void {
       expect(await ctx.store.getApiKeyByHash(sha256Hex('one'))).to.deep.equal(k1);
       expect(await ctx.store.getApiKeyByHash(sha256Hex('other'))).to.equal(null);
       expect((await ctx.store.listApiKeys()).map((k) => k.id)).to.deep.equal(['k1', 'k0']);
+    });
+
+    it('keeps the one tenant a key is limited to, which must exist', async function () {
+      await ctx.f.tenant('p-01');
+      const key = await ctx.store.createApiKey(
+        { id: 'k-p01', keyHash: sha256Hex('tenant'), label: 'p-01 desk', tenantId: 'p-01' },
+        T0,
+      );
+      expect(key.tenantId).to.equal('p-01');
+      expect((await ctx.store.getApiKeyByHash(sha256Hex('tenant')))!.tenantId).to.equal('p-01');
     });
 
     it('revokes a key once; missing → false', async function () {
