@@ -14,9 +14,9 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
       'Create a pending account with its terminals; returns the enrollment URL and one-time password (once)',
     body: s.accountCreate,
     status: 201,
-    handler: async ({ params, body, actor }) => {
+    handler: async ({ params, body, actor, scope }) => {
       const created = await enrollment.createAccount({
-        tenantId: (await tenantById(params.id!)).id,
+        tenantId: (await tenantById(params.id!, scope)).id,
         ...body,
         actor,
       });
@@ -33,9 +33,11 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     path: '/accounts',
     summary: 'Search accounts by tenant, user ID prefix and status',
     query: s.accountQuery,
-    handler: async ({ query }) => {
+    handler: async ({ query, scope }) => {
+      // A tenant's key searches its own tenant, whatever it asks for.
+      const tenantId = scope ?? query.tenant;
       const page = await store.findAccounts({
-        ...(query.tenant ? { tenantId: query.tenant } : {}),
+        ...(tenantId ? { tenantId } : {}),
         ...(query.prefix ? { userIdPrefix: query.prefix } : {}),
         ...(query.status ? { status: query.status } : {}),
         offset: query.offset,
@@ -48,8 +50,8 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     method: 'get',
     path: '/accounts/:userId',
     summary: 'Show an account with its terminals',
-    handler: async ({ params }) => {
-      const account = await accountByUserId(params.userId!);
+    handler: async ({ params, scope }) => {
+      const account = await accountByUserId(params.userId!, scope);
       return accountView(account, await store.listTerminals(account.id, { includeDeleted: true }));
     },
   });
@@ -57,8 +59,8 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     method: 'post',
     path: '/accounts/:userId/unlock',
     summary: 'Unlock an account (support desk), clearing its failure counters',
-    handler: async ({ params, actor, ip }) => {
-      const account = await accountByUserId(params.userId!);
+    handler: async ({ params, actor, ip, scope }) => {
+      const account = await accountByUserId(params.userId!, scope);
       const unlocked = await store.unlockAccount(account.id, clock.now());
       await audit.record({
         actor,
@@ -77,15 +79,15 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     summary:
       'Issue a new enrollment URL and one-time password for a pending account (the old ones stop working)',
     status: 201,
-    handler: async ({ params, actor }) =>
-      enrollment.reissueEnrollment((await accountByUserId(params.userId!)).id, actor),
+    handler: async ({ params, actor, scope }) =>
+      enrollment.reissueEnrollment((await accountByUserId(params.userId!, scope)).id, actor),
   });
   route({
     method: 'delete',
     path: '/accounts/:userId',
     summary: 'Delete an account; its certificates are revoked',
-    handler: async ({ params, actor, ip }) => {
-      const account = await accountByUserId(params.userId!);
+    handler: async ({ params, actor, ip, scope }) => {
+      const account = await accountByUserId(params.userId!, scope);
       await store.deleteAccount(account.id, clock.now());
       await audit.record({
         actor,
@@ -103,9 +105,9 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     path: '/accounts/:userId/login-events',
     summary: 'Login history of an account, newest first',
     query: s.pageQuery,
-    handler: async ({ params, query }) =>
+    handler: async ({ params, query, scope }) =>
       store.listLoginEvents({
-        accountId: (await accountByUserId(params.userId!)).id,
+        accountId: (await accountByUserId(params.userId!, scope)).id,
         offset: query.offset,
         limit: query.limit,
       }),
@@ -114,10 +116,10 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     method: 'get',
     path: '/accounts/:userId/certificates',
     summary: 'Certificates of an account',
-    handler: async ({ params }) => ({
-      items: (await store.listCertificates({ accountId: (await accountByUserId(params.userId!)).id })).map(
-        certificateView,
-      ),
+    handler: async ({ params, scope }) => ({
+      items: (
+        await store.listCertificates({ accountId: (await accountByUserId(params.userId!, scope)).id })
+      ).map(certificateView),
     }),
   });
 
@@ -128,8 +130,8 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
       'Start a certificate re-issue for a terminal: mails 「証明書再発行手順のご案内」 with a single-use link',
     body: s.reissue,
     status: 202,
-    handler: async ({ params, body, actor }) => {
-      const account = await accountByUserId(params.userId!);
+    handler: async ({ params, body, actor, scope }) => {
+      const account = await accountByUserId(params.userId!, scope);
       const terminal = (await store.listTerminals(account.id)).find(
         (x) => x.number === Number(params.number),
       );

@@ -1,6 +1,7 @@
 /** Admin API errors: a stable code, an HTTP status, a message for people. */
 export type AdminErrorCode =
   | 'unauthorized'
+  | 'forbidden'
   | 'invalid_request'
   | 'not_found'
   | 'conflict'
@@ -10,6 +11,7 @@ export type AdminErrorCode =
 
 const STATUS: Record<AdminErrorCode, number> = {
   unauthorized: 401,
+  forbidden: 403,
   invalid_request: 400,
   not_found: 404,
   conflict: 409,
@@ -34,3 +36,12 @@ export class AdminError extends Error {
 }
 
 export const notFound = (what: string) => new AdminError('not_found', `no ${what}`);
+
+/** For routes that act on the whole platform: a tenant's key may not use them. */
+export function platformOnly(scope: string | null): void {
+  if (scope !== null)
+    throw new AdminError(
+      'forbidden',
+      `this API key is limited to tenant ${scope}; this operation needs a platform key`,
+    );
+}

@@ -30,7 +30,7 @@ export function authenticate(
       ctx.set('WWW-Authenticate', 'Bearer realm="tobira-admin"');
       throw new AdminError('unauthorized', 'a valid admin API key is required (Authorization: Bearer <key>)');
     }
-    (ctx.state as { apiKeyId: string }).apiKeyId = key.id;
+    Object.assign(ctx.state, { apiKeyId: key.id, apiKeyTenantId: key.tenantId });
     await next();
   };
 }

@@ -17,6 +17,8 @@ export interface Call<B, Q> {
   params: Record<string, string>;
   /** `admin:<key id>`, for audit events. */
   actor: string;
+  /** The tenant the key is limited to, or null for a platform key. */
+  scope: string | null;
   ip: string;
 }
 
@@ -41,11 +43,21 @@ export type AdminDeps = Pick<
   'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery' | 'clients'
 >;
 
-/** Lookups every area needs, failing as the API's `not_found`. */
+/**
+ * Lookups every area needs, within the key's scope: what another tenant owns is `not_found` to a
+ * tenant's key, exactly like what does not exist, so a key learns nothing about other tenants.
+ */
 export const lookups = (store: Tobira['store']) => ({
-  accountByUserId: async (userId: string) =>
-    (await store.getAccountByUserId(userId)) ?? Promise.reject(notFound(`account ${userId}`)),
-  tenantById: async (id: string) => (await store.getTenant(id)) ?? Promise.reject(notFound(`tenant ${id}`)),
+  accountByUserId: async (userId: string, scope: string | null) => {
+    const account = await store.getAccountByUserId(userId);
+    if (!account || (scope !== null && account.tenantId !== scope)) throw notFound(`account ${userId}`);
+    return account;
+  },
+  tenantById: async (id: string, scope: string | null) => {
+    const tenant = scope === null || scope === id ? await store.getTenant(id) : null;
+    if (!tenant) throw notFound(`tenant ${id}`);
+    return tenant;
+  },
 });
 
 export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRoute; routes: AdminRoute[] } {
@@ -76,6 +88,7 @@ export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRo
         query: parse(def.query, ctx.query, 'query'),
         params: ctx.params as Record<string, string>,
         actor: `admin:${(ctx.state as { apiKeyId: string }).apiKeyId}`,
+        scope: (ctx.state as { apiKeyTenantId: string | null }).apiKeyTenantId,
         ip: sourceIp(ctx.req, trust),
       } as unknown as Call<never, never>;
       ctx.body = await def.handler(call);

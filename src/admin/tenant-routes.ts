@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken } from '../random.js';
-import { AdminError } from './errors.js';
+import { AdminError, platformOnly } from './errors.js';
 import { lookups, type AdminDeps, type DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
 import { clientView, tenantView } from './views.js';
@@ -39,7 +39,9 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     method: 'get',
     path: '/tenants',
     summary: 'List tenants',
-    handler: async () => ({ items: (await store.listTenants()).map(tenantView) }),
+    handler: async ({ scope }) => ({
+      items: (await store.listTenants()).filter((t) => scope === null || t.id === scope).map(tenantView),
+    }),
   });
   route({
     method: 'post',
@@ -47,7 +49,8 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     summary: 'Create a tenant with its policy (defaults fill the rest)',
     body: s.tenantCreate,
     status: 201,
-    handler: async ({ body, actor, ip }) => {
+    handler: async ({ body, actor, ip, scope }) => {
+      platformOnly(scope);
       const tenant = await store.createTenant(
         {
           id: body.id,
@@ -65,15 +68,17 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     method: 'get',
     path: '/tenants/:id',
     summary: 'Show a tenant',
-    handler: async ({ params }) => tenantView(await tenantById(params.id!)),
+    handler: async ({ params, scope }) => tenantView(await tenantById(params.id!, scope)),
   });
   route({
     method: 'patch',
     path: '/tenants/:id',
     summary: 'Change a tenant’s name, support contact or policy (merged section by section)',
     body: s.tenantUpdate,
-    handler: async ({ params, body, actor, ip }) => {
-      const current = await tenantById(params.id!);
+    handler: async ({ params, body, actor, ip, scope }) => {
+      // The policy is the contract between the platform and the website: not the website's to change.
+      platformOnly(scope);
+      const current = await tenantById(params.id!, scope);
       const policy = body.policy ? parsePolicy(mergeSections(current.policy, body.policy)) : undefined;
       const updated = await store.updateTenant(
         current.id,
@@ -98,8 +103,8 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     method: 'get',
     path: '/tenants/:id/clients',
     summary: 'List a tenant’s relying parties',
-    handler: async ({ params }) => ({
-      items: (await store.listClients((await tenantById(params.id!)).id)).map(clientView),
+    handler: async ({ params, scope }) => ({
+      items: (await store.listClients((await tenantById(params.id!, scope)).id)).map(clientView),
     }),
   });
   route({
@@ -108,8 +113,8 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     summary: 'Register a relying party; the client secret is returned once',
     body: s.clientCreate,
     status: 201,
-    handler: async ({ params, body, actor, ip }) => {
-      const tenant = await tenantById(params.id!);
+    handler: async ({ params, body, actor, ip, scope }) => {
+      const tenant = await tenantById(params.id!, scope);
       const clientId = body.clientId ?? `${tenant.id}-${newToken(6)}`;
       const { client, clientSecret } = await clients.register({
         tenantId: tenant.id,

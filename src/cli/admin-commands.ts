@@ -155,23 +155,34 @@ export async function accountUnlock(tobira: Tobira, argv: string[], print: Print
 }
 
 export async function apiKeyCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { label: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { label: { type: 'string' }, tenant: { type: 'string' } },
+  });
+  const tenantId = values.tenant ?? null;
+  if (tenantId && !(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
   const key = newToken(32);
   const id = `key-${newToken(6)}`;
   await tobira.store.createApiKey(
-    { id, keyHash: sha256Hex(key), label: required(values, 'label') },
+    { id, keyHash: sha256Hex(key), label: required(values, 'label'), tenantId },
     tobira.clock.now(),
   );
-  await tobira.audit.record({ actor: 'cli', action: 'apikey.created', details: { id, label: values.label } });
+  await tobira.audit.record({
+    actor: 'cli',
+    action: 'apikey.created',
+    tenantId,
+    details: { id, label: values.label },
+  });
   print(
-    `id:  ${id}\nkey: ${key}   (shown once; use it as "Authorization: Bearer <key>" on ${tobira.config.issuer}/admin/v1)`,
+    `id:  ${id}\nkey: ${key}   (shown once; use it as "Authorization: Bearer <key>" on ${tobira.config.issuer}/admin/v1)` +
+      `\nfor: ${tenantId ? `tenant ${tenantId} only` : 'the whole platform'}`,
   );
 }
 
 export async function apiKeyList(tobira: Tobira, _argv: string[], print: Print): Promise<void> {
   for (const k of await tobira.store.listApiKeys())
     print(
-      `${k.id}  ${k.label}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  revoked ${k.revokedAt.toISOString()}` : ''}`,
+      `${k.id}  ${k.label}  ${k.tenantId ?? '(platform)'}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  revoked ${k.revokedAt.toISOString()}` : ''}`,
     );
 }
 

@@ -35,7 +35,8 @@ commands:
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
   account unlock --user p-01-usr012
   mail list [--status pending|sending|sent|failed] [--limit 50]
-  apikey create --label ops | apikey list | apikey revoke --id key-…   (admin API keys)
+  apikey create --label ops [--tenant p-01] | apikey list | apikey revoke --id key-…   (admin API keys;
+                    --tenant limits a key to that tenant)
   backup --out DIR  database (SQLite, copied online) + keys + CA, with a manifest of SHA-256 sums
   keys rotate       new signing and cookie keys; the previous ones stay valid for verification
 

@@ -105,5 +105,8 @@ describe('tobira CLI', function () {
     const noOut = await tobira('backup');
     expect(noOut.code).to.equal(1);
     expect(noOut.stderr).to.include('--out is required');
+    const noTenant = await tobira('apikey', 'create', '--label', 'desk', '--tenant', 'p-nope');
+    expect(noTenant.code).to.equal(1);
+    expect(noTenant.stderr).to.include('no tenant p-nope');
   });
 });

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { ADMIN_AUTH_FAILURES } from '../../src/admin/router.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { TestBrowser, formOf } from '../helpers/browser.js';
+import { createUser } from '../helpers/fixtures.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
 describe('admin API', function () {
@@ -166,6 +167,62 @@ describe('admin API', function () {
     expect((await api('get', '/mail?status=failed')).body).to.deep.include({ total: 0 });
     expect((await api('delete', '/accounts/p-80-usr001')).body).to.deep.equal({ deleted: 'p-80-usr001' });
     expect((await api('get', '/accounts/p-80-usr001')).status).to.equal(404);
+  });
+
+  it('limits a tenant’s key to its tenant: other tenants are not found, platform operations forbidden', async function () {
+    await api('post', '/tenants').send({ id: 'p-81', name: 'Other bank', supportContact: 'desk-81' });
+    const other = await createUser(t.tobira, {
+      tenantId: 'p-81',
+      userId: 'p-81-usr001',
+      password: 'Other-Bank-81',
+    });
+    const tenantKey = newToken(32);
+    await t.tobira.store.createApiKey(
+      { id: 'key-p80', keyHash: sha256Hex(tenantKey), label: 'p-80 desk', tenantId: 'p-80' },
+      new Date(),
+    );
+    const as80 = (method: 'get' | 'post' | 'patch' | 'delete', path: string) => api(method, path, tenantKey);
+
+    expect((await as80('get', '/tenants')).body.items.map((x: { id: string }) => x.id)).to.deep.equal([
+      'p-80',
+    ]);
+    expect((await as80('get', '/tenants/p-80')).status).to.equal(200);
+    for (const [method, path] of [
+      ['get', '/tenants/p-81'],
+      ['get', '/tenants/p-81/clients'],
+      ['post', '/tenants/p-81/accounts'],
+      ['get', '/accounts/p-81-usr001'],
+      ['post', '/accounts/p-81-usr001/unlock'],
+      ['get', '/accounts/p-81-usr001/login-events'],
+      ['delete', '/accounts/p-81-usr001'],
+      ['post', `/certificates/${other.certificate.serial}/revoke`],
+    ] as const) {
+      const res = await as80(method, path).send(
+        path.endsWith('/accounts') ? { userId: 'p-81-usr999', terminals: [{ email: 'x@example.jp' }] } : {},
+      );
+      expect(res.status, `${method} ${path}`).to.equal(404);
+      expect(res.body.error).to.equal('not_found');
+    }
+    for (const [method, path] of [
+      ['post', '/tenants'],
+      ['patch', '/tenants/p-80'],
+      ['get', '/mail'],
+    ] as const) {
+      const res = await as80(method, path).send({ id: 'p-82', name: 'x', supportContact: 'y' });
+      expect(res.status, `${method} ${path}`).to.equal(403);
+      expect(res.body.error).to.equal('forbidden');
+    }
+    const search = await as80('get', '/accounts?tenant=p-81');
+    expect(search.body.items.length).to.be.greaterThan(0);
+    expect(search.body.items.every((a: { tenantId: string }) => a.tenantId === 'p-80')).to.equal(true);
+    const audit = await as80('get', '/audit?tenant=p-81');
+    expect(audit.body.items.every((e: { tenantId: string }) => e.tenantId === 'p-80')).to.equal(true);
+    const own = search.body.items[0].userId as string;
+    expect((await as80('get', `/accounts/${own}`)).status, 'its own accounts, as usual').to.equal(200);
+    expect((await api('get', '/accounts/p-81-usr001')).status, 'a platform key sees every tenant').to.equal(
+      200,
+    );
+    expect((await t.tobira.store.getAccountByUserId('p-81-usr001'))!.status).to.equal('active');
   });
 
   it('publishes an OpenAPI document of every route', async function () {
