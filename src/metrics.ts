@@ -31,6 +31,7 @@ export const noMetrics: LoginMetrics & AuditMetrics & MailMetrics & RequestMetri
 };
 
 const OUTBOX_STATES: readonly OutboxMail['status'][] = ['pending', 'sending', 'failed'];
+const EXPIRY_WINDOWS_DAYS = [7, 30] as const;
 
 export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, RequestMetrics {
   readonly registry = new Registry();
@@ -89,6 +90,22 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
         // With the store down the series are left out; tobira_store_up says why.
         if (!totals) return this.reset();
         OUTBOX_STATES.forEach((status, i) => this.set({ status }, totals[i]!));
+      },
+    });
+    new Gauge({
+      name: 'tobira_certificates_expiring',
+      help: 'Active client certificates that expire within the given number of days (to plan re-issues).',
+      labelNames: ['within_days'],
+      registers,
+      async collect() {
+        const now = new Date();
+        const counts = await Promise.all(
+          EXPIRY_WINDOWS_DAYS.map((days) =>
+            store.countCertificatesExpiring(now, new Date(now.getTime() + days * 86_400_000)),
+          ),
+        ).catch(() => null);
+        if (!counts) return this.reset();
+        EXPIRY_WINDOWS_DAYS.forEach((days, i) => this.set({ within_days: String(days) }, counts[i]!));
       },
     });
     new Gauge({

@@ -253,6 +253,8 @@ export interface Store {
   revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null>;
   /** Revoked and superseded certificates that have not expired at `now`: the CRL's content. */
   listRevokedCertificates(now: Date): Promise<Certificate[]>;
+  /** How many active certificates expire after `now` and no later than `before` (for monitoring). */
+  countCertificatesExpiring(now: Date, before: Date): Promise<number>;
 
   // one-time tickets
   createTicket(ticket: NewTicket, now: Date): Promise<Ticket>;

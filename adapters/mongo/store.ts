@@ -438,4 +438,10 @@ export class MongoStore extends MongoRecords implements Store {
       ).map(toCertificate),
     );
   }
+
+  countCertificatesExpiring(now: Date, before: Date): Promise<number> {
+    return this.run('certificates', () =>
+      this.m.Certificate.countDocuments({ status: 'active', notAfter: { $gt: now, $lte: before } }),
+    );
+  }
 }

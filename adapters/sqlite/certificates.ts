@@ -19,6 +19,7 @@ export class CertificateTable {
   readonly #byFingerprint: Database.Statement<[string], Row>;
   readonly #revoke: Database.Statement<unknown[]>;
   readonly #revoked: Database.Statement<unknown[], Row>;
+  readonly #expiring: Database.Statement<unknown[], { n: number }>;
 
   constructor(db: Database.Database, statements: StatementCache) {
     this.#statements = statements;
@@ -64,6 +65,9 @@ export class CertificateTable {
       `SELECT * FROM certificates WHERE status IN ('revoked', 'superseded') AND not_after > ?
        ORDER BY revoked_at, serial`,
     );
+    this.#expiring = db.prepare(
+      `SELECT COUNT(*) AS n FROM certificates WHERE status = 'active' AND not_after > ? AND not_after <= ?`,
+    );
   }
 
   saveIssued(issued: IssuedCertificate, now: Date): Certificate {
@@ -100,5 +104,9 @@ export class CertificateTable {
 
   listRevoked(now: Date): Certificate[] {
     return this.#revoked.all(ms(now)).map(toCertificate);
+  }
+
+  countExpiring(now: Date, before: Date): number {
+    return this.#expiring.get(ms(now), ms(before))!.n;
   }
 }

@@ -200,6 +200,8 @@ export class SqliteStore implements Store {
     this.#with((x) => x.certificates.revoke(serial, reason, now));
   listRevokedCertificates = (now: Date): Promise<Certificate[]> =>
     this.#with((x) => x.certificates.listRevoked(now));
+  countCertificatesExpiring = (now: Date, before: Date): Promise<number> =>
+    this.#with((x) => x.certificates.countExpiring(now, before));
 
   // one-time tickets
   createTicket = (t: NewTicket, now: Date): Promise<Ticket> => this.#with((x) => x.tickets.create(t, now));

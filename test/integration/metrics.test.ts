@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { TestBrowser } from '../helpers/browser.js';
-import { createClient, createTenant } from '../helpers/fixtures.js';
+import { createClient, createTenant, createUser } from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 import { createLogger } from '../../src/log.js';
@@ -58,6 +58,9 @@ describe('metrics and access log', function () {
       terminals: [{ email: 'm@example.jp', type: 'pc' }],
       actor: 'test',
     });
+    // A tenant whose certificates live 10 days: one shows in the 30-day window, not in the 7-day one.
+    await createTenant(t.tobira, 'p-51', { certificates: { validityDays: 10 } });
+    await createUser(t.tobira, { tenantId: 'p-51', userId: 'p-51-usr001', password: 'Short-Lived-10' });
     const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
     const page = await browser.follow((await rp.start()).url, t.url);
     expect(page.status, 'no certificate presented').to.equal(403);
@@ -78,6 +81,8 @@ describe('metrics and access log', function () {
     );
     expect(sample(after.text, 'tobira_store_up{store="sqlite"}')).to.equal(1);
     expect(sample(after.text, 'tobira_mail_outbox{status="failed"}')).to.equal(0);
+    expect(sample(after.text, 'tobira_certificates_expiring{within_days="30"}')).to.equal(1);
+    expect(sample(after.text, 'tobira_certificates_expiring{within_days="7"}')).to.equal(0);
     expect(after.text).to.include('tobira_process_resident_memory_bytes');
   });
 

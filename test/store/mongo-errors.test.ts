@@ -245,6 +245,7 @@ describe('MongoDB adapter failures (no server)', function () {
         listMail: () => s.listMail({}),
         hitRateLimit: () => s.hitRateLimit('k', T0, T0),
         countRateLimit: () => s.countRateLimit('k', T0),
+        countCertificatesExpiring: () => s.countCertificatesExpiring(T0, T0),
         createApiKey: () => s.createApiKey({ id: 'k', keyHash: 'h', label: 'l' }, T0),
         getApiKeyByHash: () => s.getApiKeyByHash('h'),
         listApiKeys: () => s.listApiKeys(),

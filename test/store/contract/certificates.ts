@@ -129,6 +129,21 @@ export function certificateContract(ctx: ContractContext): void {
       expect(await crl(at(86400))).to.deep.equal([]);
     });
 
+    it('counts active certificates expiring within a window, bounds as given', async function () {
+      const t2 = (await ctx.f.terminal(accountId)).id;
+      const t3 = (await ctx.f.terminal(accountId)).id;
+      await ctx.f.issue(accountId, terminalId, at(100));
+      const revoked = await ctx.f.issue(accountId, t2, at(150));
+      await ctx.store.revokeCertificate(revoked.serial, 'keyCompromise', at(1));
+      await ctx.f.issue(accountId, t3, at(1000));
+      const expiring = (now: number, before: number) =>
+        ctx.store.countCertificatesExpiring(at(now), at(before));
+      expect(await expiring(0, 200), 'revoked ones do not count').to.equal(1);
+      expect(await expiring(0, 100), 'notAfter at the bound counts').to.equal(1);
+      expect(await expiring(100, 2000), 'already expired at now does not').to.equal(1);
+      expect(await expiring(0, 2000)).to.equal(2);
+    });
+
     it('returns copies: mutating a returned certificate changes nothing stored', async function () {
       const cert = await ctx.f.issue(accountId, terminalId);
       cert.notAfter.setTime(0);
