@@ -29,7 +29,7 @@ if (uri) {
   });
 } else {
   describe('MongoDB store contract (skipped: TOBIRA_TEST_MONGODB_URI is not set — no MongoDB server can be installed on this machine)', function () {
-    it('runs the whole Store contract against the MongoDB server TOBIRA_TEST_MONGODB_URI names', function () {
+    it('skipped until TOBIRA_TEST_MONGODB_URI names a MongoDB server (ideally a replica set): then the whole Store contract runs against it', function () {
       this.skip();
     });
   });
