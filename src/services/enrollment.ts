@@ -17,6 +17,7 @@ import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answe
 import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
 import { newId, newToken, sha256Hex } from '../random.js';
 import { StoreConflictError, type Store } from '../store.js';
+import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import type { CertificateService } from './certificates.js';
 
@@ -220,7 +221,7 @@ export class EnrollmentService {
       allowPending: true,
     });
     // Refused: no attempt left. Lock, in case the request that used the last one died before it did.
-    if (!reservation.ok) return this.#lockForOtp(account, tenant);
+    if (!reservation.ok) return this.#lockForOtp(account);
     const actor = `user:${account.id}`;
     if (ticket.secretHash && (await hasher.verify(ticket.secretHash, otp.trim()))) {
       await store.resetCounter(account.id, 'enrollment_otp', clock.now());
@@ -240,23 +241,16 @@ export class EnrollmentService {
       accountId: account.id,
       details: { attempt: reservation.count, max },
     });
-    return lock ? this.#lockForOtp(account, tenant) : { kind: 'mismatch', remaining };
+    return lock ? this.#lockForOtp(account) : { kind: 'mismatch', remaining };
   }
 
   /** Lock a still-pending account for too many wrong one-time passwords; an active one is never locked. */
-  async #lockForOtp(account: Account, tenant: Tenant): Promise<{ kind: 'locked' } | { kind: 'used' }> {
-    const { store, clock } = this.#d;
+  async #lockForOtp(account: Account): Promise<{ kind: 'locked' } | { kind: 'used' }> {
+    const { store } = this.#d;
     const current = await store.getAccount(account.id);
     if (current?.status === 'active') return { kind: 'used' };
     if (current?.status !== 'pending') return { kind: 'locked' };
-    await store.lockAccount(account.id, 'enrollment_otp', clock.now());
-    await this.#d.audit.record({
-      actor: 'system',
-      action: 'account.locked',
-      tenantId: tenant.id,
-      accountId: account.id,
-      details: { reason: 'enrollment_otp' },
-    });
+    await lockAccount(this.#d, account, 'enrollment_otp');
     return { kind: 'locked' };
   }
 

@@ -13,6 +13,7 @@ import { type ChangeReason, type StepFacts } from '../policy/login-steps.js';
 import { checkPassword, checkPasswordConfirmation, type PasswordViolation } from '../policy/password.js';
 import { noMetrics, type LoginMetrics } from '../metrics.js';
 import type { Store } from '../store.js';
+import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { matchingStep, totpSealPurpose } from './totp.js';
 
@@ -212,14 +213,9 @@ export class LoginService {
     const { lock, remaining } = afterFailure(count, max);
     await this.recordEvent(result, account, attempt);
     if (lock) {
-      await this.#store.lockAccount(account.id, 'password', this.#clock.now());
-      await this.#audit.record({
-        actor: 'system',
-        action: 'account.locked',
-        tenantId: account.tenantId,
-        accountId: account.id,
+      await lockAccount({ store: this.#store, clock: this.#clock, audit: this.#audit }, account, 'password', {
         sourceIp: attempt.sourceIp,
-        details: { reason: 'password', failures: count },
+        details: { failures: count },
       });
       return { kind: 'locked', supportContact: tenant.supportContact };
     }

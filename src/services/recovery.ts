@@ -14,6 +14,7 @@ import { generateDownloadPassword, generatePassword } from '../policy/password-g
 import { normalizeSecretAnswer } from '../policy/secret-answer.js';
 import { newId, newToken, sha256Hex } from '../random.js';
 import type { Store } from '../store.js';
+import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { openTicket, type EnrollmentService, type OpenTicket } from './enrollment.js';
 
@@ -140,7 +141,7 @@ export class RecoveryService {
     questionId: string,
     answer: string,
   ): Promise<AnswerOutcome> {
-    const { store, clock, hasher, audit } = this.d;
+    const { store, clock, hasher } = this.d;
     if (account.status !== 'active') return { kind: 'locked' };
     const max = tenant.policy.lockout.maxSecretAnswerFailures;
     const reservation = await store.reserveAttempt(account.id, 'secret_answer', max, clock.now());
@@ -156,14 +157,7 @@ export class RecoveryService {
       return { kind: 'ok' };
     }
     if (afterFailure(reservation.count, max).lock) {
-      await store.lockAccount(account.id, 'secret_answer', clock.now());
-      await audit.record({
-        actor: 'system',
-        action: 'account.locked',
-        tenantId: tenant.id,
-        accountId: account.id,
-        details: { reason: 'secret_answer' },
-      });
+      await lockAccount(this.d, account, 'secret_answer');
       return { kind: 'locked' };
     }
     return { kind: 'mismatch' };
