@@ -14,6 +14,7 @@ import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answe
 import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
 import { newId } from '../random.js';
 import type { Store } from '../store.js';
+import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import type { CertificateService } from './certificates.js';
 import type { EnrollmentService, Violation } from './enrollment.js';
@@ -51,7 +52,7 @@ export class AccountSettings {
     if (!reservation.ok) return { kind: 'locked' };
     if (!account.passwordHash || !(await hasher.verify(account.passwordHash, form.current))) {
       if (afterFailure(reservation.count, max).lock) {
-        await store.lockAccount(account.id, 'password', clock.now());
+        await lockAccount(this.d, account, 'password', { details: { failures: reservation.count } });
         return { kind: 'locked' };
       }
       return { kind: 'invalid', violations: [{ code: 'account.current_password_wrong' }] };

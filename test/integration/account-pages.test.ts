@@ -117,6 +117,41 @@ describe('account pages', function () {
     expect(await t.tobira.hasher.verify(account.passwordHash!, 'Brand-New-Pass-9')).to.equal(true);
   });
 
+  it('locks the account at the threshold of wrong current passwords, and audits the lock', async function () {
+    await createTenant(t.tobira, 'p-96', { lockout: { maxPasswordFailures: 2 } });
+    const other = await createUser(t.tobira, {
+      tenantId: 'p-96',
+      userId: 'p-96-usr001',
+      password: 'Right-Pass-96',
+    });
+    const b = new TestBrowser({
+      ca: t.tobira.ca.certificatePem,
+      pfx: other.p12,
+      passphrase: other.p12Password,
+    });
+    try {
+      const login = await b.follow(`${t.url}/account`, t.url);
+      await submit(login, { userId: 'p-96-usr001', password: 'Right-Pass-96' }, b);
+      const form = await b.request(`${t.url}/account/password`);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
+      const attempt = () =>
+        b.follow(`${t.url}/account/password`, t.url, {
+          form: { csrf, current: 'wrong-pass-1', password: 'Newer-Pass-96', confirmation: 'Newer-Pass-96' },
+        });
+      expect((await attempt()).status).to.equal(422);
+      const locked = await attempt();
+      expect(locked.status).to.equal(403);
+      expect((await t.tobira.store.getAccount(other.account.id))!.status).to.equal('locked');
+      const { items } = await t.tobira.store.listAuditEvents({ accountId: other.account.id });
+      expect(items.find((e) => e.action === 'account.locked')?.details).to.deep.include({
+        reason: 'password',
+        failures: 2,
+      });
+    } finally {
+      b.close();
+    }
+  });
+
   it('changes the secret question and answer', async function () {
     const form = await browser.request(`${t.url}/account/secret`);
     expect(main(form)).to.include('初めて買った車は?');
