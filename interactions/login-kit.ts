@@ -238,5 +238,3 @@ export function loginKit(deps: LoginRouteDeps) {
 
   return { form, attemptOf, identify, renderCertError, renderFailure, rateLimited, resume, finish, advance };
 }
-
-export type LoginKit = ReturnType<typeof loginKit>;

@@ -40,6 +40,13 @@ async function readOrCreate(file: string, create: () => Promise<string>): Promis
   }
 }
 
+/** A key file holding one key per line (cookie keys: the first signs, the others still verify). */
+const keyLines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+
 export function parseDataKey(value: string): Buffer {
   const trimmed = value.trim();
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
@@ -83,15 +90,12 @@ export async function loadKeyMaterial(options: {
   );
   const cookieKeys =
     options.cookieKeys ??
-    (
+    keyLines(
       await readOrCreate(
         path.join(options.dir, 'cookie-keys'),
         async () => `${randomBytes(32).toString('base64url')}\n`,
-      )
-    )
-      .split('\n')
-      .map((s) => s.trim())
-      .filter(Boolean);
+      ),
+    );
   let jwks: KeyMaterial['jwks'];
   try {
     jwks = JSON.parse(await readOrCreate(path.join(options.dir, 'jwks.json'), newSigningJwks));
@@ -118,7 +122,6 @@ const isRetired = (jwk: Jwk) => Array.isArray(jwk.key_ops) && !jwk.key_ops.inclu
 
 export interface KeyRotation {
   signing: { active: string[]; retired: string[]; dropped: string[] };
-  cookieKeys: { count: number };
 }
 
 /**
@@ -136,16 +139,12 @@ export async function rotateKeys(dir: string): Promise<KeyRotation> {
   await replaceFile(jwksPath, jwksFile([...fresh, ...retiring]));
 
   const cookiePath = path.join(dir, 'cookie-keys');
-  const cookies = (await readFile(cookiePath, 'utf8').catch(() => ''))
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
+  const cookies = keyLines(await readFile(cookiePath, 'utf8').catch(() => ''));
   const cookieKeys = [randomBytes(32).toString('base64url'), ...cookies.slice(0, 1)];
   await replaceFile(cookiePath, `${cookieKeys.join('\n')}\n`);
 
   const kids = (keys: Jwk[]) => keys.map((k) => String(k.kid));
   return {
     signing: { active: kids(fresh), retired: kids(retiring), dropped: kids(dropped) },
-    cookieKeys: { count: cookieKeys.length },
   };
 }
