@@ -36,12 +36,3 @@ export class AdminError extends Error {
 }
 
 export const notFound = (what: string) => new AdminError('not_found', `no ${what}`);
-
-/** For routes that act on the whole platform: a tenant's key may not use them. */
-export function platformOnly(scope: string | null): void {
-  if (scope !== null)
-    throw new AdminError(
-      'forbidden',
-      `this API key is limited to tenant ${scope}; this operation needs a platform key`,
-    );
-}

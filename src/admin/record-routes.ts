@@ -1,5 +1,5 @@
 /** Admin API: certificates, the audit log and the mail outbox. */
-import { notFound, platformOnly } from './errors.js';
+import { notFound } from './errors.js';
 import { type AdminDeps, type DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
 import { certificateView, mailView } from './views.js';
@@ -45,8 +45,8 @@ export function recordRoutes(route: DefineRoute, deps: AdminDeps): void {
     path: '/mail',
     summary: 'The mail outbox (e.g. status=failed for mail that could not be delivered)',
     query: s.mailQuery,
-    handler: async ({ query, scope }) => {
-      platformOnly(scope); // mail carries no tenant, so only the platform sees the outbox
+    platformOnly: true, // mail carries no tenant, so only the platform sees the outbox
+    handler: async ({ query }) => {
       const page = await store.listMail({
         ...(query.status ? { status: query.status } : {}),
         offset: query.offset,

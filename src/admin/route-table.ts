@@ -29,6 +29,8 @@ export interface RouteDefinition<B extends z.ZodType | undefined, Q extends z.Zo
   body?: B;
   query?: Q;
   status?: number;
+  /** Acts on the whole platform: a key limited to one tenant gets 403 forbidden. */
+  platformOnly?: true;
   handler: (
     call: Call<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : undefined>,
   ) => Promise<unknown>;
@@ -71,6 +73,12 @@ export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRo
       ...(def.query ? { query: def.query } : {}),
     });
     router[def.method](def.path, async (ctx) => {
+      const scope = (ctx.state as { apiKeyTenantId: string | null }).apiKeyTenantId;
+      if (def.platformOnly && scope !== null)
+        throw new AdminError(
+          'forbidden',
+          `this API key is limited to tenant ${scope}; this operation needs a platform key`,
+        );
       const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
         if (!schema) return undefined;
         const result = schema.safeParse(value ?? {});
@@ -88,7 +96,7 @@ export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRo
         query: parse(def.query, ctx.query, 'query'),
         params: ctx.params as Record<string, string>,
         actor: `admin:${(ctx.state as { apiKeyId: string }).apiKeyId}`,
-        scope: (ctx.state as { apiKeyTenantId: string | null }).apiKeyTenantId,
+        scope,
         ip: sourceIp(ctx.req, trust),
       } as unknown as Call<never, never>;
       ctx.body = await def.handler(call);

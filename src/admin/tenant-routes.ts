@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken } from '../random.js';
-import { AdminError, platformOnly } from './errors.js';
+import { AdminError } from './errors.js';
 import { lookups, type AdminDeps, type DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
 import { clientView, tenantView } from './views.js';
@@ -49,8 +49,8 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     summary: 'Create a tenant with its policy (defaults fill the rest)',
     body: s.tenantCreate,
     status: 201,
-    handler: async ({ body, actor, ip, scope }) => {
-      platformOnly(scope);
+    platformOnly: true,
+    handler: async ({ body, actor, ip }) => {
       const tenant = await store.createTenant(
         {
           id: body.id,
@@ -75,10 +75,10 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     path: '/tenants/:id',
     summary: 'Change a tenant’s name, support contact or policy (merged section by section)',
     body: s.tenantUpdate,
-    handler: async ({ params, body, actor, ip, scope }) => {
-      // The policy is the contract between the platform and the website: not the website's to change.
-      platformOnly(scope);
-      const current = await tenantById(params.id!, scope);
+    // The policy is the contract between the platform and the website: not the website's to change.
+    platformOnly: true,
+    handler: async ({ params, body, actor, ip }) => {
+      const current = await tenantById(params.id!, null);
       const policy = body.policy ? parsePolicy(mergeSections(current.policy, body.policy)) : undefined;
       const updated = await store.updateTenant(
         current.id,
