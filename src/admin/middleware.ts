@@ -4,8 +4,10 @@ import type { Tobira } from '../app.js';
 import { sourceIp, type ProxyTrust } from '../http/client-context.js';
 import type { RateRule } from '../policy/rate-limit.js';
 import { sha256Hex } from '../random.js';
+import { ClientRegistrationError } from '../services/clients.js';
 import { EnrollmentError } from '../services/enrollment.js';
 import type { RateLimiter } from '../services/rate-limiter.js';
+import { TenantCreationError } from '../services/tenants.js';
 import { StoreConflictError, StoreUnavailableError } from '../store.js';
 import { AdminError } from './errors.js';
 
@@ -35,26 +37,47 @@ export function authenticate(
   };
 }
 
+/**
+ * Every admin response may carry a secret shown once (a one-time password, a client secret) or
+ * personal data: no cache, shared or private, may keep it. Set first, so errors carry it too.
+ */
+export async function noStore(ctx: Context, next: Next) {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  await next();
+}
+
+/** A service's typed error as the API reports it: a status class, the service's stable code in details. */
+function adminErrorOf(error: unknown): AdminError | null {
+  if (error instanceof AdminError) return error;
+  if (error instanceof EnrollmentError)
+    return new AdminError(
+      error.code === 'enrollment.user_id_taken' ? 'conflict' : 'invalid_request',
+      error.message,
+      { code: error.code },
+    );
+  if (error instanceof ClientRegistrationError)
+    return new AdminError('invalid_request', error.message, { code: error.code, ...error.details });
+  if (error instanceof TenantCreationError)
+    return new AdminError('conflict', error.message, { code: error.code });
+  if (error instanceof StoreConflictError)
+    return new AdminError('conflict', `${error.field} already exists`, { field: error.field });
+  if (error instanceof StoreUnavailableError)
+    return new AdminError('store_unavailable', 'the store is unavailable; try again shortly');
+  if ((error as { status?: number }).status === 400)
+    return new AdminError('invalid_request', 'the request body is not valid JSON');
+  if ((error as { status?: number }).status === 413)
+    return new AdminError('invalid_request', 'the request body is too large');
+  if ((error as { status?: number }).status === 415)
+    return new AdminError('invalid_request', 'the request body must be application/json');
+  return null;
+}
+
 export async function errors(ctx: Context, next: Next) {
   try {
     await next();
   } catch (error) {
-    const known =
-      error instanceof AdminError
-        ? error
-        : error instanceof EnrollmentError
-          ? new AdminError(
-              error.code === 'enrollment.user_id_taken' ? 'conflict' : 'invalid_request',
-              error.message,
-              { code: error.code },
-            )
-          : error instanceof StoreConflictError
-            ? new AdminError('conflict', `${error.field} already exists`, { field: error.field })
-            : error instanceof StoreUnavailableError
-              ? new AdminError('store_unavailable', 'the store is unavailable; try again shortly')
-              : (error as { status?: number }).status === 400
-                ? new AdminError('invalid_request', 'the request body is not valid JSON')
-                : null;
+    const known = adminErrorOf(error);
     if (!known) throw error;
     ctx.status = known.status;
     ctx.body = {

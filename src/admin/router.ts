@@ -8,7 +8,7 @@ import { Router } from '@koa/router';
 import type { ProxyTrust } from '../http/client-context.js';
 import type { RateLimiter } from '../services/rate-limiter.js';
 import { accountRoutes } from './account-routes.js';
-import { authenticate, errors } from './middleware.js';
+import { authenticate, errors, noStore } from './middleware.js';
 import { openApiDocument } from './openapi.js';
 import { recordRoutes } from './record-routes.js';
 import { routeTable, type AdminDeps } from './route-table.js';
@@ -20,6 +20,7 @@ export const ADMIN_PREFIX = '/admin/v1';
 export function adminRoutes(deps: AdminDeps, trust: ProxyTrust, rateLimiter: RateLimiter): Router {
   const router = new Router({ prefix: ADMIN_PREFIX });
   router.use(
+    noStore,
     errors,
     authenticate(deps.store, deps.clock, { rateLimiter, trust }),
     bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }),
@@ -30,7 +31,7 @@ export function adminRoutes(deps: AdminDeps, trust: ProxyTrust, rateLimiter: Rat
   const document = openApiDocument(ADMIN_PREFIX, routes);
   // Public: the document describes the API, it grants nothing.
   const publicRouter = new Router();
-  publicRouter.get(`${ADMIN_PREFIX}/openapi.json`, (ctx) => {
+  publicRouter.get(`${ADMIN_PREFIX}/openapi.json`, noStore, (ctx) => {
     ctx.body = document;
   });
   return new Router().use(publicRouter.routes()).use(router.routes(), router.allowedMethods());

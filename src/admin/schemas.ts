@@ -18,12 +18,14 @@ export const tenantUpdate = z.object({
 });
 
 export const clientCreate = z.object({
+  /** `<tenant id>-<name>`; generated when absent. */
   clientId: z
     .string()
     .regex(/^[A-Za-z0-9._-]{3,100}$/)
     .optional(),
   name: z.string().min(1).max(200),
-  redirectUris: z.array(z.url()).min(1).max(20),
+  /** https, or http on loopback; no fragment (policy/redirect-uri.ts says why each is refused). */
+  redirectUris: z.array(z.string().min(1).max(2000)).min(1).max(20),
   firstParty: z.boolean().default(true),
 });
 

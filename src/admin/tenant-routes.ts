@@ -1,7 +1,10 @@
 /** Admin API: tenants with their policies, and their relying parties. */
 import { z } from 'zod';
+import { idProblem } from '../policy/namespaces.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken } from '../random.js';
+import { ClientRegistrationError } from '../services/clients.js';
+import { createTenant } from '../services/tenants.js';
 import { AdminError } from './errors.js';
 import { lookups, type AdminDeps, type DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
@@ -50,19 +53,19 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     body: s.tenantCreate,
     status: 201,
     platformOnly: true,
-    handler: async ({ body, actor, ip }) => {
-      const tenant = await store.createTenant(
-        {
-          id: body.id,
-          name: body.name,
-          supportContact: body.supportContact,
-          policy: parsePolicy(body.policy ?? {}),
-        },
-        clock.now(),
-      );
-      await audit.record({ actor, action: 'tenant.created', tenantId: tenant.id, sourceIp: ip });
-      return tenantView(tenant);
-    },
+    handler: async ({ body, actor, ip }) =>
+      tenantView(
+        await createTenant(
+          deps,
+          {
+            id: body.id,
+            name: body.name,
+            supportContact: body.supportContact,
+            policy: parsePolicy(body.policy ?? {}),
+          },
+          { actor, sourceIp: ip },
+        ),
+      ),
   });
   route({
     method: 'get',
@@ -115,7 +118,14 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
     status: 201,
     handler: async ({ params, body, actor, ip, scope }) => {
       const tenant = await tenantById(params.id!, scope);
-      const clientId = body.clientId ?? `${tenant.id}-${newToken(6)}`;
+      // Client IDs live in the tenant's namespace, so a conflict can only be with the tenant's own
+      // clients: registering never tells one tenant which client IDs another uses.
+      const clientId = body.clientId ?? `${tenant.id}-${newToken(6).toLowerCase()}`;
+      const outside = idProblem('client', clientId, tenant.id, [tenant.id]);
+      if (outside)
+        throw new ClientRegistrationError('client.id_outside_namespace', outside.message, {
+          field: 'clientId',
+        });
       const { client, clientSecret } = await clients.register({
         tenantId: tenant.id,
         clientId,

@@ -7,6 +7,8 @@ import type { Tobira } from '../app.js';
 import type { TerminalType } from '../domain.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken, sha256Hex } from '../random.js';
+import { ClientRegistrationError } from '../services/clients.js';
+import { TenantCreationError, createTenant } from '../services/tenants.js';
 
 export class UsageError extends Error {
   readonly code = 'cli_usage';
@@ -18,6 +20,17 @@ function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** Refusals the services explain in one sentence: shown like usage errors (one line, exit 1). */
+async function refusalsAsUsage<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ClientRegistrationError || error instanceof TenantCreationError)
+      throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export async function tenantCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
@@ -34,11 +47,13 @@ export async function tenantCreate(tobira: Tobira, argv: string[], print: Print)
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id))
     throw new UsageError('--id is lower-case letters and digits with single hyphens, e.g. p-01');
   const policy = parseTenantPolicy(values.policy ? JSON.parse(values.policy) : {});
-  const tenant = await tobira.store.createTenant(
-    { id, name: values.name ?? id, supportContact: required(values, 'support'), policy },
-    tobira.clock.now(),
+  const tenant = await refusalsAsUsage(
+    createTenant(
+      tobira,
+      { id, name: values.name ?? id, supportContact: required(values, 'support'), policy },
+      { actor: 'cli' },
+    ),
   );
-  await tobira.audit.record({ actor: 'cli', action: 'tenant.created', tenantId: tenant.id });
   print(`tenant ${tenant.id} created`);
 }
 
@@ -57,16 +72,17 @@ export async function clientCreate(tobira: Tobira, argv: string[], print: Print)
   if (!(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
   const redirectUris = values['redirect-uri'] ?? [];
   if (!redirectUris.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
-  for (const uri of redirectUris) if (!URL.canParse(uri)) throw new UsageError(`not a URL: ${uri}`);
   const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
-  const { clientSecret } = await tobira.clients.register({
-    tenantId,
-    clientId,
-    name: values.name ?? clientId,
-    redirectUris,
-    firstParty: !values['third-party'],
-    actor: 'cli',
-  });
+  const { clientSecret } = await refusalsAsUsage(
+    tobira.clients.register({
+      tenantId,
+      clientId,
+      name: values.name ?? clientId,
+      redirectUris,
+      firstParty: !values['third-party'],
+      actor: 'cli',
+    }),
+  );
   print(
     `client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`,
   );

@@ -3,9 +3,12 @@
  * client secret is shown once and kept sealed in the store; only the adapter that hands metadata to
  * oidc-provider opens it.
  */
+import { ACCOUNT_CLIENT_ID } from '../account-client.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { OidcClientRecord } from '../domain.js';
+import { namespaceOwner } from '../policy/namespaces.js';
+import { redirectUrisProblem } from '../policy/redirect-uri.js';
 import { newToken } from '../random.js';
 import type { Store } from '../store.js';
 import type { AuditLog } from './audit.js';
@@ -13,6 +16,26 @@ import type { AuditLog } from './audit.js';
 /** Where the sealed secret sits in stored metadata (oidc-provider never sees this name). */
 const SEALED_SECRET = 'tobira_client_secret_sealed';
 const secretPurpose = (clientId: string) => `client-secret:${clientId}`;
+
+/** Client IDs Tobira serves itself: registering one would shadow (or be shadowed by) the built-in client. */
+export const RESERVED_CLIENT_IDS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID]);
+
+export type ClientRegistrationCode =
+  | 'client.invalid_redirect_uri'
+  | 'client.reserved_id'
+  | 'client.id_outside_namespace'
+  | 'client.id_other_tenant';
+
+export class ClientRegistrationError extends Error {
+  constructor(
+    readonly code: ClientRegistrationCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ClientRegistrationError';
+  }
+}
 
 export function clientMetadata(input: { name: string; redirectUris: string[]; secret?: string }): {
   metadata: Record<string, unknown>;
@@ -73,6 +96,7 @@ export class ClientRegistry {
     replace?: boolean;
   }): Promise<{ client: OidcClientRecord; clientSecret: string }> {
     const { store, box, clock, audit } = this.deps;
+    await this.#check(input);
     const { metadata, clientSecret } = clientMetadata({ name: input.name, redirectUris: input.redirectUris });
     const stored = sealClientSecret(metadata, input.clientId, box);
     const existing = input.replace ? await store.getClient(input.clientId) : null;
@@ -95,6 +119,25 @@ export class ClientRegistry {
       details: { clientId: input.clientId },
     });
     return { client, clientSecret };
+  }
+
+  /** The rules every registration keeps, whoever asks (admin API, CLI, demo). */
+  async #check(input: { tenantId: string; clientId: string; redirectUris: string[] }): Promise<void> {
+    if (RESERVED_CLIENT_IDS.has(input.clientId))
+      throw new ClientRegistrationError('client.reserved_id', `the client ID ${input.clientId} is reserved`);
+    const uri = redirectUrisProblem(input.redirectUris);
+    if (uri)
+      throw new ClientRegistrationError('client.invalid_redirect_uri', uri.message, {
+        field: `redirectUris.${uri.index}`,
+        problem: uri.kind,
+      });
+    const tenantIds = (await this.deps.store.listTenants()).map((t) => t.id);
+    const owner = namespaceOwner(input.clientId, tenantIds);
+    if (owner !== null && owner !== input.tenantId)
+      throw new ClientRegistrationError(
+        'client.id_other_tenant',
+        `the client ID ${input.clientId} lies in another tenant's namespace`,
+      );
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Locale } from '../i18n/index.js';
 import type { Mailer } from '../mail/index.js';
 import { ticketExpiry } from '../policy/expiry.js';
 import { afterFailure } from '../policy/lockout.js';
+import { idProblem } from '../policy/namespaces.js';
 import { checkPassword, checkPasswordConfirmation } from '../policy/password.js';
 import { generateDownloadPassword, generateOneTimePassword } from '../policy/password-generator.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
@@ -25,6 +26,7 @@ export type EnrollmentErrorCode =
   | 'enrollment.tenant_unknown'
   | 'enrollment.invalid_user_id'
   | 'enrollment.user_id_taken'
+  | 'enrollment.user_id_other_tenant'
   | 'enrollment.invalid_email'
   | 'enrollment.terminal_count'
   | 'enrollment.invalid_terminal_type';
@@ -87,15 +89,17 @@ export class EnrollmentService {
     const { store, clock } = this.#d;
     const tenant = await store.getTenant(input.tenantId);
     if (!tenant) throw new EnrollmentError('enrollment.tenant_unknown', `no tenant ${input.tenantId}`);
-    if (
-      input.userId.length > 64 ||
-      !new RegExp(`^${input.tenantId.replace(/[-]/g, '\\-')}-[a-z0-9][a-z0-9-]*$`).test(input.userId)
-    ) {
+    const namespace = idProblem(
+      'user',
+      input.userId,
+      tenant.id,
+      (await store.listTenants()).map((t) => t.id),
+    );
+    if (namespace)
       throw new EnrollmentError(
-        'enrollment.invalid_user_id',
-        `user IDs of tenant ${input.tenantId} look like ${input.tenantId}-usr001 (lower-case letters, digits, hyphens)`,
+        namespace.kind === 'format' ? 'enrollment.invalid_user_id' : 'enrollment.user_id_other_tenant',
+        namespace.message,
       );
-    }
     const max = tenant.policy.features.maxTerminals;
     if (input.terminals.length < 1 || input.terminals.length > max)
       throw new EnrollmentError('enrollment.terminal_count', `an account has 1 to ${max} terminals`);

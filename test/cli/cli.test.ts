@@ -109,4 +109,17 @@ describe('tobira CLI', function () {
     expect(noTenant.code).to.equal(1);
     expect(noTenant.stderr).to.include('no tenant p-nope');
   });
+
+  it('refuses unsafe redirect URIs, reserved client IDs and overlapping tenants in one line', async function () {
+    const client = (...args: string[]) => tobira('client', 'create', '--tenant', 'p-50', ...args);
+    const script = await client('--redirect-uri', 'javascript:alert(1)');
+    expect(script.code).to.equal(1);
+    expect(script.stderr).to.include('tobira: redirect URI "javascript:alert(1)" uses javascript:');
+    const reserved = await client('--id', 'tobira-account', '--redirect-uri', 'https://rp.example.jp/cb');
+    expect(reserved.code).to.equal(1);
+    expect(reserved.stderr).to.include('tobira: the client ID tobira-account is reserved');
+    const overlap = await tobira('tenant', 'create', '--id', 'p', '--support', 'desk@example.jp');
+    expect(overlap.code).to.equal(1);
+    expect(overlap.stderr).to.include('tobira: tenant p would share user and client IDs with tenant p-50');
+  });
 });
