@@ -3,19 +3,29 @@
  * (`tobira-account`): the same certificate + password (+ OTP) login, always fresh (`prompt=login`),
  * the code redeemed in-process (PKCE and redirect URI checked), then a short server-side session
  * bound to the certificate that signed in.
+ *
+ * The callback is bound to the browser that started the login (a SameSite=Lax cookie whose hash the
+ * login state keeps: a captured callback URL is worthless elsewhere, and a victim cannot be signed in
+ * to an attacker's account) and, through the binding rule, to the certificate the code's session was
+ * bound to. Every page view asks the binding rule again, so a revoked certificate or a locked account
+ * ends the session at once; activity slides the idle expiry but never past an absolute lifetime.
  */
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { fingerprintS256 } from '../certs/index.js';
 import type { Clock } from '../src/clock.js';
 import { clientCertificateDer, type ProxyTrust } from '../src/http/client-context.js';
-import { newToken } from '../src/random.js';
+import { newToken, safeEqual } from '../src/random.js';
+import type { Standing } from '../src/policy/binding.js';
+import type { BindingGuard } from '../src/services/binding-guard.js';
 import type { Store } from '../src/store.js';
 import { ServerSessions } from './server-sessions.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from '../src/account-client.js';
 
 const LOGIN_MODEL = 'TobiraAccountLogin';
+/** The cookie that ties a callback to the browser that started the login. */
+const LOGIN_COOKIE = { name: 'tobira_account_login', path: '/account/callback' };
+const LOGIN_TTL_SECONDS = 600;
 
 export interface AccountSession {
   id: string;
@@ -23,6 +33,10 @@ export interface AccountSession {
   certFingerprint: string;
   csrf: string;
   usedOtp: boolean;
+  /** When the password was last proven (the login, or a re-authentication), epoch ms. */
+  authenticatedAt: number;
+  /** When this session began, epoch ms: the absolute lifetime counts from here. */
+  startedAt: number;
   /** Sealed TOTP secret while the login-method change sets up an authenticator. */
   pendingTotpSecretEnc?: string | null;
 }
@@ -39,7 +53,11 @@ export class AccountSessions {
       clock: Clock;
       trust: ProxyTrust;
       issuer: string;
+      guard: Pick<BindingGuard, 'forSession' | 'forToken'>;
+      /** Idle expiry, slid by each page view. */
       ttlSeconds: number;
+      /** Absolute lifetime, however active the session. */
+      maxAgeSeconds: number;
     },
   ) {
     this.#sessions = new ServerSessions<AccountSession>({
@@ -51,22 +69,58 @@ export class AccountSessions {
     });
   }
 
-  /** The session of this request, if the same certificate that signed in is presented again. */
-  async current(ctx: Context): Promise<AccountSession | null> {
+  /**
+   * The session of this request and what its certificate proves, if the binding rule still holds for the
+   * certificate presented now; a session it refuses (revoked, locked, another certificate) is ended.
+   */
+  async current(ctx: Context): Promise<{ session: AccountSession; standing: Standing } | null> {
     const session = await this.#sessions.read(ctx);
     if (!session) return null;
+    const now = this.deps.clock.now().getTime();
+    const bound = {
+      sessionUid: undefined,
+      fingerprint: session.certFingerprint,
+      accountId: session.accountId,
+      clientId: ACCOUNT_CLIENT_ID,
+    };
     const der = clientCertificateDer(ctx.req, this.deps.trust);
-    if (!der || fingerprintS256(der) !== session.certFingerprint) return null;
+    const verdict = await this.deps.guard.forSession(der, bound);
+    if (now - session.startedAt > this.deps.maxAgeSeconds * 1000) {
+      await this.#sessions.destroy(ctx, session);
+      return null;
+    }
+    if (!verdict.ok) {
+      // The session ends when its own certificate or account no longer stands; a request with another
+      // (or no) certificate is refused but cannot end the session of the browser it copied a cookie from.
+      if (!(await this.deps.guard.forToken(bound)).ok) await this.#sessions.destroy(ctx, session);
+      return null;
+    }
     // Sliding expiry: each page view keeps the session for another TTL.
     await this.#sessions.write(session);
-    return session;
+    return { session, standing: verdict.standing };
   }
 
   /** Send the browser to the login, remembering state and PKCE verifier server-side. */
   async startLogin(ctx: Context, returnTo: string): Promise<void> {
     const state = newToken(24);
     const verifier = newToken(32);
-    await this.deps.store.oidcUpsert(LOGIN_MODEL, state, { verifier, returnTo }, 600, this.deps.clock.now());
+    const browser = newToken(24);
+    await this.deps.store.oidcUpsert(
+      LOGIN_MODEL,
+      state,
+      { verifier, returnTo, browser: s256(browser) },
+      LOGIN_TTL_SECONDS,
+      this.deps.clock.now(),
+    );
+    // Lax, not Strict: the callback is a top-level navigation that may follow a cross-site start.
+    ctx.cookies.set(LOGIN_COOKIE.name, browser, {
+      httpOnly: true,
+      secure: true,
+      sameSite: 'lax',
+      signed: false,
+      path: LOGIN_COOKIE.path,
+      maxAge: LOGIN_TTL_SECONDS * 1000,
+    });
     const url = new URL('/auth', this.deps.issuer);
     const params = {
       client_id: ACCOUNT_CLIENT_ID,
@@ -82,20 +136,27 @@ export class AccountSessions {
     ctx.redirect(url.href);
   }
 
-  /** Redeem the code of the callback; returns where to go next, or null when anything does not add up. */
+  /**
+   * Redeem the code of the callback; returns where to go next, or null when anything does not add up:
+   * state unknown, another browser, code expired/used/foreign, PKCE or redirect URI wrong, or the
+   * binding rule refusing the certificate presented now against the one the code's session is bound to.
+   */
   async finishLogin(ctx: Context): Promise<string | null> {
     const { provider, store, clock } = this.deps;
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
     const pending = state ? await store.oidcFind(LOGIN_MODEL, state, clock.now()) : null;
-    if (!pending || !code) return null;
+    const browser = ctx.cookies.get(LOGIN_COOKIE.name, { signed: false }) ?? '';
+    if (!pending || !code || !browser || !safeEqual(s256(browser), String(pending.browser))) return null;
     await store.oidcDestroy(LOGIN_MODEL, state);
+    ctx.cookies.set(LOGIN_COOKIE.name, null, { path: LOGIN_COOKIE.path, secure: true, httpOnly: true });
     const grant = await provider.AuthorizationCode.find(code);
     if (
       !grant ||
       grant.isExpired ||
       (grant as { consumed?: number }).consumed ||
-      grant.clientId !== ACCOUNT_CLIENT_ID
+      grant.clientId !== ACCOUNT_CLIENT_ID ||
+      !grant.accountId
     )
       return null;
     if (
@@ -104,14 +165,21 @@ export class AccountSessions {
     )
       return null;
     await grant.consume();
-    const der = clientCertificateDer(ctx.req, this.deps.trust);
-    if (!der || !grant.accountId) return null;
+    const verdict = await this.deps.guard.forSession(clientCertificateDer(ctx.req, this.deps.trust), {
+      sessionUid: grant.sessionUid,
+      accountId: grant.accountId,
+      clientId: ACCOUNT_CLIENT_ID,
+    });
+    if (!verdict.ok) return null;
+    const now = clock.now().getTime();
     const session: AccountSession = {
       id: this.#sessions.newId(),
       accountId: grant.accountId,
-      certFingerprint: fingerprintS256(der),
+      certFingerprint: verdict.standing.certificate.fingerprintS256,
       csrf: newToken(24),
       usedOtp: (grant.amr ?? []).includes('otp'),
+      authenticatedAt: typeof grant.authTime === 'number' ? grant.authTime * 1000 : now,
+      startedAt: now,
     };
     await this.#sessions.write(session, ctx);
     return String(pending.returnTo ?? '/account');

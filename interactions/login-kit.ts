@@ -10,14 +10,14 @@ import type { Account } from '../src/domain.js';
 import { clientCertificateDer, sourceIp, type ProxyTrust } from '../src/http/client-context.js';
 import { t } from '../src/i18n/index.js';
 import { authenticationContext, nextStep, otpAvailable, type StepFacts } from '../src/policy/login-steps.js';
-import type { CertificateIdentity, CertificateService } from '../src/services/certificates.js';
+import type { BindingFailure, Standing } from '../src/policy/binding.js';
+import type { BindingGuard, GuardVerdict } from '../src/services/binding-guard.js';
 import type { AttemptContext, FailureOutcome, LoginService } from '../src/services/login.js';
 import type { LoginRateRules } from '../src/policy/rate-limit.js';
 import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { TotpService } from '../src/services/totp.js';
 import type { Store } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
-import { ACCOUNT_CLIENT_ID } from '../src/account-client.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
 import { csrfValid, localeOf, render, renderLockedPage, renderMessage } from './page.js';
 import type { Views } from './views.js';
@@ -27,7 +27,7 @@ export interface LoginRouteDeps {
   store: Store;
   clock: Clock;
   views: Views;
-  certificates: CertificateService;
+  guard: BindingGuard;
   login: LoginService;
   states: LoginStateRepository;
   trust: ProxyTrust;
@@ -38,20 +38,23 @@ export interface LoginRouteDeps {
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-const CERT_MESSAGE: Record<
-  Exclude<CertificateIdentity, { ok: true }>['result'] | 'wrong_site' | 'changed',
-  string
-> = {
+/** The certificate page of each refusal but the lock (which has a page of its own). */
+const CERT_MESSAGE: Record<Exclude<BindingFailure, 'account_locked'>, string> = {
   cert_missing: 'cert.missing',
   cert_invalid: 'cert.invalid',
   cert_revoked: 'cert.revoked',
+  account_inactive: 'cert.revoked',
   cert_unknown: 'cert.unknown',
+  unbound: 'cert.unknown',
   wrong_site: 'cert.wrong_site',
-  changed: 'cert.changed',
+  cert_changed: 'cert.changed',
 };
 
+export type Refusal = Extract<GuardVerdict, { ok: false }>;
+export type Identity = Standing;
+
 export function loginKit(deps: LoginRouteDeps) {
-  const { provider, views, certificates, login, states, trust } = deps;
+  const { provider, views, guard, login, states, trust } = deps;
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   const attemptOf = (ctx: Context, details: Details, certSerial: string | null): AttemptContext => ({
@@ -61,26 +64,25 @@ export function loginKit(deps: LoginRouteDeps) {
     certSerial,
   });
 
-  /** Identify the certificate on this request and check it may sign in to the requesting client. */
-  async function identify(ctx: Context, details: Details) {
-    const identity = await certificates.identify(clientCertificateDer(ctx.req, trust));
-    if (!identity.ok) return identity;
-    const clientId = String(details.params.client_id);
-    // The account pages serve every tenant; any other client only its own tenant's accounts.
-    if (clientId === ACCOUNT_CLIENT_ID) return identity;
-    const client = await deps.store.getClient(clientId);
-    if (!client || client.tenantId !== identity.account.tenantId)
-      return { ok: false as const, result: 'wrong_site' as const, serial: identity.certificate.serial };
-    return identity;
-  }
+  /** The binding rule for a login not yet made: who is this certificate, may it sign in to this client? */
+  const identify = (ctx: Context, details: Details) =>
+    guard.forLogin(clientCertificateDer(ctx.req, trust), String(details.params.client_id));
 
-  function renderCertError(ctx: Context, uid: string, reason: keyof typeof CERT_MESSAGE) {
+  /** The page of a refusal: the lock page for a locked account, else what is wrong with the certificate. */
+  function renderRefusal(ctx: Context, uid: string, refusal: Pick<Refusal, 'reason' | 'standing'>) {
+    if (refusal.reason === 'account_locked') {
+      renderLockedPage(ctx, views, {
+        reason: 'login.failed',
+        supportContact: refusal.standing?.tenant.supportContact ?? '',
+      });
+      return;
+    }
     renderMessage(
       ctx,
       views,
       {
         title: 'cert.title',
-        paragraphs: [CERT_MESSAGE[reason], 'cert.help'],
+        paragraphs: [CERT_MESSAGE[refusal.reason], 'cert.help'],
         links: [{ href: `/interaction/${uid}/abort`, label: t(localeOf(ctx), 'login.cancel') }],
       },
       403,
@@ -149,7 +151,7 @@ export function loginKit(deps: LoginRouteDeps) {
   async function resume(ctx: Context): Promise<{
     details: Details;
     state: LoginState;
-    identity: Extract<CertificateIdentity, { ok: true }>;
+    identity: Identity;
   } | null> {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const state = await states.get(details.uid);
@@ -157,12 +159,13 @@ export function loginKit(deps: LoginRouteDeps) {
       ctx.redirect(`/interaction/${details.uid}`);
       return null;
     }
-    const identity = await identify(ctx, details);
-    if (!identity.ok || identity.certificate.fingerprintS256 !== state.certFingerprint) {
+    const verdict = await identify(ctx, details);
+    if (!verdict.ok || verdict.standing.certificate.fingerprintS256 !== state.certFingerprint) {
       await states.delete(details.uid);
-      renderCertError(ctx, details.uid, identity.ok ? 'changed' : identity.result);
+      renderRefusal(ctx, details.uid, verdict.ok ? { reason: 'cert_changed' } : verdict);
       return null;
     }
+    const identity = verdict.standing;
     if (ctx.method === 'POST' && !csrfValid(ctx, state.csrf)) {
       renderMessage(
         ctx,
@@ -187,7 +190,14 @@ export function loginKit(deps: LoginRouteDeps) {
     usedOtp: boolean,
   ) {
     await states.delete(details.uid);
-    await login.recordEvent('success', account, attemptOf(ctx, details, state.certSerial));
+    const attempt = attemptOf(ctx, details, state.certSerial);
+    const tenant = state.pendingPasswordHash ? await deps.store.getTenant(account.tenantId) : null;
+    if (state.pendingPasswordHash && tenant) {
+      const actor = `user:${account.id}`;
+      await login.applyPasswordChange(account, tenant, state.pendingPasswordHash, actor);
+      await login.recordEvent('password_changed', account, attempt);
+    }
+    await login.recordEvent('success', account, attempt);
     const { amr, acr } = authenticationContext(usedOtp);
     const returnTo = await provider.interactionResult(
       ctx.req,
@@ -236,5 +246,5 @@ export function loginKit(deps: LoginRouteDeps) {
     ctx.redirect(`/interaction/${details.uid}`);
   }
 
-  return { form, attemptOf, identify, renderCertError, renderFailure, rateLimited, resume, finish, advance };
+  return { form, attemptOf, identify, renderRefusal, renderFailure, rateLimited, resume, finish, advance };
 }

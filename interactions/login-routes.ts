@@ -5,7 +5,8 @@
 import { Router } from '@koa/router';
 import type { Account } from '../src/domain.js';
 import { t } from '../src/i18n/index.js';
-import { ACR, type StepFacts } from '../src/policy/login-steps.js';
+import { loginResultOf } from '../src/policy/binding.js';
+import { acrValuesOf, requestedLevel, type StepFacts } from '../src/policy/login-steps.js';
 import { newToken } from '../src/random.js';
 import type { Store } from '../src/store.js';
 import { loginKit, type LoginRouteDeps } from './login-kit.js';
@@ -15,7 +16,7 @@ export type { LoginRouteDeps };
 
 export function loginRoutes(deps: LoginRouteDeps): Router {
   const router = new Router();
-  const { form, attemptOf, identify, renderCertError, renderFailure, rateLimited, resume, advance, finish } =
+  const { form, attemptOf, identify, renderRefusal, renderFailure, rateLimited, resume, advance, finish } =
     loginKit(deps);
   const { provider, views, login, states } = deps;
 
@@ -27,21 +28,23 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       return;
     }
     let state = await states.get(details.uid);
-    const identity = await identify(ctx, details);
-    if (!identity.ok) {
+    const verdict = await identify(ctx, details);
+    if (!verdict.ok) {
       if (state) await states.delete(details.uid);
-      const account = identity.serial ? await accountOfSerial(deps.store, identity.serial) : null;
+      const account =
+        verdict.standing?.account ??
+        (verdict.serial ? await accountOfSerial(deps.store, verdict.serial) : null);
       await login.recordEvent(
-        identity.result === 'wrong_site' ? 'cert_unknown' : identity.result,
+        loginResultOf(verdict.reason),
         account,
-        attemptOf(ctx, details, identity.serial ?? null),
+        attemptOf(ctx, details, verdict.serial ?? null),
       );
-      renderCertError(ctx, details.uid, identity.result);
+      renderRefusal(ctx, details.uid, verdict);
       return;
     }
+    const identity = verdict.standing;
     if (!state || state.certFingerprint !== identity.certificate.fingerprintS256) {
-      const acrValues =
-        typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ') : [];
+      const level = requestedLevel(acrValuesOf(details.params.acr_values), identity.account);
       state = {
         csrf: newToken(24),
         certFingerprint: identity.certificate.fingerprintS256,
@@ -50,7 +53,7 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
         terminalId: identity.terminal.id,
         step: 'password',
         changeReason: null,
-        otpRequested: acrValues.includes(ACR.otp),
+        otpRequested: level !== 'password',
       };
       await states.save(details.uid, state);
     }
@@ -116,12 +119,11 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     const { details, state, identity } = resumed;
     if (state.step !== 'change_password') return void ctx.redirect(`/interaction/${details.uid}`);
     const locale = localeOf(ctx);
-    const result = await login.changePassword(
+    const result = await login.preparePasswordChange(
       identity.account,
       identity.tenant,
       formField(ctx, 'newPassword', 1024),
       formField(ctx, 'confirmation', 1024),
-      `user:${identity.account.id}`,
     );
     if (result.kind === 'invalid') {
       const policy = identity.tenant.policy.password;
@@ -145,13 +147,13 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
       );
       return;
     }
-    await login.recordEvent('password_changed', result.account, attemptOf(ctx, details, state.certSerial));
     const facts: StepFacts = {
-      account: result.account,
+      account: { ...identity.account, mustChangePassword: false },
       passwordExpired: false,
       otpRequested: state.otpRequested,
     };
-    await advance(ctx, details, state, facts, 'change_password');
+    // Not in force yet: `finish` applies it once every later step has succeeded.
+    await advance(ctx, details, { ...state, pendingPasswordHash: result.hash }, facts, 'change_password');
   });
 
   router.post('/interaction/:uid/otp', form, async (ctx) => {

@@ -18,6 +18,8 @@ export interface LoginState {
   otpRequested: boolean;
   /** Sealed TOTP secret being set up (step `otp_setup`), activated by its first correct code. */
   pendingTotpSecretEnc?: string | null;
+  /** The forced change's new password, hashed: put in force only when the whole login succeeds. */
+  pendingPasswordHash?: string | null;
 }
 
 const MODEL = 'TobiraLogin';

@@ -31,7 +31,9 @@ import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
-import { createProvider } from './provider.js';
+import { BINDING_TTL_SECONDS, createProvider } from './provider.js';
+import { BindingGuard } from './services/binding-guard.js';
+import { SessionBindings } from './services/session-bindings.js';
 import { AuditLog } from './services/audit.js';
 import { CertificateService } from './services/certificates.js';
 import { LoginService } from './services/login.js';
@@ -182,6 +184,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
 
   const views = await Views.load();
   const states = new LoginStateRepository({ store, clock, ttlSeconds: 30 * 60 });
+  const bindings = new SessionBindings({ store, clock, ttlSeconds: BINDING_TTL_SECONDS });
+  const guard = new BindingGuard({ certificates, bindings, store });
   const provider = createProvider({
     issuer: config.issuer,
     store,
@@ -191,6 +195,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     trust,
     pages: providerPages(views),
     box,
+    guard,
+    bindings,
   });
   // Behind a TLS-terminating proxy, trust its X-Forwarded-Proto/Host (and only then).
   provider.proxy = config.trustedProxies.length > 0;
@@ -212,7 +218,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       store,
       clock,
       views,
-      certificates,
+      guard,
       login,
       states,
       trust,
@@ -232,7 +238,9 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
         clock,
         trust,
         issuer: config.issuer,
+        guard,
         ttlSeconds: 15 * 60,
+        maxAgeSeconds: 2 * 3600,
       }),
       settings: new AccountSettings({
         store,

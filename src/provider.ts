@@ -2,11 +2,12 @@
  * oidc-provider configuration: clients and artifacts from the store, claims from the account, the
  * terminal and the certificate of this login, pages in Tobira's look.
  *
- * Every OIDC session is bound to the certificate that signed in: right after the `resume` route the
- * session uid → certificate fingerprint binding is stored (as an expiring artifact). The login prompt
- * asks again when a request presents any other certificate (`certificateCheck`), and `findAccount`
- * reads the binding (through the token's `sessionUid`) to give that terminal's e-mail and the
- * certificate's thumbprint as claims.
+ * Every OIDC session is bound to the certificate that signed in (`SessionBindings`, written right after
+ * the `resume` route), and every path that can mint a code or a token consults the one binding rule
+ * (`BindingGuard`): the login prompt's `binding` check on the authorization endpoint (SSO included:
+ * the presented certificate must be the bound one, still standing, of an active account of the client's
+ * tenant), `findAccount` on the token and userinfo endpoints (the bound certificate must still stand),
+ * and introspection's `allowedPolicy` (only the token's own client, and only while its binding holds).
  */
 import type { IncomingMessage } from 'node:http';
 import Provider, {
@@ -18,44 +19,27 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import { createOidcAdapterFactory } from '../adapters/oidc-adapter.js';
-import { fingerprintS256 } from '../certs/index.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { openClientSecret } from './services/clients.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.js';
 import { clientCertificateDer, type ProxyTrust } from './http/client-context.js';
-import { ACR } from './policy/login-steps.js';
+import { ACR, acrValuesOf, requestedLevel } from './policy/login-steps.js';
+import type { Standing } from './policy/binding.js';
+import type { BindingGuard, GuardVerdict } from './services/binding-guard.js';
+import type { SessionBindings } from './services/session-bindings.js';
 import type { Store } from './store.js';
 
 const SESSION_TTL_SECONDS = 8 * 3600;
-const BINDING_MODEL = 'TobiraSessionCertificate';
+const CODE_TTL_SECONDS = 60;
+/** Absolute: a rotated refresh token keeps its predecessor's remaining lifetime. */
+const REFRESH_TOKEN_TTL_SECONDS = 24 * 3600;
+/** A session's certificate binding outlives everything that relies on it: the session, its codes, its refresh tokens. */
+export const BINDING_TTL_SECONDS = REFRESH_TOKEN_TTL_SECONDS + CODE_TTL_SECONDS;
 
 /** What the login interaction passes along with its result, read back after `resume`. */
 export interface TobiraLoginResult {
   certFingerprint: string;
-}
-
-/** Session uid → the certificate that signed the session in. */
-export class SessionCertificates {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-  ) {}
-
-  async bind(sessionUid: string, certFingerprint: string): Promise<void> {
-    await this.store.oidcUpsert(
-      BINDING_MODEL,
-      sessionUid,
-      { certFingerprint },
-      SESSION_TTL_SECONDS,
-      this.clock.now(),
-    );
-  }
-
-  async get(sessionUid: string): Promise<string | null> {
-    const found = await this.store.oidcFind(BINDING_MODEL, sessionUid, this.clock.now());
-    return typeof found?.certFingerprint === 'string' ? found.certFingerprint : null;
-  }
 }
 
 /** RFC 8705 style thumbprint: base64url of the certificate's SHA-256. */
@@ -77,20 +61,78 @@ export interface ProviderDeps {
   pages: ProviderPages;
   /** Opens client secrets sealed in the store. */
   box: SecretBox;
+  guard: BindingGuard;
+  bindings: Pick<SessionBindings, 'bind'>;
 }
 
-/** Login is prompted again when the presented certificate is not the one the session signed in with. */
-function certificateCheck(trust: ProxyTrust, bindings: SessionCertificates) {
+type SessionVerdicts = (ctx: KoaContextWithOIDC) => Promise<GuardVerdict>;
+
+/**
+ * The binding verdict of this authorization request's session, computed once per request (the checks
+ * and `findAccount` all ask): the presented certificate against the session's binding — or, right
+ * after a login (`resume`), against the certificate that login used.
+ */
+function sessionVerdicts(trust: ProxyTrust, guard: BindingGuard): SessionVerdicts {
+  const verdicts = new WeakMap<object, Promise<GuardVerdict>>();
+  return (ctx) => {
+    let verdict = verdicts.get(ctx);
+    if (!verdict) {
+      const { session, params, client } = ctx.oidc;
+      const fresh = (ctx.oidc as { result?: { tobira?: TobiraLoginResult } }).result?.tobira?.certFingerprint;
+      verdict = guard.forSession(clientCertificateDer(ctx.req as IncomingMessage, trust), {
+        sessionUid: session?.uid,
+        ...(fresh ? { fingerprint: fresh } : {}),
+        accountId: String(session?.accountId),
+        clientId: client?.clientId ?? String(params?.client_id),
+      });
+      verdicts.set(ctx, verdict);
+    }
+    return verdict;
+  };
+}
+
+/** Login is prompted again unless the session's binding holds for this certificate and this client. */
+function bindingCheck(verdictOf: SessionVerdicts) {
   const { Check } = interactionPolicy;
-  return new Check('certificate_changed', 'the client certificate differs from the session', async (ctx) => {
-    const session = ctx.oidc.session;
-    if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
-    const der = clientCertificateDer(ctx.req as IncomingMessage, trust);
-    // Just signed in (resume): the interaction's own result names the certificate; else the stored binding.
-    const fresh = (ctx.oidc as { result?: { tobira?: TobiraLoginResult } }).result?.tobira?.certFingerprint;
-    const bound = fresh ?? (await bindings.get(session.uid));
-    return der && bound && fingerprintS256(der) === bound ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  return new Check(
+    'binding',
+    'the session is not bound to this certificate, account and client',
+    async (ctx) => {
+      if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      return (await verdictOf(ctx)).ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    },
+  );
+}
+
+/** Login is prompted again when `acr_values` asks for a level above the one the session reached. */
+function stepUpCheck(verdictOf: SessionVerdicts) {
+  const { Check } = interactionPolicy;
+  return new Check('acr_values', "the requested authentication level is above the session's", async (ctx) => {
+    const { session, params } = ctx.oidc;
+    if (!session?.accountId || session.acr === ACR.otp) return Check.NO_NEED_TO_PROMPT;
+    const verdict = await verdictOf(ctx);
+    if (!verdict.ok) return Check.NO_NEED_TO_PROMPT; // the binding check prompts already
+    return requestedLevel(acrValuesOf(params?.acr_values), verdict.standing.account) === 'password'
+      ? Check.NO_NEED_TO_PROMPT
+      : Check.REQUEST_PROMPT;
   });
+}
+
+/** The account as oidc-provider sees it: claims of this login's account, terminal and certificate. */
+function accountOf({ account, terminal, certificate }: Standing) {
+  return {
+    accountId: account.id,
+    async claims() {
+      return {
+        sub: account.id,
+        preferred_username: account.userId,
+        tenant: account.tenantId,
+        email: terminal.email,
+        email_verified: false,
+        'x5t#S256': thumbprint(certificate.fingerprintS256),
+      };
+    },
+  };
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
@@ -108,9 +150,22 @@ export function createProvider(deps: ProviderDeps): Provider {
       }) as AdapterPayload,
   }) as unknown as AdapterConstructor;
 
-  const bindings = new SessionCertificates(store, clock);
+  const { guard, bindings } = deps;
+  const verdictOf = sessionVerdicts(deps.trust, guard);
   const policy = interactionPolicy.base();
-  policy.get('login')!.checks.add(certificateCheck(deps.trust, bindings));
+  policy.get('login')!.checks.add(bindingCheck(verdictOf));
+  policy.get('login')!.checks.add(stepUpCheck(verdictOf));
+  /** Introspection and revocation: a client reaches only its own tokens, and only while bound. */
+  const ownBoundToken = async (
+    _ctx: KoaContextWithOIDC,
+    client: { clientId: string },
+    token: { clientId?: string; accountId?: string; sessionUid?: string },
+  ) => {
+    if (token.clientId !== client.clientId) return false;
+    if (!token.accountId) return true;
+    const use = { sessionUid: token.sessionUid, accountId: token.accountId, clientId: client.clientId };
+    return (await guard.forToken(use)).ok;
+  };
 
   const configuration: Configuration = {
     adapter,
@@ -141,8 +196,12 @@ export function createProvider(deps: ProviderDeps): Provider {
         logoutSource: deps.pages.logoutSource,
         postLogoutSuccessSource: deps.pages.postLogoutSuccessSource,
       },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: ownBoundToken },
+      // Revoking never needs the binding to hold (a revoked certificate's tokens may still be revoked).
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       claimsParameter: { enabled: true },
     },
     renderError: deps.pages.renderError,
@@ -155,9 +214,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       Session: SESSION_TTL_SECONDS,
       Grant: 365 * 24 * 3600,
       AccessToken: 10 * 60,
-      AuthorizationCode: 60,
+      AuthorizationCode: CODE_TTL_SECONDS,
       IdToken: 10 * 60,
-      RefreshToken: 24 * 3600,
+      RefreshToken: (ctx) =>
+        ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? REFRESH_TOKEN_TTL_SECONDS,
     },
     async loadExistingGrant(ctx) {
       const client = ctx.oidc.client!;
@@ -173,28 +233,20 @@ export function createProvider(deps: ProviderDeps): Provider {
       await grant.save();
       return grant;
     },
+    /**
+     * With a token (code exchange, refresh, userinfo): the certificate it is bound to must still stand.
+     * Without one (the session's account on the authorization endpoint): the login prompt's binding
+     * check decides whether this session may go on; an account it refuses is not handed out.
+     */
     async findAccount(ctx, id, token) {
-      const account = await store.getAccount(id);
-      if (!account || account.status !== 'active') return undefined;
-      const sessionUid = (token as { sessionUid?: string } | undefined)?.sessionUid ?? ctx.oidc?.session?.uid;
-      const fingerprint = sessionUid ? await bindings.get(sessionUid) : null;
-      const certificate = fingerprint ? await store.getCertificateByFingerprint(fingerprint) : null;
-      // A revoked certificate ends what its sessions can obtain, including userinfo.
-      if (fingerprint && (certificate?.status !== 'active' || certificate.accountId !== account.id))
-        return undefined;
-      const terminal = certificate ? await store.getTerminal(certificate.terminalId) : null;
-      return {
-        accountId: account.id,
-        async claims() {
-          return {
-            sub: account.id,
-            preferred_username: account.userId,
-            tenant: account.tenantId,
-            ...(terminal ? { email: terminal.email, email_verified: false } : {}),
-            ...(certificate ? { 'x5t#S256': thumbprint(certificate.fingerprintS256) } : {}),
-          };
-        },
-      };
+      const verdict = token
+        ? await guard.forToken({
+            sessionUid: (token as { sessionUid?: string }).sessionUid,
+            accountId: id,
+            clientId: String((token as { clientId?: string }).clientId),
+          })
+        : await verdictOf(ctx);
+      return verdict.ok && verdict.standing.account.id === id ? accountOf(verdict.standing) : undefined;
     },
   };
 

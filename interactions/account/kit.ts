@@ -14,6 +14,7 @@ import type { TotpService } from '../../src/services/totp.js';
 import type { Store } from '../../src/store.js';
 import type { AccountSession, AccountSessions } from '../account-session.js';
 import { csrfValid, localeOf, render, renderMessage } from '../page.js';
+import { recentlyAuthenticated } from '../../src/policy/reauthentication.js';
 import type { Views } from '../views.js';
 
 export interface AccountRouteDeps {
@@ -36,23 +37,22 @@ export interface Signed {
 export type AccountKit = ReturnType<typeof accountKit>;
 
 export function accountKit(deps: AccountRouteDeps) {
-  const { views, sessions, store } = deps;
+  const { views, sessions } = deps;
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 
-  /** The signed-in account of this request, or a redirect to the login (then back here). */
-  async function signedIn(ctx: Context): Promise<Signed | null> {
-    const session = await sessions.current(ctx);
-    if (!session) {
+  /**
+   * The signed-in account of this request, or a redirect to the login (then back here). With
+   * `recent`, the password must have been proven within the last few minutes — the changes that could
+   * hand the account to someone else (secret question, terminals, login method) ask for it again.
+   */
+  async function signedIn(ctx: Context, options: { recent?: boolean } = {}): Promise<Signed | null> {
+    const current = await sessions.current(ctx);
+    if (!current) {
       await sessions.startLogin(ctx, ctx.method === 'GET' ? ctx.path : '/account');
       return null;
     }
-    const account = await store.getAccount(session.accountId);
-    const tenant = account ? await store.getTenant(account.tenantId) : null;
-    if (!account || !tenant || account.status !== 'active') {
-      await sessions.end(ctx, session);
-      await sessions.startLogin(ctx, '/account');
-      return null;
-    }
+    const { session, standing } = current;
+    const { account, tenant } = standing;
     if (!tenant.policy.features.accountPages) {
       renderMessage(ctx, views, { title: 'account.home.title', paragraphs: ['account.unavailable'] }, 403);
       return null;
@@ -61,7 +61,39 @@ export function accountKit(deps: AccountRouteDeps) {
       renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
       return null;
     }
-    return { session, account, tenant, locale: localeOf(ctx) };
+    const signed = { session, account, tenant, locale: localeOf(ctx) };
+    if (options.recent && !recentlyAuthenticated(session, deps.clock.now())) {
+      reauthPage(ctx, signed, ctx.method === 'GET' ? ctx.path : '/account');
+      return null;
+    }
+    return signed;
+  }
+
+  /** アカウント管理 asks for the password again before a sensitive change; then back to `next`. */
+  function reauthPage(ctx: Context, s: Signed, next: string, errors: string[] = [], status = 401) {
+    page(
+      ctx,
+      s,
+      'account-form',
+      {
+        heading: 'account.reauth.title',
+        intro: 'account.reauth.intro',
+        action: '/account/reauth',
+        userId: s.account.userId,
+        submit: 'account.reauth.submit',
+        errors,
+        hidden: [{ name: 'next', value: next }],
+        fields: [
+          {
+            name: 'password',
+            label: 'login.password',
+            type: 'password',
+            autocomplete: 'current-password',
+          },
+        ],
+      },
+      status,
+    );
   }
 
   const page = (ctx: Context, s: Signed, view: string, data: Record<string, unknown>, status = 200) =>
@@ -85,5 +117,5 @@ export function accountKit(deps: AccountRouteDeps) {
   const featureOff = (ctx: Context) =>
     renderMessage(ctx, views, { title: 'account.home.title', paragraphs: ['account.feature_off'] }, 403);
 
-  return { deps, form, signedIn, page, done, errorsOf, featureOff };
+  return { deps, form, signedIn, reauthPage, page, done, errorsOf, featureOff };
 }

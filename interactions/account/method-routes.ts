@@ -61,12 +61,12 @@ export function methodRoutes(kit: AccountKit): Router {
     );
 
   router.get('/account/login-method', async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (s) methodForm(ctx, s);
   });
 
   router.post('/account/login-method', form, async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     const method = formField(ctx, 'method', 32) as LoginMethod;
     if (!s.tenant.policy.features.loginMethods.includes(method))
@@ -115,7 +115,7 @@ export function methodRoutes(kit: AccountKit): Router {
   });
 
   router.post('/account/login-method/totp', form, async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     const pending = s.session.pendingTotpSecretEnc;
     if (!pending) return void ctx.redirect('/account/login-method');

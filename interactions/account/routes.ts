@@ -3,15 +3,22 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { t } from '../../src/i18n/index.js';
 import { questions } from '../enroll-routes.js';
+import { reauthenticationTarget } from '../../src/policy/reauthentication.js';
 import { formField, localeOf, renderLockedPage, renderMessage } from '../page.js';
 import { accountKit, type AccountKit, type AccountRouteDeps, type Signed } from './kit.js';
 import { methodRoutes } from './method-routes.js';
 import { terminalRoutes } from './terminal-routes.js';
 
 export function accountPageRoutes(kit: AccountKit): Router {
-  const { deps, form, signedIn, page, done, errorsOf } = kit;
+  const { deps, form, signedIn, reauthPage, page, done, errorsOf } = kit;
   const { views, sessions, settings, store } = deps;
   const router = new Router();
+
+  /** The password proof that reached the threshold locked the account: end the sessions, say so. */
+  async function lockedOut(ctx: Context, s: Signed) {
+    await sessions.end(ctx, s.session);
+    renderLockedPage(ctx, views, { reason: 'login.failed', supportContact: s.tenant.supportContact });
+  }
 
   router.get('/account/callback', async (ctx) => {
     const next = await sessions.finishLogin(ctx);
@@ -102,13 +109,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
       password: formField(ctx, 'password', 1024),
       confirmation: formField(ctx, 'confirmation', 1024),
     });
-    if (result.kind === 'locked') {
-      await sessions.end(ctx, s.session);
-      return renderLockedPage(ctx, views, {
-        reason: 'login.failed',
-        supportContact: s.tenant.supportContact,
-      });
-    }
+    if (result.kind === 'locked') return lockedOut(ctx, s);
     if (result.kind === 'invalid') return passwordForm(ctx, s, errorsOf(s, result.violations), 422);
     done(ctx, s, 'account.password.title', 'account.password.done', 'password');
   });
@@ -149,12 +150,12 @@ export function accountPageRoutes(kit: AccountKit): Router {
     );
 
   router.get('/account/secret', async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (s) secretForm(ctx, s);
   });
 
   router.post('/account/secret', form, async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     const questionId = formField(ctx, 'questionId', 64);
     const result = await settings.changeSecret(s.account, {
@@ -170,6 +171,19 @@ export function accountPageRoutes(kit: AccountKit): Router {
         422,
       );
     done(ctx, s, 'account.secret.title', 'account.secret.done', 'secret');
+  });
+
+  // ---- re-authentication before sensitive changes ------------------------------------------------
+  router.post('/account/reauth', form, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const next = reauthenticationTarget(formField(ctx, 'next', 256));
+    const result = await settings.reauthenticate(s.account, s.tenant, formField(ctx, 'password', 1024));
+    if (result.kind === 'locked') return lockedOut(ctx, s);
+    if (result.kind === 'invalid') return reauthPage(ctx, s, next, errorsOf(s, result.violations));
+    await sessions.save({ ...s.session, authenticatedAt: deps.clock.now().getTime() });
+    ctx.status = 303;
+    ctx.redirect(next);
   });
 
   // ---- login history --------------------------------------------------------------------------------

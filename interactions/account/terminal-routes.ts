@@ -65,14 +65,14 @@ export function terminalRoutes(kit: AccountKit): Router {
   }
 
   router.get('/account/terminals/new', async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalAdd) return featureOff(ctx);
     terminalForm(ctx, s, { action: '/account/terminals/new', heading: 'account.terminal.new.title' });
   });
 
   router.post('/account/terminals/new', form, async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalAdd) return featureOff(ctx);
     const input = {
@@ -125,7 +125,7 @@ export function terminalRoutes(kit: AccountKit): Router {
   });
 
   router.get('/account/terminals/:number/edit', async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalChange) return featureOff(ctx);
     const terminal = await terminalOf(ctx, s);
@@ -139,7 +139,7 @@ export function terminalRoutes(kit: AccountKit): Router {
   });
 
   router.post('/account/terminals/:number/edit', form, async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalChange) return featureOff(ctx);
     const terminal = await terminalOf(ctx, s);
@@ -172,7 +172,7 @@ export function terminalRoutes(kit: AccountKit): Router {
   });
 
   router.get('/account/terminals/:number/delete', async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalDelete) return featureOff(ctx);
     const terminal = await terminalOf(ctx, s);
@@ -192,7 +192,7 @@ export function terminalRoutes(kit: AccountKit): Router {
   });
 
   router.post('/account/terminals/:number/delete', form, async (ctx) => {
-    const s = await signedIn(ctx);
+    const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalDelete) return featureOff(ctx);
     const terminal = await terminalOf(ctx, s);

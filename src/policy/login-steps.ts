@@ -27,6 +27,30 @@ export function changeReason(facts: StepFacts): ChangeReason | null {
   return null;
 }
 
+/**
+ * The level a relying party's `acr_values` asks of this account. The values are a preference list
+ * (OIDC Core 3.1.2.1): the first one Tobira can deliver wins, unknown values are skipped. An account
+ * whose own method is `password_otp` always gets the OTP level. `unavailable`: only the OTP level was
+ * asked for and the account has no authenticator — the login answers `unmet_authentication_requirements`.
+ */
+export function requestedLevel(
+  acrValues: readonly string[],
+  account: Pick<Account, 'loginMethod' | 'totpSecretEnc'>,
+): 'password' | 'otp' | 'unavailable' {
+  if (account.loginMethod === 'password_otp') return 'otp';
+  const known = acrValues.filter((value) => value === ACR.password || value === ACR.otp);
+  if (known.length === 0) return 'password';
+  for (const value of known) {
+    if (value === ACR.password) return 'password';
+    if (account.totpSecretEnc !== null) return 'otp';
+  }
+  return 'unavailable';
+}
+
+/** `acr_values` as sent: space-separated. */
+export const acrValuesOf = (param: unknown): string[] =>
+  typeof param === 'string' ? param.split(' ').filter(Boolean) : [];
+
 export function otpRequired(facts: StepFacts): boolean {
   return facts.account.loginMethod === 'password_otp' || facts.otpRequested;
 }

@@ -40,17 +40,16 @@ export interface AccountSettingsDeps {
 export class AccountSettings {
   constructor(private readonly d: AccountSettingsDeps) {}
 
-  /** パスワード変更: the current password first (a wrong one counts toward the lock), then the rules. */
-  async changePassword(
-    account: Account,
-    tenant: Tenant,
-    form: { current: string; password: string; confirmation: string },
-  ): Promise<SettingsResult> {
+  /**
+   * The current password proven again (パスワード変更, and before sensitive changes): a wrong one counts
+   * toward the lock like a wrong login password, and the failure that reaches the threshold locks.
+   */
+  async reauthenticate(account: Account, tenant: Tenant, password: string): Promise<SettingsResult> {
     const { store, clock, hasher } = this.d;
     const max = tenant.policy.lockout.maxPasswordFailures;
     const reservation = await store.reserveAttempt(account.id, 'password', max, clock.now());
     if (!reservation.ok) return { kind: 'locked' };
-    if (!account.passwordHash || !(await hasher.verify(account.passwordHash, form.current))) {
+    if (!account.passwordHash || !(await hasher.verify(account.passwordHash, password))) {
       if (afterFailure(reservation.count, max).lock) {
         await lockAccount(this.d, account, 'password', { details: { failures: reservation.count } });
         return { kind: 'locked' };
@@ -58,6 +57,17 @@ export class AccountSettings {
       return { kind: 'invalid', violations: [{ code: 'account.current_password_wrong' }] };
     }
     await store.resetCounter(account.id, 'password', clock.now());
+    return { kind: 'ok' };
+  }
+
+  /** パスワード変更: the current password first (a wrong one counts toward the lock), then the rules. */
+  async changePassword(
+    account: Account,
+    tenant: Tenant,
+    form: { current: string; password: string; confirmation: string },
+  ): Promise<SettingsResult> {
+    const proven = await this.reauthenticate(account, tenant, form.current);
+    if (proven.kind !== 'ok') return proven;
     const result = await this.d.login.changePassword(
       account,
       tenant,

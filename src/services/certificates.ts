@@ -170,10 +170,20 @@ export class CertificateService {
     if (!check.ok) {
       return { ok: false, result: 'cert_invalid', ...(check.serial ? { serial: check.serial } : {}) };
     }
-    const certificate = await this.#store.getCertificateByFingerprint(check.fingerprintS256);
-    if (!certificate) return { ok: false, result: 'cert_unknown', serial: check.serial };
+    return this.standing(check.fingerprintS256, check.serial);
+  }
+
+  /**
+   * The certificate with this fingerprint as the store knows it now — active, unexpired, current for a
+   * live terminal of an existing account — without the DER: what a code or token bound to it relies on.
+   */
+  async standing(fingerprintS256: string, serial?: string): Promise<CertificateIdentity> {
+    const certificate = await this.#store.getCertificateByFingerprint(fingerprintS256);
+    if (!certificate) return { ok: false, result: 'cert_unknown', ...(serial ? { serial } : {}) };
     if (certificate.status !== 'active')
       return { ok: false, result: 'cert_revoked', serial: certificate.serial };
+    if (certificate.notAfter.getTime() <= this.#clock.now().getTime())
+      return { ok: false, result: 'cert_invalid', serial: certificate.serial };
     const terminal = await this.#store.getTerminal(certificate.terminalId);
     const account = await this.#store.getAccount(certificate.accountId);
     const tenant = account ? await this.#store.getTenant(account.tenantId) : null;

@@ -138,7 +138,7 @@ export class LoginService {
     return { kind: 'ok' };
   }
 
-  /** The forced change (expiry or after re-issue): policy and history both apply. */
+  /** A password change now (account pages): checked, then in force at once. */
   async changePassword(
     account: Account,
     tenant: Tenant,
@@ -146,10 +146,30 @@ export class LoginService {
     confirmation: string,
     actor: string,
   ): Promise<ChangePasswordOutcome> {
+    const prepared = await this.preparePasswordChange(account, tenant, password, confirmation);
+    if (prepared.kind === 'invalid') return prepared;
+    return { kind: 'ok', account: await this.applyPasswordChange(account, tenant, prepared.hash, actor) };
+  }
+
+  /**
+   * The forced change of the login (expiry or after re-issue), first half: policy and history checked,
+   * the new password hashed — but not in force. The login applies it only when every later step (the
+   * one-time password) has succeeded too, so an abandoned login changes nothing.
+   */
+  async preparePasswordChange(
+    account: Account,
+    tenant: Tenant,
+    password: string,
+    confirmation: string,
+  ): Promise<{ kind: 'ok'; hash: string } | { kind: 'invalid'; violations: PasswordViolation[] }> {
     const violations = await this.passwordViolations(account, tenant, password, confirmation);
     if (violations.length) return { kind: 'invalid', violations };
+    return { kind: 'ok', hash: await this.#hasher.hash(password) };
+  }
+
+  /** Put a prepared password hash in force: the old one joins the history; audited. */
+  async applyPasswordChange(account: Account, tenant: Tenant, hash: string, actor: string): Promise<Account> {
     const now = this.#clock.now();
-    const hash = await this.#hasher.hash(password);
     const history = [account.passwordHash, ...account.passwordHistory]
       .filter((h): h is string => h !== null)
       .slice(0, tenant.policy.password.historyCount);
@@ -164,7 +184,7 @@ export class LoginService {
       tenantId: account.tenantId,
       accountId: account.id,
     });
-    return { kind: 'ok', account: updated ?? account };
+    return updated ?? account;
   }
 
   /** Every broken rule, including reuse of the current or a recent password. */
