@@ -18,6 +18,9 @@ import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { openTicket, type EnrollmentService, type OpenTicket } from './enrollment.js';
 
+/** An ID no record has: what the lookups read when the user ID matched nothing. */
+const NOTHING = '-';
+
 export type AnswerOutcome = { kind: 'ok' } | { kind: 'mismatch' } | { kind: 'locked' };
 
 export interface RecoveryDeps {
@@ -45,12 +48,15 @@ export class RecoveryService {
     sourceIp: string;
   }): Promise<void> {
     const { store, clock } = this.d;
+    // The same three reads whether or not anything matches (a missing account reads a tenant and
+    // terminals that do not exist), so the work before the decision is the same on every path.
     const account = await store.getAccountByUserId(input.userId.trim());
-    const tenant = account ? await store.getTenant(account.tenantId) : null;
-    if (!account || !tenant || account.status !== 'active' || !tenant.policy.features.passwordReissue) return;
+    const tenant = await store.getTenant(account?.tenantId ?? NOTHING);
+    const terminals = await store.listTerminals(account?.id ?? NOTHING);
     const wanted = input.email.trim().toLowerCase();
-    const terminal = (await store.listTerminals(account.id)).find((t) => t.email.toLowerCase() === wanted);
-    if (!terminal) return;
+    const terminal = terminals.find((t) => t.email.toLowerCase() === wanted);
+    if (!account || !tenant || !terminal) return;
+    if (account.status !== 'active' || !tenant.policy.features.passwordReissue) return;
     await store.invalidateTickets(account.id, 'password_reissue', clock.now());
     const { url, expiresAt } = await this.#ticket(
       account,
