@@ -49,6 +49,7 @@ import {
   MailRenderer,
   Mailer,
   OutboxWorker,
+  sealStoredMail,
   createFileTransport,
   createSmtpTransport,
 } from './mail/index.js';
@@ -129,15 +130,17 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   const clients = new ClientRegistry({ store, box, clock, audit });
   await clients.sealStoredSecrets();
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
-  const retention = new RetentionJob({ store, clock, log });
+  const retention = new RetentionJob({ store, clock, log, mailRetentionDays: config.mailRetentionDays });
   const renderer = await MailRenderer.load({
     serviceName: config.serviceName,
     supportContact: config.mailFrom,
   });
-  const mailer = new Mailer({ store, renderer, clock });
+  await sealStoredMail({ store, box, log });
+  const mailer = new Mailer({ store, renderer, clock, box });
   const outbox = new OutboxWorker({
     store,
     clock,
+    box,
     log,
     from: config.mailFrom,
     metrics,

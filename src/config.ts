@@ -47,6 +47,8 @@ export const configSchema = z.object({
   mailFrom: z.string().default('Tobira <no-reply@localhost>'),
   /** SMTP URL (smtp://user:pass@host:587) or unset: mails are written to dataDir/mail as .eml. */
   smtpUrl: z.string().optional(),
+  /** Days the outbox keeps settled (sent or failed) mail — metadata only, bodies go when settled. */
+  mailRetentionDays: int(1, 3650).default(30),
   argon2MemoryKib: int(8192, 4 * 1024 * 1024).default(19456),
   argon2TimeCost: int(1, 20).default(2),
   argon2Parallelism: int(1, 16).default(1),

@@ -159,8 +159,14 @@ export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
 export interface OutboxMail {
   id: string;
   to: string;
+  /** Fixed text per template and locale (no per-recipient data), so it is kept in clear for listings. */
   subject: string;
-  text: string;
+  /**
+   * The body parts as the Mailer stored them: sealed with the data key, bound to this mail's id (see
+   * mail/sealing.ts); the store keeps them opaque. Both null once the mail is settled (sent or failed
+   * for good): nothing that could enroll or recover an account outlives its delivery.
+   */
+  text: string | null;
   html: string | null;
   /** Template name, for listing and audit (never the body). */
   template: string;

@@ -109,9 +109,15 @@ export type NewTicket = Omit<Ticket, 'usedAt' | 'failedAttempts' | 'createdAt'>;
 /** `tenantId` absent or null: a platform-wide key. */
 export type NewApiKey = Pick<ApiKey, 'id' | 'keyHash' | 'label'> & { tenantId?: string | null };
 export type NewOidcClient = Pick<OidcClientRecord, 'clientId' | 'tenantId' | 'metadata' | 'firstParty'>;
-export type NewMail = Pick<OutboxMail, 'id' | 'to' | 'subject' | 'text' | 'html' | 'template'> & {
-  nextAttemptAt?: Date;
-};
+/** A mail's body parts as stored (sealed by the Mailer; opaque to the store). */
+export interface MailBody {
+  text: string;
+  html: string | null;
+}
+export type NewMail = Pick<OutboxMail, 'id' | 'to' | 'subject' | 'template'> &
+  MailBody & {
+    nextAttemptAt?: Date;
+  };
 
 export interface Page<T> {
   items: T[];
@@ -290,8 +296,12 @@ export interface Store {
    * increments attempts. Two workers never claim the same mail.
    */
   claimMail(workerId: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMail[]>;
+  /** `sent`, and the body dropped in the same update: a delivered mail keeps only its metadata. */
   markMailSent(id: string, workerId: string, now: Date): Promise<boolean>;
-  /** Back to `pending` at `retryAt`, or `failed` for good when retryAt is null. */
+  /**
+   * Back to `pending` at `retryAt`, or `failed` for good when retryAt is null — then the body is
+   * dropped in the same update, as it will never be sent.
+   */
   markMailFailed(
     id: string,
     workerId: string,
@@ -305,6 +315,15 @@ export interface Store {
     offset?: number;
     limit?: number;
   }): Promise<Page<OutboxMail>>;
+  /**
+   * Compare-and-set of an unsettled mail's body: replaced only while the mail is pending or sending
+   * and its text is still `current`, so a body a worker has meanwhile settled is never written back.
+   */
+  replaceMailBody(id: string, current: MailBody, next: MailBody): Promise<boolean>;
+  /** Drop the body of every settled (sent or failed) mail that still has one; returns how many. */
+  redactSettledMail(): Promise<number>;
+  /** Delete settled (sent or failed) mail created before `before`; returns how many. */
+  purgeSettledMail(before: Date): Promise<number>;
 
   // rate limits (one counter per fixed window, shared by every process on the store)
   /** Increment the bucket's counter (creating it to expire at `expiresAt`) and return the new count. */

@@ -4,12 +4,13 @@
  * Every atomic operation is one conditional update, as the Store interface requires.
  */
 import type { QueryFilter } from 'mongoose';
-import type { ApiKey, AuditEvent, LoginEvent, OutboxMail, Ticket } from '../../src/domain.js';
+import type { ApiKey, AuditEvent, LoginEvent, MailStatus, OutboxMail, Ticket } from '../../src/domain.js';
 import { newId } from '../../src/random.js';
 import type {
   AttemptReservation,
   AuditQuery,
   LoginEventQuery,
+  MailBody,
   NewApiKey,
   NewAuditEvent,
   NewLoginEvent,
@@ -28,6 +29,11 @@ import { oidcId, toOidcPayload, type OidcDoc } from './models/oidc.js';
 import { toMail, type OutboxDoc } from './models/outbox.js';
 import type { RateLimitDoc } from './models/rate-limits.js';
 import { toTicket, type TicketDoc } from './models/tickets.js';
+
+/** A settled mail keeps its metadata only. */
+const NO_BODY = { text: null, html: null } as const;
+const SETTLED: MailStatus[] = ['sent', 'failed'];
+const UNSETTLED: MailStatus[] = ['pending', 'sending'];
 
 export abstract class MongoRecords extends MongoBase {
   // ---- tickets ----------------------------------------------------------------------------------
@@ -207,7 +213,7 @@ export abstract class MongoRecords extends MongoBase {
     return this.run('outbox', async () => {
       const result = await this.m.Outbox.updateOne(
         { _id: id, status: 'sending', claimedBy: workerId },
-        { $set: { status: 'sent', sentAt: now, claimedBy: null, claimedUntil: null } },
+        { $set: { status: 'sent', sentAt: now, claimedBy: null, claimedUntil: null, ...NO_BODY } },
       );
       return result.modifiedCount === 1;
     });
@@ -229,7 +235,7 @@ export abstract class MongoRecords extends MongoBase {
             lastError: error.slice(0, 1000),
             claimedBy: null,
             claimedUntil: null,
-            ...(retryAt ? { nextAttemptAt: retryAt } : {}),
+            ...(retryAt ? { nextAttemptAt: retryAt } : NO_BODY),
           },
         },
       );
@@ -253,6 +259,33 @@ export abstract class MongoRecords extends MongoBase {
         q.limit,
       ),
     );
+  }
+
+  replaceMailBody(id: string, current: MailBody, next: MailBody): Promise<boolean> {
+    return this.run('outbox', async () => {
+      const result = await this.m.Outbox.updateOne(
+        { _id: id, status: { $in: UNSETTLED }, text: current.text },
+        { $set: { text: next.text, html: next.html } },
+      );
+      return result.modifiedCount === 1;
+    });
+  }
+
+  redactSettledMail(): Promise<number> {
+    return this.run('outbox', async () => {
+      const result = await this.m.Outbox.updateMany(
+        { status: { $in: SETTLED }, $or: [{ text: { $ne: null } }, { html: { $ne: null } }] },
+        { $set: NO_BODY },
+      );
+      return result.modifiedCount;
+    });
+  }
+
+  purgeSettledMail(before: Date): Promise<number> {
+    return this.run('outbox', async () => {
+      const result = await this.m.Outbox.deleteMany({ status: { $in: SETTLED }, createdAt: { $lt: before } });
+      return result.deletedCount;
+    });
   }
 
   // ---- rate limits and API keys ------------------------------------------------------------------

@@ -18,6 +18,9 @@ export function openDatabase(path: string): Database.Database {
     // counted wrong password coming back after the .p12 was served or the attempt answered.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // Deleted and overwritten content is zeroed, not left in free space where a copy of the file or a
+    // backup would still hold it (redacted mail bodies, consumed key material).
+    db.pragma('secure_delete = ON');
     return db;
   } catch (error) {
     db?.close();

@@ -82,6 +82,26 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE api_keys ADD COLUMN tenant_id TEXT REFERENCES tenants(id);
   `,
+  // 4: mail bodies are sealed and dropped once settled, so \`text\` may be NULL (SQLite cannot relax
+  // NOT NULL in place: the table is rebuilt, rows in their order). Settled mail loses its body here;
+  // pending mail stored in clear is sealed at start, where the data key is known (mail/sealing.ts).
+  // The (status, created_at) index serves the retention purge and the newest-first listing.
+  `
+  CREATE TABLE outbox_v4 (
+    id TEXT PRIMARY KEY, recipient TEXT NOT NULL, subject TEXT NOT NULL, text TEXT, html TEXT,
+    template TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+    last_error TEXT, claimed_by TEXT, claimed_until INTEGER, created_at INTEGER NOT NULL, sent_at INTEGER);
+  INSERT INTO outbox_v4
+    SELECT id, recipient, subject,
+      CASE WHEN status IN ('sent', 'failed') THEN NULL ELSE text END,
+      CASE WHEN status IN ('sent', 'failed') THEN NULL ELSE html END,
+      template, status, attempts, next_attempt_at, last_error, claimed_by, claimed_until, created_at, sent_at
+    FROM outbox ORDER BY rowid;
+  DROP TABLE outbox;
+  ALTER TABLE outbox_v4 RENAME TO outbox;
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+  CREATE INDEX outbox_settled ON outbox(status, created_at);
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

@@ -145,7 +145,7 @@ export const toMail = (r: Row): OutboxMail => ({
   id: str(r.id),
   to: str(r.recipient),
   subject: str(r.subject),
-  text: str(r.text),
+  text: strOrNull(r.text),
   html: strOrNull(r.html),
   template: str(r.template),
   status: str(r.status) as OutboxMail['status'],

@@ -26,6 +26,7 @@ import {
   type AuditQuery,
   type IssuedCertificate,
   type LoginEventQuery,
+  type MailBody,
   type NewAccount,
   type NewApiKey,
   type NewAuditEvent,
@@ -231,6 +232,10 @@ export class SqliteStore implements Store {
   markMailFailed = (id: string, workerId: string, error: string, retryAt: Date | null): Promise<boolean> =>
     this.#with((x) => x.outbox.markFailed(id, workerId, error, retryAt));
   listMail = (q: MailQuery): Promise<Page<OutboxMail>> => this.#with((x) => x.outbox.list(q));
+  replaceMailBody = (id: string, current: MailBody, next: MailBody): Promise<boolean> =>
+    this.#with((x) => x.outbox.replaceBody(id, current, next));
+  redactSettledMail = (): Promise<number> => this.#with((x) => x.outbox.redactSettled());
+  purgeSettledMail = (before: Date): Promise<number> => this.#with((x) => x.outbox.purgeSettled(before));
 
   // rate limits and API keys
   hitRateLimit = (key: string, expiresAt: Date, now: Date): Promise<number> =>

@@ -14,3 +14,4 @@ export {
   type OutgoingMessage,
 } from './transport.js';
 export { Mailer, OutboxWorker, defaultBackoff } from './outbox.js';
+export { MailBodyError, isSealedBody, openMailBody, sealMailBody, sealStoredMail } from './sealing.js';

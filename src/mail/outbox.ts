@@ -2,8 +2,10 @@
  * The persistent outbox: `Mailer` renders and stores a mail; `OutboxWorker` sends what is due, with
  * retries and back-off, so an SMTP outage delays mail and loses none. Delivery is at-least-once: a
  * worker that dies mid-send leaves the mail `sending` until its lease ends, then it is sent again.
+ * Bodies are stored sealed and opened only to send (./sealing.ts); settling a mail drops its body.
  */
 import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { OutboxMail } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
@@ -11,19 +13,22 @@ import { noMetrics, type MailMetrics } from '../metrics.js';
 import { newId } from '../random.js';
 import type { Store } from '../store.js';
 import type { MailRenderer, MailTemplateName } from './render.js';
+import { MailBodyError, openMailBody, sealMailBody } from './sealing.js';
 import { MailSendError, classifySendError, type MailTransport } from './transport.js';
 
 export class Mailer {
   readonly #store: Store;
   readonly #renderer: MailRenderer;
   readonly #clock: Clock;
+  readonly #box: SecretBox;
   /** Called after a mail is stored, so the worker sends it now rather than at its next tick. */
   onEnqueued: () => void = () => undefined;
 
-  constructor(deps: { store: Store; renderer: MailRenderer; clock: Clock }) {
+  constructor(deps: { store: Store; renderer: MailRenderer; clock: Clock; box: SecretBox }) {
     this.#store = deps.store;
     this.#renderer = deps.renderer;
     this.#clock = deps.clock;
+    this.#box = deps.box;
   }
 
   async enqueue(input: {
@@ -32,9 +37,10 @@ export class Mailer {
     locale: Locale;
     data: Record<string, unknown>;
   }): Promise<OutboxMail> {
-    const rendered = this.#renderer.render(input.template, input.locale, input.data);
+    const { subject, ...body } = this.#renderer.render(input.template, input.locale, input.data);
+    const id = newId();
     const mail = await this.#store.enqueueMail(
-      { id: newId(), to: input.to, template: input.template, ...rendered },
+      { id, to: input.to, template: input.template, subject, ...sealMailBody(this.#box, id, body) },
       this.#clock.now(),
     );
     this.onEnqueued();
@@ -46,6 +52,8 @@ export interface OutboxWorkerOptions {
   store: Store;
   transport: MailTransport;
   clock: Clock;
+  /** Opens the sealed bodies, only to send them. */
+  box: SecretBox;
   from: string;
   log: Logger;
   workerId?: string;
@@ -61,6 +69,14 @@ export interface OutboxWorkerOptions {
 /** 5 s, 10 s, 20 s … capped at an hour, ±20 % jitter so many nodes do not retry in step. */
 export const defaultBackoff = (attempts: number, random: () => number = Math.random): number =>
   Math.round(Math.min(3600_000, 5000 * 2 ** Math.max(0, attempts - 1)) * (0.8 + 0.4 * random()));
+
+/** A body that does not open will never open: a permanent failure, like a refused recipient. */
+const sendFailure = (error: unknown): MailSendError =>
+  error instanceof MailSendError
+    ? error
+    : error instanceof MailBodyError
+      ? new MailSendError(`${error.code} ${error.message}`, true, { cause: error })
+      : classifySendError(error);
 
 export class OutboxWorker {
   readonly #o: Required<Omit<OutboxWorkerOptions, 'onPermanentFailure'>> &
@@ -91,15 +107,14 @@ export class OutboxWorker {
           from: this.#o.from,
           to: mail.to,
           subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
+          ...openMailBody(this.#o.box, mail),
           messageId: `<${mail.id}@tobira>`,
         });
         await store.markMailSent(mail.id, this.#o.workerId, clock.now());
         result.sent += 1;
         this.#o.metrics.mailDelivery('sent');
       } catch (error) {
-        const failure = error instanceof MailSendError ? error : classifySendError(error);
+        const failure = sendFailure(error);
         const message = failure.message;
         const giveUp = failure.permanent || mail.attempts >= this.#o.maxAttempts;
         const retryAt = giveUp ? null : new Date(clock.now().getTime() + this.#o.backoff(mail.attempts));

@@ -1,6 +1,6 @@
 /**
  * Housekeeping: login history past each tenant's retention, key material of downloads never taken,
- * expired tickets and oidc artifacts.
+ * expired tickets, oidc artifacts, and settled mail past the outbox retention.
  * Runs on a timer in every process; the deletes are idempotent, so several nodes may run it.
  */
 import type { Clock } from '../clock.js';
@@ -15,18 +15,22 @@ export interface PurgeReport {
   expiredDownloads: number;
   tickets: number;
   oidcArtifacts: number;
+  /** Outbox rows (sent or failed) older than the mail retention. */
+  mail: number;
 }
 
 export class RetentionJob {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #mailRetentionDays: number;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger }) {
+  constructor(deps: { store: Store; clock: Clock; log: Logger; mailRetentionDays: number }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
+    this.#mailRetentionDays = deps.mailRetentionDays;
   }
 
   async runOnce(): Promise<PurgeReport> {
@@ -40,7 +44,8 @@ export class RetentionJob {
     const tickets = await this.#store.purgeExpiredTickets(new Date(now.getTime() - 7 * DAY));
     const oidcArtifacts = await this.#store.oidcPurgeExpired(now);
     const expiredDownloads = await this.#store.clearExpiredDownloads(now);
-    const report = { loginEvents, expiredDownloads, tickets, oidcArtifacts };
+    const mail = await this.#store.purgeSettledMail(new Date(now.getTime() - this.#mailRetentionDays * DAY));
+    const report = { loginEvents, expiredDownloads, tickets, oidcArtifacts, mail };
     this.#log.info('retention purge', { ...report });
     return report;
   }

@@ -13,7 +13,7 @@ import {
   startTobiraWithDemoRp,
   type DemoRp,
 } from '../helpers/chromium.js';
-import { linkIn } from '../helpers/enroll.js';
+import { mailedLink } from '../helpers/mailbox.js';
 import type { TestTobira } from '../helpers/tobira.js';
 
 const OUT = path.resolve('test-output');
@@ -71,8 +71,7 @@ describe('browser: enrollment and certificate download in Chromium', function ()
     await audit('認証情報登録完了');
     await page.screenshot({ path: path.join(OUT, 'enrollment-done-phone.png'), fullPage: true });
 
-    const [mail] = (await t.tobira.store.listMail({ to: 'phone@example.jp' })).items;
-    await page.goto(linkIn(mail!.text, 'download')!);
+    await page.goto(await mailedLink(t, 'phone@example.jp', 'download'));
     await audit('ダウンロード');
     await page.fill('#password', downloadPassword);
     const [download] = await Promise.all([

@@ -10,8 +10,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
-import { GOOD, downloadPasswordOn, enrollThroughPages, linkIn } from '../helpers/enroll.js';
+import { GOOD, downloadPasswordOn, enrollThroughPages } from '../helpers/enroll.js';
 import { createClient, createTenant } from '../helpers/fixtures.js';
+import { mailedLink } from '../helpers/mailbox.js';
 import { TestRp } from '../helpers/rp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -49,8 +50,7 @@ describe('certificate from the user’s own CSR', function () {
       actor: 'test',
     });
     const downloadPassword = downloadPasswordOn(await enrollThroughPages(b, t.url, created));
-    const [mail] = (await t.tobira.store.listMail({ to: `${userId}@example.jp` })).items;
-    const downloadUrl = linkIn(mail!.text, 'download')!;
+    const downloadUrl = await mailedLink(t, `${userId}@example.jp`, 'download');
     return { created, downloadPassword, downloadUrl, page: await b.request(downloadUrl) };
   }
   const submitCsr = (b: TestBrowser, page: BrowserResponse, fields: { password: string; csr: string }) => {

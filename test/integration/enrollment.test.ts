@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/clock.js';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
 import { GOOD, downloadPasswordOn, enrollThroughPages, linkIn } from '../helpers/enroll.js';
 import { createClient, createTenant } from '../helpers/fixtures.js';
+import { mailedLink } from '../helpers/mailbox.js';
 import { TestRp } from '../helpers/rp.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { freePort, startTestTobira, type TestTobira } from '../helpers/tobira.js';
@@ -350,8 +351,7 @@ describe('enrollment and download links expire with the policy’s lifetimes', f
       const created = await enroll('p-32-slow');
       const done = await enrollThroughPages(b, t.url, created);
       expect(done.status).to.equal(200);
-      const [mail] = (await t.tobira.store.listMail({ to: 'p-32-slow@example.jp' })).items;
-      const downloadUrl = linkIn(mail!.text, 'download')!;
+      const downloadUrl = await mailedLink(t, 'p-32-slow@example.jp', 'download');
       clock.advance(3600_000);
       const gone = await b.request(downloadUrl);
       expect(gone.status).to.equal(410);

@@ -1,11 +1,13 @@
 /** Mail: templates, a real SMTP exchange, the .eml fallback and the persistent outbox. */
 import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import { ManualClock } from '../../src/clock.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
 import { createLogger } from '../../src/log.js';
 import {
   MAIL_TEMPLATES,
@@ -18,20 +20,9 @@ import {
 import type { Store } from '../../src/store.js';
 import { freePort } from '../helpers/tobira.js';
 import { startSmtp } from '../helpers/smtp.js';
+import { MAIL_DATA } from './data.js';
 
-const DATA = {
-  userId: 'p-01-usr012',
-  certificateName: 'p-01-usr012 #1',
-  downloadUrl: 'https://login.example.jp/download/abc',
-  guideUrl: 'https://login.example.jp/guide',
-  enrollmentUrl: 'https://login.example.jp/enroll/xyz',
-  oneTimePassword: 'K7fQm3Xa9p',
-  reissueUrl: 'https://login.example.jp/reissue/def',
-  terminalNumber: 2,
-  terminalEmail: 'second@example.jp',
-  expiresAt: new Date('2026-12-01T03:00:00Z'),
-  addedAt: new Date('2026-11-24T03:00:00Z'),
-};
+const DATA = MAIL_DATA;
 const silent = createLogger('silent');
 
 describe('mail', function () {
@@ -136,10 +127,11 @@ describe('mail', function () {
     let store: Store;
     let clock: ManualClock;
     let mailer: Mailer;
+    const box = new SecretBox(randomBytes(32));
     beforeEach(async function () {
       store = await openSqliteStore({ path: ':memory:' });
       clock = new ManualClock(new Date('2026-11-24T00:00:00Z'));
-      mailer = new Mailer({ store, renderer, clock });
+      mailer = new Mailer({ store, renderer, clock, box });
     });
     afterEach(async () => store.close());
 
@@ -151,6 +143,7 @@ describe('mail', function () {
         store,
         transport: createSmtpTransport(transportUrl),
         clock,
+        box,
         from: 'no-reply@example.jp',
         log: silent,
         backoff: () => 5000,

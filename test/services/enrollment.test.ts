@@ -14,7 +14,7 @@ import { PasswordHasher } from '../../src/crypto/password-hasher.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import type { TerminalType } from '../../src/domain.js';
 import { createLogger } from '../../src/log.js';
-import { MailRenderer, Mailer } from '../../src/mail/index.js';
+import { MailRenderer, Mailer, openMailBody } from '../../src/mail/index.js';
 import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { parseTenantPolicy } from '../../src/policy/tenant-policy.js';
 import { sha256Hex } from '../../src/random.js';
@@ -42,7 +42,10 @@ describe('enrollment services', function () {
   let certificates: CertificateService;
   let enrollment: EnrollmentService;
   let downloads: DownloadService;
+  let box: SecretBox;
   let seq = 0;
+  /** A queued mail's text, opened as the outbox worker would (the store keeps it sealed). */
+  const textOf = (mail: Parameters<typeof openMailBody>[1]) => openMailBody(box, mail).text;
 
   before(async function () {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-enroll-'));
@@ -54,12 +57,12 @@ describe('enrollment services', function () {
       serverHostnames: ['localhost'],
       now: () => clock.now(),
     });
-    const box = new SecretBox(randomBytes(32));
+    box = new SecretBox(randomBytes(32));
     hasher = new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 });
     const audit = new AuditLog({ store, clock, log: createLogger('silent') });
     certificates = new CertificateService({ store, ca, box, clock, audit });
     const renderer = await MailRenderer.load({ serviceName: 'Tobira', supportContact: 'desk@example.jp' });
-    const mailer = new Mailer({ store, renderer, clock });
+    const mailer = new Mailer({ store, renderer, clock, box });
     enrollment = new EnrollmentService({
       store,
       hasher,
@@ -115,7 +118,7 @@ describe('enrollment services', function () {
   const downloadTokenFor = async (email: string) => {
     const { items } = await store.listMail({ to: email });
     const mail = items.find((m) => m.template === 'certificate_download')!;
-    return /\/download\/([A-Za-z0-9_-]+)/.exec(mail.text)![1]!;
+    return /\/download\/([A-Za-z0-9_-]+)/.exec(textOf(mail))![1]!;
   };
 
   describe('createAccount', function () {
@@ -152,7 +155,7 @@ describe('enrollment services', function () {
       const created = await create(['invited@example.jp'], { sendInvitation: true });
       const { items } = await store.listMail({ to: 'invited@example.jp' });
       expect(items.map((m) => m.template)).to.deep.equal(['enrollment_invitation']);
-      expect(items[0]!.text).to.include(created.enrollmentUrl).and.include(created.oneTimePassword);
+      expect(textOf(items[0]!)).to.include(created.enrollmentUrl).and.include(created.oneTimePassword);
     });
 
     it('rejects bad input with stable codes and creates nothing', async function () {
@@ -325,9 +328,10 @@ describe('enrollment services', function () {
         expect(items).to.have.length(1);
         const mail = items[0]!;
         expect(mail.subject).to.equal('電子証明書ダウンロードのご案内');
-        expect(mail.text).to.include(account.userId).and.include(`${account.userId} #${terminal.number}`);
-        expect(mail.text).to.include(`${PUBLIC_URL}/guide`);
-        expect(mail.text, 'the password is never mailed').to.not.include(created.downloadPassword);
+        const text = textOf(mail);
+        expect(text).to.include(account.userId).and.include(`${account.userId} #${terminal.number}`);
+        expect(text).to.include(`${PUBLIC_URL}/guide`);
+        expect(text, 'the password is never mailed').to.not.include(created.downloadPassword);
         const ticket = (await store.getTicketByTokenHash(sha256Hex(await downloadTokenFor(terminal.email))))!;
         expect(ticket).to.include({ purpose: 'cert_download', terminalId: terminal.id, usedAt: null });
       }

@@ -26,7 +26,8 @@ export const outboxSchema = new Schema<OutboxDoc>(
     _id: requiredString,
     to: requiredString,
     subject: requiredString,
-    text: requiredString,
+    // Sealed by the Mailer; null once the mail is settled (sent or failed for good).
+    text: nullableString,
     html: nullableString,
     template: requiredString,
     status: { ...requiredString, enum: MAIL_STATUSES },
@@ -43,6 +44,8 @@ export const outboxSchema = new Schema<OutboxDoc>(
 // Due mails, and sending mails whose lease ran out.
 outboxSchema.index({ status: 1, nextAttemptAt: 1 });
 outboxSchema.index({ status: 1, claimedUntil: 1 });
+// Settled mail past its retention.
+outboxSchema.index({ status: 1, createdAt: 1 });
 // The admin list: newest first, optionally by recipient.
 outboxSchema.index({ to: 1, createdAt: -1 });
 outboxSchema.index({ createdAt: -1 });
@@ -51,7 +54,7 @@ export const toMail = (doc: OutboxDoc): OutboxMail => ({
   id: doc._id,
   to: doc.to,
   subject: doc.subject,
-  text: doc.text,
+  text: orNull(doc.text),
   html: orNull(doc.html),
   template: doc.template,
   status: doc.status,

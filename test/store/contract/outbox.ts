@@ -1,4 +1,7 @@
-/** Contract: the mail outbox — leases, single delivery per claim, retries, listing. */
+/**
+ * Contract: the mail outbox — leases, single delivery per claim, retries, listing; settling drops the
+ * body in the same update, compare-and-set of a body, redaction and the retention purge.
+ */
 import { expect } from 'chai';
 import { at, expectConflict, mailInput, T0, type ContractContext } from './context.js';
 
@@ -44,6 +47,8 @@ export function outboxContract(ctx: ContractContext): void {
       expect(await ctx.store.markMailSent(due.id, 'w1', at(4)), 'only once').to.equal(false);
       const [sent] = (await ctx.store.listMail({ status: 'sent' })).items;
       expect(sent).to.deep.include({ id: due.id, sentAt: at(3), status: 'sent' });
+      expect(sent, 'the body goes with the send').to.deep.include({ text: null, html: null });
+      expect(sent).to.deep.include({ to: due.to, subject: due.subject, template: due.template, attempts: 1 });
       expect(await ctx.store.markMailSent('missing', 'w1', at(3))).to.equal(false);
     });
 
@@ -69,6 +74,8 @@ export function outboxContract(ctx: ContractContext): void {
         attempts: 1,
         nextAttemptAt: at(200),
         claimedBy: null,
+        text: mail.text,
+        html: mail.html,
       });
       expect(await ctx.store.claimMail('w1', at(150), LEASE, 10), 'not before retryAt').to.deep.equal([]);
       const [retry] = await ctx.store.claimMail('w1', at(200), LEASE, 10);
@@ -78,7 +85,9 @@ export function outboxContract(ctx: ContractContext): void {
       );
       const failed = await ctx.store.listMail({ status: 'failed' });
       expect(failed.total).to.equal(1);
-      expect(failed.items[0]).to.include({ id: mail.id, lastError: '550 no such user' });
+      expect(failed.items[0]).to.include({ id: mail.id, lastError: '550 no such user', attempts: 2 });
+      expect(failed.items[0], 'never to be sent: no body').to.include({ text: null, html: null });
+      expect(failed.items[0]).to.include({ to: mail.to, subject: mail.subject, template: mail.template });
       expect(await ctx.store.claimMail('w1', at(100000), LEASE, 10), 'failed is final').to.deep.equal([]);
     });
 
@@ -117,6 +126,60 @@ export function outboxContract(ctx: ContractContext): void {
       expect(page.total).to.equal(3);
       expect(page.items.map((m) => m.id)).to.deep.equal([recent.id]);
       expect((await ctx.store.listMail({ status: 'sent' })).total).to.equal(0);
+    });
+
+    it('replaces an unsettled body only while it is still the one read (compare-and-set)', async function () {
+      const mail = await ctx.store.enqueueMail(mailInput({ text: 'clear', html: null }), T0);
+      const current = { text: 'clear', html: null };
+      const next = { text: 'sealed-text', html: 'sealed-html' };
+      expect(await ctx.store.replaceMailBody(mail.id, { text: 'other', html: null }, next)).to.equal(false);
+      expect(await ctx.store.replaceMailBody('missing', current, next)).to.equal(false);
+      expect(await ctx.store.replaceMailBody(mail.id, current, next)).to.equal(true);
+      expect(await ctx.store.replaceMailBody(mail.id, current, next), 'only once').to.equal(false);
+      const [stored] = (await ctx.store.listMail({ status: 'pending' })).items;
+      expect(stored).to.deep.include({ id: mail.id, ...next });
+
+      const [sending] = await ctx.store.claimMail('w1', at(1), LEASE, 10);
+      expect(await ctx.store.replaceMailBody(mail.id, next, current), 'while sending').to.equal(true);
+      expect(await ctx.store.markMailSent(sending!.id, 'w1', at(2))).to.equal(true);
+      expect(
+        await ctx.store.replaceMailBody(mail.id, current, next),
+        'a settled mail never gets a body back',
+      ).to.equal(false);
+      expect((await ctx.store.listMail({ status: 'sent' })).items[0]).to.include({ text: null, html: null });
+    });
+
+    it('redacts settled mail only, and is a no-op when nothing is left to redact', async function () {
+      const pending = await ctx.store.enqueueMail(mailInput(), T0);
+      const sent = await ctx.store.enqueueMail(mailInput({ nextAttemptAt: at(-1) }), T0);
+      await ctx.store.claimMail('w1', at(-1), LEASE, 1);
+      await ctx.store.markMailSent(sent.id, 'w1', at(0));
+      expect(await ctx.store.redactSettledMail()).to.equal(0);
+      const [kept] = (await ctx.store.listMail({ status: 'pending' })).items;
+      expect(kept).to.deep.include({ id: pending.id, text: pending.text, html: pending.html });
+    });
+
+    it('purges settled mail created before the cut-off and keeps everything else', async function () {
+      const settle = async (createdAt: Date, outcome: 'sent' | 'failed') => {
+        const mail = await ctx.store.enqueueMail(mailInput(), createdAt);
+        const [claimed] = await ctx.store.claimMail('w1', at(10), LEASE, 1);
+        expect(claimed!.id).to.equal(mail.id);
+        if (outcome === 'sent') await ctx.store.markMailSent(mail.id, 'w1', at(11));
+        else await ctx.store.markMailFailed(mail.id, 'w1', '550', null, at(11));
+        return mail;
+      };
+      await settle(at(1), 'sent');
+      await settle(at(2), 'failed');
+      const recentSent = await settle(at(5), 'sent');
+      const recentFailed = await settle(at(6), 'failed');
+      const oldPending = await ctx.store.enqueueMail(mailInput({ nextAttemptAt: at(1000) }), at(0));
+      const oldSending = await ctx.store.enqueueMail(mailInput(), at(0));
+      await ctx.store.claimMail('w2', at(10), LEASE, 1);
+
+      expect(await ctx.store.purgeSettledMail(at(5))).to.equal(2);
+      expect(await ctx.store.purgeSettledMail(at(5)), 'idempotent').to.equal(0);
+      const left = (await ctx.store.listMail({})).items.map((m) => m.id);
+      expect(left).to.have.members([recentSent.id, recentFailed.id, oldPending.id, oldSending.id]);
     });
   });
 }
