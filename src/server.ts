@@ -6,6 +6,19 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Tobira } from './app.js';
 
+/**
+ * TLS 1.2 suites: forward-secret key exchange (ECDHE) with AEAD ciphers only — no static-RSA key
+ * exchange, no CBC. TLS 1.3 suites are set separately by Node (all AEAD) and stay as they are.
+ */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -26,6 +39,8 @@ export async function startServer(
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      ciphers: TLS12_CIPHERS,
+      honorCipherOrder: true,
     },
     tobira.callback,
   );

@@ -1,18 +1,31 @@
 /** Opens the database file with the settings every connection needs. */
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { mapSqliteError } from './errors.js';
 
 /** How long a writer waits for another connection's write lock before giving up (SQLITE_BUSY). */
 export const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * The database holds password hashes and sealed secrets: owner-only, whatever the umask. SQLite gives
+ * the -wal and -shm files the main file's mode; the chmod also tightens files made before this rule.
+ */
+function restrictFileModes(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 export function openDatabase(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
+    restrictFileModes(path);
     db = new Database(path);
     // First, so that even switching the journal mode waits for a busy file instead of failing.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // WAL: readers never block the writer, and several processes can share the file.
     db.pragma('journal_mode = WAL');
+    restrictFileModes(path);
     // FULL: a commit is on disk before the caller goes on. NORMAL would stay corruption-safe in WAL
     // mode, but a power loss could roll back the last commits — a consumed download ticket or a
     // counted wrong password coming back after the .p12 was served or the attempt answered.
