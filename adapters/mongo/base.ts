@@ -1,8 +1,8 @@
 /**
  * MongoDB plumbing shared by the adapter's layers: the connection and its models, the one
  * error-mapping wrapper every Store method runs through, transactions, paging, and start-up.
- * Layers: MongoBase (here) → MongoRecords (records.ts: short-lived and append-only records) →
- * MongoStore (store.ts: identity records).
+ * Layers: MongoBase (here) → MongoOutbox (outbox.ts: the mail outbox) → MongoRecords (records.ts:
+ * short-lived and append-only records) → MongoStore (store.ts: identity records).
  */
 import type { ClientSession, Connection, Model, QueryFilter } from 'mongoose';
 import { StoreError, type Page } from '../../src/store.js';
