@@ -147,7 +147,8 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
       );
       return;
     }
-    await forms.save({ ...session, data: { ...session.data, verified: true } });
+    // A new id and token once the one-time password is proven: an id planted before cannot ride along.
+    await forms.rotate(ctx, session, { ...session.data, verified: true });
     ctx.status = 303;
     ctx.redirect(`/enroll/${ctx.params.token}/credentials`);
   });

@@ -43,6 +43,12 @@ export class FormSessions {
     return (await this.load(ctx, scope)) ?? this.start(ctx, scope);
   }
 
+  /** The same progress under a fresh id and CSRF token (after a step that proves something). */
+  async rotate(ctx: Context, session: FormSession, data: Record<string, unknown>): Promise<FormSession> {
+    await this.#sessions.destroy(ctx, session);
+    return this.start(ctx, session.scope, data);
+  }
+
   save(session: FormSession): Promise<void> {
     return this.#sessions.write(session);
   }

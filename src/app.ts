@@ -16,6 +16,7 @@ import { FormSessions } from '../interactions/form-session.js';
 import { LoginStateRepository } from '../interactions/login-state.js';
 import { loginRoutes } from '../interactions/login-routes.js';
 import { providerPages } from '../interactions/provider-pages.js';
+import { sameOriginForms } from '../interactions/same-origin.js';
 import { Views } from '../interactions/views.js';
 import { systemClock, type Clock } from './clock.js';
 import { resolveDataPath, serverHostnames, type Config } from './config.js';
@@ -213,6 +214,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.use(securityHeaders());
   provider.use(errorPages({ views, log }));
   provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));
+  provider.use(sameOriginForms({ issuer: config.issuer, views }));
   const routers = [
     platformRoutes({ store, certificates }),
     metricsRoutes({ metrics, token: config.metricsToken, trust }),

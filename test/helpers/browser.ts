@@ -42,6 +42,8 @@ export class TestBrowser {
     };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body !== undefined) {
+      // As browsers do on every form POST; a test that forges provenance sets its own.
+      headers.origin ??= target.origin;
       headers['content-type'] = 'application/x-www-form-urlencoded';
       headers['content-length'] = String(Buffer.byteLength(body));
     }
