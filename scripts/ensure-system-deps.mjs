@@ -2,18 +2,53 @@
 // pretest: make sure the system packages the tests use are present — Debian's Chromium for the browser
 // tests, openssl for certificate checks, nginx for the proxy-mode tests, CJK fonts so Japanese pages
 // render in screenshots. Installs what is missing with apt-get when running as root (CI, fresh
-// machines); never downloads a browser of its own. TOBIRA_SKIP_SYSTEM_DEPS=1 skips the check.
+// machines); never downloads a browser of its own. Also makes the venv with the pinned schemathesis the
+// admin API fuzz test runs (PyPI). TOBIRA_SKIP_SYSTEM_DEPS=1 skips the check.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const PACKAGES = ['chromium', 'openssl', 'nginx', 'fonts-noto-cjk'];
+/** schemathesis fuzzes the admin API (test/security/admin-api-fuzz.test.ts); pinned, in a git-ignored venv. */
+const SCHEMATHESIS = 'schemathesis==4.32.5';
+const VENV = path.resolve('var/tools/venv');
 const CJK_FONT_FILE = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 
 if (process.env.TOBIRA_SKIP_SYSTEM_DEPS === '1') {
   console.log('ensure-system-deps: skipped (TOBIRA_SKIP_SYSTEM_DEPS=1)');
   process.exit(0);
 }
+
+/**
+ * The venv with the pinned schemathesis, made when missing or pinned differently. Never fatal: without
+ * it the fuzz test is skipped under a name that says why.
+ */
+function ensureSchemathesis() {
+  const st = path.join(VENV, 'bin', 'st');
+  const pinned = path.join(VENV, 'tobira-pinned.txt');
+  if (existsSync(st) && existsSync(pinned) && readFileSync(pinned, 'utf8').trim() === SCHEMATHESIS) {
+    console.log(`ensure-system-deps: ${SCHEMATHESIS} is present in ${VENV}`);
+    return;
+  }
+  console.log(`ensure-system-deps: installing ${SCHEMATHESIS} into ${VENV}`);
+  const steps = [
+    ['python3', ['-m', 'venv', VENV]],
+    [path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', SCHEMATHESIS]],
+  ];
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, args, { stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.warn(
+        `ensure-system-deps: ${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}); ` +
+          'the admin API fuzz test will be skipped',
+      );
+      return;
+    }
+  }
+  writeFileSync(pinned, `${SCHEMATHESIS}\n`);
+}
+
+ensureSchemathesis();
 
 /** `which`: a command on PATH, or in the sbin directories a non-root PATH often leaves out. */
 function onPath(command) {

@@ -8,6 +8,8 @@ export interface AdminRoute {
   summary: string;
   body?: z.ZodType;
   query?: z.ZodType;
+  /** The success status (200 unless the route says 201 or 202). */
+  status?: number;
 }
 
 const jsonSchema = (schema: z.ZodType) => {
@@ -17,6 +19,8 @@ const jsonSchema = (schema: z.ZodType) => {
   }) as Record<string, unknown>;
   return rest;
 };
+
+const SUCCESS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted' };
 
 const ERROR = {
   type: 'object',
@@ -59,7 +63,9 @@ export function openApiDocument(prefix: string, routes: AdminRoute[]) {
           }
         : {}),
       responses: {
-        '200': { description: 'OK (201 Created for creations)' },
+        // The route's own success status: a 201 or 202 documented as 200 would be checked
+        // against the error schema by clients that validate responses.
+        [String(route.status ?? 200)]: { description: SUCCESS[route.status ?? 200] ?? 'OK' },
         default: {
           description: 'Error',
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },

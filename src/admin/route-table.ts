@@ -71,6 +71,7 @@ export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRo
       summary: def.summary,
       ...(def.body ? { body: def.body } : {}),
       ...(def.query ? { query: def.query } : {}),
+      ...(def.status ? { status: def.status } : {}),
     });
     router[def.method](def.path, async (ctx) => {
       const scope = (ctx.state as { apiKeyTenantId: string | null }).apiKeyTenantId;
