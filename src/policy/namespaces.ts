@@ -22,7 +22,7 @@ const RULES: Record<IdKind, { label: string; local: RegExp; max: number; hint: s
   },
   client: {
     label: 'client ID',
-    local: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    local: /^[A-Za-z0-9._-]+$/,
     max: 100,
     hint: 'web (letters, digits, dots, underscores, hyphens; 100 characters at most)',
   },
