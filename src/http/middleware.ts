@@ -33,7 +33,9 @@ function setSecurityHeaders(ctx: Context): void {
   ctx.set('Strict-Transport-Security', 'max-age=31536000');
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form posts,
+  // and the Origin check (interactions/same-origin.ts) needs the real one. Other sites still get nothing.
+  ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
   ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
   // oidc-provider's form_post / logout pages carry their own CSP (with their inline script hash).
