@@ -4,7 +4,7 @@ import { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
 import { newToken } from '../src/random.js';
 import type { LoginStateRepository } from './login-state.js';
-import { csrfValid, localeOf, render, renderMessage } from './page.js';
+import { csrfValid, localeOf, render, renderMessage, useUiLocales } from './page.js';
 import type { Views } from './views.js';
 
 export function consentRoutes(deps: {
@@ -19,6 +19,7 @@ export function consentRoutes(deps: {
 
   router.get('/interaction/:uid/consent', async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, details.params);
     if (details.prompt.name !== 'consent') return void ctx.redirect(`/interaction/${details.uid}`);
     const client = await provider.Client.find(String(details.params.client_id));
     const csrf = newToken(24);
@@ -39,6 +40,7 @@ export function consentRoutes(deps: {
     bodyParser({ enableTypes: ['form'], formLimit: '4kb' }),
     async (ctx) => {
       const details = await provider.interactionDetails(ctx.req, ctx.res);
+      useUiLocales(ctx, details.params);
       const saved = await deps.states.get(csrfKey(details.uid));
       if (!saved || !csrfValid(ctx, saved.csrf) || details.prompt.name !== 'consent') {
         renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);

@@ -19,7 +19,7 @@ import type { TotpService } from '../src/services/totp.js';
 import type { Store } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
-import { csrfValid, localeOf, render, renderLockedPage, renderMessage } from './page.js';
+import { csrfValid, localeOf, render, renderLockedPage, renderMessage, useUiLocales } from './page.js';
 import type { Views } from './views.js';
 
 export interface LoginRouteDeps {
@@ -154,6 +154,7 @@ export function loginKit(deps: LoginRouteDeps) {
     identity: Identity;
   } | null> {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, details.params);
     const state = await states.get(details.uid);
     if (!state) {
       ctx.redirect(`/interaction/${details.uid}`);

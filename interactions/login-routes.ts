@@ -10,7 +10,7 @@ import { acrValuesOf, requestedLevel, type StepFacts } from '../src/policy/login
 import { newToken } from '../src/random.js';
 import type { Store } from '../src/store.js';
 import { loginKit, type LoginRouteDeps } from './login-kit.js';
-import { formField, localeOf, render } from './page.js';
+import { formField, localeOf, render, useUiLocales } from './page.js';
 
 export type { LoginRouteDeps };
 
@@ -22,6 +22,7 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
 
   router.get('/interaction/:uid', async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, details.params);
     const locale = localeOf(ctx);
     if (details.prompt.name !== 'login') {
       ctx.redirect(`/interaction/${details.uid}/consent`);
@@ -215,6 +216,7 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
 
   router.get('/interaction/:uid/abort', async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, details.params);
     await states.delete(details.uid);
     const returnTo = await provider.interactionResult(
       ctx.req,

@@ -1,12 +1,15 @@
 /** Shared page plumbing: locale choice, rendering, form parsing, CSRF checks. */
 import type { Context } from 'koa';
-import { DEFAULT_LOCALE, negotiateLocale, t, type Locale, type Params } from '../src/i18n/index.js';
+import { DEFAULT_LOCALE, negotiateLocale, t, uiLocale, type Locale, type Params } from '../src/i18n/index.js';
 import { safeEqual } from '../src/random.js';
 import type { Views } from './views.js';
 
 const LANG_COOKIE = 'tobira_lang';
 
-/** `?lang=` wins and is remembered in a cookie; then the cookie; then Accept-Language; then Japanese. */
+/**
+ * `?lang=` wins and is remembered in a cookie; then the relying party's `ui_locales` for the login in
+ * progress (`useUiLocales`); then the cookie; then Accept-Language; then Japanese.
+ */
 export function localeOf(ctx: Context): Locale {
   const query = typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined;
   if (query === 'ja' || query === 'en') {
@@ -19,8 +22,16 @@ export function localeOf(ctx: Context): Locale {
     });
     return query;
   }
+  const requested = (ctx.state as { uiLocale?: Locale }).uiLocale;
+  if (requested) return requested;
   const cookie = ctx.cookies.get(LANG_COOKIE, { signed: false });
   return negotiateLocale(cookie, ctx.get('accept-language') || undefined) ?? DEFAULT_LOCALE;
+}
+
+/** The pages of this request speak the authorization request's `ui_locales` (when Tobira speaks one). */
+export function useUiLocales(ctx: Context, params: { ui_locales?: unknown }): void {
+  const locale = uiLocale(params.ui_locales);
+  if (locale) (ctx.state as { uiLocale?: Locale }).uiLocale = locale;
 }
 
 export type PageInput = { title: string; locale?: Locale; [key: string]: unknown };

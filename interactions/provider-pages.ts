@@ -3,15 +3,17 @@ import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../src/provider.js';
 import { t } from '../src/i18n/index.js';
 import { StoreUnavailableError } from '../src/store.js';
-import { localeOf, render, renderMessage } from './page.js';
+import { localeOf, render, renderMessage, useUiLocales } from './page.js';
 import type { Views } from './views.js';
 
 export function providerPages(views: Views): ProviderPages {
   return {
     async logoutSource(ctx: KoaContextWithOIDC, form: string) {
+      useUiLocales(ctx, ctx.oidc.params ?? {});
       render(ctx, views, 'logout', { title: 'logout.title', form });
     },
     async postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+      useUiLocales(ctx, ctx.oidc?.params ?? {});
       const locale = localeOf(ctx);
       render(ctx, views, 'message', {
         locale,
@@ -21,6 +23,7 @@ export function providerPages(views: Views): ProviderPages {
       });
     },
     async renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error) {
+      useUiLocales(ctx, ctx.oidc?.params ?? {});
       const locale = localeOf(ctx);
       if (error instanceof StoreUnavailableError) {
         // The store is down: say so (503) rather than "something went wrong" (500).

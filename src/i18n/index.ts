@@ -66,3 +66,13 @@ export function negotiateLocale(explicit: string | undefined, acceptLanguage: st
   }
   return DEFAULT_LOCALE;
 }
+
+/** OIDC `ui_locales`: space-separated BCP 47 tags in order of preference; the first one Tobira speaks. */
+export function uiLocale(param: unknown): Locale | null {
+  if (typeof param !== 'string') return null;
+  for (const tag of param.split(' ')) {
+    const base = tag.trim().toLowerCase().split('-')[0];
+    if (base === 'ja' || base === 'en') return base;
+  }
+  return null;
+}

@@ -68,8 +68,13 @@ export function nextStep(completed: Exclude<LoginStep, 'done'>, facts: StepFacts
   return 'done';
 }
 
+/**
+ * RFC 8176 method references: `swk` (proof of possession of a software-held key — the client
+ * certificate's, imported as PKCS#12 or made on the device from a CSR; Tobira cannot attest hardware),
+ * `pwd`, `otp`; and `mfa`, since the certificate and the password are already two factors.
+ */
 export function authenticationContext(usedOtp: boolean): { amr: string[]; acr: string } {
   return usedOtp
-    ? { amr: ['x509', 'pwd', 'otp'], acr: ACR.otp }
-    : { amr: ['x509', 'pwd'], acr: ACR.password };
+    ? { amr: ['swk', 'pwd', 'otp', 'mfa'], acr: ACR.otp }
+    : { amr: ['swk', 'pwd', 'mfa'], acr: ACR.password };
 }

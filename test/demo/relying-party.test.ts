@@ -99,7 +99,7 @@ describe('demo relying party', function () {
       claims: {
         sub: 'acct-123',
         preferred_username: 'p-00-<b>demo</b>',
-        amr: ['x509', 'pwd'],
+        amr: ['swk', 'pwd', 'mfa'],
         acr: 'urn:tobira:acr:x509-pwd',
         'x5t#S256': 'q3Yf2Zq0vR9vN0eZ4mJm0mB0T0m8p1yH1ZfG9iQ6cPA',
       },
@@ -113,7 +113,7 @@ describe('demo relying party', function () {
     expect(callback.body).to.include('p-00-&lt;b&gt;demo&lt;/b&gt;');
     expect(callback.body).not.to.include('<b>demo</b>');
     expect(callback.body).to.include('demo@example.jp');
-    expect(callback.body).to.include('<code>amr</code></th><td>x509, pwd</td>');
+    expect(callback.body).to.include('<code>amr</code></th><td>swk, pwd, mfa</td>');
     expect(callback.body).to.include('urn:tobira:acr:x509-pwd');
     expect(callback.body).to.include(
       '<code>x5t#S256</code></th><td>q3Yf2Zq0vR9vN0eZ4mJm0mB0T0m8p1yH1ZfG9iQ6cPA',

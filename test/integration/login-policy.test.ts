@@ -131,7 +131,7 @@ describe('login policy', function () {
     const done = await submit(browser, wrong, { code });
     expect(done.location).to.match(CALLBACK);
     const { claims } = await rp.finish(done.location!, start);
-    expect(claims.amr).to.deep.equal(['x509', 'pwd', 'otp']);
+    expect(claims.amr).to.deep.equal(['swk', 'pwd', 'otp', 'mfa']);
     expect(claims.acr).to.equal('urn:tobira:acr:x509-pwd-otp');
 
     // The same code cannot be used again.
@@ -179,7 +179,7 @@ describe('login policy', function () {
     ).to.equal(null);
     const done = await submit(browser, wrong, { code: totp.generate() });
     const { claims } = await rp.finish(done.location!, start);
-    expect(claims.amr).to.deep.equal(['x509', 'pwd', 'otp']);
+    expect(claims.amr).to.deep.equal(['swk', 'pwd', 'otp', 'mfa']);
     expect((await t.tobira.store.getAccount(u.account.id))!.totpSecretEnc).to.be.a('string');
 
     const next = await open(browserFor(u));

@@ -90,7 +90,7 @@ describe('login: certificate + ID/password over OIDC', function () {
     expect(claims.sub).to.equal(alice.account.id);
     expect(claims.preferred_username).to.equal('p-01-alice');
     expect(claims.email).to.equal('p-01-alice@example.jp');
-    expect(claims.amr).to.deep.equal(['x509', 'pwd']);
+    expect(claims.amr).to.deep.equal(['swk', 'pwd', 'mfa']);
     expect(claims.acr).to.equal('urn:tobira:acr:x509-pwd');
     const thumbprint = createHash('sha256')
       .update(Buffer.from(alice.certificate.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
@@ -229,6 +229,13 @@ describe('login: certificate + ID/password over OIDC', function () {
     const { page } = await openLogin(browserFor(alice, 'en-US,en;q=0.9'));
     expect(page.text).to.include('Enter your user ID and password.');
     expect(page.text).to.include('lang="en"');
+  });
+
+  it('speaks the ui_locales of the authorization request (first language Tobira has), over Accept-Language', async function () {
+    const { page } = await openLogin(browserFor(alice), { ui_locales: 'fr-CA en-US ja' });
+    expect(page.text).to.include('lang="en"').and.include('Enter your user ID and password.');
+    const japanese = await openLogin(browserFor(alice, 'en'), { ui_locales: 'ja' });
+    expect(japanese.page.text).to.include('lang="ja"');
   });
 
   it('sets strict security headers on pages', async function () {

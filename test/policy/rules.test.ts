@@ -83,8 +83,8 @@ describe('pure policies', function () {
     expect(nextStep('otp', facts({}, { loginMethod: 'password_otp' }))).to.equal('done');
     expect(otpAvailable(facts())).to.equal(false);
     expect(otpAvailable(facts({}, { totpSecretEnc: 'sealed' }))).to.equal(true);
-    expect(authenticationContext(false)).to.deep.equal({ amr: ['x509', 'pwd'], acr: ACR.password });
-    expect(authenticationContext(true)).to.deep.equal({ amr: ['x509', 'pwd', 'otp'], acr: ACR.otp });
+    expect(authenticationContext(false)).to.deep.equal({ amr: ['swk', 'pwd', 'mfa'], acr: ACR.password });
+    expect(authenticationContext(true)).to.deep.equal({ amr: ['swk', 'pwd', 'otp', 'mfa'], acr: ACR.otp });
   });
 
   it('secret answers match across full/half width, case and spacing', function () {
