@@ -29,6 +29,8 @@ export interface Account {
   tenantId: string;
   /** Login name such as `p-01-usr012`; unique platform-wide. */
   userId: string;
+  /** The person's name as the website knows it (the `name` claim of the `profile` scope); optional. */
+  displayName: string | null;
   status: AccountStatus;
   lockReason: LockReason | null;
   lockedAt: Date | null;

@@ -126,6 +126,7 @@ function accountOf({ account, terminal, certificate }: Standing) {
       return {
         sub: account.id,
         preferred_username: account.userId,
+        ...(account.displayName ? { name: account.displayName } : {}),
         tenant: account.tenantId,
         email: terminal.email,
         email_verified: false,
@@ -181,7 +182,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       iss: null,
       openid: ['sub', 'acr', 'amr', 'auth_time', 'x5t#S256'],
       email: ['email', 'email_verified'],
-      profile: ['preferred_username', 'tenant'],
+      // The profile Tobira holds: the person's name as the website registered it, the user ID, the tenant.
+      profile: ['name', 'preferred_username', 'tenant'],
     },
     // Put the scope's claims into the ID token too: RPs of this service read them from there.
     conformIdTokenClaims: false,

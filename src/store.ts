@@ -65,6 +65,7 @@ export interface NewAccount {
   userId: string;
   status: AccountStatus;
   loginMethod: LoginMethod;
+  displayName?: string | null;
 }
 
 /** Fields a service may set directly. Counters are not here: they have their own atomic methods. */
@@ -72,6 +73,7 @@ export type AccountPatch = Partial<
   Pick<
     Account,
     | 'status'
+    | 'displayName'
     | 'lockReason'
     | 'lockedAt'
     | 'passwordHash'

@@ -128,6 +128,7 @@ export class MongoStore extends MongoRecords implements Store {
         _id: a.id,
         tenantId: a.tenantId,
         userId: a.userId,
+        displayName: a.displayName ?? null,
         status: a.status,
         loginMethod: a.loginMethod,
         createdAt: now,

@@ -10,6 +10,7 @@ const flag = (v: boolean): number => (v ? 1 : 0);
 
 const PATCH_COLUMNS: ColumnMap<AccountPatch> = {
   status: ['status', same],
+  displayName: ['display_name', same],
   lockReason: ['lock_reason', same],
   lockedAt: ['locked_at', ms],
   passwordHash: ['password_hash', same],
@@ -39,8 +40,8 @@ export class AccountTable {
     this.#db = db;
     this.#statements = statements;
     this.#insert = db.prepare(
-      `INSERT INTO accounts (id, tenant_id, user_id, status, login_method, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO accounts (id, tenant_id, user_id, status, login_method, display_name, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     );
     this.#byId = db.prepare('SELECT * FROM accounts WHERE id = ?');
     this.#byUserId = db.prepare('SELECT * FROM accounts WHERE user_id = ?');
@@ -55,7 +56,16 @@ export class AccountTable {
 
   create(a: NewAccount, now: Date): Account {
     return toAccount(
-      this.#insert.get(a.id, a.tenantId, a.userId, a.status, a.loginMethod, ms(now), ms(now))!,
+      this.#insert.get(
+        a.id,
+        a.tenantId,
+        a.userId,
+        a.status,
+        a.loginMethod,
+        a.displayName ?? null,
+        ms(now),
+        ms(now),
+      )!,
     );
   }
 

@@ -102,6 +102,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
   CREATE INDEX outbox_settled ON outbox(status, created_at);
   `,
+  // 5: a display name per account (the profile scope's `name`).
+  `
+  ALTER TABLE accounts ADD COLUMN display_name TEXT;
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

@@ -46,6 +46,7 @@ export const toAccount = (r: Row): Account => ({
   id: str(r.id),
   tenantId: str(r.tenant_id),
   userId: str(r.user_id),
+  displayName: strOrNull(r.display_name),
   status: str(r.status) as Account['status'],
   lockReason: strOrNull(r.lock_reason) as Account['lockReason'],
   lockedAt: dateOrNull(r.locked_at),

@@ -56,6 +56,25 @@ export function accountRoutes(route: DefineRoute, deps: AdminDeps): void {
     },
   });
   route({
+    method: 'patch',
+    path: '/accounts/:userId',
+    summary: 'Change the display name (the profile scope’s name claim)',
+    body: s.accountUpdate,
+    handler: async ({ params, body, actor, scope }) => {
+      const account = await accountByUserId(params.userId!, scope);
+      const updated = await store.updateAccount(account.id, { displayName: body.displayName }, clock.now());
+      if (!updated) throw notFound(`account ${params.userId}`);
+      await audit.record({
+        actor,
+        action: 'account.updated',
+        tenantId: account.tenantId,
+        accountId: account.id,
+        details: { displayName: body.displayName !== null },
+      });
+      return accountView(updated, await store.listTerminals(account.id));
+    },
+  });
+  route({
     method: 'post',
     path: '/accounts/:userId/unlock',
     summary: 'Unlock an account (support desk), clearing its failure counters',

@@ -29,8 +29,12 @@ export const clientCreate = z.object({
   firstParty: z.boolean().default(true),
 });
 
+/** The person's name as the website knows it: the `name` claim of the `profile` scope. */
+const displayName = z.string().trim().min(1).max(200);
+
 export const accountCreate = z.object({
   userId: z.string().min(1).max(128),
+  displayName: displayName.optional(),
   terminals: z
     .array(z.object({ email: z.email(), type: z.enum(['pc', 'mobile', 'smartphone']).default('pc') }))
     .min(1)
@@ -38,6 +42,11 @@ export const accountCreate = z.object({
   loginMethod: z.enum(['password', 'password_otp']).default('password'),
   sendInvitation: z.boolean().default(false),
   locale: z.enum(['ja', 'en']).default('ja'),
+});
+
+export const accountUpdate = z.object({
+  /** null clears it. */
+  displayName: displayName.nullable(),
 });
 
 export const accountQuery = z.object({

@@ -32,6 +32,7 @@ export const accountView = (a: Account, terminals?: Terminal[]) => ({
   id: a.id,
   tenantId: a.tenantId,
   userId: a.userId,
+  displayName: a.displayName,
   status: a.status,
   lockReason: a.lockReason,
   lockedAt: a.lockedAt,

@@ -94,6 +94,7 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
     options: {
       tenant: { type: 'string' },
       user: { type: 'string' },
+      name: { type: 'string' },
       email: { type: 'string', multiple: true },
       type: { type: 'string', default: 'pc' },
       otp: { type: 'boolean', default: false },
@@ -113,6 +114,7 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
     userId: required(values, 'user'),
     terminals: emails.map((email) => ({ email, type: values.type as TerminalType })),
     loginMethod: values.otp ? 'password_otp' : 'password',
+    ...(values.name?.trim() ? { displayName: values.name.trim() } : {}),
     sendInvitation: values['send-invitation'],
     locale: values.lang === 'en' ? 'en' : 'ja',
     actor: 'cli',

@@ -31,7 +31,7 @@ commands:
   demo              create (once) and print the demo tenant, account and certificate
   tenant create --id p-01 --support "desk@example.jp" [--name N] [--policy JSON]
   client create --tenant p-01 --redirect-uri URL [--id ID] [--name N] [--third-party]
-  account create --tenant p-01 --user p-01-usr012 --email a@example.jp[,b@example.jp]
+  account create --tenant p-01 --user p-01-usr012 [--name "山田 花子"] --email a@example.jp[,b@example.jp]
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
   account unlock --user p-01-usr012
   mail list [--status pending|sending|sent|failed] [--limit 50]

@@ -82,6 +82,8 @@ export class EnrollmentService {
     userId: string;
     terminals: { email: string; type: TerminalType }[];
     loginMethod?: LoginMethod;
+    /** The `name` claim of the profile scope. */
+    displayName?: string | null;
     sendInvitation?: boolean;
     locale?: Locale;
     actor: string;
@@ -122,6 +124,7 @@ export class EnrollmentService {
           userId: input.userId,
           status: 'pending',
           loginMethod: input.loginMethod ?? 'password',
+          displayName: input.displayName ?? null,
         },
         now,
       );

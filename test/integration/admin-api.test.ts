@@ -119,6 +119,24 @@ describe('admin API', function () {
     expect(invalid.status).to.equal(400);
   });
 
+  it('keeps a display name (the profile scope’s name): given at creation, changed, cleared, validated', async function () {
+    const created = await api('post', '/tenants/p-80/accounts').send({
+      userId: 'p-80-usr010',
+      displayName: '  山田 花子 ',
+      terminals: [{ email: 'named@example.jp' }],
+    });
+    expect(created.status).to.equal(201);
+    expect(created.body.account.displayName).to.equal('山田 花子');
+    const renamed = await api('patch', '/accounts/p-80-usr010').send({ displayName: 'Hanako Yamada' });
+    expect(renamed.status).to.equal(200);
+    expect(renamed.body.displayName).to.equal('Hanako Yamada');
+    expect((await api('patch', '/accounts/p-80-usr010').send({ displayName: '' })).status).to.equal(400);
+    expect(
+      (await api('patch', '/accounts/p-80-usr010').send({ displayName: null })).body.displayName,
+    ).to.equal(null);
+    expect((await api('patch', '/accounts/p-80-nobody').send({ displayName: 'x' })).status).to.equal(404);
+  });
+
   it('re-issues an enrollment link; the old one stops working', async function () {
     const first = await api('post', '/tenants/p-80/accounts').send({
       userId: 'p-80-usr003',

@@ -107,6 +107,28 @@ describe('login: certificate + ID/password over OIDC', function () {
     });
   });
 
+  it('gives the profile scope the account’s display name as name, and leaves it out when there is none', async function () {
+    await t.tobira.store.updateAccount(
+      alice.account.id,
+      { displayName: '有栖 アリス' },
+      t.tobira.clock.now(),
+    );
+    try {
+      const browser = browserFor(alice);
+      const { start, page } = await openLogin(browser);
+      const done = await submitPassword(browser, page, 'p-01-alice', 'Correct-Horse-9');
+      const { claims, userinfo } = await rp.finish(done.location!, start);
+      expect(claims.name).to.equal('有栖 アリス');
+      expect(userinfo.name).to.equal('有栖 アリス');
+    } finally {
+      await t.tobira.store.updateAccount(alice.account.id, { displayName: null }, t.tobira.clock.now());
+    }
+    const browser = browserFor(alice);
+    const { start, page } = await openLogin(browser);
+    const done = await submitPassword(browser, page, 'p-01-alice', 'Correct-Horse-9');
+    expect((await rp.finish(done.location!, start)).claims).to.not.have.property('name');
+  });
+
   it('shows a clear page, and logs, when no certificate is presented', async function () {
     const browser = browserFor(null);
     const { page } = await openLogin(browser);

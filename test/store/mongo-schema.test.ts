@@ -205,6 +205,7 @@ describe('MongoDB schemas (no server)', function () {
         id: 'a1',
         tenantId: 'p-01',
         userId: 'p-01-usr012',
+        displayName: null,
         status: 'active',
         lockReason: null,
         lockedAt: null,

@@ -14,6 +14,7 @@ export function accountContract(ctx: ContractContext): void {
       expect(a).to.include({
         tenantId: 'p-01',
         userId: 'p-01-usr012',
+        displayName: null,
         status: 'pending',
         loginMethod: 'password',
         lockReason: null,
@@ -31,6 +32,17 @@ export function accountContract(ctx: ContractContext): void {
       });
       expect(a.passwordHistory).to.deep.equal([]);
       expect(a.createdAt).to.deep.equal(T0);
+    });
+
+    it('keeps a display name given at creation, changes it, and clears it', async function () {
+      const a = await ctx.f.account('p-01', { displayName: '山田 花子' });
+      expect(a.displayName).to.equal('山田 花子');
+      expect((await ctx.store.getAccount(a.id))!.displayName).to.equal('山田 花子');
+      const renamed = await ctx.store.updateAccount(a.id, { displayName: 'Hanako Yamada' }, at(1));
+      expect(renamed!.displayName).to.equal('Hanako Yamada');
+      const cleared = await ctx.store.updateAccount(a.id, { displayName: null }, at(2));
+      expect((await ctx.store.getAccount(a.id))!.displayName).to.equal(null);
+      expect(cleared!.displayName).to.equal(null);
     });
 
     it('reads by id and by exact, case-sensitive user ID; missing → null', async function () {
