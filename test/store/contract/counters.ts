@@ -30,6 +30,8 @@ export function counterContract(ctx: ContractContext): void {
       expect((await ctx.store.getAccount(accountId))!.failedPasswordCount).to.equal(3);
     });
 
+    // In one process this races only on an asynchronous driver (MongoDB); SQLite runs the calls one
+    // after another. test/store/races.ts races the same call from several processes on one store.
     it('never exceeds max under concurrency: 50 parallel reservations with max 5 → exactly 5', async function () {
       const results = await concurrently(50, () => ctx.store.reserveAttempt(accountId, 'password', 5, T0));
       const granted = results.filter((r): r is { ok: true; count: number } => r.ok);
@@ -115,6 +117,7 @@ export function counterContract(ctx: ContractContext): void {
       expect(await ctx.store.advanceTotpStep('missing', 1, T0)).to.equal(false);
     });
 
+    // A real race on MongoDB only; across processes on SQLite too in test/store/races.ts.
     it('lets exactly one of 10 concurrent callers use a step', async function () {
       const results = await concurrently(10, () => ctx.store.advanceTotpStep(accountId, 101, T0));
       expect(results.filter(Boolean)).to.have.length(1);

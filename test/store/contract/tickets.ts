@@ -30,6 +30,8 @@ export function ticketContract(ctx: ContractContext): void {
       );
     });
 
+    // The concurrency tests here race only on an asynchronous driver (MongoDB): SQLite runs them one
+    // after another. test/store/races.ts races them from several processes on one store.
     it('is consumed by exactly one of 20 concurrent callers', async function () {
       const ticket = await ctx.store.createTicket(ticketInput(accountId), T0);
       const results = await concurrently(20, () => ctx.store.consumeTicket(ticket.id, at(1)));
