@@ -24,6 +24,8 @@ import { PasswordHasher } from './crypto/password-hasher.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { stripUntrustedForwarding, type ProxyTrust } from './http/client-context.js';
 import { platformRoutes } from './http/platform-routes.js';
+import { loadRpTrustBundle } from './http/mtls.js';
+import { offeredAuthMethods } from './policy/client-auth.js';
 import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
@@ -120,6 +122,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
 
   const box = new SecretBox(keys.dataKey);
+  const rpCas = loadRpTrustBundle(config.mtlsClientCaFile, ca.certificatePem);
   const hasher = new PasswordHasher({
     memoryCost: config.argon2MemoryKib,
     timeCost: config.argon2TimeCost,
@@ -128,8 +131,6 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   const metrics = new Metrics({ store });
   const audit = new AuditLog({ store, clock, log, metrics });
   const certificates = new CertificateService({ store, ca, box, clock, audit });
-  const clients = new ClientRegistry({ store, box, clock, audit });
-  await clients.sealStoredSecrets();
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log, mailRetentionDays: config.mailRetentionDays });
   const renderer = await MailRenderer.load({
@@ -201,7 +202,17 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     box,
     guard,
     bindings,
+    rpCas,
   });
+  const clients = new ClientRegistry({
+    store,
+    box,
+    clock,
+    audit,
+    authMethods: offeredAuthMethods({ tlsClientAuth: rpCas.length > 0 }),
+    validateMetadata: (metadata) => provider.Client.validate(metadata as { client_id: string }),
+  });
+  await clients.sealStoredSecrets();
   // Behind a TLS-terminating proxy, trust its X-Forwarded-Proto/Host (and only then).
   provider.proxy = config.trustedProxies.length > 0;
 

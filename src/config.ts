@@ -31,6 +31,8 @@ export const configSchema = z.object({
   store: z.enum(['sqlite', 'mongodb']).default('sqlite'),
   sqlitePath: z.string().optional(),
   mongodbUri: z.string().optional(),
+  /** Longest a MongoDB operation may take (server selection, reply) before the request fails with 503. */
+  mongodbTimeoutMs: int(500, 120_000).default(10_000),
   /** 32-byte data key (base64 or hex) for secrets at rest; generated into dataDir/keys when absent. */
   dataKey: z.string().optional(),
   /** Extra host names / IPs for the generated TLS server certificate. */
@@ -43,6 +45,11 @@ export const configSchema = z.object({
   /** Addresses of reverse proxies whose forwarded client certificate / client IP headers are trusted. */
   trustedProxies: csv.default([]),
   proxyCertHeader: z.string().default('x-ssl-client-cert'),
+  /**
+   * PEM bundle of the CAs whose certificates may authenticate relying parties with RFC 8705
+   * tls_client_auth (never Tobira's own CA); unset: that method is not offered.
+   */
+  mtlsClientCaFile: z.string().min(1).optional(),
   serviceName: z.string().default('Tobira'),
   mailFrom: z.string().default('Tobira <no-reply@localhost>'),
   /** SMTP URL (smtp://user:pass@host:587) or unset: mails are written to dataDir/mail as .eml. */

@@ -9,6 +9,7 @@
  * tenant), `findAccount` on the token and userinfo endpoints (the bound certificate must still stand),
  * and introspection's `allowedPolicy` (only the token's own client, and only while its binding holds).
  */
+import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Provider, {
   interactionPolicy,
@@ -24,6 +25,7 @@ import type { SecretBox } from './crypto/secret-box.js';
 import { openClientSecret } from './services/clients.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.js';
 import { clientCertificateDer, type ProxyTrust } from './http/client-context.js';
+import { TOBIRA_CLIENT_PROPERTIES, clientAuthConfiguration } from './provider-client-auth.js';
 import { ACR, acrValuesOf, requestedLevel } from './policy/login-steps.js';
 import type { Standing } from './policy/binding.js';
 import type { BindingGuard, GuardVerdict } from './services/binding-guard.js';
@@ -63,6 +65,8 @@ export interface ProviderDeps {
   box: SecretBox;
   guard: BindingGuard;
   bindings: Pick<SessionBindings, 'bind'>;
+  /** CAs trusted for relying parties' tls_client_auth (empty: that method is not offered). */
+  rpCas?: readonly X509Certificate[];
 }
 
 type SessionVerdicts = (ctx: KoaContextWithOIDC) => Promise<GuardVerdict>;
@@ -168,12 +172,22 @@ export function createProvider(deps: ProviderDeps): Provider {
     return (await guard.forToken(use)).ok;
   };
 
+  const clientAuth = clientAuthConfiguration({
+    trust: deps.trust,
+    rpCas: deps.rpCas ?? [],
+    now: () => clock.now(),
+  });
+
   const configuration: Configuration = {
     adapter,
     jwks: deps.jwks as Configuration['jwks'],
+    // OIDC Core 3.1.2.1 and RP-Initiated Logout allow POST at /auth and /session/end; oidc-provider
+    // serves it only when the session cookie also travels on a cross-site POST (SameSite=None, Secure).
+    // The session alone signs nobody in: every use still needs the bound certificate (login check `binding`).
+    enableHttpPostMethods: true,
     cookies: {
       keys: deps.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      long: { signed: true, httpOnly: true, sameSite: 'none' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     // acr/amr/auth_time ride on the openid scope so every ID token says how the user signed in.
@@ -188,8 +202,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Put the scope's claims into the ID token too: RPs of this service read them from there.
     conformIdTokenClaims: false,
     acrValues: [ACR.password, ACR.otp],
-    extraClientMetadata: { properties: ['tobira_tenant', 'tobira_first_party'] },
-    pkce: { required: () => true },
+    extraClientMetadata: { properties: TOBIRA_CLIENT_PROPERTIES },
+    clientAuthMethods: clientAuth.clientAuthMethods,
+    pkce: clientAuth.pkce,
+    discovery: clientAuth.discovery,
     responseTypes: ['code'],
     features: {
       devInteractions: { enabled: false },
@@ -205,6 +221,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       claimsParameter: { enabled: true },
+      mTLS: clientAuth.mTLS,
     },
     renderError: deps.pages.renderError,
     interactions: {

@@ -1,5 +1,6 @@
 /** Request bodies and queries of the admin API, as zod schemas (validated, and published as OpenAPI). */
 import { z } from 'zod';
+import { CLIENT_AUTH_METHODS, TLS_SUBJECT_PROPERTIES } from '../policy/client-auth.js';
 
 export const tenantCreate = z.object({
   id: z
@@ -26,7 +27,22 @@ export const clientCreate = z.object({
   name: z.string().min(1).max(200),
   /** https, or http on loopback; no fragment (policy/redirect-uri.ts says why each is refused). */
   redirectUris: z.array(z.string().min(1).max(2000)).min(1).max(20),
+  /** Where RP-initiated logout may return (same rule as redirectUris); default: each redirect URI's origin + `/`. */
+  postLogoutRedirectUris: z.array(z.string().min(1).max(2000)).min(1).max(20).optional(),
   firstParty: z.boolean().default(true),
+  /** Client authentication; the ones this deployment offers are in discovery. */
+  tokenEndpointAuthMethod: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
+  /** false lets a confidential client omit PKCE; public clients (`none`) always use it. */
+  pkceRequired: z.boolean().default(true),
+  /** Public keys: private_key_jwt, or self_signed_tls_client_auth (each key with its x5c certificate). */
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }).optional(),
+  jwksUri: z.string().min(1).max(2000).optional(),
+  /** tls_client_auth: the one subject property of the client's certificate (RFC 8705 §2.1.2). */
+  tlsClientAuth: z
+    .object({ property: z.enum(TLS_SUBJECT_PROPERTIES), value: z.string().min(1).max(500) })
+    .optional(),
+  /** RFC 8705 §3: bind access tokens to the client's TLS certificate (tls_client_certificate_bound_access_tokens). */
+  certificateBoundAccessTokens: z.boolean().default(false),
 });
 
 /** The person's name as the website knows it: the `name` claim of the `profile` scope. */

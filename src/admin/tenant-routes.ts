@@ -35,6 +35,21 @@ function mergeSections(current: object, patch: Record<string, unknown>): Record<
   return merged;
 }
 
+/** The admin API's client fields as the registry takes them. */
+const clientRegistrationOf = (body: z.infer<typeof s.clientCreate>) => ({
+  name: body.name,
+  redirectUris: body.redirectUris,
+  postLogoutRedirectUris: body.postLogoutRedirectUris,
+  pkceRequired: body.pkceRequired,
+  auth: {
+    method: body.tokenEndpointAuthMethod,
+    ...(body.jwks ? { jwks: body.jwks } : {}),
+    ...(body.jwksUri !== undefined ? { jwksUri: body.jwksUri } : {}),
+    ...(body.tlsClientAuth ? { tlsSubject: body.tlsClientAuth } : {}),
+    certificateBoundTokens: body.certificateBoundAccessTokens,
+  },
+});
+
 export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
   const { store, clock, audit, clients } = deps;
   const { tenantById } = lookups(store);
@@ -113,7 +128,7 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
   route({
     method: 'post',
     path: '/tenants/:id/clients',
-    summary: 'Register a relying party; the client secret is returned once',
+    summary: 'Register a relying party; its client secret (secret-based methods only) is returned once',
     body: s.clientCreate,
     status: 201,
     handler: async ({ params, body, actor, ip, scope }) => {
@@ -129,13 +144,12 @@ export function tenantRoutes(route: DefineRoute, deps: AdminDeps): void {
       const { client, clientSecret } = await clients.register({
         tenantId: tenant.id,
         clientId,
-        name: body.name,
-        redirectUris: body.redirectUris,
+        ...clientRegistrationOf(body),
         firstParty: body.firstParty,
         actor,
         sourceIp: ip,
       });
-      return { ...clientView(client), clientSecret };
+      return { ...clientView(client), ...(clientSecret ? { clientSecret } : {}) };
     },
   });
 }

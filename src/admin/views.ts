@@ -1,5 +1,6 @@
 /** What the admin API shows of each record: never hashes, sealed secrets or key material. */
 import type { Account, Certificate, OidcClientRecord, OutboxMail, Tenant, Terminal } from '../domain.js';
+import { PKCE_REQUIRED_PROPERTY, TLS_SUBJECT_PROPERTIES, pkceRequired } from '../policy/client-auth.js';
 
 export const tenantView = (t: Tenant) => ({
   id: t.id,
@@ -15,9 +16,24 @@ export const clientView = (c: OidcClientRecord) => ({
   tenantId: c.tenantId,
   name: c.metadata.client_name,
   redirectUris: c.metadata.redirect_uris,
+  postLogoutRedirectUris: c.metadata.post_logout_redirect_uris,
+  tokenEndpointAuthMethod: c.metadata.token_endpoint_auth_method ?? 'client_secret_basic',
+  pkceRequired: pkceRequired(
+    c.metadata.token_endpoint_auth_method as string | undefined,
+    c.metadata[PKCE_REQUIRED_PROPERTY],
+  ),
+  certificateBoundAccessTokens: c.metadata.tls_client_certificate_bound_access_tokens === true,
+  ...(c.metadata.jwks_uri ? { jwksUri: c.metadata.jwks_uri } : {}),
+  ...(c.metadata.jwks ? { jwks: c.metadata.jwks } : {}),
+  ...tlsSubjectView(c.metadata),
   firstParty: c.firstParty,
   createdAt: c.createdAt,
 });
+
+const tlsSubjectView = (metadata: Record<string, unknown>) => {
+  const property = TLS_SUBJECT_PROPERTIES.find((p) => typeof metadata[p] === 'string');
+  return property ? { tlsClientAuth: { property, value: metadata[property] as string } } : {};
+};
 
 export const terminalView = (t: Terminal) => ({
   number: t.number,

@@ -8,6 +8,7 @@ import type { TerminalType } from '../domain.js';
 import { parseTenantPolicy } from '../policy/tenant-policy.js';
 import { newToken, sha256Hex } from '../random.js';
 import { ClientRegistrationError } from '../services/clients.js';
+import { CLIENT_CREATE_OPTIONS, clientAuthOf } from './client-options.js';
 import { TenantCreationError, createTenant } from '../services/tenants.js';
 
 export class UsageError extends Error {
@@ -58,33 +59,32 @@ export async function tenantCreate(tobira: Tobira, argv: string[], print: Print)
 }
 
 export async function clientCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tenant: { type: 'string' },
-      id: { type: 'string' },
-      name: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'third-party': { type: 'boolean', default: false },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: CLIENT_CREATE_OPTIONS });
   const tenantId = required(values, 'tenant');
   if (!(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
   const redirectUris = values['redirect-uri'] ?? [];
   if (!redirectUris.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
   const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
+  const auth = clientAuthOf(values, (message) => new UsageError(message));
   const { clientSecret } = await refusalsAsUsage(
     tobira.clients.register({
       tenantId,
       clientId,
       name: values.name ?? clientId,
       redirectUris,
+      postLogoutRedirectUris: values['post-logout-redirect-uri'],
+      pkceRequired: !values['pkce-optional'],
+      auth,
       firstParty: !values['third-party'],
       actor: 'cli',
     }),
   );
   print(
-    `client_id:     ${clientId}\nclient_secret: ${clientSecret}   (shown once)\nissuer:        ${tobira.config.issuer}`,
+    [
+      `client_id:     ${clientId}`,
+      clientSecret ? `client_secret: ${clientSecret}   (shown once)` : `auth method:   ${auth.method}`,
+      `issuer:        ${tobira.config.issuer}`,
+    ].join('\n'),
   );
 }
 

@@ -22,6 +22,7 @@ import {
   tenantCreate,
 } from './admin-commands.js';
 import { backup, keysRotate } from './ops-commands.js';
+import { CLIENT_CREATE_USAGE } from './client-options.js';
 
 const USAGE = `usage: tobira <command> [options]
 
@@ -30,7 +31,7 @@ commands:
   start [--demo]    start Tobira; --demo also creates the demo data and starts the demo relying party
   demo              create (once) and print the demo tenant, account and certificate
   tenant create --id p-01 --support "desk@example.jp" [--name N] [--policy JSON]
-  client create --tenant p-01 --redirect-uri URL [--id ID] [--name N] [--third-party]
+  ${CLIENT_CREATE_USAGE}
   account create --tenant p-01 --user p-01-usr012 [--name "山田 花子"] --email a@example.jp[,b@example.jp]
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
   account unlock --user p-01-usr012

@@ -11,6 +11,9 @@ import { StoreUnavailableError } from '../store.js';
 
 const CSP = [
   "default-src 'none'",
+  // Tobira's pages have no script. oidc-provider adds the hash of its own inline script (form_post and
+  // the logout auto-submit) to this directive while it renders; the 'none' then goes (see below).
+  "script-src 'none'",
   "style-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
@@ -20,12 +23,29 @@ const CSP = [
 
 export function securityHeaders() {
   return async (ctx: Context, next: Next) => {
+    // Set before the routes run: oidc-provider only adds its script hash to a CSP already present.
+    ctx.set('Content-Security-Policy', CSP);
     try {
       await next();
     } finally {
       setSecurityHeaders(ctx);
     }
   };
+}
+
+/**
+ * `script-src 'none' 'sha256-…'`: 'none' must stand alone (browsers ignore it beside a source, with a
+ * console warning), so a directive that gained a hash keeps just its hashes.
+ */
+export function withoutNoneBesideHashes(csp: string): string {
+  return csp
+    .split(';')
+    .map((directive) => {
+      const [name = '', ...values] = directive.trim().split(/\s+/);
+      const sources = values.length > 1 ? values.filter((v) => v !== "'none'") : values;
+      return [name, ...sources].join(' ');
+    })
+    .join('; ');
 }
 
 /** Set even when a later middleware threw (the error page needs them as much as any page). */
@@ -38,9 +58,9 @@ function setSecurityHeaders(ctx: Context): void {
   ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
   ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  // oidc-provider's form_post / logout pages carry their own CSP (with their inline script hash).
-  if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy'))
-    ctx.set('Content-Security-Policy', CSP);
+  // A handler may have replaced the headers (an error page); every page still gets the policy.
+  const csp = ctx.response.get('Content-Security-Policy');
+  ctx.set('Content-Security-Policy', csp ? withoutNoneBesideHashes(csp) : CSP);
 }
 
 const TYPES: Record<string, string> = {

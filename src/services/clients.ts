@@ -1,17 +1,26 @@
 /**
- * Relying-party clients as Tobira registers them: code flow with PKCE, secret in Basic auth. The
- * client secret is shown once and kept sealed in the store; only the adapter that hands metadata to
- * oidc-provider opens it.
+ * Relying-party clients as Tobira registers them: code flow (PKCE unless an operator turned it off for
+ * a confidential client), authenticated by a secret, a key set or a TLS certificate
+ * (`client-metadata.ts`). A client secret is shown once and kept sealed in the store; only the adapter
+ * that hands metadata to oidc-provider opens it.
  */
 import { ACCOUNT_CLIENT_ID } from '../account-client.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { OidcClientRecord } from '../domain.js';
+import type { ClientAuthMethod } from '../policy/client-auth.js';
 import { namespaceOwner } from '../policy/namespaces.js';
-import { redirectUrisProblem } from '../policy/redirect-uri.js';
-import { newToken } from '../random.js';
 import type { Store } from '../store.js';
 import type { AuditLog } from './audit.js';
+import {
+  ClientRegistrationError,
+  checkClientInput,
+  clientMetadata,
+  type ClientAuthInput,
+  type ClientMetadataInput,
+} from './client-metadata.js';
+
+export { ClientRegistrationError, clientMetadata, type ClientRegistrationCode } from './client-metadata.js';
 
 /** Where the sealed secret sits in stored metadata (oidc-provider never sees this name). */
 const SEALED_SECRET = 'tobira_client_secret_sealed';
@@ -19,42 +28,6 @@ const secretPurpose = (clientId: string) => `client-secret:${clientId}`;
 
 /** Client IDs Tobira serves itself: registering one would shadow (or be shadowed by) the built-in client. */
 export const RESERVED_CLIENT_IDS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID]);
-
-export type ClientRegistrationCode =
-  | 'client.invalid_redirect_uri'
-  | 'client.reserved_id'
-  | 'client.id_outside_namespace'
-  | 'client.id_other_tenant';
-
-export class ClientRegistrationError extends Error {
-  constructor(
-    readonly code: ClientRegistrationCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ClientRegistrationError';
-  }
-}
-
-export function clientMetadata(input: { name: string; redirectUris: string[]; secret?: string }): {
-  metadata: Record<string, unknown>;
-  clientSecret: string;
-} {
-  const clientSecret = input.secret ?? newToken(32);
-  return {
-    clientSecret,
-    metadata: {
-      client_name: input.name,
-      client_secret: clientSecret,
-      redirect_uris: input.redirectUris,
-      post_logout_redirect_uris: [...new Set(input.redirectUris.map((u) => new URL('/', u).href))],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-    },
-  };
-}
 
 /** Metadata as stored: `client_secret` replaced by its sealed form, bound to the client ID. */
 export function sealClientSecret(
@@ -78,26 +51,44 @@ export function openClientSecret(
   return { ...rest, client_secret: box.openText(sealed, secretPurpose(clientId)) };
 }
 
+export interface ClientRegistration extends Omit<ClientMetadataInput, 'secret'> {
+  tenantId: string;
+  clientId: string;
+  firstParty: boolean;
+  actor: string;
+  sourceIp?: string | null;
+  replace?: boolean;
+}
+
+export interface ClientRegistryDeps {
+  store: Store;
+  box: SecretBox;
+  clock: Clock;
+  audit: AuditLog;
+  /** The client authentication methods this deployment offers (`offeredAuthMethods`). */
+  authMethods: readonly ClientAuthMethod[];
+  /** oidc-provider's own validation of the metadata it will load (e.g. `provider.Client.validate`). */
+  validateMetadata?: (metadata: Record<string, unknown>) => Promise<void>;
+}
+
+type Registered<Secret> = { client: OidcClientRecord; clientSecret: Secret };
+/** A registration whose method has a secret (the default), so a secret is returned. */
+type SecretAuth = ClientAuthInput & { method?: 'client_secret_basic' | 'client_secret_post' };
+
 export class ClientRegistry {
-  constructor(private readonly deps: { store: Store; box: SecretBox; clock: Clock; audit: AuditLog }) {}
+  constructor(private readonly deps: ClientRegistryDeps) {}
 
   /**
    * Register a relying party (or, with `replace`, give an existing one new metadata and a new secret).
-   * Returns the secret in clear, the only time it is ever shown.
+   * Returns the secret in clear (null for methods without one), the only time it is ever shown.
    */
-  async register(input: {
-    tenantId: string;
-    clientId: string;
-    name: string;
-    redirectUris: string[];
-    firstParty: boolean;
-    actor: string;
-    sourceIp?: string | null;
-    replace?: boolean;
-  }): Promise<{ client: OidcClientRecord; clientSecret: string }> {
+  async register(input: ClientRegistration & { auth?: SecretAuth }): Promise<Registered<string>>;
+  async register(input: ClientRegistration): Promise<Registered<string | null>>;
+  async register(input: ClientRegistration): Promise<Registered<string | null>> {
     const { store, box, clock, audit } = this.deps;
     await this.#check(input);
-    const { metadata, clientSecret } = clientMetadata({ name: input.name, redirectUris: input.redirectUris });
+    const { metadata, clientSecret } = clientMetadata(input);
+    await this.#validate(metadata, input.clientId);
     const stored = sealClientSecret(metadata, input.clientId, box);
     const existing = input.replace ? await store.getClient(input.clientId) : null;
     const client = existing
@@ -122,15 +113,10 @@ export class ClientRegistry {
   }
 
   /** The rules every registration keeps, whoever asks (admin API, CLI, demo). */
-  async #check(input: { tenantId: string; clientId: string; redirectUris: string[] }): Promise<void> {
+  async #check(input: ClientRegistration): Promise<void> {
     if (RESERVED_CLIENT_IDS.has(input.clientId))
       throw new ClientRegistrationError('client.reserved_id', `the client ID ${input.clientId} is reserved`);
-    const uri = redirectUrisProblem(input.redirectUris);
-    if (uri)
-      throw new ClientRegistrationError('client.invalid_redirect_uri', uri.message, {
-        field: `redirectUris.${uri.index}`,
-        problem: uri.kind,
-      });
+    checkClientInput(input, this.deps.authMethods);
     const tenantIds = (await this.deps.store.listTenants()).map((t) => t.id);
     const owner = namespaceOwner(input.clientId, tenantIds);
     if (owner !== null && owner !== input.tenantId)
@@ -138,6 +124,17 @@ export class ClientRegistry {
         'client.id_other_tenant',
         `the client ID ${input.clientId} lies in another tenant's namespace`,
       );
+  }
+
+  /** What oidc-provider would refuse when loading the client is refused now, not at the first login. */
+  async #validate(metadata: Record<string, unknown>, clientId: string): Promise<void> {
+    if (!this.deps.validateMetadata) return;
+    try {
+      await this.deps.validateMetadata({ ...metadata, client_id: clientId });
+    } catch (error) {
+      const description = (error as { error_description?: string }).error_description;
+      throw new ClientRegistrationError('client.invalid_metadata', description ?? (error as Error).message);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Tobira } from '../../src/app.js';
 import type { Account, Certificate, LoginMethod, Terminal } from '../../src/domain.js';
 import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
 import { newId, newToken } from '../../src/random.js';
+import type { ClientRegistration } from '../../src/services/clients.js';
 import { totpSealPurpose } from '../../src/services/totp.js';
 
 export async function createTenant(tobira: Tobira, id: string, policy: TenantPolicyInput = {}) {
@@ -26,7 +27,14 @@ export interface TestClient {
 
 export async function createClient(
   tobira: Tobira,
-  input: { tenantId: string; redirectUri: string; firstParty?: boolean; clientId?: string },
+  input: {
+    tenantId: string;
+    redirectUri: string;
+    firstParty?: boolean;
+    clientId?: string;
+    /** More registration fields: PKCE, post-logout URIs, client authentication. */
+    more?: Partial<ClientRegistration>;
+  },
 ): Promise<TestClient> {
   const clientId = input.clientId ?? `rp-${newToken(6)}`;
   const { clientSecret } = await tobira.clients.register({
@@ -36,8 +44,10 @@ export async function createClient(
     redirectUris: [input.redirectUri],
     firstParty: input.firstParty ?? true,
     actor: 'test',
+    ...input.more,
   });
-  return { clientId, clientSecret, redirectUri: input.redirectUri };
+  // '' for methods without a secret (key sets, certificates, public clients).
+  return { clientId, clientSecret: clientSecret ?? '', redirectUri: input.redirectUri };
 }
 
 export interface TestUser {

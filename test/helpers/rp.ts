@@ -16,9 +16,15 @@ export class TestRp {
     readonly client: TestClient,
   ) {}
 
-  static async discover(issuer: string, client: TestClient, caPem: string): Promise<TestRp> {
-    const fetch = createHttpsFetch({ ca: caPem });
-    const config = await oidc.discovery(new URL(issuer), client.clientId, client.clientSecret, undefined, {
+  /** `options`: another client authentication, or a fetch presenting the RP's TLS certificate. */
+  static async discover(
+    issuer: string,
+    client: TestClient,
+    caPem: string,
+    options: { auth?: oidc.ClientAuth; fetch?: typeof globalThis.fetch } = {},
+  ): Promise<TestRp> {
+    const fetch = options.fetch ?? createHttpsFetch({ ca: caPem });
+    const config = await oidc.discovery(new URL(issuer), client.clientId, client.clientSecret, options.auth, {
       [oidc.customFetch]: fetch as oidc.CustomFetch,
     });
     config[oidc.customFetch] = fetch as oidc.CustomFetch;

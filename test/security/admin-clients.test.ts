@@ -3,6 +3,7 @@
  * and client IDs in the tenant's own namespace, so a conflict never reveals another tenant's client.
  */
 import { expect } from 'chai';
+import { generateKeyPairSync } from 'node:crypto';
 import { createClient, createTenant } from '../helpers/fixtures.js';
 import { startAdminTobira, type AdminTobira } from './admin-kit.js';
 
@@ -120,5 +121,116 @@ describe('security: admin API client registration', function () {
       refused = error;
     }
     expect(refused).to.have.property('code', 'client.id_other_tenant');
+  });
+
+  describe('client authentication, PKCE and logout URIs', function () {
+    const ecJwk = () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      return { pub: publicKey.export({ format: 'jwk' }), priv: privateKey.export({ format: 'jwk' }) };
+    };
+    const refusedWith = async (body: Record<string, unknown>, code: string, field?: string) => {
+      const res = await register({ redirectUris: ['https://rp.example.jp/cb'], ...body });
+      expect(res.status, code).to.equal(400);
+      expect(res.body.details, code).to.include({ code, ...(field ? { field } : {}) });
+    };
+
+    it('registers post-logout URIs, PKCE off and private_key_jwt, showing them (no secret)', async function () {
+      const { pub } = ecJwk();
+      const res = await register({
+        redirectUris: ['https://rp.example.jp/cb'],
+        postLogoutRedirectUris: ['https://rp.example.jp/bye'],
+        pkceRequired: false,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [pub] },
+      });
+      expect(res.status).to.equal(201);
+      expect(res.body).to.not.have.property('clientSecret');
+      expect(res.body).to.deep.include({
+        postLogoutRedirectUris: ['https://rp.example.jp/bye'],
+        pkceRequired: false,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        certificateBoundAccessTokens: false,
+      });
+      const stored = (await a.t.tobira.store.getClient(res.body.clientId))!.metadata;
+      expect(stored).to.include({
+        tobira_pkce_required: false,
+        token_endpoint_auth_method: 'private_key_jwt',
+      });
+      expect(stored).to.not.have.property('client_secret');
+
+      const basic = await register({ redirectUris: ['https://rp.example.jp/cb'] });
+      expect(basic.body).to.include({ tokenEndpointAuthMethod: 'client_secret_basic', pkceRequired: true });
+      expect(basic.body.clientSecret).to.be.a('string');
+    });
+
+    it('refuses what cannot work, with a 400 and a stable code', async function () {
+      const { pub, priv } = ecJwk();
+      await refusedWith(
+        { postLogoutRedirectUris: ['javascript:alert(1)'] },
+        'client.invalid_post_logout_redirect_uri',
+        'postLogoutRedirectUris.0',
+      );
+      await refusedWith(
+        { tokenEndpointAuthMethod: 'none', pkceRequired: false },
+        'client.pkce_required',
+        'pkceRequired',
+      );
+      await refusedWith(
+        {
+          tokenEndpointAuthMethod: 'tls_client_auth',
+          tlsClientAuth: { property: 'tls_client_auth_san_dns', value: 'rp.example.jp' },
+        },
+        'client.auth_method_unavailable',
+      );
+      await refusedWith({ tokenEndpointAuthMethod: 'private_key_jwt' }, 'client.key_set_required');
+      await refusedWith({ jwks: { keys: [pub] } }, 'client.key_set_unexpected');
+      await refusedWith(
+        { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [priv] } },
+        'client.invalid_jwks',
+        'jwks.keys.0',
+      );
+      await refusedWith(
+        {
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'AA' }] },
+        },
+        'client.invalid_jwks',
+      );
+      await refusedWith(
+        { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwks: { keys: [pub] } },
+        'client.invalid_jwks',
+      );
+      await refusedWith(
+        { tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'http://rp.example.jp/jwks' },
+        'client.invalid_jwks_uri',
+        'jwksUri',
+      );
+      await refusedWith(
+        { tlsClientAuth: { property: 'tls_client_auth_san_dns', value: 'rp.example.jp' } },
+        'client.tls_subject_unexpected',
+      );
+      const bad = await register({
+        redirectUris: ['https://rp.example.jp/cb'],
+        tokenEndpointAuthMethod: 'client_secret_jwt',
+      });
+      expect(bad.status).to.equal(400);
+      expect(bad.body.error).to.equal('invalid_request');
+    });
+
+    it('documents the new fields in the OpenAPI document', async function () {
+      const doc = await a.api('get', '/openapi.json');
+      const schema =
+        doc.body.paths['/admin/v1/tenants/{id}/clients'].post.requestBody.content['application/json'].schema;
+      expect(schema.properties).to.include.keys(
+        'postLogoutRedirectUris',
+        'tokenEndpointAuthMethod',
+        'pkceRequired',
+        'jwks',
+        'jwksUri',
+        'tlsClientAuth',
+        'certificateBoundAccessTokens',
+      );
+      expect(schema.properties.tokenEndpointAuthMethod.enum).to.include('tls_client_auth');
+    });
   });
 });
