@@ -6,6 +6,10 @@
 import { expect } from 'chai';
 import { webcrypto } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UsageError, clientCreate } from '../../src/cli/admin-commands.js';
 import { createHttpsFetch } from '../../src/http/https-fetch.js';
 import { REDIRECT, startWorld, type World } from '../helpers/attacker.js';
 import { createClient, type TestClient, type TestUser } from '../helpers/fixtures.js';
@@ -191,6 +195,49 @@ describe('relying-party options', function () {
         error = caught;
       }
       expect((error as { error?: string }).error).to.equal('invalid_client');
+    });
+  });
+
+  describe('tobira client create', function () {
+    it('registers the same options as the admin API, and refuses an unknown method in one line', async function () {
+      const { publicKey } = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ]);
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tobira-jwks-')), 'jwks.json');
+      writeFileSync(file, JSON.stringify({ keys: [await webcrypto.subtle.exportKey('jwk', publicKey)] }));
+      const lines: string[] = [];
+      const base = ['--tenant', 'p-r', '--redirect-uri', REDIRECT];
+      await clientCreate(
+        w.t.tobira,
+        [
+          ...base,
+          '--id',
+          'p-r-cli',
+          '--auth-method',
+          'private_key_jwt',
+          '--jwks-file',
+          file,
+          '--pkce-optional',
+          '--post-logout-redirect-uri',
+          LOGGED_OUT,
+        ],
+        (line) => lines.push(line),
+      );
+      expect(lines.join('\n')).to.include('auth method:   private_key_jwt').and.not.include('client_secret:');
+      const stored = (await w.t.tobira.store.getClient('p-r-cli'))!.metadata;
+      expect(stored).to.include({
+        token_endpoint_auth_method: 'private_key_jwt',
+        tobira_pkce_required: false,
+      });
+      expect(stored.post_logout_redirect_uris).to.deep.equal([LOGGED_OUT]);
+      let refused: unknown;
+      try {
+        await clientCreate(w.t.tobira, [...base, '--auth-method', 'client_secret_jwt'], () => {});
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).to.be.instanceOf(UsageError);
     });
   });
 });
