@@ -40,35 +40,27 @@ export interface SuiteWorld {
 }
 
 /**
- * Registers a client the way the suite's static-client configuration needs it: the suite's redirect URI
- * and post-logout redirect URI, third-party (the suite is not a first-party RP), and the client
- * authentication method of the plan's variant. Registration goes through Tobira's `ClientRegistry`;
- * the two metadata fields it does not take yet are set on the stored record (TODO: through `register`'s
- * own options once the provider work lands, and PKCE off for this confidential client there too).
+ * Registers a client as an operator registers one for the official suite (the admin API's
+ * tokenEndpointAuthMethod / postLogoutRedirectUris / pkceRequired: false / firstParty: false): the
+ * suite's redirect and post-logout redirect URIs, third-party, the plan's client authentication, and
+ * PKCE off — the suite sends PKCE only in the module that tests it.
  */
 async function registerSuiteClient(
   t: TestTobira,
   clientId: string,
   authMethod: AuthMethod,
 ): Promise<SuiteClient> {
-  const { tobira } = t;
-  const { client, clientSecret } = await tobira.clients.register({
+  const { clientSecret } = await t.tobira.clients.register({
     tenantId: TENANT,
     clientId,
     name: `OpenID conformance suite (${clientId})`,
     redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [POST_LOGOUT_REDIRECT_URI],
+    auth: { method: authMethod },
+    pkceRequired: false,
     firstParty: false,
     actor: 'conformance-test',
   });
-  await tobira.store.updateClient(
-    clientId,
-    {
-      ...client.metadata,
-      post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI],
-      token_endpoint_auth_method: authMethod,
-    },
-    tobira.clock.now(),
-  );
   return { clientId, clientSecret, authMethod };
 }
 
