@@ -27,6 +27,7 @@ import {
   type Store,
   type TenantPatch,
   type TerminalPatch,
+  type WorkUnit,
 } from '../../src/store.js';
 import { AFTER, defined, maybe } from './base.js';
 import { COUNTER_FIELDS, toAccount, type AccountDoc } from './models/accounts.js';
@@ -35,6 +36,7 @@ import { toClient, type ClientDoc } from './models/clients.js';
 import { toTenant, type TenantDoc } from './models/tenants.js';
 import { toTerminal, type TerminalDoc } from './models/terminals.js';
 import { MongoRecords } from './records.js';
+import { commitWorkInOrder } from './work.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -336,6 +338,12 @@ export class MongoStore extends MongoRecords implements Store {
       );
       return result.modifiedCount;
     });
+  }
+
+  // ---- multi-step use cases (work.ts) -------------------------------------------------------------
+
+  commitWork(unit: WorkUnit, now: Date): Promise<boolean> {
+    return this.run('work', () => commitWorkInOrder(this, this.m, unit, now));
   }
 
   // ---- certificates ------------------------------------------------------------------------------

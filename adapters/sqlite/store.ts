@@ -41,6 +41,7 @@ import {
   type Store,
   type TenantPatch,
   type TerminalPatch,
+  type WorkUnit,
 } from '../../src/store.js';
 import { AccountTable } from './accounts.js';
 import { CertificateTable, type CertificateQuery } from './certificates.js';
@@ -56,22 +57,27 @@ import { StatementCache } from './sql.js';
 import { ClientTable, TenantTable } from './tenants.js';
 import { TerminalTable } from './terminals.js';
 import { TicketTable } from './tickets.js';
+import { workCommitter } from './work.js';
 
 /** The table classes; built once the schema exists, since statements are prepared against it. */
 function tables(db: Database.Database) {
   const statements = new StatementCache(db);
-  return {
-    roundTrip: db.prepare('SELECT 1'),
-    tenants: new TenantTable(db),
-    clients: new ClientTable(db),
+  const written = {
     accounts: new AccountTable(db, statements),
-    counters: new AccountCounters(db),
     terminals: new TerminalTable(db, statements),
     certificates: new CertificateTable(db, statements),
     tickets: new TicketTable(db),
+    outbox: new Outbox(db, statements),
+  };
+  return {
+    ...written,
+    roundTrip: db.prepare('SELECT 1'),
+    tenants: new TenantTable(db),
+    clients: new ClientTable(db),
+    counters: new AccountCounters(db),
     logins: new LoginHistory(db, statements),
     audit: new AuditLog(db, statements),
-    outbox: new Outbox(db, statements),
+    commitWork: workCommitter(db, written),
     rateLimits: new RateLimits(db),
     apiKeys: new ApiKeyTable(db),
     oidc: new OidcArtifacts(db),
@@ -214,6 +220,8 @@ export class SqliteStore implements Store {
   invalidateTickets = (accountId: string, purpose: Ticket['purpose'], now: Date): Promise<number> =>
     this.#with((x) => x.tickets.invalidate(accountId, purpose, now));
   purgeExpiredTickets = (before: Date): Promise<number> => this.#with((x) => x.tickets.purgeExpired(before));
+
+  commitWork = (unit: WorkUnit, now: Date): Promise<boolean> => this.#with((x) => x.commitWork(unit, now));
 
   // login history and audit
   addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#with((x) => x.logins.add(e));

@@ -11,10 +11,17 @@ import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { noMetrics, type MailMetrics } from '../metrics.js';
 import { newId } from '../random.js';
-import type { Store } from '../store.js';
+import type { NewMail, Store } from '../store.js';
 import type { MailRenderer, MailTemplateName } from './render.js';
 import { MailBodyError, openMailBody, sealMailBody } from './sealing.js';
 import { MailSendError, classifySendError, type MailTransport } from './transport.js';
+
+export interface MailInput {
+  to: string;
+  template: MailTemplateName;
+  locale: Locale;
+  data: Record<string, unknown>;
+}
 
 export class Mailer {
   readonly #store: Store;
@@ -31,20 +38,17 @@ export class Mailer {
     this.#box = deps.box;
   }
 
-  async enqueue(input: {
-    to: string;
-    template: MailTemplateName;
-    locale: Locale;
-    data: Record<string, unknown>;
-  }): Promise<OutboxMail> {
-    const { subject, ...body } = this.#renderer.render(input.template, input.locale, input.data);
-    const id = newId();
-    const mail = await this.#store.enqueueMail(
-      { id, to: input.to, template: input.template, subject, ...sealMailBody(this.#box, id, body) },
-      this.#clock.now(),
-    );
+  async enqueue(input: MailInput): Promise<OutboxMail> {
+    const mail = await this.#store.enqueueMail(this.prepare(input), this.#clock.now());
     this.onEnqueued();
     return mail;
+  }
+
+  /** Rendered and sealed, for a Store.commitWork unit to enqueue; call `onEnqueued` once committed. */
+  prepare(input: MailInput): NewMail {
+    const { subject, ...body } = this.#renderer.render(input.template, input.locale, input.data);
+    const id = newId();
+    return { id, to: input.to, template: input.template, subject, ...sealMailBody(this.#box, id, body) };
   }
 }
 

@@ -13,7 +13,7 @@ import { generateDownloadPassword } from '../policy/password-generator.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
 import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
 import { newId } from '../random.js';
-import type { Store } from '../store.js';
+import { StoreConflictError, type NewMail, type Store } from '../store.js';
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import type { CertificateService } from './certificates.js';
@@ -131,49 +131,71 @@ export class AccountSettings {
     return { kind: 'ok' };
   }
 
-  /** 端末登録: a new terminal, its certificate and download mail, and a notice to the other terminals. */
+  /**
+   * 端末登録: a new terminal, its certificate and download mail, and a notice to the other terminals,
+   * committed as one unit of work. The certificate names the terminal's number, so the number is
+   * foreseen; a concurrent addition taking it first means making the certificate again.
+   */
   async addTerminal(
     account: Account,
     tenant: Tenant,
     form: { email: string; type: TerminalType },
     locale: Locale,
   ): Promise<Terminal> {
-    const { store, clock, mailer, audit } = this.d;
-    const others = await store.listTerminals(account.id);
-    const terminal = await store.createTerminal(
-      { id: newId(), accountId: account.id, email: form.email, type: form.type },
-      clock.now(),
-    );
-    await this.d.enrollment.issueAndMail(
-      account,
-      tenant,
-      terminal.id,
-      generateDownloadPassword(this.d.randomInt),
-      locale,
-      `user:${account.id}`,
-    );
-    for (const other of others) {
-      await mailer.enqueue({
-        to: other.email,
-        template: 'terminal_added',
+    const { store, clock } = this.d;
+    for (let attempt = 1; ; attempt += 1) {
+      const all = await store.listTerminals(account.id, { includeDeleted: true });
+      const terminal = {
+        id: newId(),
+        accountId: account.id,
+        email: form.email,
+        type: form.type,
+        number: Math.max(0, ...all.map((t) => t.number)) + 1,
+      };
+      const { delivery } = this.d.enrollment;
+      const prepared = await delivery.prepare(
+        account,
+        tenant,
+        terminal,
+        generateDownloadPassword(this.d.randomInt),
         locale,
-        data: {
-          userId: account.userId,
-          terminalNumber: terminal.number,
-          terminalEmail: terminal.email,
-          addedAt: clock.now(),
-          supportContact: tenant.supportContact,
-        },
-      });
+      );
+      const notices = all
+        .filter((t) => !t.deleted)
+        .map((other) => this.#notice(account, tenant, other, terminal, locale));
+      const writes = delivery.writes([prepared]);
+      try {
+        await store.commitWork({ terminal, ...writes, mails: [...writes.mails, ...notices] }, clock.now());
+      } catch (error) {
+        if (error instanceof StoreConflictError && error.field === 'number' && attempt < 3) continue;
+        throw error;
+      }
+      await delivery.committed(account, [prepared], `user:${account.id}`);
+      await this.#audit(account, 'terminal.added', { terminal: terminal.number });
+      return (await store.getTerminal(terminal.id))!;
     }
-    await audit.record({
-      actor: `user:${account.id}`,
-      action: 'terminal.added',
-      tenantId: tenant.id,
-      accountId: account.id,
-      details: { terminal: terminal.number },
+  }
+
+  /** The mail telling another terminal that this one was added. */
+  #notice(
+    account: Account,
+    tenant: Tenant,
+    other: Terminal,
+    added: { number: number; email: string },
+    locale: Locale,
+  ): NewMail {
+    return this.d.mailer.prepare({
+      to: other.email,
+      template: 'terminal_added',
+      locale,
+      data: {
+        userId: account.userId,
+        terminalNumber: added.number,
+        terminalEmail: added.email,
+        addedAt: this.d.clock.now(),
+        supportContact: tenant.supportContact,
+      },
     });
-    return terminal;
   }
 
   /** 端末情報の変更: e-mail and type (the certificate keeps its e-mail until re-issued). */

@@ -6,7 +6,7 @@ import type { CertificateAuthority, IssuedClientCertificate } from '../../certs/
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Account, Certificate, LoginResult, PendingDownload, Tenant, Terminal } from '../domain.js';
-import type { Store } from '../store.js';
+import type { IssuedCertificate, Store } from '../store.js';
 import type { AuditLog } from './audit.js';
 
 export type CertificateIdentity =
@@ -62,23 +62,40 @@ export class CertificateService {
     downloadExpiresAt: Date;
     actor: string;
   }): Promise<{ certificate: Certificate; p12: Buffer }> {
+    const { issued, p12 } = await this.prepareForTerminal(input);
+    const certificate = await this.#store.saveIssuedCertificate(issued, this.#clock.now());
+    await this.recordIssued(certificate, input);
+    return { certificate, p12 };
+  }
+
+  /**
+   * The certificate and its sealed PKCS#12, made but not stored: for a Store.commitWork unit that
+   * saves them with the rest of a use case (then `recordIssued`). The terminal may not exist yet.
+   */
+  async prepareForTerminal(input: {
+    account: Account;
+    tenant: Tenant;
+    terminal: Pick<Terminal, 'id' | 'number' | 'email'>;
+    downloadPassword: string;
+    downloadExpiresAt: Date;
+  }): Promise<{ issued: IssuedCertificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
-    const issued = await this.#ca.issueClientCertificate({
+    const made = await this.#ca.issueClientCertificate({
       ...this.#subjectOf(account, tenant, terminal),
       keyBits: keyBitsOf(tenant),
     });
     const p12 = this.#ca.toPkcs12({
-      privateKeyPem: issued.privateKeyPem,
-      certificatePem: issued.certificatePem,
+      privateKeyPem: made.privateKeyPem,
+      certificatePem: made.certificatePem,
       password: input.downloadPassword,
-      friendlyName: issued.subjectCn,
+      friendlyName: made.subjectCn,
     });
-    const certificate = await this.#save(issued, input, {
+    const issued = this.#record(made, account, terminal, {
       p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
       passwordEnc: this.#box.seal(input.downloadPassword, sealPurpose.downloadPassword(terminal.id)),
       expiresAt: input.downloadExpiresAt,
     });
-    return { certificate, p12 };
+    return { issued, p12 };
   }
 
   /** Throws CaError `csr_invalid` unless the request is sound and its RSA key is as strong as the policy's. */
@@ -104,11 +121,15 @@ export class CertificateService {
       csrPem: input.csrPem,
       minBits: keyBitsOf(tenant),
     });
-    const certificate = await this.#save(issued, input, null, { via: 'csr' });
+    const certificate = await this.#store.saveIssuedCertificate(
+      this.#record(issued, account, terminal, null),
+      this.#clock.now(),
+    );
+    await this.recordIssued(certificate, input, { via: 'csr' });
     return { certificate, chainPem: `${issued.certificatePem.trim()}\n${this.#ca.certificatePem.trim()}\n` };
   }
 
-  #subjectOf(account: Account, tenant: Tenant, terminal: Terminal) {
+  #subjectOf(account: Account, tenant: Tenant, terminal: Pick<Terminal, 'number' | 'email'>) {
     return {
       userId: account.userId,
       terminalNumber: terminal.number,
@@ -117,42 +138,45 @@ export class CertificateService {
     };
   }
 
-  async #save(
+  #record(
     issued: Omit<IssuedClientCertificate, 'privateKeyPem'>,
-    input: { account: Account; terminal: Terminal; actor: string },
+    account: Account,
+    terminal: Pick<Terminal, 'id'>,
     pendingDownload: PendingDownload | null,
-    details: Record<string, unknown> = {},
-  ): Promise<Certificate> {
-    const { account, terminal } = input;
-    const certificate = await this.#store.saveIssuedCertificate(
-      {
-        certificate: {
-          serial: issued.serial,
-          accountId: account.id,
-          terminalId: terminal.id,
-          subjectCn: issued.subjectCn,
-          fingerprintS256: issued.fingerprintS256,
-          notBefore: issued.notBefore,
-          notAfter: issued.notAfter,
-          pem: issued.certificatePem,
-        },
-        pendingDownload,
+  ): IssuedCertificate {
+    return {
+      certificate: {
+        serial: issued.serial,
+        accountId: account.id,
+        terminalId: terminal.id,
+        subjectCn: issued.subjectCn,
+        fingerprintS256: issued.fingerprintS256,
+        notBefore: issued.notBefore,
+        notAfter: issued.notAfter,
+        pem: issued.certificatePem,
       },
-      this.#clock.now(),
-    );
+      pendingDownload,
+    };
+  }
+
+  /** The audit event of a stored certificate. */
+  async recordIssued(
+    certificate: Pick<Certificate, 'serial' | 'notAfter'>,
+    input: { account: Account; terminal: Pick<Terminal, 'number'>; actor: string },
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.#audit.record({
       actor: input.actor,
       action: 'certificate.issued',
-      tenantId: account.tenantId,
-      accountId: account.id,
+      tenantId: input.account.tenantId,
+      accountId: input.account.id,
       details: {
         serial: certificate.serial,
-        terminal: terminal.number,
+        terminal: input.terminal.number,
         notAfter: certificate.notAfter.toISOString(),
         ...details,
       },
     });
-    return certificate;
   }
 
   /** The pending download password of a terminal, or null (for the account page and the demo). */

@@ -21,6 +21,7 @@ import { StoreConflictError, type Store } from '../store.js';
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import type { CertificateService } from './certificates.js';
+import { CertificateDelivery } from './delivery.js';
 
 export type EnrollmentErrorCode =
   | 'enrollment.tenant_unknown'
@@ -68,9 +69,12 @@ export interface EnrollmentDeps {
 
 export class EnrollmentService {
   readonly #d: EnrollmentDeps;
+  /** Certificates with their download links and mail, for this and the other use cases that issue. */
+  readonly delivery: CertificateDelivery;
 
   constructor(deps: EnrollmentDeps) {
     this.#d = deps;
+    this.delivery = new CertificateDelivery(deps);
   }
 
   #url(path: string): string {
@@ -283,8 +287,10 @@ export class EnrollmentService {
   }
 
   /**
-   * 認証情報登録: validate, then consume the ticket (exactly one concurrent submission wins), set the
-   * credentials, activate, issue a certificate per terminal and mail each its download link.
+   * 認証情報登録: validate, make a certificate per terminal (one download password for all) and the
+   * download mails, then commit it all with the ticket's consumption and the account's activation as
+   * one unit of work: exactly one concurrent submission wins, and a crash leaves either all of it or
+   * none — the pending account with its link still working.
    */
   async register(
     ticket: Ticket,
@@ -302,79 +308,34 @@ export class EnrollmentService {
       hasher.hash(form.password),
       hasher.hash(normalizeSecretAnswer(form.answer)),
     ]);
-    if (!(await store.consumeTicket(ticket.id, clock.now()))) return { kind: 'used' };
+    const downloadPassword = generateDownloadPassword(this.#d.randomInt);
+    const deliveries = await Promise.all(
+      (await store.listTerminals(account.id)).map((terminal) =>
+        this.delivery.prepare(account, tenant, terminal, downloadPassword, locale),
+      ),
+    );
     const now = clock.now();
-    const active = (await store.updateAccount(
-      account.id,
+    const patch = {
+      status: 'active' as const,
+      passwordHash,
+      passwordChangedAt: now,
+      secretQuestionId: form.questionId,
+      secretAnswerHash,
+      mustChangePassword: false,
+    };
+    const committed = await store.commitWork(
       {
-        status: 'active',
-        passwordHash,
-        passwordChangedAt: now,
-        secretQuestionId: form.questionId,
-        secretAnswerHash,
-        mustChangePassword: false,
+        ticketId: ticket.id,
+        account: { id: account.id, whileStatus: 'pending', patch },
+        ...this.delivery.writes(deliveries),
       },
       now,
-    ))!;
-    await audit.record({
-      actor: `user:${account.id}`,
-      action: 'account.enrolled',
-      tenantId: tenant.id,
-      accountId: account.id,
-    });
-    const downloadPassword = generateDownloadPassword(this.#d.randomInt);
-    for (const terminal of await store.listTerminals(account.id)) {
-      await this.issueAndMail(active, tenant, terminal.id, downloadPassword, locale, `user:${account.id}`);
-    }
-    return { kind: 'ok', downloadPassword };
-  }
-
-  /** Issue a certificate for the terminal and mail its single-use download link. */
-  async issueAndMail(
-    account: Account,
-    tenant: Tenant,
-    terminalId: string,
-    downloadPassword: string,
-    locale: Locale,
-    actor: string,
-  ): Promise<void> {
-    const { store, clock, certificates, mailer } = this.#d;
-    const terminal = (await store.getTerminal(terminalId))!;
-    const expiresAt = ticketExpiry(tenant.policy.tickets, 'cert_download', clock.now());
-    const { certificate } = await certificates.issueForTerminal({
-      account,
-      tenant,
-      terminal,
-      downloadPassword,
-      downloadExpiresAt: expiresAt,
-      actor,
-    });
-    const token = newToken();
-    await store.createTicket(
-      {
-        id: newId(),
-        purpose: 'cert_download',
-        tokenHash: sha256Hex(token),
-        accountId: account.id,
-        terminalId: terminal.id,
-        secretHash: null,
-        expiresAt,
-      },
-      clock.now(),
     );
-    await mailer.enqueue({
-      to: terminal.email,
-      template: 'certificate_download',
-      locale,
-      data: {
-        userId: account.userId,
-        certificateName: certificate.subjectCn,
-        downloadUrl: this.#url(`/download/${token}`),
-        guideUrl: this.#url(`/guide${locale === 'en' ? '?lang=en' : ''}`),
-        expiresAt,
-        supportContact: tenant.supportContact,
-      },
-    });
+    if (!committed) return { kind: 'used' };
+    const actor = `user:${account.id}`;
+    await audit.record({ actor, action: 'account.enrolled', tenantId: tenant.id, accountId: account.id });
+    await this.delivery.committed(account, deliveries, actor);
+    return { kind: 'ok', downloadPassword };
   }
 }
 

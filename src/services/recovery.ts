@@ -205,7 +205,10 @@ export class RecoveryService {
     return { kind: 'ok', password };
   }
 
-  /** 証明書再発行完了: a new certificate for the ticket's terminal, a new download password, the mail. */
+  /**
+   * 証明書再発行完了: a new certificate for the ticket's terminal, a new download password, the mail —
+   * committed with the ticket's consumption as one unit of work (all or nothing, one winner).
+   */
   async completeCertificateReissue(
     ticket: Ticket,
     account: Account,
@@ -213,16 +216,21 @@ export class RecoveryService {
     locale: Locale,
   ): Promise<{ kind: 'ok'; downloadPassword: string } | { kind: 'used' }> {
     const { store, clock } = this.d;
-    if (!ticket.terminalId || !(await store.consumeTicket(ticket.id, clock.now()))) return { kind: 'used' };
+    const terminal = ticket.terminalId ? await store.getTerminal(ticket.terminalId) : null;
+    if (!terminal || terminal.deleted) return { kind: 'used' };
     const downloadPassword = generateDownloadPassword(this.d.randomInt);
-    await this.d.enrollment.issueAndMail(
-      account,
-      tenant,
-      ticket.terminalId,
-      downloadPassword,
-      locale,
-      `user:${account.id}`,
+    const { delivery } = this.d.enrollment;
+    const prepared = await delivery.prepare(account, tenant, terminal, downloadPassword, locale);
+    const committed = await store.commitWork(
+      {
+        ticketId: ticket.id,
+        account: { id: account.id, whileStatus: 'active' },
+        ...delivery.writes([prepared]),
+      },
+      clock.now(),
     );
+    if (!committed) return { kind: 'used' };
+    await delivery.committed(account, [prepared], `user:${account.id}`);
     return { kind: 'ok', downloadPassword };
   }
 }

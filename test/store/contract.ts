@@ -15,6 +15,7 @@ import { outboxContract } from './contract/outbox.js';
 import { tenantContract } from './contract/tenants.js';
 import { terminalContract } from './contract/terminals.js';
 import { ticketContract } from './contract/tickets.js';
+import { workContract } from './contract/work.js';
 
 export type { StoreFactory } from './contract/context.js';
 
@@ -33,6 +34,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     terminalContract(ctx);
     certificateContract(ctx);
     ticketContract(ctx);
+    workContract(ctx);
     historyContract(ctx);
     outboxContract(ctx);
     limitContract(ctx);

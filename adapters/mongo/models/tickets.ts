@@ -26,8 +26,8 @@ export const TICKET_PURPOSES: readonly TicketPurpose[] = [
  */
 export const TICKET_KEPT_AFTER_EXPIRY_SECONDS = 7 * 86_400;
 
-/** The document: the domain record with its id as `_id`. */
-export type TicketDoc = DocOf<Ticket>;
+/** The document: the domain record with its id as `_id`, and the claim of a unit of work. */
+export type TicketDoc = DocOf<Ticket> & { claimedUntil?: Date | null };
 
 export const ticketSchema = new Schema<TicketDoc>(
   {
@@ -41,6 +41,8 @@ export const ticketSchema = new Schema<TicketDoc>(
     usedAt: nullableDate,
     failedAttempts: { type: Number, default: 0, min: 0 },
     createdAt: requiredDate,
+    // Held by a unit of work in progress (work.ts); not part of the domain record.
+    claimedUntil: nullableDate,
   },
   schemaOptions('tickets'),
 );
