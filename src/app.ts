@@ -270,6 +270,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
         randomInt,
       }),
       certificates,
+      login,
+      trust,
       store,
       clock,
       totp,

@@ -13,6 +13,9 @@ import type { Violation } from '../../src/services/enrollment.js';
 import type { TotpService } from '../../src/services/totp.js';
 import type { Store } from '../../src/store.js';
 import type { AccountSession, AccountSessions } from '../account-session.js';
+import type { ProxyTrust } from '../../src/http/client-context.js';
+import type { Standing } from '../../src/policy/binding.js';
+import type { LoginService } from '../../src/services/login.js';
 import { csrfValid, localeOf, render, renderMessage } from '../page.js';
 import { recentlyAuthenticated } from '../../src/policy/reauthentication.js';
 import type { Views } from '../views.js';
@@ -25,12 +28,17 @@ export interface AccountRouteDeps {
   store: Store;
   clock: Clock;
   totp: TotpService;
+  /** The one-time password of a re-authentication (password_otp accounts). */
+  login: Pick<LoginService, 'verifyOtp'>;
+  trust: ProxyTrust;
 }
 
 export interface Signed {
   session: AccountSession;
   account: Account;
   tenant: Tenant;
+  /** What the session's certificate proves now (certificate, terminal, account, tenant). */
+  standing: Standing;
   locale: Locale;
 }
 
@@ -61,7 +69,7 @@ export function accountKit(deps: AccountRouteDeps) {
       renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.csrf'] }, 403);
       return null;
     }
-    const signed = { session, account, tenant, locale: localeOf(ctx) };
+    const signed = { session, account, tenant, standing, locale: localeOf(ctx) };
     if (options.recent && !recentlyAuthenticated(session, deps.clock.now())) {
       reauthPage(ctx, signed, ctx.method === 'GET' ? ctx.path : '/account');
       return null;
@@ -90,6 +98,10 @@ export function accountKit(deps: AccountRouteDeps) {
             type: 'password',
             autocomplete: 'current-password',
           },
+          // An account that signs in with a one-time password proves it again too.
+          ...(needsOtp(s.account)
+            ? [{ name: 'code', label: 'otp.code', type: 'text', autocomplete: 'one-time-code' }]
+            : []),
         ],
       },
       status,
@@ -118,4 +130,9 @@ export function accountKit(deps: AccountRouteDeps) {
     renderMessage(ctx, views, { title: 'account.home.title', paragraphs: ['account.feature_off'] }, 403);
 
   return { deps, form, signedIn, reauthPage, page, done, errorsOf, featureOff };
+}
+
+/** Does a re-authentication of this account ask for the one-time password as well? */
+export function needsOtp(account: Pick<Account, 'loginMethod' | 'totpSecretEnc'>): boolean {
+  return account.loginMethod === 'password_otp' && account.totpSecretEnc !== null;
 }

@@ -5,7 +5,9 @@ import { t } from '../../src/i18n/index.js';
 import { questions } from '../enroll-routes.js';
 import { reauthenticationTarget } from '../../src/policy/reauthentication.js';
 import { formField, localeOf, renderLockedPage, renderMessage } from '../page.js';
-import { accountKit, type AccountKit, type AccountRouteDeps, type Signed } from './kit.js';
+import { ACCOUNT_CLIENT_ID } from '../../src/account-client.js';
+import { sourceIp } from '../../src/http/client-context.js';
+import { accountKit, needsOtp, type AccountKit, type AccountRouteDeps, type Signed } from './kit.js';
 import { methodRoutes } from './method-routes.js';
 import { terminalRoutes } from './terminal-routes.js';
 
@@ -181,6 +183,17 @@ export function accountPageRoutes(kit: AccountKit): Router {
     const result = await settings.reauthenticate(s.account, s.tenant, formField(ctx, 'password', 1024));
     if (result.kind === 'locked') return lockedOut(ctx, s);
     if (result.kind === 'invalid') return reauthPage(ctx, s, next, errorsOf(s, result.violations));
+    if (needsOtp(s.account)) {
+      const attempt = {
+        sourceIp: sourceIp(ctx.req, deps.trust),
+        userAgent: ctx.get('user-agent').slice(0, 512) || null,
+        clientId: ACCOUNT_CLIENT_ID,
+        certSerial: s.standing.certificate.serial,
+      };
+      const otp = await deps.login.verifyOtp(s.account, s.tenant, formField(ctx, 'code', 16), attempt);
+      if (otp.kind === 'locked') return lockedOut(ctx, s);
+      if (otp.kind === 'failed') return reauthPage(ctx, s, next, [t(s.locale, 'otp.failed')]);
+    }
     await sessions.save({ ...s.session, authenticatedAt: deps.clock.now().getTime() });
     ctx.status = 303;
     ctx.redirect(next);

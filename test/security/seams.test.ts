@@ -195,6 +195,28 @@ describe('security: seams around the login', function () {
       }
     });
 
+    it('ask an account that signs in with a one-time password for that too when re-authenticating', async function () {
+      const user = await w.user('p-s1', { loginMethod: 'password_otp' });
+      const b = w.browser(user);
+      const code = () => user.totp!.generate({ timestamp: w.clock.now().getTime() });
+      const otpPage = await w.signInAccount(b, user);
+      expect(mainOf(await w.submit(b, otpPage, { code: code() }))).to.include('「アカウント管理」');
+      w.clock.offsetMs += 6 * 60_000;
+      try {
+        const secret = await b.request(`${w.t.url}/account/secret`);
+        expect(mainOf(secret)).to.include('name="code"');
+        const fields = { password: user.password, next: '/account/secret' };
+        const refused = await w.submit(b, secret, fields, '/account/reauth');
+        expect(refused.status, 'the password alone is not enough').to.equal(401);
+        expect(mainOf(refused)).to.include('ワンタイムパスワードが一致しません');
+        w.clock.offsetMs += 30_000; // the next time step: a code is accepted once
+        const back = await w.submit(b, refused, { ...fields, code: code() }, '/account/reauth');
+        expect(mainOf(back)).to.include('name="answer"');
+      } finally {
+        w.clock.offsetMs -= 6 * 60_000 + 30_000;
+      }
+    });
+
     it('do not outlive their absolute lifetime, however active', async function () {
       const user = await w.user('p-s1');
       const b = w.browser(user);
