@@ -3,10 +3,12 @@
 // tests, openssl for certificate checks, nginx for the proxy-mode tests, CJK fonts so Japanese pages
 // render in screenshots. Installs what is missing with apt-get when running as root (CI, fresh
 // machines); never downloads a browser of its own. Also makes the venv with the pinned schemathesis the
-// admin API fuzz test runs (PyPI). TOBIRA_SKIP_SYSTEM_DEPS=1 skips the check.
+// admin API fuzz test runs (PyPI), and builds FerretDB for the MongoDB store tests (ensure-ferretdb.mjs).
+// TOBIRA_SKIP_SYSTEM_DEPS=1 skips the check.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureFerretDb } from './ensure-ferretdb.mjs';
 
 const PACKAGES = ['chromium', 'openssl', 'nginx', 'fonts-noto-cjk'];
 /** schemathesis fuzzes the admin API (test/security/admin-api-fuzz.test.ts); pinned, in a git-ignored venv. */
@@ -49,6 +51,7 @@ function ensureSchemathesis() {
 }
 
 ensureSchemathesis();
+ensureFerretDb();
 
 /** `which`: a command on PATH, or in the sbin directories a non-root PATH often leaves out. */
 function onPath(command) {

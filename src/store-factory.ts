@@ -10,7 +10,8 @@ import { resolveDataPath, type Config } from './config.js';
 import type { Store } from './store.js';
 
 export async function openStore(config: Config): Promise<Store> {
-  if (config.store === 'mongodb') return openMongoStore({ uri: config.mongodbUri! });
+  if (config.store === 'mongodb')
+    return openMongoStore({ uri: config.mongodbUri!, timeoutMs: config.mongodbTimeoutMs });
   // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
   const file =
     config.sqlitePath === ':memory:'

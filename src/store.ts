@@ -313,7 +313,8 @@ export interface Store {
   addLoginEvent(event: NewLoginEvent): Promise<LoginEvent>;
   /** Newest first. */
   listLoginEvents(query: LoginEventQuery): Promise<Page<LoginEvent>>;
-  purgeLoginEvents(before: Date, tenantId?: string): Promise<number>;
+  /** Events before `before` of one tenant, of none (`null`: the tenant was never known), or of all. */
+  purgeLoginEvents(before: Date, tenantId?: string | null): Promise<number>;
 
   // audit
   addAuditEvent(event: NewAuditEvent): Promise<AuditEvent>;

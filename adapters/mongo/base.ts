@@ -6,11 +6,24 @@
  */
 import type { ClientSession, Connection, Model, QueryFilter } from 'mongoose';
 import { StoreError, type Page } from '../../src/store.js';
-import { mapMongoError } from './errors.js';
+import { isDuplicateKeyError, mapMongoError } from './errors.js';
+import { migrateIndexes } from './indexes.js';
 import { defineModels, type Models } from './models/index.js';
+import { SerialQueue } from './serial.js';
+import { detectServer, type ServerTraits } from './server.js';
 
 /** Return the document after the update (mongoose 9's spelling of the deprecated `new: true`). */
 export const AFTER = { returnDocument: 'after' } as const;
+/**
+ * For writes that must survive a fail-over — a consumed ticket or code, a counted failure, an accepted
+ * TOTP step, a lock, a revocation: acknowledged only once a majority of the replica set has them, so
+ * an election cannot roll them back (whatever `w` the URI sets). Bounded like every operation: a
+ * WriteConcernFailed is a StoreUnavailableError, and the write may or may not have happened — each of
+ * these fails closed when repeated.
+ */
+export const MAJORITY = { writeConcern: { w: 'majority', wtimeoutMS: 10_000 } } as const;
+/** A patch naming a field the schema does not have fails (StrictModeError) instead of being dropped. */
+export const PATCH = { ...AFTER, runValidators: true, strict: 'throw' } as const;
 const DEFAULT_PAGE_SIZE = 50;
 
 /** Drop undefined values, so optional query and patch fields mean "any" / "unchanged". */
@@ -26,8 +39,10 @@ export const maybe =
 export abstract class MongoBase {
   readonly kind = 'mongodb';
   protected readonly m: Models;
-  /** Whether the server runs multi-document transactions (a replica set or sharded cluster). */
-  protected transactions = false;
+  /** What the server can do (transactions, TTL indexes, …); known after `init()`. */
+  protected server: ServerTraits | null = null;
+  /** Used only where conditional updates are not atomic (FerretDB): see serial.ts. */
+  readonly #serial = new SerialQueue();
 
   constructor(protected readonly connection: Connection) {
     this.m = defineModels(connection);
@@ -39,7 +54,7 @@ export abstract class MongoBase {
    */
   protected async run<T>(collection: string, operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return this.server?.atomicUpdates === false ? await this.#serial.run(operation) : await operation();
     } catch (error) {
       throw mapMongoError(error, collection);
     }
@@ -47,13 +62,64 @@ export abstract class MongoBase {
 
   /** Run `work` in one transaction when the server supports it, else as written (see each caller). */
   protected unit<T>(work: (session: ClientSession | undefined) => Promise<T>): Promise<T> {
-    return this.transactions ? this.connection.transaction((session) => work(session)) : work(undefined);
+    return this.server?.transactions
+      ? this.connection.transaction((session) => work(session), { writeConcern: MAJORITY.writeConcern })
+      : work(undefined);
+  }
+
+  /** The server's traits (after `init()`), for logs and tests. */
+  get serverTraits(): ServerTraits | null {
+    return this.server;
   }
 
   /** Fail like SQLite's foreign keys do when a referenced record is missing. */
-  protected async mustExist<D>(model: Model<D>, id: string, what: string): Promise<void> {
-    if (!(await model.exists({ _id: id } as QueryFilter<D>)))
+  protected async mustExist<D>(
+    model: Model<D>,
+    id: string,
+    what: string,
+    session?: ClientSession,
+  ): Promise<void> {
+    if (!(await model.exists({ _id: id } as QueryFilter<D>).session(session ?? null)))
       throw new StoreError('store_reference_missing', `no ${what} ${id}`);
+  }
+
+  /**
+   * Insert one document. A duplicate key the server does not name (FerretDB's E11000 has no
+   * keyPattern) is named by looking for the clashing value, _id first, so StoreConflictError.field
+   * is the same on every server.
+   */
+  protected async insert<D>(
+    model: Model<D>,
+    doc: Record<string, unknown>,
+    session?: ClientSession,
+  ): Promise<D> {
+    try {
+      // mongoose's overloads cannot type a document built at run time; the schema validates it.
+      const created = (await model.create([doc as never], { session: session ?? null })) as unknown as {
+        toObject(): D;
+      }[];
+      return created[0]!.toObject();
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || (error as { keyPattern?: unknown }).keyPattern) throw error;
+      throw Object.assign(error as object, { keyPattern: await this.#clash(model, doc, session) });
+    }
+  }
+
+  async #clash<D>(model: Model<D>, doc: Record<string, unknown>, session?: ClientSession) {
+    const unique = model.schema.indexes().filter(([, options]) => options.unique);
+    for (const keys of [{ _id: 1 }, ...unique.map(([keys]) => keys)]) {
+      const filter = Object.fromEntries(Object.keys(keys).map((field) => [field, doc[field]]));
+      if (await model.exists(filter as QueryFilter<D>).session(session ?? null)) return keys;
+    }
+    return { _id: 1 };
+  }
+
+  /**
+   * Options of a write that must survive a fail-over: in a transaction its commit carries the
+   * majority write concern (an operation in one may not set its own), else the write itself does.
+   */
+  protected lasting(session: ClientSession | undefined) {
+    return session ? { session } : MAJORITY;
   }
 
   protected async page<D, R>(
@@ -71,19 +137,15 @@ export abstract class MongoBase {
     return { items: docs.map(map), total };
   }
 
-  /** Collections and indexes (idempotent), then whether transactions are available. */
+  /** What the server can do, then collections and index migrations (idempotent). */
   async init(): Promise<void> {
     await this.run('init', async () => {
-      for (const model of Object.values(this.m)) {
-        // Explicitly, once: transactions cannot create collections on every server version.
-        await model.createCollection();
-        await model.createIndexes();
-      }
-      const hello = (await this.connection.db!.admin().command({ hello: 1 })) as {
-        setName?: string;
-        msg?: string;
-      };
-      this.transactions = Boolean(hello.setName) || hello.msg === 'isdbgrid';
+      const db = this.connection.db!;
+      this.server = await detectServer(db);
+      const models = Object.values(this.m) as unknown as Model<never>[];
+      // Explicitly, once: transactions cannot create collections on every server version.
+      for (const model of models) await model.createCollection();
+      await migrateIndexes(db, models, this.server);
     });
   }
 

@@ -2,7 +2,8 @@
  * Driver errors → the Store's typed errors, and text safe to print. A duplicate key (11000) is a
  * StoreConflictError naming the record field its unique index guards; anything that means "the
  * database cannot be reached right now" is a StoreUnavailableError (callers answer 503 and retry);
- * a record the schema refuses (a bug in the caller) is a StoreError `store_invalid_record`, so no
+ * a record the schema refuses, or a patch naming a field it does not have (a bug in the caller), is a
+ * StoreError `store_invalid_record`, so no
  * mongoose error type leaks out of the store.
  */
 import mongoose from 'mongoose';
@@ -26,6 +27,8 @@ const UNAVAILABLE_NAMES = new Set([
 const UNAVAILABLE_CODES = new Set([
   6, // HostUnreachable
   7, // HostNotFound
+  50, // MaxTimeMSExpired: the operation ran past maxTimeMS (the configured timeout)
+  64, // WriteConcernFailed: no majority acknowledged in time; the write may or may not stand
   89, // NetworkTimeout
   91, // ShutdownInProgress
   189, // PrimarySteppedDown
@@ -98,7 +101,11 @@ export function mapMongoError(error: unknown, collection?: string): unknown {
     return new StoreConflictError(conflictField(error, collection), undefined, { cause: error });
   if (isUnavailableError(error))
     return new StoreUnavailableError(`MongoDB is unavailable (${describeError(error)})`, { cause: error });
-  if (error instanceof mongoose.Error.ValidationError || error instanceof mongoose.Error.CastError)
+  if (
+    error instanceof mongoose.Error.ValidationError ||
+    error instanceof mongoose.Error.CastError ||
+    error instanceof mongoose.Error.StrictModeError
+  )
     return new StoreError('store_invalid_record', describeError(error), { cause: error });
   return error;
 }

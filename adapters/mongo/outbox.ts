@@ -5,6 +5,7 @@
 import type { MailStatus, OutboxMail } from '../../src/domain.js';
 import type { MailBody, NewMail, Page } from '../../src/store.js';
 import { AFTER, MongoBase, defined } from './base.js';
+import { timeOrderedId } from './ids.js';
 import { toMail, type OutboxDoc } from './models/outbox.js';
 
 /** A settled mail keeps its metadata only. */
@@ -16,15 +17,16 @@ export abstract class MongoOutbox extends MongoBase {
   enqueueMail(mail: NewMail, now: Date): Promise<OutboxMail> {
     return this.run('outbox', async () => {
       const { id, nextAttemptAt, ...content } = mail;
-      const doc = await this.m.Outbox.create({
+      const doc = await this.insert(this.m.Outbox, {
         ...content,
         _id: id,
+        seq: timeOrderedId(), // creation order, whatever clock `now` comes from
         status: 'pending',
         attempts: 0,
         nextAttemptAt: nextAttemptAt ?? now,
         createdAt: now,
       });
-      return toMail(doc.toObject());
+      return toMail(doc);
     });
   }
 
@@ -49,7 +51,7 @@ export abstract class MongoOutbox extends MongoBase {
             $set: { status: 'sending', claimedBy: workerId, claimedUntil: new Date(now.getTime() + leaseMs) },
             $inc: { attempts: 1 },
           },
-          { ...AFTER, sort: { nextAttemptAt: 1, _id: 1 } },
+          { ...AFTER, sort: { nextAttemptAt: 1, seq: 1 } },
         ).lean<OutboxDoc>();
         if (!doc) break;
         claimed.push(toMail(doc));
@@ -102,7 +104,7 @@ export abstract class MongoOutbox extends MongoBase {
       this.page<OutboxDoc, OutboxMail>(
         this.m.Outbox,
         defined({ status: q.status, to: q.to }),
-        { createdAt: -1, _id: -1 },
+        { createdAt: -1, seq: -1 },
         toMail,
         q.offset,
         q.limit,

@@ -5,7 +5,6 @@
  */
 import type { QueryFilter } from 'mongoose';
 import type { ApiKey, AuditEvent, LoginEvent, Ticket } from '../../src/domain.js';
-import { newId } from '../../src/random.js';
 import type {
   AttemptReservation,
   AuditQuery,
@@ -17,7 +16,8 @@ import type {
   OidcPayload,
   Page,
 } from '../../src/store.js';
-import { AFTER, defined, maybe } from './base.js';
+import { AFTER, MAJORITY, defined, maybe } from './base.js';
+import { timeOrderedId } from './ids.js';
 import { MongoOutbox } from './outbox.js';
 import { isDuplicateKeyError } from './errors.js';
 import { toApiKey, type ApiKeyDoc } from './models/api-keys.js';
@@ -35,14 +35,14 @@ export abstract class MongoRecords extends MongoOutbox {
     return this.run('tickets', async () => {
       await this.mustExist(this.m.Account, t.accountId, 'account');
       const { id, ...fields } = t;
-      const doc = await this.m.Ticket.create({
+      const doc = await this.insert(this.m.Ticket, {
         ...fields,
         _id: id,
         usedAt: null,
         failedAttempts: 0,
         createdAt: now,
       });
-      return toTicket(doc.toObject());
+      return toTicket(doc);
     });
   }
 
@@ -57,6 +57,7 @@ export abstract class MongoRecords extends MongoOutbox {
       const result = await this.m.Ticket.updateOne(
         { _id: id, usedAt: null, expiresAt: { $gt: now } },
         { $set: { usedAt: now } },
+        MAJORITY,
       );
       return result.modifiedCount === 1;
     });
@@ -67,7 +68,7 @@ export abstract class MongoRecords extends MongoOutbox {
       const doc = await this.m.Ticket.findOneAndUpdate(
         { _id: id, usedAt: null, failedAttempts: { $lt: max } },
         { $inc: { failedAttempts: 1 } },
-        AFTER,
+        { ...AFTER, ...MAJORITY },
       ).lean<TicketDoc>();
       return doc ? { ok: true, count: doc.failedAttempts } : { ok: false };
     });
@@ -78,6 +79,7 @@ export abstract class MongoRecords extends MongoOutbox {
       const result = await this.m.Ticket.updateMany(
         { accountId, purpose, usedAt: null, expiresAt: { $gt: now } },
         { $set: { expiresAt: now } },
+        MAJORITY,
       );
       return result.modifiedCount;
     });
@@ -95,7 +97,7 @@ export abstract class MongoRecords extends MongoOutbox {
 
   addLoginEvent(e: NewLoginEvent): Promise<LoginEvent> {
     return this.run('login_events', async () => {
-      const id = newId();
+      const id = timeOrderedId();
       await this.m.LoginEvent.create({ ...e, _id: id });
       return { ...e, at: new Date(e.at), id };
     });
@@ -120,7 +122,8 @@ export abstract class MongoRecords extends MongoOutbox {
     );
   }
 
-  purgeLoginEvents(before: Date, tenantId?: string): Promise<number> {
+  /** `tenantId: null` matches the events stored without a tenant. */
+  purgeLoginEvents(before: Date, tenantId?: string | null): Promise<number> {
     return this.run(
       'login_events',
       async () =>
@@ -130,7 +133,7 @@ export abstract class MongoRecords extends MongoOutbox {
 
   addAuditEvent(e: NewAuditEvent): Promise<AuditEvent> {
     return this.run('audit_events', async () => {
-      const id = newId();
+      const id = timeOrderedId();
       await this.m.AuditEvent.create({ ...e, _id: id });
       return { ...e, at: new Date(e.at), details: copyValue(e.details), id };
     });
@@ -194,7 +197,8 @@ export abstract class MongoRecords extends MongoOutbox {
 
   createApiKey(k: NewApiKey, now: Date): Promise<ApiKey> {
     return this.run('api_keys', async () => {
-      const doc = await this.m.ApiKey.create({
+      if (k.tenantId) await this.mustExist(this.m.Tenant, k.tenantId, 'tenant');
+      const doc = await this.insert(this.m.ApiKey, {
         _id: k.id,
         keyHash: k.keyHash,
         label: k.label,
@@ -202,7 +206,7 @@ export abstract class MongoRecords extends MongoOutbox {
         createdAt: now,
         revokedAt: null,
       });
-      return toApiKey(doc.toObject());
+      return toApiKey(doc);
     });
   }
 
@@ -223,6 +227,7 @@ export abstract class MongoRecords extends MongoOutbox {
       const result = await this.m.ApiKey.updateOne(
         { _id: id, revokedAt: null },
         { $set: { revokedAt: now } },
+        MAJORITY,
       );
       return result.modifiedCount === 1;
     });
@@ -275,19 +280,19 @@ export abstract class MongoRecords extends MongoOutbox {
 
   oidcConsume(model: string, id: string, now: Date): Promise<void> {
     return this.run('oidc', async () => {
-      await this.m.Oidc.updateOne({ _id: oidcId(model, id) }, { $set: { consumedAt: now } });
+      await this.m.Oidc.updateOne({ _id: oidcId(model, id) }, { $set: { consumedAt: now } }, MAJORITY);
     });
   }
 
   oidcDestroy(model: string, id: string): Promise<void> {
     return this.run('oidc', async () => {
-      await this.m.Oidc.deleteOne({ _id: oidcId(model, id) });
+      await this.m.Oidc.deleteOne({ _id: oidcId(model, id) }, MAJORITY);
     });
   }
 
   oidcRevokeByGrantId(grantId: string): Promise<void> {
     return this.run('oidc', async () => {
-      await this.m.Oidc.deleteMany({ grantId });
+      await this.m.Oidc.deleteMany({ grantId }, MAJORITY);
     });
   }
 

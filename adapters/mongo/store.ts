@@ -1,51 +1,41 @@
 /**
- * The production Store on MongoDB through mongoose: tenants, clients, accounts, terminals and
- * certificates here; the short-lived records in records.ts, the plumbing in base.ts.
+ * The production Store on MongoDB through mongoose: tenants, clients and accounts here; terminals and
+ * certificates in devices.ts, the short-lived records in records.ts, the plumbing in base.ts.
  */
 import type { QueryFilter } from 'mongoose';
 import type {
   Account,
   AccountStatus,
-  Certificate,
   FailureCounter,
   LockReason,
   OidcClientRecord,
   Tenant,
-  Terminal,
 } from '../../src/domain.js';
 import {
-  StoreError,
   type AccountPatch,
   type AccountQuery,
   type AttemptReservation,
-  type IssuedCertificate,
   type NewAccount,
   type NewOidcClient,
   type NewTenant,
-  type NewTerminal,
   type Page,
   type Store,
   type TenantPatch,
-  type TerminalPatch,
-  type WorkUnit,
 } from '../../src/store.js';
-import { AFTER, defined, maybe } from './base.js';
+import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
 import { COUNTER_FIELDS, toAccount, type AccountDoc } from './models/accounts.js';
-import { toCertificate, type CertificateDoc } from './models/certificates.js';
 import { toClient, type ClientDoc } from './models/clients.js';
 import { toTenant, type TenantDoc } from './models/tenants.js';
-import { toTerminal, type TerminalDoc } from './models/terminals.js';
-import { MongoRecords } from './records.js';
-import { commitWorkInOrder } from './work.js';
+import { MongoDevices } from './devices.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export class MongoStore extends MongoRecords implements Store {
+export class MongoStore extends MongoDevices implements Store {
   // ---- tenants and clients -----------------------------------------------------------------------
 
   createTenant(t: NewTenant, now: Date): Promise<Tenant> {
     return this.run('tenants', async () => {
-      const doc = await this.m.Tenant.create({
+      const doc = await this.insert(this.m.Tenant, {
         _id: t.id,
         name: t.name,
         supportContact: t.supportContact,
@@ -53,7 +43,7 @@ export class MongoStore extends MongoRecords implements Store {
         createdAt: now,
         updatedAt: now,
       });
-      return toTenant(doc.toObject());
+      return toTenant(doc);
     });
   }
 
@@ -69,7 +59,7 @@ export class MongoStore extends MongoRecords implements Store {
 
   updateTenant(id: string, patch: TenantPatch, now: Date): Promise<Tenant | null> {
     return this.run('tenants', () =>
-      this.m.Tenant.findOneAndUpdate({ _id: id }, { $set: { ...defined(patch), updatedAt: now } }, AFTER)
+      this.m.Tenant.findOneAndUpdate({ _id: id }, { $set: { ...defined(patch), updatedAt: now } }, PATCH)
         .lean<TenantDoc>()
         .then(maybe(toTenant)),
     );
@@ -78,7 +68,7 @@ export class MongoStore extends MongoRecords implements Store {
   createClient(c: NewOidcClient, now: Date): Promise<OidcClientRecord> {
     return this.run('clients', async () => {
       await this.mustExist(this.m.Tenant, c.tenantId, 'tenant');
-      const doc = await this.m.Client.create({
+      const doc = await this.insert(this.m.Client, {
         _id: c.clientId,
         tenantId: c.tenantId,
         metadata: c.metadata,
@@ -86,7 +76,7 @@ export class MongoStore extends MongoRecords implements Store {
         createdAt: now,
         updatedAt: now,
       });
-      return toClient(doc.toObject());
+      return toClient(doc);
     });
   }
 
@@ -108,7 +98,7 @@ export class MongoStore extends MongoRecords implements Store {
     now: Date,
   ): Promise<OidcClientRecord | null> {
     return this.run('clients', () =>
-      this.m.Client.findOneAndUpdate({ _id: clientId }, { $set: { metadata, updatedAt: now } }, AFTER)
+      this.m.Client.findOneAndUpdate({ _id: clientId }, { $set: { metadata, updatedAt: now } }, PATCH)
         .lean<ClientDoc>()
         .then(maybe(toClient)),
     );
@@ -126,7 +116,7 @@ export class MongoStore extends MongoRecords implements Store {
   createAccount(a: NewAccount, now: Date): Promise<Account> {
     return this.run('accounts', async () => {
       await this.mustExist(this.m.Tenant, a.tenantId, 'tenant');
-      const doc = await this.m.Account.create({
+      const doc = await this.insert(this.m.Account, {
         _id: a.id,
         tenantId: a.tenantId,
         userId: a.userId,
@@ -136,7 +126,7 @@ export class MongoStore extends MongoRecords implements Store {
         createdAt: now,
         updatedAt: now,
       });
-      return toAccount(doc.toObject());
+      return toAccount(doc);
     });
   }
 
@@ -164,11 +154,7 @@ export class MongoStore extends MongoRecords implements Store {
 
   updateAccount(id: string, patch: AccountPatch, now: Date): Promise<Account | null> {
     return this.run('accounts', () =>
-      this.m.Account.findOneAndUpdate(
-        { _id: id },
-        { $set: { ...defined(patch), updatedAt: now } },
-        { ...AFTER, runValidators: true },
-      )
+      this.m.Account.findOneAndUpdate({ _id: id }, { $set: { ...defined(patch), updatedAt: now } }, PATCH)
         .lean<AccountDoc>()
         .then(maybe(toAccount)),
     );
@@ -186,7 +172,7 @@ export class MongoStore extends MongoRecords implements Store {
         await this.m.Certificate.updateMany(
           { accountId: id, status: 'active' },
           { $set: { status: 'revoked', revokedAt: now, revocationReason: 'cessationOfOperation' } },
-          { session },
+          this.lasting(session),
         );
         await this.m.Ticket.deleteMany({ accountId: id }, { session });
         await this.m.Terminal.deleteMany({ accountId: id }, { session });
@@ -216,7 +202,7 @@ export class MongoStore extends MongoRecords implements Store {
       const doc = await this.m.Account.findOneAndUpdate(
         filter,
         { $inc: { [field]: 1 }, $set: { updatedAt: now } },
-        AFTER,
+        { ...AFTER, ...MAJORITY },
       ).lean<AccountDoc>();
       return doc ? { ok: true, count: doc[field] } : { ok: false };
     });
@@ -237,33 +223,33 @@ export class MongoStore extends MongoRecords implements Store {
       await this.m.Account.updateOne(
         { _id: accountId, status: { $ne: 'locked' } },
         { $set: { status: 'locked', lockReason: reason, lockedAt: now, updatedAt: now } },
+        MAJORITY,
       );
       return this.m.Account.findById(accountId).lean<AccountDoc>().then(maybe(toAccount));
     });
   }
 
+  /**
+   * Two conditional updates instead of an update pipeline (FerretDB has none): the one whose filter
+   * matches the password's presence at that instant sets the status, each atomic on its own.
+   */
   unlockAccount(accountId: string, now: Date): Promise<Account | null> {
-    return this.run('accounts', () =>
-      // An update pipeline takes the new status from the document itself, in one atomic write.
+    const reset = {
+      lockReason: null,
+      lockedAt: null,
+      failedPasswordCount: 0,
+      failedSecretAnswerCount: 0,
+      failedEnrollmentOtpCount: 0,
+      updatedAt: now,
+    };
+    const unlock = (hasPassword: boolean, status: AccountStatus) =>
       this.m.Account.findOneAndUpdate(
-        { _id: accountId },
-        [
-          {
-            $set: {
-              status: { $cond: [{ $eq: [{ $ifNull: ['$passwordHash', null] }, null] }, 'pending', 'active'] },
-              lockReason: null,
-              lockedAt: null,
-              failedPasswordCount: 0,
-              failedSecretAnswerCount: 0,
-              failedEnrollmentOtpCount: 0,
-              updatedAt: now,
-            },
-          },
-        ],
-        { ...AFTER, updatePipeline: true },
-      )
-        .lean<AccountDoc>()
-        .then(maybe(toAccount)),
+        { _id: accountId, passwordHash: hasPassword ? { $ne: null } : null },
+        { $set: { ...reset, status } },
+        AFTER,
+      ).lean<AccountDoc>();
+    return this.run('accounts', async () =>
+      maybe(toAccount)((await unlock(true, 'active')) ?? (await unlock(false, 'pending'))),
     );
   }
 
@@ -272,185 +258,9 @@ export class MongoStore extends MongoRecords implements Store {
       const result = await this.m.Account.updateOne(
         { _id: accountId, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: step } }] },
         { $set: { totpLastStep: step, updatedAt: now } },
+        MAJORITY,
       );
       return result.modifiedCount === 1;
     });
-  }
-
-  // ---- terminals ---------------------------------------------------------------------------------
-
-  /**
-   * The number comes from an atomic `$inc` of the account's `terminalSeq`, then the insert. No
-   * transaction is needed: a crash (or a duplicate id) between the two only skips a number, and
-   * numbers are never reused anyway.
-   */
-  createTerminal(t: NewTerminal, now: Date): Promise<Terminal> {
-    return this.run('terminals', async () => {
-      const account = await this.m.Account.findOneAndUpdate(
-        { _id: t.accountId },
-        { $inc: { terminalSeq: 1 } },
-        AFTER,
-      ).lean<AccountDoc>();
-      if (!account) throw new StoreError('store_reference_missing', `no account ${t.accountId}`);
-      const doc = await this.m.Terminal.create({
-        _id: t.id,
-        accountId: t.accountId,
-        number: account.terminalSeq,
-        email: t.email,
-        type: t.type,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return toTerminal(doc.toObject());
-    });
-  }
-
-  getTerminal(id: string): Promise<Terminal | null> {
-    return this.run('terminals', () =>
-      this.m.Terminal.findById(id).lean<TerminalDoc>().then(maybe(toTerminal)),
-    );
-  }
-
-  listTerminals(accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Terminal[]> {
-    const filter = options.includeDeleted ? { accountId } : { accountId, deleted: false };
-    return this.run('terminals', async () =>
-      (await this.m.Terminal.find(filter).sort({ number: 1 }).lean<TerminalDoc[]>()).map(toTerminal),
-    );
-  }
-
-  updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> {
-    return this.run('terminals', () =>
-      this.m.Terminal.findOneAndUpdate(
-        { _id: id },
-        { $set: { ...defined(patch), updatedAt: now } },
-        { ...AFTER, runValidators: true },
-      )
-        .lean<TerminalDoc>()
-        .then(maybe(toTerminal)),
-    );
-  }
-
-  clearExpiredDownloads(now: Date): Promise<number> {
-    return this.run('terminals', async () => {
-      const result = await this.m.Terminal.updateMany(
-        { 'pendingDownload.expiresAt': { $lte: now } },
-        { $set: { pendingDownload: null, updatedAt: now } },
-      );
-      return result.modifiedCount;
-    });
-  }
-
-  // ---- multi-step use cases (work.ts) -------------------------------------------------------------
-
-  commitWork(unit: WorkUnit, now: Date): Promise<boolean> {
-    return this.run('work', () => commitWorkInOrder(this, this.m, unit, now));
-  }
-
-  // ---- certificates ------------------------------------------------------------------------------
-
-  /**
-   * A transaction on a replica set. Without one, the order keeps every crash point safe: insert the
-   * new certificate first (a duplicate serial or fingerprint fails here and changes nothing), then
-   * supersede the previous one, then point the terminal at the new one. Until that last write the new
-   * certificate is not the terminal's current one, and login refuses a certificate that is not.
-   */
-  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate> {
-    const c = issued.certificate;
-    return this.run('certificates', () =>
-      this.unit(async (session) => {
-        const terminal = await this.m.Terminal.findById(c.terminalId, null, { session }).lean<TerminalDoc>();
-        if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
-        const [created] = await this.m.Certificate.create(
-          [
-            {
-              _id: c.serial,
-              accountId: c.accountId,
-              terminalId: c.terminalId,
-              subjectCn: c.subjectCn,
-              fingerprintS256: c.fingerprintS256,
-              notBefore: c.notBefore,
-              notAfter: c.notAfter,
-              status: 'active',
-              revokedAt: null,
-              revocationReason: null,
-              pem: c.pem,
-              createdAt: now,
-            },
-          ],
-          { session },
-        );
-        if (terminal.currentCertificateSerial) {
-          await this.m.Certificate.updateOne(
-            { _id: terminal.currentCertificateSerial, status: 'active' },
-            { $set: { status: 'superseded', revokedAt: now, revocationReason: 'superseded' } },
-            { session },
-          );
-        }
-        await this.m.Terminal.updateOne(
-          { _id: c.terminalId },
-          {
-            $set: {
-              currentCertificateSerial: c.serial,
-              pendingDownload: issued.pendingDownload,
-              updatedAt: now,
-            },
-          },
-          { session },
-        );
-        return toCertificate(created!.toObject());
-      }),
-    );
-  }
-
-  getCertificate(serial: string): Promise<Certificate | null> {
-    return this.run('certificates', () =>
-      this.m.Certificate.findById(serial).lean<CertificateDoc>().then(maybe(toCertificate)),
-    );
-  }
-
-  getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null> {
-    return this.run('certificates', () =>
-      this.m.Certificate.findOne({ fingerprintS256 }).lean<CertificateDoc>().then(maybe(toCertificate)),
-    );
-  }
-
-  listCertificates(q: {
-    accountId?: string;
-    terminalId?: string;
-    status?: Certificate['status'];
-  }): Promise<Certificate[]> {
-    const filter = defined({ accountId: q.accountId, terminalId: q.terminalId, status: q.status });
-    return this.run('certificates', async () =>
-      (await this.m.Certificate.find(filter).sort({ createdAt: 1, _id: 1 }).lean<CertificateDoc[]>()).map(
-        toCertificate,
-      ),
-    );
-  }
-
-  /** Only an active certificate changes; otherwise the record comes back as it is. */
-  revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null> {
-    return this.run('certificates', async () => {
-      await this.m.Certificate.updateOne(
-        { _id: serial, status: 'active' },
-        { $set: { status: 'revoked', revokedAt: now, revocationReason: reason } },
-      );
-      return this.m.Certificate.findById(serial).lean<CertificateDoc>().then(maybe(toCertificate));
-    });
-  }
-
-  listRevokedCertificates(now: Date): Promise<Certificate[]> {
-    return this.run('certificates', async () =>
-      (
-        await this.m.Certificate.find({ status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } })
-          .sort({ revokedAt: 1, _id: 1 })
-          .lean<CertificateDoc[]>()
-      ).map(toCertificate),
-    );
-  }
-
-  countCertificatesExpiring(now: Date, before: Date): Promise<number> {
-    return this.run('certificates', () =>
-      this.m.Certificate.countDocuments({ status: 'active', notAfter: { $gt: now, $lte: before } }),
-    );
   }
 }

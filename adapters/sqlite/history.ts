@@ -13,7 +13,7 @@ export class LoginHistory {
   readonly #statements: StatementCache;
   readonly #insert: Database.Statement<unknown[], Row>;
   readonly #purge: Database.Statement<unknown[]>;
-  readonly #purgeOfTenant: Database.Statement<[number | null, string]>;
+  readonly #purgeOfTenant: Database.Statement<[number | null, string | null]>;
 
   constructor(db: Database.Database, statements: StatementCache) {
     this.#statements = statements;
@@ -22,7 +22,8 @@ export class LoginHistory {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     );
     this.#purge = db.prepare('DELETE FROM login_events WHERE at < ?');
-    this.#purgeOfTenant = db.prepare('DELETE FROM login_events WHERE at < ? AND tenant_id = ?');
+    // `IS`: a null tenant purges the events no tenant could be told for.
+    this.#purgeOfTenant = db.prepare('DELETE FROM login_events WHERE at < ? AND tenant_id IS ?');
   }
 
   add(e: NewLoginEvent): LoginEvent {
@@ -53,7 +54,7 @@ export class LoginHistory {
     return page(this.#statements, query, toLoginEvent, q.offset, q.limit);
   }
 
-  purge(before: Date, tenantId?: string): number {
+  purge(before: Date, tenantId?: string | null): number {
     return tenantId === undefined
       ? this.#purge.run(ms(before)).changes
       : this.#purgeOfTenant.run(ms(before), tenantId).changes;

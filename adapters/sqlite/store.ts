@@ -226,7 +226,7 @@ export class SqliteStore implements Store {
   // login history and audit
   addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#with((x) => x.logins.add(e));
   listLoginEvents = (q: LoginEventQuery): Promise<Page<LoginEvent>> => this.#with((x) => x.logins.list(q));
-  purgeLoginEvents = (before: Date, tenantId?: string): Promise<number> =>
+  purgeLoginEvents = (before: Date, tenantId?: string | null): Promise<number> =>
     this.#with((x) => x.logins.purge(before, tenantId));
   addAuditEvent = (e: NewAuditEvent): Promise<AuditEvent> => this.#with((x) => x.audit.add(e));
   listAuditEvents = (q: AuditQuery): Promise<Page<AuditEvent>> => this.#with((x) => x.audit.list(q));

@@ -1,10 +1,12 @@
 /**
- * Housekeeping: login history past each tenant's retention, key material of downloads never taken,
+ * Housekeeping: login history past each tenant's retention (the default policy's for events without a
+ * tenant), key material of downloads never taken,
  * expired tickets, oidc artifacts, and settled mail past the outbox retention.
  * Runs on a timer in every process; the deletes are idempotent, so several nodes may run it.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { defaultTenantPolicy } from '../policy/tenant-policy.js';
 import type { Store } from '../store.js';
 
 const DAY = 86_400_000;
@@ -40,6 +42,9 @@ export class RetentionJob {
       const before = new Date(now.getTime() - tenant.policy.history.retentionDays * DAY);
       loginEvents += await this.#store.purgeLoginEvents(before, tenant.id);
     }
+    // Events no tenant could be told for (no or an unknown certificate) follow the default policy.
+    const orphansBefore = new Date(now.getTime() - defaultTenantPolicy().history.retentionDays * DAY);
+    loginEvents += await this.#store.purgeLoginEvents(orphansBefore, null);
     // Tickets are kept a week past expiry so "this link has expired" can still be told apart from "unknown".
     const tickets = await this.#store.purgeExpiredTickets(new Date(now.getTime() - 7 * DAY));
     const oidcArtifacts = await this.#store.oidcPurgeExpired(now);

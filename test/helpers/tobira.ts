@@ -1,4 +1,5 @@
 /** One real Tobira per suite: temp data dir, real store, CA and HTTPS listener on a free port. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -32,6 +33,12 @@ export async function startTestTobira(
 ): Promise<TestTobira> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tobira-test-')));
   const port = await freePort();
+  // test/integration/mongo-store.test.ts re-runs suites with TOBIRA_TEST_STORE=mongodb: a fresh database each.
+  const mongoBase =
+    process.env.TOBIRA_TEST_STORE === 'mongodb' ? process.env.TOBIRA_TEST_MONGODB_URI : undefined;
+  const storeConfig = mongoBase
+    ? { store: 'mongodb' as const, mongodbUri: `${mongoBase}tobira_it_${randomBytes(6).toString('hex')}` }
+    : {};
   const config = loadConfig(
     {},
     {
@@ -40,6 +47,7 @@ export async function startTestTobira(
       host: '127.0.0.1',
       port,
       logLevel: 'silent',
+      ...storeConfig,
       ...options.config,
     },
   );

@@ -9,6 +9,7 @@ import { certificateContract } from './contract/certificates.js';
 import { freshStorePerTest, type StoreFactory } from './contract/context.js';
 import { counterContract } from './contract/counters.js';
 import { historyContract } from './contract/history.js';
+import { integrityContract } from './contract/integrity.js';
 import { limitContract } from './contract/limits.js';
 import { oidcContract } from './contract/oidc.js';
 import { outboxContract } from './contract/outbox.js';
@@ -39,5 +40,6 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     outboxContract(ctx);
     limitContract(ctx);
     oidcContract(ctx);
+    integrityContract(ctx);
   });
 }

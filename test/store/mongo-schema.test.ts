@@ -84,11 +84,12 @@ describe('MongoDB schemas (no server)', function () {
       expect(rateLimitSchema.path('expiresAt').instance).to.equal('Date');
     });
 
-    it('has compound indexes for history, audit, outbox and oidc lookups', function () {
-      expect(indexOn(loginEventSchema, { accountId: 1, at: -1 })).to.not.equal(undefined);
-      expect(indexOn(loginEventSchema, { tenantId: 1, at: -1 })).to.not.equal(undefined);
-      expect(indexOn(auditEventSchema, { accountId: 1, at: -1 })).to.not.equal(undefined);
-      expect(indexOn(auditEventSchema, { tenantId: 1, at: -1 })).to.not.equal(undefined);
+    it('has compound indexes for history, audit, outbox and oidc lookups, ending in the page tie-breaker', function () {
+      expect(indexOn(loginEventSchema, { accountId: 1, at: -1, _id: -1 })).to.not.equal(undefined);
+      expect(indexOn(loginEventSchema, { tenantId: 1, at: -1, _id: -1 })).to.not.equal(undefined);
+      expect(indexOn(auditEventSchema, { accountId: 1, at: -1, _id: -1 })).to.not.equal(undefined);
+      expect(indexOn(auditEventSchema, { tenantId: 1, at: -1, _id: -1 })).to.not.equal(undefined);
+      expect(indexOn(outboxSchema, { to: 1, createdAt: -1, seq: -1 })).to.not.equal(undefined);
       expect(indexOn(outboxSchema, { status: 1, nextAttemptAt: 1 })).to.not.equal(undefined);
       expect(indexOn(outboxSchema, { status: 1, claimedUntil: 1 })).to.not.equal(undefined);
       expect(indexOn(oidcSchema, { grantId: 1 })).to.not.equal(undefined);
@@ -366,6 +367,7 @@ function ticketDoc() {
 function mailDoc() {
   return {
     _id: 'm1',
+    seq: '0190a1b2-c3d4-7000-8000-000000000000',
     to: 'u@example.jp',
     subject: 's',
     text: 't',

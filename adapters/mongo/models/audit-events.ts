@@ -28,10 +28,12 @@ export const auditEventSchema = new Schema<AuditEventDoc>(
   },
   schemaOptions('audit_events'),
 );
-auditEventSchema.index({ tenantId: 1, at: -1 });
-auditEventSchema.index({ accountId: 1, at: -1 });
-auditEventSchema.index({ action: 1, at: -1 });
-auditEventSchema.index({ at: -1 });
+// Audit pages (newest first) by tenant, account, action or of everything, each in index order to the
+// tie-breaker (`_id` is time-ordered: adapters/mongo/ids.ts). Changing these needs an index migration.
+auditEventSchema.index({ tenantId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ accountId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ action: 1, at: -1, _id: -1 });
+auditEventSchema.index({ at: -1, _id: -1 });
 
 export const toAuditEvent = (doc: AuditEventDoc): AuditEvent => ({
   id: doc._id,

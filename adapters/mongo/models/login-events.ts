@@ -28,11 +28,12 @@ export const loginEventSchema = new Schema<LoginEventDoc>(
   },
   schemaOptions('login_events'),
 );
-// History pages (newest first) of an account, of a tenant, and of everything; the tenant index also
-// serves the per-tenant retention purge.
-loginEventSchema.index({ accountId: 1, at: -1 });
-loginEventSchema.index({ tenantId: 1, at: -1 });
-loginEventSchema.index({ at: -1 });
+// History pages (newest first) of an account, of a tenant, and of everything, each in index order to
+// the tie-breaker (`_id` is time-ordered: adapters/mongo/ids.ts); the tenant index also serves the
+// retention purge per tenant and of events without one. Changing these needs an index migration.
+loginEventSchema.index({ accountId: 1, at: -1, _id: -1 });
+loginEventSchema.index({ tenantId: 1, at: -1, _id: -1 });
+loginEventSchema.index({ at: -1, _id: -1 });
 
 export const toLoginEvent = (doc: LoginEventDoc): LoginEvent => ({
   id: doc._id,

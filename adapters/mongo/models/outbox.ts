@@ -18,12 +18,18 @@ import {
 
 export const MAIL_STATUSES: readonly MailStatus[] = ['pending', 'sending', 'sent', 'failed'];
 
-/** The document: the domain record with its id as `_id`. */
-export type OutboxDoc = DocOf<OutboxMail>;
+/**
+ * The document: the domain record with its id as `_id`, plus `seq`, a time-ordered id
+ * (adapters/mongo/ids.ts) that orders mail of the same instant as SQLite's rowid does — the caller
+ * chooses `_id`, so it cannot be that tie-breaker. Mail stored before `seq` existed has none and sorts
+ * after newer mail of the same instant.
+ */
+export type OutboxDoc = DocOf<OutboxMail> & { seq?: string };
 
 export const outboxSchema = new Schema<OutboxDoc>(
   {
     _id: requiredString,
+    seq: requiredString,
     to: requiredString,
     subject: requiredString,
     // Sealed by the Mailer; null once the mail is settled (sent or failed for good).
@@ -44,11 +50,12 @@ export const outboxSchema = new Schema<OutboxDoc>(
 // Due mails, and sending mails whose lease ran out.
 outboxSchema.index({ status: 1, nextAttemptAt: 1 });
 outboxSchema.index({ status: 1, claimedUntil: 1 });
-// Settled mail past its retention.
-outboxSchema.index({ status: 1, createdAt: 1 });
-// The admin list: newest first, optionally by recipient.
-outboxSchema.index({ to: 1, createdAt: -1 });
-outboxSchema.index({ createdAt: -1 });
+// The admin list, newest first — of one status, of one recipient, of everything — in index order to
+// the tie-breaker; the status index also serves the purge of settled mail past its retention.
+// Changing these needs an index migration (adapters/mongo/indexes.ts).
+outboxSchema.index({ status: 1, createdAt: -1, seq: -1 });
+outboxSchema.index({ to: 1, createdAt: -1, seq: -1 });
+outboxSchema.index({ createdAt: -1, seq: -1 });
 
 export const toMail = (doc: OutboxDoc): OutboxMail => ({
   id: doc._id,

@@ -1,0 +1,192 @@
+/**
+ * Terminals and their certificates in the MongoDB store (tenants, clients and accounts: store.ts).
+ */
+import type { Certificate, Terminal } from '../../src/domain.js';
+import { StoreError, type IssuedCertificate, type NewTerminal, type TerminalPatch } from '../../src/store.js';
+import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
+import type { AccountDoc } from './models/accounts.js';
+import { toCertificate, type CertificateDoc } from './models/certificates.js';
+import { toTerminal, type TerminalDoc } from './models/terminals.js';
+import { MongoRecords } from './records.js';
+
+/** Compare-and-set rounds of one issuance before it gives up (each lost round is another's win). */
+const MAX_SWAPS = 20;
+
+export abstract class MongoDevices extends MongoRecords {
+  // ---- terminals ---------------------------------------------------------------------------------
+
+  /**
+   * The number comes from an atomic `$inc` of the account's `terminalSeq`, then the insert. No
+   * transaction is needed: a crash (or a duplicate id) between the two only skips a number, and
+   * numbers are never reused anyway.
+   */
+  createTerminal(t: NewTerminal, now: Date): Promise<Terminal> {
+    return this.run('terminals', async () => {
+      const account = await this.m.Account.findOneAndUpdate(
+        { _id: t.accountId },
+        { $inc: { terminalSeq: 1 } },
+        AFTER,
+      ).lean<AccountDoc>();
+      if (!account) throw new StoreError('store_reference_missing', `no account ${t.accountId}`);
+      const doc = await this.insert(this.m.Terminal, {
+        _id: t.id,
+        accountId: t.accountId,
+        number: account.terminalSeq,
+        email: t.email,
+        type: t.type,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return toTerminal(doc);
+    });
+  }
+
+  getTerminal(id: string): Promise<Terminal | null> {
+    return this.run('terminals', () =>
+      this.m.Terminal.findById(id).lean<TerminalDoc>().then(maybe(toTerminal)),
+    );
+  }
+
+  listTerminals(accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Terminal[]> {
+    const filter = options.includeDeleted ? { accountId } : { accountId, deleted: false };
+    return this.run('terminals', async () =>
+      (await this.m.Terminal.find(filter).sort({ number: 1 }).lean<TerminalDoc[]>()).map(toTerminal),
+    );
+  }
+
+  updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> {
+    return this.run('terminals', () =>
+      this.m.Terminal.findOneAndUpdate({ _id: id }, { $set: { ...defined(patch), updatedAt: now } }, PATCH)
+        .lean<TerminalDoc>()
+        .then(maybe(toTerminal)),
+    );
+  }
+
+  clearExpiredDownloads(now: Date): Promise<number> {
+    return this.run('terminals', async () => {
+      const result = await this.m.Terminal.updateMany(
+        { 'pendingDownload.expiresAt': { $lte: now } },
+        { $set: { pendingDownload: null, updatedAt: now } },
+      );
+      return result.modifiedCount;
+    });
+  }
+
+  // ---- certificates ------------------------------------------------------------------------------
+
+  /**
+   * Insert the certificate, then make it the terminal's current one by compare-and-set: supersede the
+   * certificate the terminal points at, and move the pointer only if it still points there (else read
+   * it again). Of concurrent issuances each supersedes the one it replaces, so every certificate of the
+   * terminal but the current one ends superseded, on the CRL — reading the pointer once and writing it
+   * blindly left one active, neither current nor listed. In a transaction on a replica set; without
+   * one every crash point fails closed: the new certificate is not current before the swap (login
+   * refuses it, and it was never handed out), and the old one is on the CRL before the pointer leaves it.
+   */
+  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate> {
+    const c = issued.certificate;
+    return this.run('certificates', () =>
+      this.unit(async (session) => {
+        await this.mustExist(this.m.Terminal, c.terminalId, 'terminal', session);
+        const created = await this.insert(
+          this.m.Certificate,
+          {
+            _id: c.serial,
+            accountId: c.accountId,
+            terminalId: c.terminalId,
+            subjectCn: c.subjectCn,
+            fingerprintS256: c.fingerprintS256,
+            notBefore: c.notBefore,
+            notAfter: c.notAfter,
+            status: 'active',
+            revokedAt: null,
+            revocationReason: null,
+            pem: c.pem,
+            createdAt: now,
+          },
+          session,
+        );
+        for (let attempt = 0; attempt < MAX_SWAPS; attempt += 1) {
+          const terminal = await this.m.Terminal.findById(c.terminalId, null, {
+            session,
+          }).lean<TerminalDoc>();
+          if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
+          const previous = terminal.currentCertificateSerial ?? null;
+          if (previous) {
+            await this.m.Certificate.updateOne(
+              { _id: previous, status: 'active' },
+              { $set: { status: 'superseded', revokedAt: now, revocationReason: 'superseded' } },
+              this.lasting(session),
+            );
+          }
+          const swapped = await this.m.Terminal.updateOne(
+            { _id: c.terminalId, currentCertificateSerial: previous },
+            {
+              $set: {
+                currentCertificateSerial: c.serial,
+                pendingDownload: issued.pendingDownload,
+                updatedAt: now,
+              },
+            },
+            this.lasting(session),
+          );
+          if (swapped.matchedCount === 1) return toCertificate(created);
+        }
+        throw new StoreError('store_contention', `terminal ${c.terminalId}: too many concurrent issuances`);
+      }),
+    );
+  }
+
+  getCertificate(serial: string): Promise<Certificate | null> {
+    return this.run('certificates', () =>
+      this.m.Certificate.findById(serial).lean<CertificateDoc>().then(maybe(toCertificate)),
+    );
+  }
+
+  getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null> {
+    return this.run('certificates', () =>
+      this.m.Certificate.findOne({ fingerprintS256 }).lean<CertificateDoc>().then(maybe(toCertificate)),
+    );
+  }
+
+  listCertificates(q: {
+    accountId?: string;
+    terminalId?: string;
+    status?: Certificate['status'];
+  }): Promise<Certificate[]> {
+    const filter = defined({ accountId: q.accountId, terminalId: q.terminalId, status: q.status });
+    return this.run('certificates', async () =>
+      (await this.m.Certificate.find(filter).sort({ createdAt: 1, _id: 1 }).lean<CertificateDoc[]>()).map(
+        toCertificate,
+      ),
+    );
+  }
+
+  /** Only an active certificate changes; otherwise the record comes back as it is. */
+  revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null> {
+    return this.run('certificates', async () => {
+      await this.m.Certificate.updateOne(
+        { _id: serial, status: 'active' },
+        { $set: { status: 'revoked', revokedAt: now, revocationReason: reason } },
+        MAJORITY,
+      );
+      return this.m.Certificate.findById(serial).lean<CertificateDoc>().then(maybe(toCertificate));
+    });
+  }
+
+  listRevokedCertificates(now: Date): Promise<Certificate[]> {
+    return this.run('certificates', async () =>
+      (
+        await this.m.Certificate.find({ status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } })
+          .sort({ revokedAt: 1, _id: 1 })
+          .lean<CertificateDoc[]>()
+      ).map(toCertificate),
+    );
+  }
+
+  countCertificatesExpiring(now: Date, before: Date): Promise<number> {
+    return this.run('certificates', () =>
+      this.m.Certificate.countDocuments({ status: 'active', notAfter: { $gt: now, $lte: before } }),
+    );
+  }
+}
