@@ -33,8 +33,6 @@ export const configSchema = z.object({
   mongodbUri: z.string().optional(),
   /** Longest a MongoDB operation may take (server selection, reply) before the request fails with 503. */
   mongodbTimeoutMs: int(500, 120_000).default(10_000),
-  /** Longest a MongoDB operation may take (server selection, reply) before the request fails with 503. */
-  mongodbTimeoutMs: int(500, 120_000).default(10_000),
   /** 32-byte data key (base64 or hex) for secrets at rest; generated into dataDir/keys when absent. */
   dataKey: z.string().optional(),
   /** Extra host names / IPs for the generated TLS server certificate. */

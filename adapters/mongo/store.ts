@@ -21,12 +21,14 @@ import {
   type Page,
   type Store,
   type TenantPatch,
+  type WorkUnit,
 } from '../../src/store.js';
 import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
 import { COUNTER_FIELDS, toAccount, type AccountDoc } from './models/accounts.js';
 import { toClient, type ClientDoc } from './models/clients.js';
 import { toTenant, type TenantDoc } from './models/tenants.js';
 import { MongoDevices } from './devices.js';
+import { commitWorkInOrder } from './work.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -262,5 +264,11 @@ export class MongoStore extends MongoDevices implements Store {
       );
       return result.modifiedCount === 1;
     });
+  }
+
+  // ---- multi-step use cases (work.ts) -------------------------------------------------------------
+
+  commitWork(unit: WorkUnit, now: Date): Promise<boolean> {
+    return this.run('work', () => commitWorkInOrder(this, this.m, unit, now));
   }
 }

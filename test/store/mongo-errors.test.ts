@@ -246,6 +246,7 @@ describe('MongoDB adapter failures (no server)', function () {
         replaceMailBody: () => s.replaceMailBody('m', { text: 't', html: null }, { text: 'u', html: null }),
         redactSettledMail: () => s.redactSettledMail(),
         purgeSettledMail: () => s.purgeSettledMail(T0),
+        commitWork: () => s.commitWork({ ticketId: 't' }, T0),
         hitRateLimit: () => s.hitRateLimit('k', T0, T0),
         countRateLimit: () => s.countRateLimit('k', T0),
         countCertificatesExpiring: () => s.countCertificatesExpiring(T0, T0),
