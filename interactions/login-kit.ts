@@ -1,15 +1,16 @@
 /**
- * What the login interaction's routes share: identifying the certificate, resuming the server-side
- * state, rate limits, failure pages, and moving to the next step or finishing the interaction.
+ * What the login interaction's routes share, all of it HTTP: identifying the certificate (the binding
+ * rule), resuming the server-side state, rate limits, failure pages, and carrying out what the login
+ * flow (src/services/login-flow.ts) decided — the next step, or the finished interaction.
  */
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../src/clock.js';
-import type { Account } from '../src/domain.js';
 import { clientCertificateDer, sourceIp, type ProxyTrust } from '../src/http/client-context.js';
 import { t } from '../src/i18n/index.js';
-import { authenticationContext, nextStep, otpAvailable, type StepFacts } from '../src/policy/login-steps.js';
+import type { LoginFlow, Progress } from '../src/services/login-flow.js';
+import type { Account } from '../src/domain.js';
 import type { BindingFailure, Standing } from '../src/policy/binding.js';
 import type { BindingGuard, GuardVerdict } from '../src/services/binding-guard.js';
 import type { AttemptContext, FailureOutcome, LoginService } from '../src/services/login.js';
@@ -29,6 +30,7 @@ export interface LoginRouteDeps {
   views: Views;
   guard: BindingGuard;
   login: LoginService;
+  flow: LoginFlow;
   states: LoginStateRepository;
   trust: ProxyTrust;
   rateLimiter: RateLimiter;
@@ -54,7 +56,7 @@ export type Refusal = Extract<GuardVerdict, { ok: false }>;
 export type Identity = Standing;
 
 export function loginKit(deps: LoginRouteDeps) {
-  const { provider, views, guard, login, states, trust } = deps;
+  const { provider, views, guard, login, flow, states, trust } = deps;
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   const attemptOf = (ctx: Context, details: Details, certSerial: string | null): AttemptContext => ({
@@ -183,69 +185,63 @@ export function loginKit(deps: LoginRouteDeps) {
     return { details, state, identity };
   }
 
-  async function finish(
+  /**
+   * Carry out what a submitted step leads to: the next step (saved, then shown after a redirect), the
+   * finished login (handed to oidc-provider), a failure page, or the "OTP level not available" page.
+   * `invalid` is the caller's (only the password-change form has one).
+   */
+  async function proceed(
     ctx: Context,
     details: Details,
     state: LoginState,
-    account: Account,
-    usedOtp: boolean,
-  ) {
-    await states.delete(details.uid);
-    const attempt = attemptOf(ctx, details, state.certSerial);
-    const tenant = state.pendingPasswordHash ? await deps.store.getTenant(account.tenantId) : null;
-    if (state.pendingPasswordHash && tenant) {
-      const actor = `user:${account.id}`;
-      await login.applyPasswordChange(account, tenant, state.pendingPasswordHash, actor);
-      await login.recordEvent('password_changed', account, attempt);
+    identity: Identity,
+    result: Progress,
+    userId = '',
+  ): Promise<void> {
+    const { uid } = details;
+    switch (result.kind) {
+      case 'next':
+        await states.save(uid, result.state);
+        ctx.status = 303;
+        return ctx.redirect(`/interaction/${uid}`);
+      case 'failed':
+        return renderFailure(ctx, uid, state, result.outcome, result.errorKey, userId);
+      case 'unavailable': {
+        await states.delete(uid);
+        const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
+          error: 'unmet_authentication_requirements',
+          error_description: 'the requested one-time password level is not set up for this account',
+        });
+        return renderMessage(
+          ctx,
+          views,
+          {
+            title: 'otp.title',
+            paragraphs: ['otp.unavailable'],
+            links: [{ href: returnTo, label: t(localeOf(ctx), 'login.cancel') }],
+          },
+          403,
+        );
+      }
+      case 'done': {
+        await states.delete(uid);
+        const attempt = attemptOf(ctx, details, result.state.certSerial);
+        const { amr, acr } = await flow.complete(result, identity.tenant, attempt);
+        const returnTo = await provider.interactionResult(
+          ctx.req,
+          ctx.res,
+          // remember: false — the session cookie ends with the browser, as a bank's users expect.
+          {
+            login: { accountId: result.account.id, amr, acr, remember: false },
+            tobira: { certFingerprint: result.state.certFingerprint } satisfies TobiraLoginResult,
+          },
+          { mergeWithLastSubmission: false },
+        );
+        ctx.status = 303;
+        return ctx.redirect(returnTo);
+      }
     }
-    await login.recordEvent('success', account, attempt);
-    const { amr, acr } = authenticationContext(usedOtp);
-    const returnTo = await provider.interactionResult(
-      ctx.req,
-      ctx.res,
-      // remember: false — the session cookie ends with the browser, as a bank's users expect.
-      {
-        login: { accountId: account.id, amr, acr, remember: false },
-        tobira: { certFingerprint: state.certFingerprint } satisfies TobiraLoginResult,
-      },
-      { mergeWithLastSubmission: false },
-    );
-    ctx.status = 303;
-    ctx.redirect(returnTo);
   }
 
-  async function advance(
-    ctx: Context,
-    details: Details,
-    state: LoginState,
-    facts: StepFacts,
-    completed: 'password' | 'change_password' | 'otp',
-  ) {
-    const step = nextStep(completed, facts);
-    if (step === 'otp' && !otpAvailable(facts)) {
-      await states.delete(details.uid);
-      const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
-        error: 'unmet_authentication_requirements',
-        error_description: 'the requested one-time password level is not set up for this account',
-      });
-      renderMessage(
-        ctx,
-        views,
-        {
-          title: 'otp.title',
-          paragraphs: ['otp.unavailable'],
-          links: [{ href: returnTo, label: t(localeOf(ctx), 'login.cancel') }],
-        },
-        403,
-      );
-      return;
-    }
-    if (step === 'done') return finish(ctx, details, state, facts.account as Account, completed === 'otp');
-    const pendingTotpSecretEnc = step === 'otp_setup' ? deps.totp.begin(facts.account as Account) : null;
-    await states.save(details.uid, { ...state, step, pendingTotpSecretEnc });
-    ctx.status = 303;
-    ctx.redirect(`/interaction/${details.uid}`);
-  }
-
-  return { form, attemptOf, identify, renderRefusal, renderFailure, rateLimited, resume, finish, advance };
+  return { form, attemptOf, identify, renderRefusal, renderFailure, rateLimited, resume, proceed };
 }

@@ -1,13 +1,12 @@
 /**
- * The login interaction: certificate → ID/password → (password change) → (one-time password) → done.
- * Each screen is GET-rendered from the server-side state; each form POSTs and redirects (PRG).
+ * The login interaction over HTTP: certificate → ID/password → (password change) → (one-time password)
+ * → done, as the login flow (src/services/login-flow.ts) decides. Each screen is GET-rendered from the
+ * server-side state; each form POSTs and redirects (PRG).
  */
 import { Router } from '@koa/router';
 import type { Account } from '../src/domain.js';
 import { t } from '../src/i18n/index.js';
 import { loginResultOf } from '../src/policy/binding.js';
-import { acrValuesOf, requestedLevel, type StepFacts } from '../src/policy/login-steps.js';
-import { newToken } from '../src/random.js';
 import type { Store } from '../src/store.js';
 import { loginKit, type LoginRouteDeps } from './login-kit.js';
 import { formField, localeOf, render, useUiLocales } from './page.js';
@@ -16,9 +15,8 @@ export type { LoginRouteDeps };
 
 export function loginRoutes(deps: LoginRouteDeps): Router {
   const router = new Router();
-  const { form, attemptOf, identify, renderRefusal, renderFailure, rateLimited, resume, advance, finish } =
-    loginKit(deps);
-  const { provider, views, login, states } = deps;
+  const { form, attemptOf, identify, renderRefusal, rateLimited, resume, proceed } = loginKit(deps);
+  const { provider, views, login, flow, states } = deps;
 
   router.get('/interaction/:uid', async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -45,17 +43,7 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     }
     const identity = verdict.standing;
     if (!state || state.certFingerprint !== identity.certificate.fingerprintS256) {
-      const level = requestedLevel(acrValuesOf(details.params.acr_values), identity.account);
-      state = {
-        csrf: newToken(24),
-        certFingerprint: identity.certificate.fingerprintS256,
-        certSerial: identity.certificate.serial,
-        accountId: identity.account.id,
-        terminalId: identity.terminal.id,
-        step: 'password',
-        changeReason: null,
-        otpRequested: level !== 'password',
-      };
+      state = flow.begin(identity, details.params.acr_values);
       await states.save(details.uid, state);
     }
     const base = {
@@ -97,21 +85,9 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     if (state.step !== 'password') return void ctx.redirect(`/interaction/${details.uid}`);
     if (await rateLimited(ctx, details, state, identity.account)) return;
     const userId = formField(ctx, 'userId', 128).trim();
-    const outcome = await login.verifyPassword(
-      identity.account,
-      identity.tenant,
-      userId,
-      formField(ctx, 'password', 1024),
-      attemptOf(ctx, details, state.certSerial),
-    );
-    if (outcome.kind !== 'ok') return renderFailure(ctx, details.uid, state, outcome, 'login.failed', userId);
-    const facts: StepFacts = { ...outcome.facts, otpRequested: state.otpRequested };
-    const changeReason = outcome.account.mustChangePassword
-      ? 'must_change'
-      : outcome.facts.passwordExpired
-        ? 'expired'
-        : null;
-    await advance(ctx, details, { ...state, changeReason }, facts, 'password');
+    const typed = { userId, password: formField(ctx, 'password', 1024) };
+    const result = await flow.password(state, identity, typed, attemptOf(ctx, details, state.certSerial));
+    await proceed(ctx, details, state, identity, result, userId);
   });
 
   router.post('/interaction/:uid/change-password', form, async (ctx) => {
@@ -119,42 +95,31 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     if (!resumed) return;
     const { details, state, identity } = resumed;
     if (state.step !== 'change_password') return void ctx.redirect(`/interaction/${details.uid}`);
+    const result = await flow.changePassword(state, identity, {
+      password: formField(ctx, 'newPassword', 1024),
+      confirmation: formField(ctx, 'confirmation', 1024),
+    });
+    if (result.kind !== 'invalid') return proceed(ctx, details, state, identity, result);
     const locale = localeOf(ctx);
-    const result = await login.preparePasswordChange(
-      identity.account,
-      identity.tenant,
-      formField(ctx, 'newPassword', 1024),
-      formField(ctx, 'confirmation', 1024),
+    const policy = identity.tenant.policy.password;
+    render(
+      ctx,
+      views,
+      'change-password',
+      {
+        locale,
+        title: 'change_password.title',
+        uid: details.uid,
+        csrf: state.csrf,
+        userId: identity.account.userId,
+        reasonKey:
+          state.changeReason === 'expired' ? 'change_password.expired' : 'change_password.must_change',
+        minLength: policy.minLength,
+        maxLength: policy.maxLength,
+        errors: result.violations.map((v) => t(locale, v.code, v.params)),
+      },
+      422,
     );
-    if (result.kind === 'invalid') {
-      const policy = identity.tenant.policy.password;
-      render(
-        ctx,
-        views,
-        'change-password',
-        {
-          locale,
-          title: 'change_password.title',
-          uid: details.uid,
-          csrf: state.csrf,
-          userId: identity.account.userId,
-          reasonKey:
-            state.changeReason === 'expired' ? 'change_password.expired' : 'change_password.must_change',
-          minLength: policy.minLength,
-          maxLength: policy.maxLength,
-          errors: result.violations.map((v) => t(locale, v.code, v.params)),
-        },
-        422,
-      );
-      return;
-    }
-    const facts: StepFacts = {
-      account: { ...identity.account, mustChangePassword: false },
-      passwordExpired: false,
-      otpRequested: state.otpRequested,
-    };
-    // Not in force yet: `finish` applies it once every later step has succeeded.
-    await advance(ctx, details, { ...state, pendingPasswordHash: result.hash }, facts, 'change_password');
   });
 
   router.post('/interaction/:uid/otp', form, async (ctx) => {
@@ -163,19 +128,9 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     const { details, state, identity } = resumed;
     if (state.step !== 'otp') return void ctx.redirect(`/interaction/${details.uid}`);
     if (await rateLimited(ctx, details, state, identity.account)) return;
-    const outcome = await login.verifyOtp(
-      identity.account,
-      identity.tenant,
-      formField(ctx, 'code', 16),
-      attemptOf(ctx, details, state.certSerial),
-    );
-    if (outcome.kind !== 'ok') return renderFailure(ctx, details.uid, state, outcome, 'otp.failed');
-    const facts: StepFacts = {
-      account: identity.account,
-      passwordExpired: false,
-      otpRequested: state.otpRequested,
-    };
-    await advance(ctx, details, state, facts, 'otp');
+    const code = formField(ctx, 'code', 16);
+    const result = await flow.otp(state, identity, code, attemptOf(ctx, details, state.certSerial));
+    await proceed(ctx, details, state, identity, result);
   });
 
   router.post('/interaction/:uid/otp-setup', form, async (ctx) => {
@@ -185,33 +140,25 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
     if (state.step !== 'otp_setup' || !state.pendingTotpSecretEnc)
       return void ctx.redirect(`/interaction/${details.uid}`);
     if (await rateLimited(ctx, details, state, identity.account)) return;
-    const activated = await deps.totp.activate(
-      identity.account,
-      state.pendingTotpSecretEnc,
-      formField(ctx, 'code', 16),
+    const code = formField(ctx, 'code', 16);
+    const result = await flow.otpSetup(state, identity, code, attemptOf(ctx, details, state.certSerial));
+    if (result.kind === 'done') return proceed(ctx, details, state, identity, result);
+    const locale = localeOf(ctx);
+    render(
+      ctx,
+      views,
+      'otp-setup',
+      {
+        locale,
+        title: 'otp_setup.title',
+        uid: details.uid,
+        csrf: state.csrf,
+        action: `/interaction/${details.uid}/otp-setup`,
+        ...(await deps.totp.display(identity.account, state.pendingTotpSecretEnc)),
+        errors: [t(locale, 'otp.failed')],
+      },
+      401,
     );
-    if (!activated) {
-      await login.recordEvent('otp_failed', identity.account, attemptOf(ctx, details, state.certSerial));
-      const locale = localeOf(ctx);
-      const display = await deps.totp.display(identity.account, state.pendingTotpSecretEnc);
-      render(
-        ctx,
-        views,
-        'otp-setup',
-        {
-          locale,
-          title: 'otp_setup.title',
-          uid: details.uid,
-          csrf: state.csrf,
-          action: `/interaction/${details.uid}/otp-setup`,
-          ...display,
-          errors: [t(locale, 'otp.failed')],
-        },
-        401,
-      );
-      return;
-    }
-    await finish(ctx, details, state, activated, true);
   });
 
   router.get('/interaction/:uid/abort', async (ctx) => {

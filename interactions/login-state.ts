@@ -3,24 +3,10 @@
  * expiring artifact next to oidc-provider's own Interaction.
  */
 import type { Clock } from '../src/clock.js';
-import type { ChangeReason, LoginStep } from '../src/policy/login-steps.js';
+import type { LoginState } from '../src/services/login-flow.js';
 import type { Store } from '../src/store.js';
 
-export interface LoginState {
-  csrf: string;
-  /** The certificate that started this login; every later request must present the same one. */
-  certFingerprint: string;
-  certSerial: string;
-  accountId: string;
-  terminalId: string;
-  step: LoginStep;
-  changeReason: ChangeReason | null;
-  otpRequested: boolean;
-  /** Sealed TOTP secret being set up (step `otp_setup`), activated by its first correct code. */
-  pendingTotpSecretEnc?: string | null;
-  /** The forced change's new password, hashed: put in force only when the whole login succeeds. */
-  pendingPasswordHash?: string | null;
-}
+export type { LoginState };
 
 const MODEL = 'TobiraLogin';
 

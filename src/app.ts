@@ -40,6 +40,7 @@ import { SessionBindings } from './services/session-bindings.js';
 import { AuditLog } from './services/audit.js';
 import { CertificateService } from './services/certificates.js';
 import { LoginService } from './services/login.js';
+import { LoginFlow } from './services/login-flow.js';
 import { EnrollmentService } from './services/enrollment.js';
 import { DownloadService } from './services/downloads.js';
 import { RecoveryService } from './services/recovery.js';
@@ -236,6 +237,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       views,
       guard,
       login,
+      flow: new LoginFlow({ login, totp }),
       states,
       trust,
       rateLimiter,

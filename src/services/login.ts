@@ -248,9 +248,19 @@ export class LoginService {
     attempt: AttemptContext,
     ensureLocked: boolean,
   ): Promise<FailureOutcome> {
-    // No attempt left means a concurrent request reached the threshold: make sure the lock is recorded.
-    if (ensureLocked && account.status !== 'locked')
-      await this.#store.lockAccount(account.id, 'password', this.#clock.now());
+    // No attempt left: a request reached the threshold without its lock being recorded (a concurrent one
+    // about to, or one that died). Lock an account that is still active — never a pending one — and
+    // through the audited lock, like every other lock.
+    if (ensureLocked) {
+      const current = await this.#store.getAccount(account.id);
+      if (current?.status === 'active') {
+        const deps = { store: this.#store, clock: this.#clock, audit: this.#audit };
+        await lockAccount(deps, current, 'password', {
+          sourceIp: attempt.sourceIp,
+          details: { failures: current.failedPasswordCount },
+        });
+      }
+    }
     await this.recordEvent('locked', account, attempt);
     return { kind: 'locked', supportContact: tenant.supportContact };
   }
