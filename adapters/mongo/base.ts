@@ -4,6 +4,7 @@
  * Layers: MongoBase (here) → MongoOutbox (outbox.ts: the mail outbox) → MongoRecords (records.ts:
  * short-lived and append-only records) → MongoStore (store.ts: identity records).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientSession, Connection, Model, QueryFilter } from 'mongoose';
 import { StoreError, type Page } from '../../src/store.js';
 import { isDuplicateKeyError, mapMongoError } from './errors.js';
@@ -43,6 +44,8 @@ export abstract class MongoBase {
   protected server: ServerTraits | null = null;
   /** Used only where conditional updates are not atomic (FerretDB): see serial.ts. */
   readonly #serial = new SerialQueue();
+  /** The session of the unit (transaction) being run, so Store methods called inside it join it. */
+  readonly #unitSession = new AsyncLocalStorage<ClientSession>();
 
   constructor(protected readonly connection: Connection) {
     this.m = defineModels(connection);
@@ -60,10 +63,18 @@ export abstract class MongoBase {
     }
   }
 
-  /** Run `work` in one transaction when the server supports it, else as written (see each caller). */
+  /**
+   * Run `work` in one transaction when the server supports it, else as written (see each caller).
+   * Re-entrant: inside a unit (commitWork issuing certificates) `work` joins the enclosing transaction,
+   * and `insert` / `mustExist` default to its session, so a nested Store method writes inside it.
+   */
   protected unit<T>(work: (session: ClientSession | undefined) => Promise<T>): Promise<T> {
+    const enclosing = this.#unitSession.getStore();
+    if (enclosing) return work(enclosing);
     return this.server?.transactions
-      ? this.connection.transaction((session) => work(session), { writeConcern: MAJORITY.writeConcern })
+      ? this.connection.transaction((session) => this.#unitSession.run(session, () => work(session)), {
+          writeConcern: MAJORITY.writeConcern,
+        })
       : work(undefined);
   }
 
@@ -77,7 +88,7 @@ export abstract class MongoBase {
     model: Model<D>,
     id: string,
     what: string,
-    session?: ClientSession,
+    session = this.#unitSession.getStore(),
   ): Promise<void> {
     if (!(await model.exists({ _id: id } as QueryFilter<D>).session(session ?? null)))
       throw new StoreError('store_reference_missing', `no ${what} ${id}`);
@@ -91,7 +102,7 @@ export abstract class MongoBase {
   protected async insert<D>(
     model: Model<D>,
     doc: Record<string, unknown>,
-    session?: ClientSession,
+    session = this.#unitSession.getStore(),
   ): Promise<D> {
     try {
       // mongoose's overloads cannot type a document built at run time; the schema validates it.

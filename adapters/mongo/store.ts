@@ -28,7 +28,7 @@ import { COUNTER_FIELDS, toAccount, type AccountDoc } from './models/accounts.js
 import { toClient, type ClientDoc } from './models/clients.js';
 import { toTenant, type TenantDoc } from './models/tenants.js';
 import { MongoDevices } from './devices.js';
-import { commitWorkInOrder } from './work.js';
+import { commitWorkUnit } from './work.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -268,7 +268,8 @@ export class MongoStore extends MongoDevices implements Store {
 
   // ---- multi-step use cases (work.ts) -------------------------------------------------------------
 
+  /** One transaction where the server has them, else ordered writes under a ticket claim (work.ts). */
   commitWork(unit: WorkUnit, now: Date): Promise<boolean> {
-    return this.run('work', () => commitWorkInOrder(this, this.m, unit, now));
+    return this.run('work', () => this.unit((session) => commitWorkUnit(this, this.m, unit, now, session)));
   }
 }
