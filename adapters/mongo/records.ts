@@ -1,6 +1,7 @@
 /**
  * The short-lived or append-only records of the MongoDB store: one-time tickets, login history, the
- * audit log, rate-limit buckets, admin API keys and oidc-provider artifacts (the mail outbox: outbox.ts).
+ * audit log, rate-limit buckets, admin API keys, oidc-provider artifacts and Tobira's own short-lived
+ * state in the same collection (the mail outbox: outbox.ts).
  * Every atomic operation is one conditional update, as the Store interface requires.
  */
 import type { QueryFilter } from 'mongoose';
@@ -13,6 +14,7 @@ import type {
   NewAuditEvent,
   NewLoginEvent,
   NewTicket,
+  EphemeralRecord,
   OidcPayload,
   Page,
 } from '../../src/store.js';
@@ -302,5 +304,19 @@ export abstract class MongoRecords extends MongoOutbox {
       await this.m.RateLimit.deleteMany({ expiresAt: { $lte: now } });
       return (await this.m.Oidc.deleteMany({ expiresAt: { $ne: null, $lte: now } })).deletedCount;
     });
+  }
+
+  // ---- Tobira's short-lived state: the artifacts' collection, under Tobira's own kinds ------------
+
+  putState(kind: string, id: string, record: EphemeralRecord, ttlSeconds: number, now: Date): Promise<void> {
+    return this.oidcUpsert(kind, id, record, ttlSeconds, now);
+  }
+
+  getState(kind: string, id: string, now: Date): Promise<EphemeralRecord | null> {
+    return this.oidcFind(kind, id, now);
+  }
+
+  deleteState(kind: string, id: string): Promise<void> {
+    return this.oidcDestroy(kind, id);
   }
 }

@@ -24,6 +24,7 @@ import {
   type AccountQuery,
   type AttemptReservation,
   type AuditQuery,
+  type EphemeralRecord,
   type IssuedCertificate,
   type LoginEventQuery,
   type MailBody,
@@ -281,4 +282,16 @@ export class SqliteStore implements Store {
       x.rateLimits.purgeExpired(now);
       return x.oidc.purgeExpired(now);
     });
+
+  // Tobira's short-lived state: the artifacts' table, under Tobira's own kinds
+  putState = (
+    kind: string,
+    id: string,
+    record: EphemeralRecord,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<void> => this.oidcUpsert(kind, id, record, ttlSeconds, now);
+  getState = (kind: string, id: string, now: Date): Promise<EphemeralRecord | null> =>
+    this.oidcFind(kind, id, now);
+  deleteState = (kind: string, id: string): Promise<void> => this.oidcDestroy(kind, id);
 }

@@ -262,6 +262,9 @@ describe('MongoDB adapter failures (no server)', function () {
         oidcDestroy: () => s.oidcDestroy('Session', 's'),
         oidcRevokeByGrantId: () => s.oidcRevokeByGrantId('g'),
         oidcPurgeExpired: () => s.oidcPurgeExpired(T0),
+        putState: () => s.putState('TobiraFormSession', 's', { scope: 'x' }, 60, T0),
+        getState: () => s.getState('TobiraFormSession', 's', T0),
+        deleteState: () => s.deleteState('TobiraFormSession', 's'),
       };
       // Every public method of the adapter is in the table, so a new one cannot skip the error wrapper.
       const helpers = new Set([

@@ -1,8 +1,12 @@
 /** Contract: account records — create, read, search, update, delete. */
 import { expect } from 'chai';
+import type { AccountStore, CertificateStore, TerminalStore, TicketStore } from '../../../src/store.js';
 import { at, expectConflict, T0, ticketInput, type ContractContext } from './context.js';
 
-export function accountContract(ctx: ContractContext): void {
+/** The other roles are only read: deleting an account takes its terminals and tickets, revokes its certificates. */
+export function accountContract(
+  ctx: ContractContext<AccountStore & TerminalStore & TicketStore & CertificateStore>,
+): void {
   describe('accounts', function () {
     beforeEach(async function () {
       await ctx.f.tenant('p-01');

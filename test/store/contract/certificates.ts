@@ -1,9 +1,11 @@
 /** Contract: certificates — issuing (superseding the previous one), lookups, revocation, the CRL. */
 import { expect } from 'chai';
 import { sha256Hex } from '../../../src/random.js';
+import type { CertificateStore, TerminalStore } from '../../../src/store.js';
 import { at, certificateInput, expectConflict, T0, type ContractContext } from './context.js';
 
-export function certificateContract(ctx: ContractContext): void {
+/** Terminals are only read: issuing points the terminal at its new certificate. */
+export function certificateContract(ctx: ContractContext<CertificateStore & TerminalStore>): void {
   describe('certificates', function () {
     let accountId: string;
     let terminalId: string;

@@ -1,6 +1,6 @@
 /**
- * What every area of the Store contract shares: a fresh store per test (from the adapter's factory),
- * explicit instants instead of sleeps, record builders, and the conflict assertion.
+ * What every role's contract shares: a fresh store per test (from the adapter's factory), explicit
+ * instants instead of sleeps, record builders, and the conflict assertion.
  */
 import { expect } from 'chai';
 import type { TicketPurpose } from '../../../src/domain.js';
@@ -14,7 +14,11 @@ import {
   type NewLoginEvent,
   type NewMail,
   type NewTicket,
+  type AccountStore,
+  type CertificateStore,
   type Store,
+  type TenantStore,
+  type TerminalStore,
 } from '../../../src/store.js';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
@@ -115,7 +119,7 @@ export function auditEventInput(overrides: Partial<NewAuditEvent> = {}): NewAudi
 // ---- records in the store -----------------------------------------------------------------------------
 
 /** Builders that create related records, so each test states only what it is about. */
-export function fixtures(store: Store) {
+export function fixtures(store: TenantStore & AccountStore & TerminalStore & CertificateStore) {
   let n = 0;
   const next = () => (n += 1);
   const tenant = (id = `t${next()}`) =>
@@ -158,9 +162,10 @@ export function fixtures(store: Store) {
 
 export type Fixtures = ReturnType<typeof fixtures>;
 
-export interface ContractContext {
+/** A contract is given the running test's store as the role it tests; fixtures set up the rest. */
+export interface ContractContext<Role = Store> {
   /** The store of the running test. */
-  readonly store: Store;
+  readonly store: Role;
   readonly f: Fixtures;
 }
 

@@ -1,6 +1,7 @@
 /** Contract: failure counters, locking and TOTP replay protection — all atomic in the database. */
 import { expect } from 'chai';
 import type { Account } from '../../../src/domain.js';
+import type { AccountStore, CounterStore } from '../../../src/store.js';
 import { at, concurrently, T0, type ContractContext } from './context.js';
 
 const counters = (a: Account | null) => [
@@ -9,7 +10,8 @@ const counters = (a: Account | null) => [
   a!.failedEnrollmentOtpCount,
 ];
 
-export function counterContract(ctx: ContractContext): void {
+/** Accounts are read (and set up) around the counters; the counters change only through CounterStore. */
+export function counterContract(ctx: ContractContext<CounterStore & AccountStore>): void {
   describe('failure counters and locking', function () {
     let accountId: string;
     beforeEach(async function () {

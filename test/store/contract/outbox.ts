@@ -3,11 +3,12 @@
  * body in the same update, compare-and-set of a body, redaction and the retention purge.
  */
 import { expect } from 'chai';
+import type { OutboxStore } from '../../../src/store.js';
 import { at, expectConflict, mailInput, T0, type ContractContext } from './context.js';
 
 const LEASE = 60_000;
 
-export function outboxContract(ctx: ContractContext): void {
+export function outboxContract(ctx: ContractContext<OutboxStore>): void {
   describe('mail outbox', function () {
     it('enqueues mail as pending, due now unless given a later time', async function () {
       const input = mailInput();

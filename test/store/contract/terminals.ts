@@ -1,7 +1,7 @@
 /** Contract: terminals (端末) — numbering, listing, updates, expiring pending downloads. */
 import { expect } from 'chai';
 import type { PendingDownload } from '../../../src/domain.js';
-import { StoreError } from '../../../src/store.js';
+import { StoreError, type TerminalStore } from '../../../src/store.js';
 import { at, concurrently, expectConflict, T0, type ContractContext } from './context.js';
 
 const download = (expiresAt: Date): PendingDownload => ({
@@ -10,7 +10,7 @@ const download = (expiresAt: Date): PendingDownload => ({
   expiresAt,
 });
 
-export function terminalContract(ctx: ContractContext): void {
+export function terminalContract(ctx: ContractContext<TerminalStore>): void {
   describe('terminals', function () {
     let accountId: string;
     beforeEach(async function () {

@@ -1,8 +1,9 @@
 /** Contract: one-time tickets — lookup, single use, attempt limits, invalidation, purge. */
 import { expect } from 'chai';
+import type { TicketStore } from '../../../src/store.js';
 import { at, concurrently, expectConflict, T0, ticketInput, type ContractContext } from './context.js';
 
-export function ticketContract(ctx: ContractContext): void {
+export function ticketContract(ctx: ContractContext<TicketStore>): void {
   describe('one-time tickets', function () {
     let accountId: string;
     beforeEach(async function () {

@@ -1,7 +1,16 @@
 /** Contract: commitWork — the writes of a multi-step use case applied whole, or refused with nothing written. */
 import { expect } from 'chai';
 import { newId } from '../../../src/random.js';
-import { StoreConflictError, type Store, type WorkUnit } from '../../../src/store.js';
+import {
+  StoreConflictError,
+  type AccountStore,
+  type CertificateStore,
+  type OutboxStore,
+  type TerminalStore,
+  type TicketStore,
+  type WorkStore,
+  type WorkUnit,
+} from '../../../src/store.js';
 import {
   at,
   certificateInput,
@@ -12,8 +21,11 @@ import {
   type ContractContext,
 } from './context.js';
 
+/** The roles a unit writes through, read here to see what it wrote (or that it wrote nothing). */
+type WrittenRoles = AccountStore & TerminalStore & TicketStore & CertificateStore & OutboxStore;
+
 /** What the unit may have written for the account: certificates, download tickets, mail to it. */
-async function written(store: Store, accountId: string, mailTo: string) {
+async function written(store: WrittenRoles, accountId: string, mailTo: string) {
   return {
     certificates: (await store.listCertificates({ accountId })).length,
     mails: (await store.listMail({ to: mailTo })).total,
@@ -21,7 +33,7 @@ async function written(store: Store, accountId: string, mailTo: string) {
   };
 }
 
-export function workContract(ctx: ContractContext): void {
+export function workContract(ctx: ContractContext<WorkStore & WrittenRoles>): void {
   describe('units of work', function () {
     let accountId: string;
     let ticketId: string;

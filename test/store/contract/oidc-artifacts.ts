@@ -1,10 +1,11 @@
 /** Contract: oidc-provider artifacts — expiring payloads by model, secondary lookups, grants. */
 import { expect } from 'chai';
+import type { OidcArtifactStore } from '../../../src/store.js';
 import { at, T0, type ContractContext } from './context.js';
 
 const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
-export function oidcContract(ctx: ContractContext): void {
+export function oidcArtifactContract(ctx: ContractContext<OidcArtifactStore>): void {
   describe('oidc-provider artifacts', function () {
     it('finds an artifact until it expires, per model', async function () {
       const payload = { accountId: 'a', exp: 123, nested: { list: [1, 'x'] } };

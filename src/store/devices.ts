@@ -1,0 +1,52 @@
+/** Roles: terminals (端末) and the certificates issued to them. */
+import type { Certificate, PendingDownload, Terminal, TerminalType } from '../domain.js';
+
+export interface NewTerminal {
+  id: string;
+  accountId: string;
+  email: string;
+  type: TerminalType;
+}
+
+export type TerminalPatch = Partial<Pick<Terminal, 'email' | 'type' | 'deleted' | 'pendingDownload'>>;
+
+export type NewCertificate = Omit<Certificate, 'status' | 'revokedAt' | 'revocationReason' | 'createdAt'>;
+
+export interface IssuedCertificate {
+  certificate: NewCertificate;
+  /** The PKCS#12 waiting for download, or null when the key never left the device (CSR). */
+  pendingDownload: PendingDownload | null;
+}
+
+export interface TerminalStore {
+  /** Assigns the next terminal number of the account (1, 2, …; numbers are never reused). */
+  createTerminal(terminal: NewTerminal, now: Date): Promise<Terminal>;
+  getTerminal(id: string): Promise<Terminal | null>;
+  /** Terminals of the account ordered by number; deleted ones only with `includeDeleted`. */
+  listTerminals(accountId: string, options?: { includeDeleted?: boolean }): Promise<Terminal[]>;
+  updateTerminal(id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null>;
+  /** Drop pending downloads (sealed PKCS#12 + password) that expired at or before `now`; returns how many. */
+  clearExpiredDownloads(now: Date): Promise<number>;
+}
+
+export interface CertificateStore {
+  /**
+   * Record a newly issued certificate for a terminal in one unit: insert the certificate, mark the
+   * terminal's previous current certificate `superseded` (with revokedAt = now), point the terminal at
+   * the new serial and set its pending download.
+   */
+  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate>;
+  getCertificate(serial: string): Promise<Certificate | null>;
+  getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null>;
+  listCertificates(query: {
+    accountId?: string;
+    terminalId?: string;
+    status?: Certificate['status'];
+  }): Promise<Certificate[]>;
+  /** Revoke an active certificate; returns null if it does not exist, the record unchanged if not active. */
+  revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null>;
+  /** Revoked and superseded certificates that have not expired at `now`: the CRL's content. */
+  listRevokedCertificates(now: Date): Promise<Certificate[]>;
+  /** How many active certificates expire after `now` and no later than `before` (for monitoring). */
+  countCertificatesExpiring(now: Date, before: Date): Promise<number>;
+}
