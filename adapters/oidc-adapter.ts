@@ -1,5 +1,5 @@
 /**
- * oidc-provider's Adapter over any Store. Every artifact model (Session, Interaction, Grant,
+ * oidc-provider's Adapter over the store's OidcArtifactStore and ClientStore roles. Every artifact model (Session, Interaction, Grant,
  * AuthorizationCode, AccessToken, RefreshToken, …) lives in the store's expiring artifact records, indexed
  * by uid, user code and grant id; expiry is judged by the injected Clock. Clients are not artifacts: the
  * `Client` model reads the operator-managed client records and refuses writes.
@@ -10,7 +10,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../src/clock.js';
 import type { OidcClientRecord } from '../src/domain.js';
-import type { OidcPayload, Store } from '../src/store.js';
+import type { ClientStore, OidcArtifactStore, OidcPayload } from '../src/store.js';
 
 /** The model oidc-provider asks client metadata from. */
 export const CLIENT_MODEL = 'Client';
@@ -30,10 +30,10 @@ const toAdapterPayload = (payload: OidcPayload | null): AdapterPayload | undefin
 /** One artifact model (any model but Client) on the store's `oidc*` methods. */
 export class StoreOidcAdapter implements Adapter {
   readonly #model: string;
-  readonly #store: Store;
+  readonly #store: OidcArtifactStore;
   readonly #clock: Clock;
 
-  constructor(model: string, store: Store, clock: Clock) {
+  constructor(model: string, store: OidcArtifactStore, clock: Clock) {
     this.#model = model;
     this.#store = store;
     this.#clock = clock;
@@ -78,10 +78,10 @@ export interface ClientAdapterOptions {
 
 /** The Client model: read-only client metadata from the store's client records. */
 export class StoreClientAdapter implements Adapter {
-  readonly #store: Store;
+  readonly #store: ClientStore;
   readonly #options: ClientAdapterOptions;
 
-  constructor(store: Store, options: ClientAdapterOptions = {}) {
+  constructor(store: ClientStore, options: ClientAdapterOptions = {}) {
     this.#store = store;
     this.#options = options;
   }
@@ -125,7 +125,7 @@ export class StoreClientAdapter implements Adapter {
 
 /** The `adapter` setting for oidc-provider's configuration: `(model) => Adapter` over `store`. */
 export function createOidcAdapterFactory(
-  store: Store,
+  store: OidcArtifactStore & ClientStore,
   clock: Clock,
   clients: ClientAdapterOptions = {},
 ): (model: string) => Adapter {

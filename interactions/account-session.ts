@@ -18,11 +18,11 @@ import { clientCertificateDer, type ProxyTrust } from '../src/http/client-contex
 import { newToken, safeEqual } from '../src/random.js';
 import type { Standing } from '../src/policy/binding.js';
 import type { BindingGuard } from '../src/services/binding-guard.js';
-import type { Store } from '../src/store.js';
+import type { EphemeralStore, OidcArtifactStore } from '../src/store.js';
 import { ServerSessions } from './server-sessions.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from '../src/account-client.js';
 
-const LOGIN_MODEL = 'TobiraAccountLogin';
+const LOGIN_KIND = 'TobiraAccountLogin';
 /** The cookie that ties a callback to the browser that started the login. */
 const LOGIN_COOKIE = { name: 'tobira_account_login', path: '/account/callback' };
 const LOGIN_TTL_SECONDS = 600;
@@ -49,7 +49,8 @@ export class AccountSessions {
   constructor(
     private readonly deps: {
       provider: Provider;
-      store: Store;
+      /** Ephemeral: its sessions and pending logins; artifacts: signing out revokes its grant. */
+      store: EphemeralStore & OidcArtifactStore;
       clock: Clock;
       trust: ProxyTrust;
       issuer: string;
@@ -64,7 +65,7 @@ export class AccountSessions {
       store: deps.store,
       clock: deps.clock,
       ttlSeconds: deps.ttlSeconds,
-      model: 'TobiraAccountSession',
+      kind: 'TobiraAccountSession',
       cookie: { name: 'tobira_account', path: '/account', sameSite: 'strict' },
     });
   }
@@ -105,8 +106,8 @@ export class AccountSessions {
     const state = newToken(24);
     const verifier = newToken(32);
     const browser = newToken(24);
-    await this.deps.store.oidcUpsert(
-      LOGIN_MODEL,
+    await this.deps.store.putState(
+      LOGIN_KIND,
       state,
       { verifier, returnTo, browser: s256(browser) },
       LOGIN_TTL_SECONDS,
@@ -145,10 +146,10 @@ export class AccountSessions {
     const { provider, store, clock } = this.deps;
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
-    const pending = state ? await store.oidcFind(LOGIN_MODEL, state, clock.now()) : null;
+    const pending = state ? await store.getState(LOGIN_KIND, state, clock.now()) : null;
     const browser = ctx.cookies.get(LOGIN_COOKIE.name, { signed: false }) ?? '';
     if (!pending || !code || !browser || !safeEqual(s256(browser), String(pending.browser))) return null;
-    await store.oidcDestroy(LOGIN_MODEL, state);
+    await store.deleteState(LOGIN_KIND, state);
     ctx.cookies.set(LOGIN_COOKIE.name, null, { path: LOGIN_COOKIE.path, secure: true, httpOnly: true });
     const grant = await provider.AuthorizationCode.find(code);
     if (

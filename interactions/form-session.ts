@@ -5,7 +5,7 @@
 import type { Context } from 'koa';
 import type { Clock } from '../src/clock.js';
 import { newToken } from '../src/random.js';
-import type { Store } from '../src/store.js';
+import type { EphemeralStore } from '../src/store.js';
 import { ServerSessions } from './server-sessions.js';
 
 export interface FormSession {
@@ -19,10 +19,10 @@ export interface FormSession {
 export class FormSessions {
   readonly #sessions: ServerSessions<FormSession>;
 
-  constructor(deps: { store: Store; clock: Clock; ttlSeconds: number }) {
+  constructor(deps: { store: EphemeralStore; clock: Clock; ttlSeconds: number }) {
     this.#sessions = new ServerSessions<FormSession>({
       ...deps,
-      model: 'TobiraFormSession',
+      kind: 'TobiraFormSession',
       cookie: { name: 'tobira_form', path: '/', sameSite: 'strict' },
     });
   }

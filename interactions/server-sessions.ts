@@ -6,13 +6,13 @@
 import type { Context } from 'koa';
 import type { Clock } from '../src/clock.js';
 import { newToken } from '../src/random.js';
-import type { Store } from '../src/store.js';
+import type { EphemeralStore } from '../src/store.js';
 
 export interface ServerSessionOptions {
-  store: Store;
+  store: EphemeralStore;
   clock: Clock;
-  /** Artifact model name in the store. */
-  model: string;
+  /** The kind of state these sessions are stored under. */
+  kind: string;
   cookie: { name: string; path: string; sameSite: 'strict' | 'lax' };
   ttlSeconds: number;
 }
@@ -30,23 +30,17 @@ export class ServerSessions<T extends { id: string }> {
   async read(ctx: Context): Promise<T | null> {
     const id = ctx.cookies.get(this.o.cookie.name, { signed: false });
     if (!id || !ID.test(id)) return null;
-    return (await this.o.store.oidcFind(this.o.model, id, this.o.clock.now())) as unknown as T | null;
+    return (await this.o.store.getState(this.o.kind, id, this.o.clock.now())) as unknown as T | null;
   }
 
   /** Store the record (restarting its lifetime); with `ctx`, also hand the browser its id. */
   async write(record: T, ctx?: Context): Promise<void> {
-    await this.o.store.oidcUpsert(
-      this.o.model,
-      record.id,
-      { ...record },
-      this.o.ttlSeconds,
-      this.o.clock.now(),
-    );
+    await this.o.store.putState(this.o.kind, record.id, { ...record }, this.o.ttlSeconds, this.o.clock.now());
     if (ctx) this.#cookie(ctx, record.id, this.o.ttlSeconds * 1000);
   }
 
   async destroy(ctx: Context, record: T): Promise<void> {
-    await this.o.store.oidcDestroy(this.o.model, record.id);
+    await this.o.store.deleteState(this.o.kind, record.id);
     this.#cookie(ctx, null, 0);
   }
 

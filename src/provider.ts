@@ -30,7 +30,7 @@ import { ACR, acrValuesOf, requestedLevel } from './policy/login-steps.js';
 import type { Standing } from './policy/binding.js';
 import type { BindingGuard, GuardVerdict } from './services/binding-guard.js';
 import type { SessionBindings } from './services/session-bindings.js';
-import type { Store } from './store.js';
+import type { ClientStore, OidcArtifactStore } from './store.js';
 
 const SESSION_TTL_SECONDS = 8 * 3600;
 const CODE_TTL_SECONDS = 60;
@@ -55,7 +55,7 @@ export interface ProviderPages {
 
 export interface ProviderDeps {
   issuer: string;
-  store: Store;
+  store: OidcArtifactStore & ClientStore;
   clock: Clock;
   jwks: { keys: Record<string, unknown>[] };
   cookieKeys: string[];

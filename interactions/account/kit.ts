@@ -11,7 +11,7 @@ import type { AccountSettings } from '../../src/services/account-settings.js';
 import type { CertificateService } from '../../src/services/certificates.js';
 import type { Violation } from '../../src/services/enrollment.js';
 import type { TotpService } from '../../src/services/totp.js';
-import type { Store } from '../../src/store.js';
+import type { CertificateStore, LoginHistoryStore, TerminalStore } from '../../src/store.js';
 import type { AccountSession, AccountSessions } from '../account-session.js';
 import type { ProxyTrust } from '../../src/http/client-context.js';
 import type { Standing } from '../../src/policy/binding.js';
@@ -25,7 +25,7 @@ export interface AccountRouteDeps {
   sessions: AccountSessions;
   settings: AccountSettings;
   certificates: CertificateService;
-  store: Store;
+  store: TerminalStore & CertificateStore & LoginHistoryStore;
   clock: Clock;
   totp: TotpService;
   /** The one-time password of a re-authentication (password_otp accounts). */

@@ -1,9 +1,9 @@
 /** Public platform endpoints: CA certificate and CRL (for proxies verifying client certificates), health. */
 import { Router } from '@koa/router';
 import type { CertificateService } from '../services/certificates.js';
-import type { Store } from '../store.js';
+import type { StoreLifecycle } from '../store.js';
 
-export function platformRoutes(deps: { store: Store; certificates: CertificateService }): Router {
+export function platformRoutes(deps: { store: StoreLifecycle; certificates: CertificateService }): Router {
   const router = new Router();
 
   router.get('/ca/ca.pem', (ctx) => {

@@ -11,7 +11,7 @@ import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { noMetrics, type MailMetrics } from '../metrics.js';
 import { newId } from '../random.js';
-import type { NewMail, Store } from '../store.js';
+import type { NewMail, OutboxStore } from '../store.js';
 import type { MailRenderer, MailTemplateName } from './render.js';
 import { MailBodyError, openMailBody, sealMailBody } from './sealing.js';
 import { MailSendError, classifySendError, type MailTransport } from './transport.js';
@@ -24,14 +24,14 @@ export interface MailInput {
 }
 
 export class Mailer {
-  readonly #store: Store;
+  readonly #store: OutboxStore;
   readonly #renderer: MailRenderer;
   readonly #clock: Clock;
   readonly #box: SecretBox;
   /** Called after a mail is stored, so the worker sends it now rather than at its next tick. */
   onEnqueued: () => void = () => undefined;
 
-  constructor(deps: { store: Store; renderer: MailRenderer; clock: Clock; box: SecretBox }) {
+  constructor(deps: { store: OutboxStore; renderer: MailRenderer; clock: Clock; box: SecretBox }) {
     this.#store = deps.store;
     this.#renderer = deps.renderer;
     this.#clock = deps.clock;
@@ -53,7 +53,7 @@ export class Mailer {
 }
 
 export interface OutboxWorkerOptions {
-  store: Store;
+  store: OutboxStore;
   transport: MailTransport;
   clock: Clock;
   /** Opens the sealed bodies, only to send them. */

@@ -10,7 +10,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { SecretBoxError } from '../crypto/secret-box.js';
 import type { OutboxMail } from '../domain.js';
 import type { Logger } from '../log.js';
-import type { MailBody, Store } from '../store.js';
+import type { MailBody, OutboxStore } from '../store.js';
 
 export class MailBodyError extends Error {
   readonly code = 'mail_body_unreadable';
@@ -61,7 +61,7 @@ const PAGE = 100;
  * settles meanwhile is never given its body back. Returns the counts.
  */
 export async function sealStoredMail(deps: {
-  store: Store;
+  store: OutboxStore;
   box: SecretBox;
   log: Logger;
 }): Promise<{ redacted: number; sealed: number }> {

@@ -1,11 +1,11 @@
 /** Locking an account when a failure counter reaches its threshold: the lock and its audit event together. */
 import type { Clock } from '../clock.js';
 import type { Account, LockReason } from '../domain.js';
-import type { Store } from '../store.js';
+import type { CounterStore } from '../store.js';
 import type { AuditLog } from './audit.js';
 
 export async function lockAccount(
-  deps: { store: Store; clock: Clock; audit: AuditLog },
+  deps: { store: CounterStore; clock: Clock; audit: AuditLog },
   account: Pick<Account, 'id' | 'tenantId'>,
   reason: LockReason,
   context: { sourceIp?: string | null; details?: Record<string, unknown> } = {},

@@ -13,7 +13,14 @@ import { generateDownloadPassword } from '../policy/password-generator.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
 import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
 import { newId } from '../random.js';
-import { StoreConflictError, type NewMail, type Store } from '../store.js';
+import {
+  StoreConflictError,
+  type AccountStore,
+  type CounterStore,
+  type NewMail,
+  type TerminalStore,
+  type WorkStore,
+} from '../store.js';
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import type { CertificateService } from './certificates.js';
@@ -26,7 +33,7 @@ export type SettingsResult =
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface AccountSettingsDeps {
-  store: Store;
+  store: AccountStore & CounterStore & TerminalStore & WorkStore;
   hasher: PasswordHasher;
   login: LoginService;
   enrollment: EnrollmentService;

@@ -1,6 +1,6 @@
 /** Audit trail of security decisions and admin actions: stored, and mirrored to the log. */
 import type { Clock } from '../clock.js';
-import type { Store } from '../store.js';
+import type { AuditStore } from '../store.js';
 import type { Logger } from '../log.js';
 import { noMetrics, type AuditMetrics } from '../metrics.js';
 
@@ -14,12 +14,12 @@ export interface AuditInput {
 }
 
 export class AuditLog {
-  readonly #store: Store;
+  readonly #store: AuditStore;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #metrics: AuditMetrics;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger; metrics?: AuditMetrics }) {
+  constructor(deps: { store: AuditStore; clock: Clock; log: Logger; metrics?: AuditMetrics }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;

@@ -6,7 +6,7 @@
  */
 import { ACCOUNT_CLIENT_ID } from '../account-client.js';
 import { checkBinding, type BindingFailure, type BindingVerdict } from '../policy/binding.js';
-import type { Store } from '../store.js';
+import type { ClientStore } from '../store.js';
 import type { CertificateIdentity, CertificateService } from './certificates.js';
 import type { SessionBindings } from './session-bindings.js';
 
@@ -25,12 +25,12 @@ export interface BoundUse {
 export class BindingGuard {
   readonly #certificates: Pick<CertificateService, 'identify' | 'standing'>;
   readonly #bindings: Pick<SessionBindings, 'get'>;
-  readonly #store: Pick<Store, 'getClient'>;
+  readonly #store: ClientStore;
 
   constructor(deps: {
     certificates: Pick<CertificateService, 'identify' | 'standing'>;
     bindings: Pick<SessionBindings, 'get'>;
-    store: Pick<Store, 'getClient'>;
+    store: ClientStore;
   }) {
     this.#certificates = deps.certificates;
     this.#bindings = deps.bindings;

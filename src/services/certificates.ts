@@ -6,7 +6,14 @@ import type { CertificateAuthority, IssuedClientCertificate } from '../../certs/
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Account, Certificate, LoginResult, PendingDownload, Tenant, Terminal } from '../domain.js';
-import type { IssuedCertificate, Store } from '../store.js';
+import type {
+  AccountStore,
+  CertificateStore,
+  IssuedCertificate,
+  TenantStore,
+  TerminalStore,
+  WorkStore,
+} from '../store.js';
 import type { AuditLog } from './audit.js';
 
 export type CertificateIdentity =
@@ -26,14 +33,14 @@ const keyBitsOf = (tenant: Tenant): 2048 | 3072 =>
   tenant.policy.certificates.keyType === 'rsa3072' ? 3072 : 2048;
 
 export class CertificateService {
-  readonly #store: Store;
+  readonly #store: TenantStore & AccountStore & TerminalStore & CertificateStore & WorkStore;
   readonly #ca: CertificateAuthority;
   readonly #box: SecretBox;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
 
   constructor(deps: {
-    store: Store;
+    store: TenantStore & AccountStore & TerminalStore & CertificateStore & WorkStore;
     ca: CertificateAuthority;
     box: SecretBox;
     clock: Clock;

@@ -10,7 +10,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { OidcClientRecord } from '../domain.js';
 import type { ClientAuthMethod } from '../policy/client-auth.js';
 import { namespaceOwner } from '../policy/namespaces.js';
-import type { Store } from '../store.js';
+import type { ClientStore, TenantStore } from '../store.js';
 import type { AuditLog } from './audit.js';
 import {
   ClientRegistrationError,
@@ -61,7 +61,7 @@ export interface ClientRegistration extends Omit<ClientMetadataInput, 'secret'> 
 }
 
 export interface ClientRegistryDeps {
-  store: Store;
+  store: ClientStore & TenantStore;
   box: SecretBox;
   clock: Clock;
   audit: AuditLog;

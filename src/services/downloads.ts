@@ -9,7 +9,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { Account, Tenant, Terminal, Ticket } from '../domain.js';
 import { afterFailure } from '../policy/lockout.js';
 import { safeEqual } from '../random.js';
-import type { Store } from '../store.js';
+import type { AccountStore, TenantStore, TerminalStore, TicketStore } from '../store.js';
 import type { AuditLog } from './audit.js';
 import { sealPurpose, type CertificateService } from './certificates.js';
 import { openTicket, type TicketProblem } from './enrollment.js';
@@ -33,7 +33,7 @@ type Authorized = Extract<DownloadOpen, { kind: 'ok' }>;
 export class DownloadService {
   constructor(
     private readonly deps: {
-      store: Store;
+      store: TicketStore & TenantStore & AccountStore & TerminalStore;
       box: SecretBox;
       clock: Clock;
       audit: AuditLog;

@@ -17,7 +17,15 @@ import { generateDownloadPassword, generateOneTimePassword } from '../policy/pas
 import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
 import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
 import { newId, newToken, sha256Hex } from '../random.js';
-import { StoreConflictError, type Store } from '../store.js';
+import {
+  StoreConflictError,
+  type AccountStore,
+  type CounterStore,
+  type TenantStore,
+  type TerminalStore,
+  type TicketStore,
+  type WorkStore,
+} from '../store.js';
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import type { CertificateService } from './certificates.js';
@@ -56,7 +64,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TERMINAL_TYPES: readonly TerminalType[] = ['pc', 'mobile', 'smartphone'];
 
 export interface EnrollmentDeps {
-  store: Store;
+  store: TenantStore & AccountStore & CounterStore & TerminalStore & TicketStore & WorkStore;
   hasher: PasswordHasher;
   certificates: CertificateService;
   mailer: Mailer;
@@ -341,7 +349,7 @@ export class EnrollmentService {
 
 /** Look a link's ticket up and say whether it can be used now. */
 export async function openTicket(
-  store: Store,
+  store: TicketStore & AccountStore & TenantStore,
   clock: Clock,
   purpose: Ticket['purpose'],
   token: string,

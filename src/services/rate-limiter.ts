@@ -1,15 +1,15 @@
 /** Store-backed rate limiting, so limits hold across every process sharing the store. */
 import type { Clock } from '../clock.js';
 import { decide, windowsFor, type RateDecision, type RateRule } from '../policy/rate-limit.js';
-import type { Store } from '../store.js';
+import type { RateLimitStore } from '../store.js';
 
 export type { RateDecision };
 
 export class RateLimiter {
-  readonly #store: Store;
+  readonly #store: RateLimitStore;
   readonly #clock: Clock;
 
-  constructor(deps: { store: Store; clock: Clock }) {
+  constructor(deps: { store: RateLimitStore; clock: Clock }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
   }

@@ -13,7 +13,14 @@ import { afterFailure } from '../policy/lockout.js';
 import { generateDownloadPassword, generatePassword } from '../policy/password-generator.js';
 import { normalizeSecretAnswer } from '../policy/secret-answer.js';
 import { newId, newToken, sha256Hex } from '../random.js';
-import type { Store } from '../store.js';
+import type {
+  AccountStore,
+  CounterStore,
+  TenantStore,
+  TerminalStore,
+  TicketStore,
+  WorkStore,
+} from '../store.js';
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { openTicket, type EnrollmentService, type OpenTicket } from './enrollment.js';
@@ -24,7 +31,7 @@ const NOTHING = '-';
 export type AnswerOutcome = { kind: 'ok' } | { kind: 'mismatch' } | { kind: 'locked' };
 
 export interface RecoveryDeps {
-  store: Store;
+  store: TenantStore & AccountStore & CounterStore & TerminalStore & TicketStore & WorkStore;
   hasher: PasswordHasher;
   mailer: Mailer;
   enrollment: EnrollmentService;

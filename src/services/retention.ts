@@ -7,9 +7,24 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { defaultTenantPolicy } from '../policy/tenant-policy.js';
-import type { Store } from '../store.js';
+import type {
+  LoginHistoryStore,
+  OidcArtifactStore,
+  OutboxStore,
+  TenantStore,
+  TerminalStore,
+  TicketStore,
+} from '../store.js';
 
 const DAY = 86_400_000;
+
+/** Every role that holds something with an expiry or a retention period. */
+type RetainedRecords = TenantStore &
+  LoginHistoryStore &
+  TerminalStore &
+  TicketStore &
+  OidcArtifactStore &
+  OutboxStore;
 
 export interface PurgeReport {
   loginEvents: number;
@@ -22,13 +37,13 @@ export interface PurgeReport {
 }
 
 export class RetentionJob {
-  readonly #store: Store;
+  readonly #store: RetainedRecords;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #mailRetentionDays: number;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(deps: { store: Store; clock: Clock; log: Logger; mailRetentionDays: number }) {
+  constructor(deps: { store: RetainedRecords; clock: Clock; log: Logger; mailRetentionDays: number }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;

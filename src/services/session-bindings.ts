@@ -6,28 +6,28 @@
  * binding is gone is refused, never trusted unbound.
  */
 import type { Clock } from '../clock.js';
-import type { Store } from '../store.js';
+import type { EphemeralStore } from '../store.js';
 
 const MODEL = 'TobiraSessionCertificate';
 
 export class SessionBindings {
-  readonly #store: Pick<Store, 'oidcUpsert' | 'oidcFind'>;
+  readonly #store: EphemeralStore;
   readonly #clock: Clock;
   readonly #ttlSeconds: number;
 
-  constructor(deps: { store: Pick<Store, 'oidcUpsert' | 'oidcFind'>; clock: Clock; ttlSeconds: number }) {
+  constructor(deps: { store: EphemeralStore; clock: Clock; ttlSeconds: number }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#ttlSeconds = deps.ttlSeconds;
   }
 
   async bind(sessionUid: string, certFingerprint: string): Promise<void> {
-    await this.#store.oidcUpsert(MODEL, sessionUid, { certFingerprint }, this.#ttlSeconds, this.#clock.now());
+    await this.#store.putState(MODEL, sessionUid, { certFingerprint }, this.#ttlSeconds, this.#clock.now());
   }
 
   async get(sessionUid: string | undefined): Promise<string | null> {
     if (!sessionUid) return null;
-    const found = await this.#store.oidcFind(MODEL, sessionUid, this.#clock.now());
+    const found = await this.#store.getState(MODEL, sessionUid, this.#clock.now());
     return typeof found?.certFingerprint === 'string' ? found.certFingerprint : null;
   }
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Tenant } from '../domain.js';
 import { tenantIdProblem } from '../policy/namespaces.js';
 import type { TenantPolicy } from '../policy/tenant-policy.js';
-import type { Store } from '../store.js';
+import type { AccountStore, ClientStore, TenantStore } from '../store.js';
 import type { AuditLog } from './audit.js';
 
 export type TenantCreationCode = 'tenant.namespace_overlap' | 'tenant.namespace_in_use';
@@ -23,7 +23,7 @@ export class TenantCreationError extends Error {
 }
 
 export async function createTenant(
-  deps: { store: Store; clock: Clock; audit: AuditLog },
+  deps: { store: TenantStore & AccountStore & ClientStore; clock: Clock; audit: AuditLog },
   input: { id: string; name: string; supportContact: string; policy: TenantPolicy },
   who: { actor: string; sourceIp?: string | null },
 ): Promise<Tenant> {

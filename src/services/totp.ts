@@ -7,7 +7,7 @@ import QRCode from 'qrcode';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Account } from '../domain.js';
-import type { Store } from '../store.js';
+import type { AccountStore } from '../store.js';
 import type { AuditLog } from './audit.js';
 
 export const totpSealPurpose = (accountId: string) => `totp:${accountId}`;
@@ -41,7 +41,7 @@ export interface TotpDisplay {
 export class TotpService {
   constructor(
     private readonly deps: {
-      store: Store;
+      store: AccountStore;
       box: SecretBox;
       clock: Clock;
       audit: AuditLog;
