@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { Store } from '../../src/store.js';
+import { withDatabase } from './mongo-uri.js';
 
 export interface TestTobira {
   tobira: Tobira;
@@ -37,7 +38,10 @@ export async function startTestTobira(
   const mongoBase =
     process.env.TOBIRA_TEST_STORE === 'mongodb' ? process.env.TOBIRA_TEST_MONGODB_URI : undefined;
   const storeConfig = mongoBase
-    ? { store: 'mongodb' as const, mongodbUri: `${mongoBase}tobira_it_${randomBytes(6).toString('hex')}` }
+    ? {
+        store: 'mongodb' as const,
+        mongodbUri: withDatabase(mongoBase, `tobira_it_${randomBytes(6).toString('hex')}`),
+      }
     : {};
   const config = loadConfig(
     {},
