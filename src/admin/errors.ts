@@ -34,5 +34,3 @@ export class AdminError extends Error {
     this.details = details;
   }
 }
-
-export const notFound = (what: string) => new AdminError('not_found', `no ${what}`);

@@ -2,14 +2,15 @@
 import type { Context, Next } from 'koa';
 import type { Tobira } from '../app.js';
 import { sourceIp, type ProxyTrust } from '../http/client-context.js';
+import { OperationError, type OperationErrorCode } from '../operations/index.js';
 import type { RateRule } from '../policy/rate-limit.js';
 import { sha256Hex } from '../random.js';
 import { ClientRegistrationError } from '../services/clients.js';
 import { EnrollmentError } from '../services/enrollment.js';
 import type { RateLimiter } from '../services/rate-limiter.js';
 import { TenantCreationError } from '../services/tenants.js';
-import { StoreConflictError, StoreUnavailableError } from '../store.js';
-import { AdminError } from './errors.js';
+import { StoreConflictError, StoreError, StoreUnavailableError } from '../store.js';
+import { AdminError, type AdminErrorCode } from './errors.js';
 
 /** Failed authentications allowed per source IP and minute before the API answers 429. */
 export const ADMIN_AUTH_FAILURES: RateRule = { name: 'admin-auth-failures', windowSeconds: 60, max: 30 };
@@ -47,9 +48,26 @@ export async function noStore(ctx: Context, next: Next) {
   await next();
 }
 
+const OPERATION_ERRORS: Record<OperationErrorCode, AdminErrorCode> = {
+  not_found: 'not_found',
+  platform_only: 'forbidden',
+  'tenant.invalid_id': 'invalid_request',
+  'tenant.invalid_policy': 'invalid_request',
+  'account.not_locked': 'conflict',
+};
+
+/** An operation's refusal: its own details (e.g. policy paths), or the rule's code when it names one. */
+const fromOperation = (error: OperationError) =>
+  new AdminError(
+    OPERATION_ERRORS[error.code],
+    error.code === 'tenant.invalid_policy' ? 'invalid policy' : error.message,
+    error.details ?? (error.code.includes('.') ? { code: error.code } : undefined),
+  );
+
 /** A service's typed error as the API reports it: a status class, the service's stable code in details. */
 function adminErrorOf(error: unknown): AdminError | null {
   if (error instanceof AdminError) return error;
+  if (error instanceof OperationError) return fromOperation(error);
   if (error instanceof EnrollmentError)
     return new AdminError(
       error.code === 'enrollment.user_id_taken' ? 'conflict' : 'invalid_request',
@@ -64,6 +82,12 @@ function adminErrorOf(error: unknown): AdminError | null {
     return new AdminError('conflict', `${error.field} already exists`, { field: error.field });
   if (error instanceof StoreUnavailableError)
     return new AdminError('store_unavailable', 'the store is unavailable; try again shortly');
+  // A record the request builds on vanished between reading and writing (deleted meanwhile): the
+  // request was sound, the state moved under it. The store's message names internal IDs: not shown.
+  if (error instanceof StoreError && error.code === 'store_reference_missing')
+    return new AdminError('conflict', 'a record this request refers to no longer exists; read it again', {
+      code: error.code,
+    });
   if ((error as { status?: number }).status === 400)
     return new AdminError('invalid_request', 'the request body is not valid JSON');
   if ((error as { status?: number }).status === 413)

@@ -5,9 +5,9 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import type { Tobira } from '../app.js';
 import { sourceIp, type ProxyTrust } from '../http/client-context.js';
-import { AdminError, notFound } from './errors.js';
+import type { Caller } from '../operations/index.js';
+import { AdminError } from './errors.js';
 import type { AdminRoute } from './openapi.js';
 
 export interface Call<B, Q> {
@@ -15,11 +15,8 @@ export interface Call<B, Q> {
   body: B;
   query: Q;
   params: Record<string, string>;
-  /** `admin:<key id>`, for audit events. */
-  actor: string;
-  /** The tenant the key is limited to, or null for a platform key. */
-  scope: string | null;
-  ip: string;
+  /** `admin:<key id>`, limited to the key's tenant (or the platform), from the request's source address. */
+  caller: Caller;
 }
 
 export interface RouteDefinition<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
@@ -29,8 +26,6 @@ export interface RouteDefinition<B extends z.ZodType | undefined, Q extends z.Zo
   body?: B;
   query?: Q;
   status?: number;
-  /** Acts on the whole platform: a key limited to one tenant gets 403 forbidden. */
-  platformOnly?: true;
   handler: (
     call: Call<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : undefined>,
   ) => Promise<unknown>;
@@ -40,27 +35,11 @@ export type DefineRoute = <B extends z.ZodType | undefined, Q extends z.ZodType 
   def: RouteDefinition<B, Q>,
 ) => void;
 
-export type AdminDeps = Pick<
-  Tobira,
-  'store' | 'clock' | 'audit' | 'enrollment' | 'certificates' | 'recovery' | 'clients'
->;
-
-/**
- * Lookups every area needs, within the key's scope: what another tenant owns is `not_found` to a
- * tenant's key, exactly like what does not exist, so a key learns nothing about other tenants.
- */
-export const lookups = (store: Tobira['store']) => ({
-  accountByUserId: async (userId: string, scope: string | null) => {
-    const account = await store.getAccountByUserId(userId);
-    if (!account || (scope !== null && account.tenantId !== scope)) throw notFound(`account ${userId}`);
-    return account;
-  },
-  tenantById: async (id: string, scope: string | null) => {
-    const tenant = scope === null || scope === id ? await store.getTenant(id) : null;
-    if (!tenant) throw notFound(`tenant ${id}`);
-    return tenant;
-  },
-});
+/** Who the authenticated key is, for the operations layer (`authenticate` put the key in ctx.state). */
+function callerOf(ctx: Context, trust: ProxyTrust): Caller {
+  const { apiKeyId, apiKeyTenantId } = ctx.state as { apiKeyId: string; apiKeyTenantId: string | null };
+  return { actor: `admin:${apiKeyId}`, scope: apiKeyTenantId, sourceIp: sourceIp(ctx.req, trust) };
+}
 
 export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRoute; routes: AdminRoute[] } {
   const routes: AdminRoute[] = [];
@@ -74,12 +53,6 @@ export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRo
       ...(def.status ? { status: def.status } : {}),
     });
     router[def.method](def.path, async (ctx) => {
-      const scope = (ctx.state as { apiKeyTenantId: string | null }).apiKeyTenantId;
-      if (def.platformOnly && scope !== null)
-        throw new AdminError(
-          'forbidden',
-          `this API key is limited to tenant ${scope}; this operation needs a platform key`,
-        );
       const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
         if (!schema) return undefined;
         const result = schema.safeParse(value ?? {});
@@ -96,9 +69,7 @@ export function routeTable(router: Router, trust: ProxyTrust): { route: DefineRo
         body: parse(def.body, ctx.request.body, 'request body'),
         query: parse(def.query, ctx.query, 'query'),
         params: ctx.params as Record<string, string>,
-        actor: `admin:${(ctx.state as { apiKeyId: string }).apiKeyId}`,
-        scope,
-        ip: sourceIp(ctx.req, trust),
+        caller: callerOf(ctx, trust),
       } as unknown as Call<never, never>;
       ctx.body = await def.handler(call);
       ctx.status = def.status ?? 200;

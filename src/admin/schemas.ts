@@ -1,11 +1,10 @@
 /** Request bodies and queries of the admin API, as zod schemas (validated, and published as OpenAPI). */
 import { z } from 'zod';
+import { REVOCATION_REASONS, TENANT_ID_HINT, TENANT_ID_PATTERN } from '../operations/index.js';
 import { CLIENT_AUTH_METHODS, TLS_SUBJECT_PROPERTIES } from '../policy/client-auth.js';
 
 export const tenantCreate = z.object({
-  id: z
-    .string()
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters and digits with single hyphens, e.g. p-01'),
+  id: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_HINT),
   name: z.string().min(1).max(200),
   supportContact: z.string().min(1).max(500),
   policy: z.record(z.string(), z.unknown()).optional(),
@@ -79,16 +78,7 @@ export const pageQuery = z.object({
 });
 
 export const revoke = z.object({
-  reason: z
-    .enum([
-      'unspecified',
-      'keyCompromise',
-      'affiliationChanged',
-      'superseded',
-      'cessationOfOperation',
-      'privilegeWithdrawn',
-    ])
-    .default('unspecified'),
+  reason: z.enum(REVOCATION_REASONS).default('unspecified'),
 });
 
 export const mailQuery = pageQuery.extend({

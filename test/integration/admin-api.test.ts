@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { ADMIN_AUTH_FAILURES } from '../../src/admin/router.js';
 import { newToken, sha256Hex } from '../../src/random.js';
+import { StoreError } from '../../src/store.js';
 import { TestBrowser, formOf } from '../helpers/browser.js';
 import { createUser } from '../helpers/fixtures.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
@@ -185,6 +186,27 @@ describe('admin API', function () {
     expect((await api('get', '/mail?status=failed')).body).to.deep.include({ total: 0 });
     expect((await api('delete', '/accounts/p-80-usr001')).body).to.deep.equal({ deleted: 'p-80-usr001' });
     expect((await api('get', '/accounts/p-80-usr001')).status).to.equal(404);
+  });
+
+  it('answers 409 with a stable code when there is nothing to unlock, or a record vanished mid-request', async function () {
+    const notLocked = await api('post', '/accounts/p-80-usr010/unlock');
+    expect(notLocked.status).to.equal(409);
+    expect(notLocked.body).to.deep.include({ error: 'conflict', details: { code: 'account.not_locked' } });
+    expect((await api('get', '/audit?action=account.unlocked')).body.total, 'nothing audited').to.equal(1);
+
+    // Deleted by someone else between the lookup and the write: the store reports the missing reference.
+    const store = t.tobira.store;
+    const updateAccount = store.updateAccount.bind(store);
+    store.updateAccount = () =>
+      Promise.reject(new StoreError('store_reference_missing', 'no account 0193-internal-id'));
+    try {
+      const res = await api('patch', '/accounts/p-80-usr010').send({ displayName: 'x' });
+      expect(res.status).to.equal(409);
+      expect(res.body).to.deep.include({ error: 'conflict', details: { code: 'store_reference_missing' } });
+      expect(res.body.message, 'no internal IDs').to.not.include('0193');
+    } finally {
+      store.updateAccount = updateAccount;
+    }
   });
 
   it('limits a tenant’s key to its tenant: other tenants are not found, platform operations forbidden', async function () {

@@ -1,0 +1,31 @@
+/** A tenant's policy as callers send it: validated (paths named on failure) and merged section by section. */
+import { z } from 'zod';
+import { parseTenantPolicy, type TenantPolicy } from '../policy/tenant-policy.js';
+import { OperationError } from './errors.js';
+
+export function parsePolicy(input: unknown): TenantPolicy {
+  try {
+    return parseTenantPolicy(input);
+  } catch (error) {
+    if (!(error instanceof z.ZodError)) throw error;
+    const issues = error.issues.map((i) => ({ path: `policy.${i.path.join('.')}`, message: i.message }));
+    throw new OperationError(
+      'tenant.invalid_policy',
+      `invalid policy: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+}
+
+/** `{ lockout: { maxPasswordFailures: 3 } }` changes that one setting, not the whole section. */
+export function mergeSections(current: object, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [section, value] of Object.entries(patch)) {
+    const base = (current as Record<string, unknown>)[section];
+    merged[section] =
+      value && typeof value === 'object' && !Array.isArray(value) && base && typeof base === 'object'
+        ? { ...base, ...value }
+        : value;
+  }
+  return merged;
+}
