@@ -1,36 +1,22 @@
 /**
- * Operator commands on a built Tobira: tenants, relying-party clients, accounts (→ enrollment URL and
- * one-time password). The admin API (a later issue) calls the same services.
+ * Operator commands on a built Tobira: tenants, relying-party clients, the mail outbox and admin API
+ * keys (accounts and certificates: account-commands.ts). Each turns argv into one call of the
+ * operations layer, as the platform operator, and its result into lines.
  */
 import { parseArgs } from 'node:util';
 import type { Tobira } from '../app.js';
-import type { TerminalType } from '../domain.js';
-import { parseTenantPolicy } from '../policy/tenant-policy.js';
-import { newToken, sha256Hex } from '../random.js';
-import { ClientRegistrationError } from '../services/clients.js';
+import { CLI_CALLER } from '../operations/index.js';
 import { CLIENT_CREATE_OPTIONS, clientAuthOf } from './client-options.js';
-import { TenantCreationError, createTenant } from '../services/tenants.js';
+import { UsageError, opsOf, required, type Print } from './usage.js';
 
-export class UsageError extends Error {
-  readonly code = 'cli_usage';
-}
+export { UsageError } from './usage.js';
+export { accountCreate, accountUnlock } from './account-commands.js';
 
-type Print = (line: string) => void;
-
-function required(values: Record<string, unknown>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
-/** Refusals the services explain in one sentence: shown like usage errors (one line, exit 1). */
-async function refusalsAsUsage<T>(work: Promise<T>): Promise<T> {
+function jsonOption(value: string | undefined, name: string): unknown {
   try {
-    return await work;
+    return value ? JSON.parse(value) : undefined;
   } catch (error) {
-    if (error instanceof ClientRegistrationError || error instanceof TenantCreationError)
-      throw new UsageError(error.message);
-    throw error;
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
   }
 }
 
@@ -45,110 +31,50 @@ export async function tenantCreate(tobira: Tobira, argv: string[], print: Print)
     },
   });
   const id = required(values, 'id');
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id))
-    throw new UsageError('--id is lower-case letters and digits with single hyphens, e.g. p-01');
-  const policy = parseTenantPolicy(values.policy ? JSON.parse(values.policy) : {});
-  const tenant = await refusalsAsUsage(
-    createTenant(
-      tobira,
-      { id, name: values.name ?? id, supportContact: required(values, 'support'), policy },
-      { actor: 'cli' },
-    ),
-  );
+  const tenant = await opsOf(tobira).tenants.create(CLI_CALLER, {
+    id,
+    name: values.name ?? id,
+    supportContact: required(values, 'support'),
+    policy: jsonOption(values.policy, 'policy'),
+  });
   print(`tenant ${tenant.id} created`);
 }
 
 export async function clientCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({ args: argv, options: CLIENT_CREATE_OPTIONS });
   const tenantId = required(values, 'tenant');
-  if (!(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
   const redirectUris = values['redirect-uri'] ?? [];
   if (!redirectUris.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
-  const clientId = values.id ?? `${tenantId}-${newToken(6).toLowerCase()}`;
   const auth = clientAuthOf(values, (message) => new UsageError(message));
-  const { clientSecret } = await refusalsAsUsage(
-    tobira.clients.register({
-      tenantId,
-      clientId,
-      name: values.name ?? clientId,
-      redirectUris,
-      postLogoutRedirectUris: values['post-logout-redirect-uri'],
-      pkceRequired: !values['pkce-optional'],
-      auth,
-      firstParty: !values['third-party'],
-      actor: 'cli',
-    }),
-  );
+  const { client, clientSecret } = await opsOf(tobira).clients.register(CLI_CALLER, tenantId, {
+    ...(values.id ? { clientId: values.id } : {}),
+    ...(values.name ? { name: values.name } : {}),
+    redirectUris,
+    postLogoutRedirectUris: values['post-logout-redirect-uri'],
+    pkceRequired: !values['pkce-optional'],
+    auth,
+    firstParty: !values['third-party'],
+  });
   print(
     [
-      `client_id:     ${clientId}`,
+      `client_id:     ${client.clientId}`,
       clientSecret ? `client_secret: ${clientSecret}   (shown once)` : `auth method:   ${auth.method}`,
       `issuer:        ${tobira.config.issuer}`,
     ].join('\n'),
   );
 }
 
-export async function accountCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tenant: { type: 'string' },
-      user: { type: 'string' },
-      name: { type: 'string' },
-      email: { type: 'string', multiple: true },
-      type: { type: 'string', default: 'pc' },
-      otp: { type: 'boolean', default: false },
-      'send-invitation': { type: 'boolean', default: false },
-      lang: { type: 'string', default: 'ja' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const emails = (values.email ?? [])
-    .flatMap((e) => e.split(','))
-    .map((e) => e.trim())
-    .filter(Boolean);
-  if (!emails.length)
-    throw new UsageError('--email is required (comma separated or repeated, one per terminal)');
-  const result = await tobira.enrollment.createAccount({
-    tenantId: required(values, 'tenant'),
-    userId: required(values, 'user'),
-    terminals: emails.map((email) => ({ email, type: values.type as TerminalType })),
-    loginMethod: values.otp ? 'password_otp' : 'password',
-    ...(values.name?.trim() ? { displayName: values.name.trim() } : {}),
-    sendInvitation: values['send-invitation'],
-    locale: values.lang === 'en' ? 'en' : 'ja',
-    actor: 'cli',
-  });
-  if (values.json) {
-    print(
-      JSON.stringify({
-        userId: result.account.userId,
-        enrollmentUrl: result.enrollmentUrl,
-        oneTimePassword: result.oneTimePassword,
-        expiresAt: result.expiresAt,
-      }),
-    );
-    return;
-  }
-  print(
-    [
-      `user ID:            ${result.account.userId}`,
-      `enrollment URL:     ${result.enrollmentUrl}`,
-      `one-time password:  ${result.oneTimePassword}   (shown once)`,
-      `valid until:        ${result.expiresAt.toISOString()}`,
-    ].join('\n'),
-  );
-}
+const MAIL_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
 
 export async function mailList(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { status: { type: 'string' }, limit: { type: 'string', default: '50' } },
   });
-  const status = values.status as 'pending' | 'sending' | 'sent' | 'failed' | undefined;
-  if (status && !['pending', 'sending', 'sent', 'failed'].includes(status))
+  const status = values.status as (typeof MAIL_STATUSES)[number] | undefined;
+  if (status && !MAIL_STATUSES.includes(status))
     throw new UsageError('--status is pending, sending, sent or failed');
-  const page = await tobira.store.listMail({ ...(status ? { status } : {}), limit: Number(values.limit) });
+  const page = await opsOf(tobira).records.mail(CLI_CALLER, { status, limit: Number(values.limit) });
   print(`${page.total} mail(s)${status ? ` ${status}` : ''}`);
   for (const m of page.items) {
     print(
@@ -157,48 +83,23 @@ export async function mailList(tobira: Tobira, argv: string[], print: Print): Pr
   }
 }
 
-export async function accountUnlock(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { user: { type: 'string' } } });
-  const account = await tobira.store.getAccountByUserId(required(values, 'user'));
-  if (!account) throw new UsageError(`no account ${values.user}`);
-  const unlocked = await tobira.store.unlockAccount(account.id, tobira.clock.now());
-  await tobira.audit.record({
-    actor: 'cli',
-    action: 'account.unlocked',
-    tenantId: account.tenantId,
-    accountId: account.id,
-    details: { previousReason: account.lockReason },
-  });
-  print(`${account.userId}: ${account.status} → ${unlocked!.status}`);
-}
-
 export async function apiKeyCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { label: { type: 'string' }, tenant: { type: 'string' } },
   });
-  const tenantId = values.tenant ?? null;
-  if (tenantId && !(await tobira.store.getTenant(tenantId))) throw new UsageError(`no tenant ${tenantId}`);
-  const key = newToken(32);
-  const id = `key-${newToken(6)}`;
-  await tobira.store.createApiKey(
-    { id, keyHash: sha256Hex(key), label: required(values, 'label'), tenantId },
-    tobira.clock.now(),
-  );
-  await tobira.audit.record({
-    actor: 'cli',
-    action: 'apikey.created',
-    tenantId,
-    details: { id, label: values.label },
+  const { apiKey, key } = await opsOf(tobira).apiKeys.create(CLI_CALLER, {
+    label: required(values, 'label'),
+    tenantId: values.tenant ?? null,
   });
   print(
-    `id:  ${id}\nkey: ${key}   (shown once; use it as "Authorization: Bearer <key>" on ${tobira.config.issuer}/admin/v1)` +
-      `\nfor: ${tenantId ? `tenant ${tenantId} only` : 'the whole platform'}`,
+    `id:  ${apiKey.id}\nkey: ${key}   (shown once; use it as "Authorization: Bearer <key>" on ${tobira.config.issuer}/admin/v1)` +
+      `\nfor: ${apiKey.tenantId ? `tenant ${apiKey.tenantId} only` : 'the whole platform'}`,
   );
 }
 
 export async function apiKeyList(tobira: Tobira, _argv: string[], print: Print): Promise<void> {
-  for (const k of await tobira.store.listApiKeys())
+  for (const k of await opsOf(tobira).apiKeys.list(CLI_CALLER))
     print(
       `${k.id}  ${k.label}  ${k.tenantId ?? '(platform)'}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  revoked ${k.revokedAt.toISOString()}` : ''}`,
     );
@@ -206,8 +107,7 @@ export async function apiKeyList(tobira: Tobira, _argv: string[], print: Print):
 
 export async function apiKeyRevoke(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { id: { type: 'string' } } });
-  if (!(await tobira.store.revokeApiKey(required(values, 'id'), tobira.clock.now())))
-    throw new UsageError(`no active API key ${values.id}`);
-  await tobira.audit.record({ actor: 'cli', action: 'apikey.revoked', details: { id: values.id } });
-  print(`revoked ${values.id}`);
+  const id = required(values, 'id');
+  await opsOf(tobira).apiKeys.revoke(CLI_CALLER, id);
+  print(`revoked ${id}`);
 }

@@ -4,25 +4,29 @@
  */
 import { parseArgs } from 'node:util';
 import { buildTobira, type Tobira } from '../app.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { createLogger } from '../log.js';
 import { ensureDemo, type DemoCredentials } from '../services/demo.js';
-import { StoreUnavailableError } from '../store.js';
-import { EnrollmentError } from '../services/enrollment.js';
 import {
-  UsageError,
+  accountCreate,
+  accountDelete,
+  accountEnrollment,
+  accountUnlock,
+  certificateReissue,
+  certificateRevoke,
+} from './account-commands.js';
+import {
   apiKeyCreate,
   apiKeyList,
   apiKeyRevoke,
-  accountCreate,
-  accountUnlock,
   clientCreate,
   mailList,
   tenantCreate,
 } from './admin-commands.js';
-import { backup, keysRotate } from './ops-commands.js';
 import { CLIENT_CREATE_USAGE } from './client-options.js';
+import { backup, keysRotate } from './ops-commands.js';
+import { isRefusal, type Command } from './usage.js';
 
 const USAGE = `usage: tobira <command> [options]
 
@@ -34,7 +38,11 @@ commands:
   ${CLIENT_CREATE_USAGE}
   account create --tenant p-01 --user p-01-usr012 [--name "山田 花子"] --email a@example.jp[,b@example.jp]
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
-  account unlock --user p-01-usr012
+  account enrollment --user p-01-usr012 [--json]   (new enrollment URL + one-time password; pending only)
+  account unlock --user p-01-usr012                 (a locked account only)
+  account delete --user p-01-usr012                 (its certificates are revoked)
+  certificate revoke --serial HEX [--reason keyCompromise|superseded|…]
+  certificate reissue --user p-01-usr012 --terminal 1 [--lang ja|en]   (mails a single-use link)
   mail list [--status pending|sending|sent|failed] [--limit 50]
   apikey create --label ops [--tenant p-01] | apikey list | apikey revoke --id key-…   (admin API keys;
                     --tenant limits a key to that tenant)
@@ -107,11 +115,15 @@ async function start(demo: boolean): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-const ADMIN_COMMANDS: Record<string, typeof tenantCreate> = {
+const ADMIN_COMMANDS: Record<string, Command> = {
   'tenant create': tenantCreate,
   'client create': clientCreate,
   'account create': accountCreate,
+  'account enrollment': accountEnrollment,
   'account unlock': accountUnlock,
+  'account delete': accountDelete,
+  'certificate revoke': certificateRevoke,
+  'certificate reissue': certificateReissue,
   'mail list': mailList,
   'apikey create': apiKeyCreate,
   'apikey list': apiKeyList,
@@ -179,12 +191,7 @@ try {
   const code = await main(process.argv.slice(2));
   if (code >= 0) process.exit(code);
 } catch (error) {
-  if (
-    error instanceof ConfigError ||
-    error instanceof StoreUnavailableError ||
-    error instanceof UsageError ||
-    error instanceof EnrollmentError
-  ) {
+  if (isRefusal(error)) {
     process.stderr.write(`tobira: ${error.message}\n`);
     process.exit(1);
   }

@@ -5,9 +5,7 @@ import type { Tobira } from '../app.js';
 import { resolveDataPath } from '../config.js';
 import { rotateKeys } from '../keys.js';
 import { createBackup } from '../ops/backup.js';
-import { UsageError } from './admin-commands.js';
-
-type Print = (line: string) => void;
+import { UsageError, type Print } from './usage.js';
 
 /** `backup --out DIR`: the SQLite database (online copy) plus keys and CA, with a manifest of hashes. */
 export async function backup(tobira: Tobira, argv: string[], print: Print): Promise<void> {

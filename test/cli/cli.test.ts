@@ -108,6 +108,10 @@ describe('tobira CLI', function () {
     const noTenant = await tobira('apikey', 'create', '--label', 'desk', '--tenant', 'p-nope');
     expect(noTenant.code).to.equal(1);
     expect(noTenant.stderr).to.include('no tenant p-nope');
+    const notLocked = await tobira('account', 'unlock', '--user', 'p-50-usr001');
+    expect(notLocked.code, 'nothing to unlock is an error, not "pending → pending"').to.equal(1);
+    expect(notLocked.stdout).to.equal('');
+    expect(notLocked.stderr).to.include('tobira: the account p-50-usr001 is not locked (pending)');
   });
 
   it('refuses unsafe redirect URIs, reserved client IDs and overlapping tenants in one line', async function () {

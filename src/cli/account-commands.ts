@@ -1,0 +1,130 @@
+/**
+ * Operator commands on accounts and their certificates: create (→ enrollment URL and one-time
+ * password), a new enrollment link, unlock, delete, certificate revoke and re-issue. The same
+ * operations as the admin API's, as the platform operator.
+ */
+import { parseArgs } from 'node:util';
+import type { Tobira } from '../app.js';
+import type { TerminalType } from '../domain.js';
+import { CLI_CALLER, REVOCATION_REASONS, type RevocationReason } from '../operations/index.js';
+import { UsageError, opsOf, required, type Print } from './usage.js';
+
+const localeOf = (lang: string | undefined) => (lang === 'en' ? 'en' : 'ja');
+
+/** The enrollment URL and one-time password, once: as lines, or as JSON for scripts. */
+function printEnrollment(
+  print: Print,
+  userId: string,
+  e: { enrollmentUrl: string; oneTimePassword: string; expiresAt: Date },
+  json: boolean,
+): void {
+  if (json) {
+    const { enrollmentUrl, oneTimePassword, expiresAt } = e;
+    print(JSON.stringify({ userId, enrollmentUrl, oneTimePassword, expiresAt }));
+    return;
+  }
+  print(
+    [
+      `user ID:            ${userId}`,
+      `enrollment URL:     ${e.enrollmentUrl}`,
+      `one-time password:  ${e.oneTimePassword}   (shown once)`,
+      `valid until:        ${e.expiresAt.toISOString()}`,
+    ].join('\n'),
+  );
+}
+
+export async function accountCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tenant: { type: 'string' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string', multiple: true },
+      type: { type: 'string', default: 'pc' },
+      otp: { type: 'boolean', default: false },
+      'send-invitation': { type: 'boolean', default: false },
+      lang: { type: 'string', default: 'ja' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const emails = (values.email ?? [])
+    .flatMap((e) => e.split(','))
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!emails.length)
+    throw new UsageError('--email is required (comma separated or repeated, one per terminal)');
+  const tenantId = required(values, 'tenant');
+  const { account, ...enrollment } = await opsOf(tobira).accounts.create(CLI_CALLER, tenantId, {
+    userId: required(values, 'user'),
+    terminals: emails.map((email) => ({ email, type: values.type as TerminalType })),
+    loginMethod: values.otp ? 'password_otp' : 'password',
+    ...(values.name?.trim() ? { displayName: values.name.trim() } : {}),
+    sendInvitation: values['send-invitation'],
+    locale: localeOf(values.lang),
+  });
+  printEnrollment(print, account.userId, enrollment, values.json);
+}
+
+/** `--user U`: the one option of the commands that act on one account. */
+const userOf = (argv: string[]) =>
+  required(parseArgs({ args: argv, options: { user: { type: 'string' } } }).values, 'user');
+
+export async function accountEnrollment(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { user: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const userId = required(values, 'user');
+  printEnrollment(
+    print,
+    userId,
+    await opsOf(tobira).accounts.reissueEnrollment(CLI_CALLER, userId),
+    values.json,
+  );
+}
+
+export async function accountUnlock(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { before, after } = await opsOf(tobira).accounts.unlock(CLI_CALLER, userOf(argv));
+  print(`${after.userId}: ${before.status} → ${after.status}`);
+}
+
+export async function accountDelete(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const deleted = await opsOf(tobira).accounts.delete(CLI_CALLER, userOf(argv));
+  print(`deleted ${deleted.userId} (its certificates are revoked)`);
+}
+
+export async function certificateRevoke(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { serial: { type: 'string' }, reason: { type: 'string', default: 'unspecified' } },
+  });
+  if (!(REVOCATION_REASONS as readonly string[]).includes(values.reason))
+    throw new UsageError(`--reason is one of ${REVOCATION_REASONS.join(', ')}`);
+  const revoked = await opsOf(tobira).certificates.revoke(
+    CLI_CALLER,
+    required(values, 'serial'),
+    values.reason as RevocationReason,
+  );
+  print(`revoked ${revoked.serial} (${revoked.revocationReason}); it is in the next CRL`);
+}
+
+export async function certificateReissue(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { user: { type: 'string' }, terminal: { type: 'string' }, lang: { type: 'string' } },
+  });
+  const terminal = Number(required(values, 'terminal'));
+  if (!Number.isInteger(terminal) || terminal < 1)
+    throw new UsageError('--terminal is a terminal number (1, 2, …)');
+  const started = await opsOf(tobira).certificates.startReissue(
+    CLI_CALLER,
+    required(values, 'user'),
+    terminal,
+    localeOf(values.lang),
+  );
+  print(
+    `re-issue link for ${started.account.userId} terminal ${started.terminal.number} mailed to ${started.terminal.email}` +
+      ` (valid until ${started.linkExpiresAt.toISOString()})`,
+  );
+}
