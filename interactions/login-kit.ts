@@ -17,7 +17,7 @@ import type { AttemptContext, FailureOutcome, LoginService } from '../src/servic
 import type { LoginRateRules } from '../src/policy/rate-limit.js';
 import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { TotpService } from '../src/services/totp.js';
-import type { Store } from '../src/store.js';
+import type { AccountStore, CertificateStore } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
 import { csrfValid, localeOf, render, renderLockedPage, renderMessage, useUiLocales } from './page.js';
@@ -25,7 +25,8 @@ import type { Views } from './views.js';
 
 export interface LoginRouteDeps {
   provider: Provider;
-  store: Store;
+  /** Only to name the account of a refused certificate in the login event. */
+  store: CertificateStore & AccountStore;
   clock: Clock;
   views: Views;
   guard: BindingGuard;

@@ -7,7 +7,7 @@ import { Router } from '@koa/router';
 import type { Account } from '../src/domain.js';
 import { t } from '../src/i18n/index.js';
 import { loginResultOf } from '../src/policy/binding.js';
-import type { Store } from '../src/store.js';
+import type { AccountStore, CertificateStore } from '../src/store.js';
 import { loginKit, type LoginRouteDeps } from './login-kit.js';
 import { formField, localeOf, render, useUiLocales } from './page.js';
 
@@ -178,7 +178,10 @@ export function loginRoutes(deps: LoginRouteDeps): Router {
   return router;
 }
 
-async function accountOfSerial(store: Store, serial: string): Promise<Account | null> {
+async function accountOfSerial(
+  store: CertificateStore & AccountStore,
+  serial: string,
+): Promise<Account | null> {
   const certificate = await store.getCertificate(serial);
   return certificate ? store.getAccount(certificate.accountId) : null;
 }

@@ -12,7 +12,10 @@ import { afterFailure } from '../policy/lockout.js';
 import { type ChangeReason, type StepFacts } from '../policy/login-steps.js';
 import { checkPassword, checkPasswordConfirmation, type PasswordViolation } from '../policy/password.js';
 import { noMetrics, type LoginMetrics } from '../metrics.js';
-import type { Store } from '../store.js';
+import type { AccountStore, CounterStore, LoginHistoryStore, TerminalStore } from '../store.js';
+
+/** What the login use case reads and counts in the store. */
+type LoginStores = AccountStore & CounterStore & TerminalStore & LoginHistoryStore;
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { matchingStep, totpSealPurpose } from './totp.js';
@@ -35,7 +38,7 @@ export type ChangePasswordOutcome =
   { kind: 'ok'; account: Account } | { kind: 'invalid'; violations: PasswordViolation[] };
 
 export class LoginService {
-  readonly #store: Store;
+  readonly #store: LoginStores;
   readonly #hasher: PasswordHasher;
   readonly #box: SecretBox;
   readonly #clock: Clock;
@@ -43,7 +46,7 @@ export class LoginService {
   readonly #metrics: LoginMetrics;
 
   constructor(deps: {
-    store: Store;
+    store: LoginStores;
     hasher: PasswordHasher;
     box: SecretBox;
     clock: Clock;

@@ -28,10 +28,11 @@ export interface WorkStore {
   /**
    * Apply a WorkUnit whole, or nothing: false (nothing written) when its ticket is used or expired or
    * its account is not `whileStatus`. SQLite: one transaction, so a crash leaves nothing. MongoDB
-   * (no transaction spans these writes): the ticket is claimed first and consumed last, and the
-   * account patched just before; a unit cut off by a crash leaves the ticket unused, so after the
-   * claim lapses (WORK_CLAIM_MS) the same link runs the whole use case again (its new certificates
-   * supersede the partial ones). Mail is enqueued by the unit; wake the worker afterwards.
+   * on a replica set (or sharded): one transaction too. MongoDB standalone and FerretDB (no
+   * transactions): the ticket is claimed first and consumed last, and the account patched just
+   * before; a unit cut off by a crash leaves the ticket unused, so after the claim lapses
+   * (WORK_CLAIM_MS) the same link runs the whole use case again (its new certificates supersede the
+   * partial ones). Mail is enqueued by the unit; wake the worker afterwards.
    */
   commitWork(unit: WorkUnit, now: Date): Promise<boolean>;
 }
