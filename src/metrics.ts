@@ -5,7 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LoginResult, OutboxMail } from './domain.js';
-import type { Store } from './store.js';
+import type { CertificateStore, OutboxStore, StoreLifecycle } from './store.js';
 
 export type MailOutcome = 'sent' | 'retried' | 'failed';
 
@@ -41,7 +41,7 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
   readonly #audit: Counter<'action'>;
   readonly #mail: Counter<'outcome'>;
 
-  constructor(deps: { store: Store; processMetrics?: boolean }) {
+  constructor(deps: { store: StoreLifecycle & CertificateStore & OutboxStore; processMetrics?: boolean }) {
     const registers = [this.registry];
     if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tobira_' });
     this.#requests = new Counter({
