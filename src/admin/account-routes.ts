@@ -2,7 +2,7 @@
 import type { Operations } from '../operations/index.js';
 import type { DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
-import { accountView, certificateView } from './views.js';
+import { accountView, certificateView, pageView } from './views.js';
 
 export function accountRoutes(route: DefineRoute, { accounts, certificates, records }: Operations): void {
   route({
@@ -27,10 +27,8 @@ export function accountRoutes(route: DefineRoute, { accounts, certificates, reco
     path: '/accounts',
     summary: 'Search accounts by tenant, user ID prefix and status',
     query: s.accountQuery,
-    handler: async ({ query, caller }) => {
-      const page = await accounts.search(caller, query);
-      return { items: page.items.map((a) => accountView(a)), total: page.total };
-    },
+    handler: async ({ query, caller }) =>
+      pageView(await accounts.search(caller, query), (a) => accountView(a)),
   });
   route({
     method: 'get',

@@ -2,7 +2,7 @@
 import type { Operations } from '../operations/index.js';
 import type { DefineRoute } from './route-table.js';
 import * as s from './schemas.js';
-import { certificateView, mailView } from './views.js';
+import { certificateView, mailView, pageView } from './views.js';
 
 export function recordRoutes(route: DefineRoute, { certificates, records }: Operations): void {
   route({
@@ -25,9 +25,6 @@ export function recordRoutes(route: DefineRoute, { certificates, records }: Oper
     path: '/mail',
     summary: 'The mail outbox (e.g. status=failed for mail that could not be delivered)',
     query: s.mailQuery,
-    handler: async ({ query, caller }) => {
-      const page = await records.mail(caller, query);
-      return { items: page.items.map(mailView), total: page.total };
-    },
+    handler: async ({ query, caller }) => pageView(await records.mail(caller, query), mailView),
   });
 }

@@ -2,6 +2,12 @@
 import type { Account, Certificate, OidcClientRecord, OutboxMail, Tenant, Terminal } from '../domain.js';
 import { PKCE_REQUIRED_PROPERTY, TLS_SUBJECT_PROPERTIES, pkceRequired } from '../policy/client-auth.js';
 
+/** A page of records, each as its view shows it. */
+export const pageView = <T, V>(page: { items: T[]; total: number }, view: (item: T) => V) => ({
+  items: page.items.map((item) => view(item)),
+  total: page.total,
+});
+
 export const tenantView = (t: Tenant) => ({
   id: t.id,
   name: t.name,
