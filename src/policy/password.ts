@@ -4,7 +4,9 @@
  *
  * Allowed characters: half-width digits, A–Z, a–z and the ASCII symbols
  *   ! " # $ % & ' ( ) * + , - . / : ; < = > ? @ [ \ ] ^ _ ` { | } ~
- * The manual's table prints ¥ where ASCII has \ (the JIS X 0201 rendering of 0x5C), so \ is allowed.
+ * The manual's table prints ¥ where ASCII has \ (the JIS X 0201 rendering of 0x5C), so \ is allowed;
+ * so is ¥ itself (U+00A5), what a macOS JIS keyboard types on that key. The two stay distinct
+ * characters: a password set with one is not proven by typing the other.
  */
 import type { TenantPolicy } from './tenant-policy.js';
 
@@ -28,7 +30,7 @@ export interface PasswordViolation {
 
 export type CharacterClass = 'digit' | 'upper' | 'lower' | 'symbol';
 
-export const SYMBOLS = `!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`;
+export const SYMBOLS = `!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~¥`;
 
 export function classOf(ch: string): CharacterClass | null {
   if (ch >= '0' && ch <= '9') return 'digit';

@@ -1,0 +1,88 @@
+/**
+ * The edges of the user's flows that issue 14 found broken, over real HTTPS: what the pages say when a
+ * flow does not go straight through (a cancel, a reused code, a replaced link, another site's
+ * certificate, a lock), and the menu and characters the manual promises.
+ */
+import { expect } from 'chai';
+import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
+import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { TestRp } from '../helpers/rp.js';
+import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
+
+const REDIRECT = 'https://rp.example.test/callback';
+
+describe('user flows at their edges (issue 14)', function () {
+  let t: TestTobira;
+  let rp: TestRp;
+  const browsers: TestBrowser[] = [];
+  let serial = 0;
+
+  const main = (r: BrowserResponse) => /<main[\s\S]*<\/main>/.exec(r.text)?.[0] ?? r.text;
+  const browserFor = (user: TestUser, acceptLanguage = 'ja') => {
+    const b = new TestBrowser({
+      ca: t.tobira.ca.certificatePem,
+      acceptLanguage,
+      pfx: user.p12,
+      passphrase: user.p12Password,
+    });
+    browsers.push(b);
+    return b;
+  };
+  const user = (tenantId: string, more: Partial<Parameters<typeof createUser>[1]> = {}) =>
+    createUser(t.tobira, {
+      tenantId,
+      userId: `${tenantId}-edge${String(++serial).padStart(3, '0')}`,
+      password: 'Edge-Pass-2024',
+      ...more,
+    });
+  /** Submit the form of `page` whose action ends with `actionPath` (the account menu has its own). */
+  const submit = (
+    b: TestBrowser,
+    page: BrowserResponse,
+    fields: Record<string, string>,
+    actionPath?: string,
+  ) => {
+    const { action, csrf } = formOf(main(page));
+    const url = actionPath ? `${t.url}${actionPath}` : new URL(action, t.url).href;
+    return b.follow(url, t.url, { form: { csrf, ...fields } });
+  };
+  const openLogin = async (b: TestBrowser, at = rp) => b.follow((await at.start()).url, t.url);
+  const signInToAccount = async (b: TestBrowser, u: TestUser) =>
+    submit(b, await b.follow(`${t.url}/account`, t.url), { userId: u.account.userId, password: u.password });
+
+  before(async function () {
+    t = await startTestTobira({
+      config: { loginRatePerIpPerMinute: 100_000, loginRatePerAccountPerMinute: 3 },
+    });
+    await createTenant(t.tobira, 'p-40', { lockout: { maxPasswordFailures: 3 } });
+    await createTenant(t.tobira, 'p-41', { features: { loginMethods: ['password'] } });
+    const client = await createClient(t.tobira, { tenantId: 'p-40', redirectUri: REDIRECT });
+    rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
+  });
+
+  after(async function () {
+    for (const b of browsers) b.close();
+    await t?.close();
+  });
+
+  it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {
+    const u = await user('p-40');
+    const b = browserFor(u);
+    await signInToAccount(b, u);
+    const form = await b.request(`${t.url}/account/password`);
+    const newPassword = 'Yen¥Sign-2024';
+    const done = await submit(
+      b,
+      form,
+      { current: u.password, password: newPassword, confirmation: newPassword },
+      '/account/password',
+    );
+    expect(main(done)).to.include('パスワードを変更しました。');
+    const fresh = browserFor(u);
+    const signedIn = await submit(fresh, await openLogin(fresh), {
+      userId: u.account.userId,
+      password: newPassword,
+    });
+    expect(signedIn.location).to.match(/^https:\/\/rp\.example\.test\/callback\?code=/);
+  });
+});
