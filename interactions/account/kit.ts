@@ -117,6 +117,8 @@ export function accountKit(deps: AccountRouteDeps) {
         locale: s.locale,
         csrf: s.session.csrf,
         title: String(data.heading ?? 'account.home.title'),
+        // ログイン方法の変更 only where there is a choice to make.
+        methodMenu: s.tenant.policy.features.loginMethods.length > 1,
         ...data,
       },
       status,

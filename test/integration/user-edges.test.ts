@@ -65,6 +65,18 @@ describe('user flows at their edges (issue 14)', function () {
     await t?.close();
   });
 
+  it('offers ログイン方法の変更 in the account menu only when the tenant allows more than one method', async function () {
+    const many = await user('p-40');
+    const home = await signInToAccount(browserFor(many), many);
+    expect(home.url).to.equal(`${t.url}/account`);
+    expect(home.text).to.match(/<a href="\/account\/login-method"[^>]*>ログイン方法の変更<\/a>/);
+
+    const one = await user('p-41');
+    const single = await signInToAccount(browserFor(one), one);
+    expect(single.url).to.equal(`${t.url}/account`);
+    expect(single.text).to.include('ログイン履歴閲覧').and.not.include('/account/login-method');
+  });
+
   it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {
     const u = await user('p-40');
     const b = browserFor(u);
