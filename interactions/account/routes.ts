@@ -23,6 +23,13 @@ export function accountPageRoutes(kit: AccountKit): Router {
   }
 
   router.get('/account/callback', async (ctx) => {
+    // ログインを中止: the login answers access_denied; a cancel, not an expiry.
+    if (ctx.query.error === 'access_denied' && !ctx.query.code)
+      return renderMessage(ctx, views, {
+        title: 'account.cancelled.title',
+        paragraphs: ['account.cancelled'],
+        links: [{ href: '/account', label: t(localeOf(ctx), 'account.cancelled.again') }],
+      });
     const next = await sessions.finishLogin(ctx);
     if (!next)
       return renderMessage(

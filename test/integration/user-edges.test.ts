@@ -77,6 +77,25 @@ describe('user flows at their edges (issue 14)', function () {
     expect(single.text).to.include('ログイン履歴閲覧').and.not.include('/account/login-method');
   });
 
+  for (const [language, cancelled, again] of [
+    ['ja', 'アカウント管理へのログインを中止しました。', 'もう一度ログインする'],
+    ['en', 'You cancelled signing in to account management.', 'Sign in again'],
+  ] as const)
+    it(`says a cancelled account login was cancelled, not expired, with a link back (${language})`, async function () {
+      const u = await user('p-40');
+      const b = browserFor(u, language);
+      const login = await b.follow(`${t.url}/account`, t.url);
+      const abort = /href="(\/interaction\/[^"]+\/abort)"/.exec(login.text)![1]!;
+      const page = await b.follow(`${t.url}${abort}`, t.url);
+      expect(page.url).to.match(new RegExp(`^${t.url}/account/callback\\?error=access_denied`));
+      expect(page.status).to.equal(200);
+      expect(main(page))
+        .to.include(cancelled)
+        .and.match(new RegExp(`<a href="/account">${again}</a>`))
+        .and.not.include('有効期限')
+        .and.not.include('expired');
+    });
+
   it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {
     const u = await user('p-40');
     const b = browserFor(u);
