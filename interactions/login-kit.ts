@@ -105,11 +105,12 @@ export function loginKit(deps: LoginRouteDeps) {
       renderLockedPage(ctx, views, { reason: 'login.failed', supportContact: outcome.supportContact });
       return;
     }
+    const page = state.step === 'otp' ? 'otp' : 'login';
+    // One counter for both: the one-time password's warning names it as such.
     const warning =
       outcome.remaining !== null
-        ? t(locale, 'login.remaining_warning', { remaining: outcome.remaining })
+        ? t(locale, `${page}.remaining_warning`, { remaining: outcome.remaining })
         : null;
-    const page = state.step === 'otp' ? 'otp' : 'login';
     render(
       ctx,
       views,

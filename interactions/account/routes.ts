@@ -8,6 +8,7 @@ import { formField, localeOf, renderLockedPage, renderMessage } from '../page.js
 import { ACCOUNT_CLIENT_ID } from '../../src/account-client.js';
 import { sourceIp } from '../../src/http/client-context.js';
 import { accountKit, needsOtp, type AccountKit, type AccountRouteDeps, type Signed } from './kit.js';
+import { otpErrorKey } from '../../src/services/login-flow.js';
 import { methodRoutes } from './method-routes.js';
 import { terminalRoutes } from './terminal-routes.js';
 
@@ -199,7 +200,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
       };
       const otp = await deps.login.verifyOtp(s.account, s.tenant, formField(ctx, 'code', 16), attempt);
       if (otp.kind === 'locked') return lockedOut(ctx, s);
-      if (otp.kind === 'failed') return reauthPage(ctx, s, next, [t(s.locale, 'otp.failed')]);
+      if (otp.kind === 'failed') return reauthPage(ctx, s, next, [t(s.locale, otpErrorKey(otp))]);
     }
     await sessions.save({ ...s.session, authenticatedAt: deps.clock.now().getTime() });
     ctx.status = 303;

@@ -119,7 +119,7 @@ export class LoginFlow {
 
   async otp(state: LoginState, identity: Standing, code: string, attempt: AttemptContext): Promise<Progress> {
     const outcome = await this.#login.verifyOtp(identity.account, identity.tenant, code, attempt);
-    if (outcome.kind !== 'ok') return { kind: 'failed', outcome, errorKey: 'otp.failed' };
+    if (outcome.kind !== 'ok') return { kind: 'failed', outcome, errorKey: otpErrorKey(outcome) };
     const facts: StepFacts = {
       account: identity.account,
       passwordExpired: false,
@@ -171,4 +171,9 @@ export class LoginFlow {
     const pendingTotpSecretEnc = step === 'otp_setup' ? this.#totp.begin(account) : null;
     return { kind: 'next', state: { ...state, step, pendingTotpSecretEnc } };
   }
+}
+
+/** The error of a refused one-time password: a right code already used is said to be so. */
+export function otpErrorKey(outcome: FailureOutcome): string {
+  return outcome.kind === 'failed' && outcome.reused ? 'otp.reused' : 'otp.failed';
 }

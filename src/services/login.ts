@@ -28,8 +28,11 @@ export interface AttemptContext {
 }
 
 export type FailureOutcome =
-  /** `remaining` is set only when the tenant shows the warning. */
-  { kind: 'failed'; remaining: number | null } | { kind: 'locked'; supportContact: string };
+  /**
+   * `remaining` is set only when the tenant shows the warning; `reused`: the one-time password was right
+   * but already accepted once (it still counts as a failure).
+   */
+  { kind: 'failed'; remaining: number | null; reused?: boolean } | { kind: 'locked'; supportContact: string };
 
 export type PasswordOutcome =
   { kind: 'ok'; account: Account; facts: Omit<StepFacts, 'otpRequested'> } | FailureOutcome;
@@ -136,7 +139,10 @@ export class LoginService {
 
     const step = this.#matchTotp(account, code);
     const fresh = step !== null && (await this.#store.advanceTotpStep(account.id, step, this.#clock.now()));
-    if (!fresh) return this.#failure(account, tenant, reservation.count, 'otp_failed', attempt);
+    if (!fresh) {
+      const outcome = await this.#failure(account, tenant, reservation.count, 'otp_failed', attempt);
+      return outcome.kind === 'failed' && step !== null ? { ...outcome, reused: true } : outcome;
+    }
     await this.#store.resetCounter(account.id, 'password', this.#clock.now());
     return { kind: 'ok' };
   }

@@ -51,9 +51,8 @@ describe('user flows at their edges (issue 14)', function () {
     submit(b, await b.follow(`${t.url}/account`, t.url), { userId: u.account.userId, password: u.password });
 
   before(async function () {
-    t = await startTestTobira({
-      config: { loginRatePerIpPerMinute: 100_000, loginRatePerAccountPerMinute: 3 },
-    });
+    // Every test browser comes from 127.0.0.1.
+    t = await startTestTobira({ config: { loginRatePerIpPerMinute: 100_000 } });
     await createTenant(t.tobira, 'p-40', { lockout: { maxPasswordFailures: 3 } });
     await createTenant(t.tobira, 'p-41', { features: { loginMethods: ['password'] } });
     const client = await createClient(t.tobira, { tenantId: 'p-40', redirectUri: REDIRECT });
@@ -95,6 +94,25 @@ describe('user flows at their edges (issue 14)', function () {
         .and.not.include('有効期限')
         .and.not.include('expired');
     });
+
+  it('says a one-time password used once already was used, and that it counts with the passwords', async function () {
+    const u = await user('p-40', { loginMethod: 'password_otp' });
+    const signIn = async (b: TestBrowser) =>
+      submit(b, await openLogin(b), { userId: u.account.userId, password: u.password });
+    const first = browserFor(u);
+    const code = u.totp!.generate();
+    const done = await submit(first, await signIn(first), { code });
+    expect(done.location).to.match(/^https:\/\/rp\.example\.test\/callback\?code=/);
+    const second = browserFor(u);
+    const replay = await submit(second, await signIn(second), { code });
+    expect(replay.status).to.equal(401);
+    expect(main(replay))
+      .to.include('このワンタイムパスワードは既に使用されています。')
+      .and.include('パスワードとワンタイムパスワードの誤りは合わせて数えられます。あと 2 回')
+      .and.not.include('一致しません');
+    const wrong = await submit(second, replay, { code: code === '000000' ? '111111' : '000000' });
+    expect(main(wrong)).to.include('ワンタイムパスワードが一致しません').and.include('あと 1 回');
+  });
 
   it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {
     const u = await user('p-40');

@@ -41,6 +41,10 @@ const common: CatalogArea = {
     'otp.code': 'ワンタイムパスワード',
     'otp.submit': '認証',
     'otp.failed': '【エラー】ワンタイムパスワードが一致しません。',
+    'otp.reused':
+      '【エラー】このワンタイムパスワードは既に使用されています。認証アプリに次のワンタイムパスワードが表示されてから入力してください。',
+    'otp.remaining_warning':
+      '警告：パスワードとワンタイムパスワードの誤りは合わせて数えられます。あと {remaining} 回間違えると、アカウントがロックアウトされます。',
     'otp.unavailable':
       'このWebサイトはワンタイムパスワードによる認証を求めていますが、お客様のアカウントにはワンタイムパスワードが設定されていません。',
     'otp_setup.title': 'ワンタイムパスワードの設定',
@@ -108,6 +112,10 @@ const common: CatalogArea = {
     'otp.code': 'One-time password',
     'otp.submit': 'Verify',
     'otp.failed': '[Error] The one-time password does not match.',
+    'otp.reused':
+      '[Error] This one-time password has already been used. Wait for the next one to appear in your authenticator app, then enter it.',
+    'otp.remaining_warning':
+      'Warning: wrong passwords and wrong one-time passwords count together; {remaining} more will lock your account.',
     'otp.unavailable': 'This website requires a one-time password, but none is set up for your account.',
     'otp_setup.title': 'Set up your one-time password',
     'otp_setup.intro':
