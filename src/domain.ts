@@ -99,6 +99,8 @@ export type LoginResult =
   | 'cert_invalid'
   | 'cert_revoked'
   | 'cert_unknown'
+  /** A certificate of this CA and a standing account, but of another tenant than the website's. */
+  | 'cert_wrong_site'
   | 'user_mismatch'
   | 'bad_password'
   | 'locked'

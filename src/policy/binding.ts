@@ -75,6 +75,8 @@ export function loginResultOf(reason: BindingFailure): LoginResult {
     case 'cert_revoked':
     case 'cert_unknown':
       return reason;
+    case 'wrong_site':
+      return 'cert_wrong_site';
     default:
       return 'cert_unknown';
   }

@@ -114,6 +114,27 @@ describe('user flows at their edges (issue 14)', function () {
     expect(main(wrong)).to.include('ワンタイムパスワードが一致しません').and.include('あと 1 回');
   });
 
+  it('logs and shows a certificate of another tenant as not for this website (history, metrics)', async function () {
+    const other = await user('p-41');
+    const b = browserFor(other);
+    const refused = await openLogin(b);
+    expect(refused.status).to.equal(403);
+    expect(main(refused)).to.include('このWebサイトでは利用できません');
+    const events = await t.tobira.store.listLoginEvents({ accountId: other.account.id, limit: 1 });
+    expect(events.items[0]?.result).to.equal('cert_wrong_site');
+    await signInToAccount(b, other);
+    const history = await b.request(`${t.url}/account/history`);
+    expect(main(history))
+      .to.include('ログイン失敗（このWebサイトでは利用できない証明書）')
+      .and.not.include('証明書未登録');
+    b.acceptLanguage = 'en';
+    expect(main(await b.request(`${t.url}/account/history`))).to.include(
+      'Failed (certificate not for this website)',
+    );
+    const metrics = await b.request(`${t.url}/metrics`);
+    expect(metrics.text).to.match(/^tobira_login_attempts_total\{result="cert_wrong_site"\} 1$/m);
+  });
+
   it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {
     const u = await user('p-40');
     const b = browserFor(u);

@@ -63,7 +63,7 @@ describe('security: certificate attacks', function () {
     it('refuses a valid certificate of tenant B at a client of tenant A: “another website” page', async function () {
       const other = await w.user('p-b');
       expectRefused(await attempt(other), 'cert.wrong_site');
-      expect((await loginResults(w.t, other.account.id))[0]).to.equal('cert_unknown');
+      expect((await loginResults(w.t, other.account.id))[0]).to.equal('cert_wrong_site');
     });
   });
 

@@ -108,6 +108,7 @@ const account: CatalogArea = {
     'result.cert_invalid': 'ログイン失敗（証明書不正）',
     'result.cert_revoked': 'ログイン失敗（証明書失効）',
     'result.cert_unknown': 'ログイン失敗（証明書未登録）',
+    'result.cert_wrong_site': 'ログイン失敗（このWebサイトでは利用できない証明書）',
   },
   en: {
     'account.menu': 'Menu',
@@ -211,6 +212,7 @@ const account: CatalogArea = {
     'result.cert_invalid': 'Failed (invalid certificate)',
     'result.cert_revoked': 'Failed (revoked certificate)',
     'result.cert_unknown': 'Failed (unknown certificate)',
+    'result.cert_wrong_site': 'Failed (certificate not for this website)',
   },
 };
 
