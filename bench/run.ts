@@ -3,8 +3,9 @@
  *  1. argon2id verify time at the configured parameters — the physical floor of a password login;
  *  2. end-to-end login throughput and latency with N concurrent clients over real HTTPS with client
  *     certificates (authorization request → interaction → password → code → token exchange), against
- *     Tobira in its own process; its CPU per login and time per route come from its own /metrics.
- * Options: --clients 2 --seconds 15 --verifies 40
+ *     Tobira in its own process; its CPU per login and time per route come from its own /metrics;
+ *  3. certificate issuance and the CRL against request handling (bench/issuance.ts).
+ * Options: --clients 2 --seconds 15 --verifies 40 --issuance-only
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,31 +15,29 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PasswordHasher } from '../src/crypto/password-hasher.js';
 import { createHttpsFetch } from '../src/http/https-fetch.js';
-import { TestBrowser, formOf } from '../test/helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { freePort, startTestTobira } from '../test/helpers/tobira.js';
+import { benchIssuance } from './issuance.js';
+import { loginOnce as login } from './login.js';
+import { ms, summary } from './stats.js';
 
 const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '15' },
     verifies: { type: 'string', default: '40' },
+    'issuance-only': { type: 'boolean', default: false },
   },
 });
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  return `mean ${mean.toFixed(1)} ms, p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms (n=${samples.length})`;
-};
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+if (values['issuance-only']) {
+  await benchIssuance();
+  process.exit(0);
+}
 
 // 1. argon2id verify
 const hasher = new PasswordHasher();
@@ -82,24 +81,8 @@ await provisioning.close();
 const server = await startServerProcess(dataDir);
 const rp = await TestRp.discover(server.url, client, caPem);
 
-async function loginOnce(user: TestUser): Promise<number> {
-  const browser = new TestBrowser({ ca: caPem, pfx: user.p12, passphrase: user.p12Password });
-  try {
-    const start = process.hrtime.bigint();
-    const auth = await rp.start();
-    const page = await browser.follow(auth.url, server.url);
-    const { action, csrf } = formOf(page.text);
-    const back = await browser.follow(new URL(action, server.url).href, server.url, {
-      form: { csrf, userId: user.account.userId, password: 'Bench-Password-1' },
-    });
-    if (!back.location?.startsWith('https://rp.example.test/cb?code='))
-      throw new Error(`login failed: ${back.status}`);
-    await rp.finish(back.location, auth);
-    return ms(start);
-  } finally {
-    browser.close();
-  }
-}
+const loginOnce = (user: TestUser) =>
+  login({ rp, url: server.url, caPem, password: 'Bench-Password-1' }, user);
 
 await loginOnce(users[0]!); // warm-up
 const serverBefore = await server.metrics();
@@ -136,6 +119,9 @@ console.log(
 );
 await server.stop();
 await rm(dataDir, { recursive: true, force: true });
+
+// 3. certificate work against request handling, in Tobira's own event loop
+await benchIssuance();
 process.exit(0);
 
 /** `tobira start` on the provisioned data directory, with a metrics token for the readings. */

@@ -3,7 +3,7 @@
  * or taken from operator-supplied files. Issues the TLS server certificate and client certificates,
  * packs PKCS#12 files and signs CRLs.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -291,7 +291,7 @@ async function loadOrCreateOwnCa(
 
 async function loadOrCreateServerTls(
   dir: string,
-  ca: { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey },
+  ca: { certificate: forge.pki.Certificate; privateKey: KeyObject },
   caPem: string,
   organization: string,
   hostnames: string[],

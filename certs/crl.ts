@@ -1,8 +1,10 @@
 /**
  * X.509 v2 CRL (RFC 5280 §5). node-forge has no CRL builder, so the TBSCertList is assembled with
- * forge.asn1 and signed with the CA key (sha256WithRSAEncryption).
+ * forge.asn1 and its DER signed natively with the CA key (sha256WithRSAEncryption).
  */
+import type { KeyObject } from 'node:crypto';
 import forge from 'node-forge';
+import { signSha256 } from './keys.js';
 
 const { asn1 } = forge;
 const U = asn1.Class.UNIVERSAL;
@@ -62,7 +64,7 @@ export interface CrlInput {
 }
 
 export function buildCrl(
-  ca: { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey },
+  ca: { certificate: forge.pki.Certificate; privateKey: KeyObject },
   input: CrlInput,
 ): { der: Buffer; pem: string } {
   const entries = input.revoked.map((r) => {
@@ -104,13 +106,11 @@ export function buildCrl(
       ]),
     ]),
   ]);
-  const md = forge.md.sha256.create();
-  md.update(asn1.toDer(tbs).getBytes());
-  const signature = ca.privateKey.sign(md);
+  const signature = signSha256(ca.privateKey, Buffer.from(asn1.toDer(tbs).getBytes(), 'binary'));
   const crl = asn1.create(U, T.SEQUENCE, true, [
     tbs,
     algorithm(),
-    asn1.create(U, T.BITSTRING, false, String.fromCharCode(0) + signature),
+    asn1.create(U, T.BITSTRING, false, String.fromCharCode(0) + signature.toString('binary')),
   ]);
   const der = Buffer.from(asn1.toDer(crl).getBytes(), 'binary');
   const pem = `-----BEGIN X509 CRL-----\n${der

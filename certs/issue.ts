@@ -1,6 +1,11 @@
-/** X.509 certificate building with node-forge: CA, TLS server and client certificates. All SHA-256. */
+/**
+ * X.509 certificates: CA, TLS server and client, all sha256WithRSAEncryption. forge builds the ASN.1
+ * (TBSCertificate); Node's native crypto signs its DER bytes (see keys.ts for why).
+ */
+import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
+import { signSha256 } from './keys.js';
 
 const { pki } = forge;
 const DAY = 86_400_000;
@@ -22,8 +27,8 @@ export interface CertificateTemplate {
 export function buildCertificate(
   template: CertificateTemplate,
   issuer:
-    | { certificate: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey }
-    | { certificate: null; privateKey: forge.pki.rsa.PrivateKey },
+    | { certificate: forge.pki.Certificate; privateKey: KeyObject }
+    | { certificate: null; privateKey: KeyObject },
 ): forge.pki.Certificate {
   const cert = pki.createCertificate();
   cert.publicKey = template.publicKey;
@@ -38,8 +43,23 @@ export function buildCertificate(
     { name: 'subjectKeyIdentifier' },
     ...(aki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: aki }] : []),
   ]);
-  cert.sign(issuer.privateKey, forge.md.sha256.create());
+  signNatively(cert, issuer.privateKey);
   return cert;
+}
+
+/** forge's own TBSCertificate builder (public in forge, missing from its type declarations). */
+interface TbsBuilder {
+  getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
+}
+
+/** What forge's `cert.sign` does, with the RSA signature made by Node instead of forge's JavaScript. */
+function signNatively(cert: forge.pki.Certificate, privateKey: KeyObject): void {
+  cert.md = forge.md.sha256.create();
+  cert.signatureOid = cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
+  // certificateToAsn1 reuses this cached TBS, so the signed bytes are the bytes that ship.
+  cert.tbsCertificate = (pki as unknown as TbsBuilder).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
+  cert.signature = signSha256(privateKey, tbs).toString('binary');
 }
 
 export const caExtensions = (): Record<string, unknown>[] => [

@@ -6,13 +6,15 @@
 import forge from 'node-forge';
 import { CaError } from './errors.js';
 
-export function toPkcs12(input: {
+export interface Pkcs12Input {
   privateKeyPem: string;
   certificatePem: string;
   caCertificatePem: string;
   password: string;
   friendlyName: string;
-}): Buffer {
+}
+
+export function toPkcs12(input: Pkcs12Input): Buffer {
   const key = forge.pki.privateKeyFromPem(input.privateKeyPem);
   const chain = [
     forge.pki.certificateFromPem(input.certificatePem),

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 import type Provider from 'oidc-provider';
-import { CertificateAuthority } from '../certs/index.js';
+import { CertificateAuthority, Pkcs12Pool } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
 import { adminRoutes } from './admin/router.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
@@ -39,6 +39,8 @@ import { BindingGuard } from './services/binding-guard.js';
 import { SessionBindings } from './services/session-bindings.js';
 import { AuditLog } from './services/audit.js';
 import { CertificateService } from './services/certificates.js';
+import { CrlCache } from './services/crl-cache.js';
+import { Semaphore } from './services/semaphore.js';
 import { LoginService } from './services/login.js';
 import { LoginFlow } from './services/login-flow.js';
 import { EnrollmentService } from './services/enrollment.js';
@@ -131,7 +133,17 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
   const metrics = new Metrics({ store });
   const audit = new AuditLog({ store, clock, log, metrics });
-  const certificates = new CertificateService({ store, ca, box, clock, audit });
+  // Two issuances at once (keys, PKCS#12 workers) leave the libuv pool and the cores to logins.
+  const certificates = new CertificateService({
+    store,
+    ca,
+    box,
+    clock,
+    audit,
+    crl: new CrlCache({ store, sign: (input) => ca.createCrl(input), clock, log }),
+    pkcs12: new Pkcs12Pool({ maxThreads: 2 }),
+    issuing: new Semaphore(2),
+  });
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log, mailRetentionDays: config.mailRetentionDays });
   const renderer = await MailRenderer.load({
@@ -308,6 +320,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       await background.drain();
       retention.stop();
       await outbox.stop();
+      await certificates.close();
       if (!options.store) await store.close();
     },
   };

@@ -24,7 +24,7 @@ export interface Enrollment {
 export type AccountWithTerminals = { account: Account; terminals: Terminal[] };
 
 export function accountOperations(deps: OperationDeps) {
-  const { store, clock, audit, enrollment } = deps;
+  const { store, clock, audit, enrollment, certificates } = deps;
   const scoped = scopedLookups(store);
   const record = (caller: Caller, account: Account, action: string, details?: Record<string, unknown>) =>
     audit.record({
@@ -99,6 +99,7 @@ export function accountOperations(deps: OperationDeps) {
     async delete(caller: Caller, userId: string): Promise<Account> {
       const account = await scoped.account(caller, userId);
       if (!(await store.deleteAccount(account.id, clock.now()))) throw notFound(`account ${userId}`);
+      await certificates.certificatesRevoked();
       await record(caller, account, 'account.deleted', { userId: account.userId });
       return account;
     },

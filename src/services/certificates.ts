@@ -1,8 +1,16 @@
 /**
  * Certificates as the product sees them: issue one for a terminal (key + PKCS#12 kept sealed until
  * downloaded), identify the account behind a presented certificate, revoke, publish the CRL.
+ * Issuance never stalls request handling: keys are generated natively, the PKCS#12 is built on a
+ * worker thread, and at most `issuing` issuances run at once (key generation shares the libuv pool
+ * with argon2id, so an enrollment wave must not starve logins).
  */
-import type { CertificateAuthority, IssuedClientCertificate } from '../../certs/index.js';
+import {
+  inThreadPkcs12,
+  type CertificateAuthority,
+  type IssuedClientCertificate,
+  type Pkcs12Builder,
+} from '../../certs/index.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Account, Certificate, LoginResult, PendingDownload, Tenant, Terminal } from '../domain.js';
@@ -15,6 +23,8 @@ import type {
   WorkStore,
 } from '../store.js';
 import type { AuditLog } from './audit.js';
+import { CrlCache, type SignedCrl } from './crl-cache.js';
+import { Semaphore } from './semaphore.js';
 
 export type CertificateIdentity =
   | { ok: true; certificate: Certificate; terminal: Terminal; account: Account; tenant: Tenant }
@@ -38,6 +48,9 @@ export class CertificateService {
   readonly #box: SecretBox;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
+  readonly #crl: CrlCache;
+  readonly #pkcs12: Pkcs12Builder;
+  readonly #issuing: Semaphore;
 
   constructor(deps: {
     store: TenantStore & AccountStore & TerminalStore & CertificateStore & WorkStore;
@@ -45,12 +58,23 @@ export class CertificateService {
     box: SecretBox;
     clock: Clock;
     audit: AuditLog;
+    /** The kept CRL (default: one over this store and CA, without a log). */
+    crl?: CrlCache;
+    /** Where PKCS#12 files are built (default: this thread; the app passes a worker pool). */
+    pkcs12?: Pkcs12Builder;
+    /** How many issuances may run at once (default 2). */
+    issuing?: Semaphore;
   }) {
     this.#store = deps.store;
     this.#ca = deps.ca;
     this.#box = deps.box;
     this.#clock = deps.clock;
     this.#audit = deps.audit;
+    this.#crl =
+      deps.crl ??
+      new CrlCache({ store: deps.store, sign: (input) => deps.ca.createCrl(input), clock: deps.clock });
+    this.#pkcs12 = deps.pkcs12 ?? inThreadPkcs12;
+    this.#issuing = deps.issuing ?? new Semaphore(2);
   }
 
   get caCertificatePem(): string {
@@ -87,15 +111,19 @@ export class CertificateService {
     downloadExpiresAt: Date;
   }): Promise<{ issued: IssuedCertificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
-    const made = await this.#ca.issueClientCertificate({
-      ...this.#subjectOf(account, tenant, terminal),
-      keyBits: keyBitsOf(tenant),
-    });
-    const p12 = this.#ca.toPkcs12({
-      privateKeyPem: made.privateKeyPem,
-      certificatePem: made.certificatePem,
-      password: input.downloadPassword,
-      friendlyName: made.subjectCn,
+    const { made, p12 } = await this.#issuing.run(async () => {
+      const made = await this.#ca.issueClientCertificate({
+        ...this.#subjectOf(account, tenant, terminal),
+        keyBits: keyBitsOf(tenant),
+      });
+      const p12 = await this.#pkcs12.build({
+        privateKeyPem: made.privateKeyPem,
+        certificatePem: made.certificatePem,
+        caCertificatePem: this.#ca.certificatePem,
+        password: input.downloadPassword,
+        friendlyName: made.subjectCn,
+      });
+      return { made, p12 };
     });
     const issued = this.#record(made, account, terminal, {
       p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
@@ -123,11 +151,13 @@ export class CertificateService {
     actor: string;
   }): Promise<{ certificate: Certificate; chainPem: string }> {
     const { account, tenant, terminal } = input;
-    const issued = await this.#ca.issueFromCsr({
-      ...this.#subjectOf(account, tenant, terminal),
-      csrPem: input.csrPem,
-      minBits: keyBitsOf(tenant),
-    });
+    const issued = await this.#issuing.run(() =>
+      this.#ca.issueFromCsr({
+        ...this.#subjectOf(account, tenant, terminal),
+        csrPem: input.csrPem,
+        minBits: keyBitsOf(tenant),
+      }),
+    );
     const certificate = await this.#store.saveIssuedCertificate(
       this.#record(issued, account, terminal, null),
       this.#clock.now(),
@@ -166,12 +196,13 @@ export class CertificateService {
     };
   }
 
-  /** The audit event of a stored certificate. */
+  /** The audit event of a stored certificate; storing it superseded the terminal's last one (CRL). */
   async recordIssued(
     certificate: Pick<Certificate, 'serial' | 'notAfter'>,
     input: { account: Account; terminal: Pick<Terminal, 'number'>; actor: string },
     details: Record<string, unknown> = {},
   ): Promise<void> {
+    await this.#crl.revoked();
     await this.#audit.record({
       actor: input.actor,
       action: 'certificate.issued',
@@ -233,6 +264,7 @@ export class CertificateService {
   async revoke(serial: string, reason: string, actor: string): Promise<Certificate | null> {
     const revoked = await this.#store.revokeCertificate(serial, reason, this.#clock.now());
     if (revoked) {
+      await this.#crl.revoked();
       await this.#audit.record({
         actor,
         action: 'certificate.revoked',
@@ -243,19 +275,22 @@ export class CertificateService {
     return revoked;
   }
 
-  /** A fresh CRL valid for a day; the CRL number grows with time so relying proxies take the newest. */
-  async crl(): Promise<{ der: Buffer; pem: string }> {
-    const now = this.#clock.now();
-    const revoked = await this.#store.listRevokedCertificates(now);
-    return this.#ca.createCrl({
-      revoked: revoked.map((c) => ({
-        serial: c.serial,
-        revokedAt: c.revokedAt ?? now,
-        reason: c.revocationReason ?? undefined,
-      })),
-      thisUpdate: now,
-      nextUpdate: new Date(now.getTime() + 24 * 3600_000),
-      crlNumber: BigInt(Math.floor(now.getTime() / 1000)),
-    });
+  /**
+   * The store revoked certificates on its own (an account deleted with its certificates): re-sign
+   * the CRL so they are listed at once.
+   */
+  certificatesRevoked(): Promise<void> {
+    return this.#crl.revoked();
+  }
+
+  /** The kept CRL (crl-cache.ts): signed once, re-signed on revocation and every 5 minutes. */
+  crl(): Promise<SignedCrl> {
+    return this.#crl.get();
+  }
+
+  /** Stops the CRL schedule and the PKCS#12 workers. */
+  async close(): Promise<void> {
+    await this.#crl.stop();
+    await this.#pkcs12.close();
   }
 }

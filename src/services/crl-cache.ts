@@ -1,0 +1,120 @@
+/**
+ * The signed CRL, kept: signed on first request, then re-signed when this node revokes or supersedes a
+ * certificate and every `resignEveryMs` (5 minutes, the endpoint's `max-age=300`), so serving it costs
+ * no signing. Behind several nodes each keeps its own: another node's revocation reaches this node's
+ * CRL at the latest at its next scheduled re-sign. nextUpdate is a day ahead, so proxies that fetch it
+ * keep working through a store outage; a CRL older than two intervals (the timer missed) is re-signed
+ * on request.
+ */
+import type { CrlInput } from '../../certs/index.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { CertificateStore } from '../store.js';
+
+export const CRL_RESIGN_MS = 5 * 60_000;
+const CRL_VALIDITY_MS = 24 * 3600_000;
+
+export interface SignedCrl {
+  der: Buffer;
+  pem: string;
+  thisUpdate: Date;
+  crlNumber: bigint;
+}
+
+interface Signing {
+  promise: Promise<SignedCrl>;
+  signed: SignedCrl | null;
+}
+
+export class CrlCache {
+  readonly #store: Pick<CertificateStore, 'listRevokedCertificates'>;
+  readonly #sign: (input: CrlInput) => { der: Buffer; pem: string };
+  readonly #clock: Clock;
+  readonly #log: Logger | undefined;
+  readonly #everyMs: number;
+  #current: Signing | null = null;
+  #lastNumber = 0n;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(deps: {
+    store: Pick<CertificateStore, 'listRevokedCertificates'>;
+    /** The CA's CRL signer (CertificateAuthority.createCrl). */
+    sign: (input: CrlInput) => { der: Buffer; pem: string };
+    clock: Clock;
+    log?: Logger;
+    resignEveryMs?: number;
+  }) {
+    this.#store = deps.store;
+    this.#sign = deps.sign;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#everyMs = deps.resignEveryMs ?? CRL_RESIGN_MS;
+  }
+
+  /** The current CRL; signs only the first time, after a revocation, or when the schedule fell behind. */
+  get(): Promise<SignedCrl> {
+    const current = this.#current;
+    if (current && !(current.signed && this.#stale(current.signed))) return current.promise;
+    this.#timer ??= setInterval(() => void this.#resign(), this.#everyMs).unref();
+    return this.#start().promise;
+  }
+
+  /**
+   * A certificate was revoked or superseded: re-sign now, so the next request sees it (requests after
+   * this call wait for the new CRL, never the old one). Nothing to do while no CRL was asked for.
+   */
+  async revoked(): Promise<void> {
+    if (this.#current) await this.#resign();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#current?.promise.catch(() => undefined);
+  }
+
+  #stale(signed: SignedCrl): boolean {
+    const age = this.#clock.now().getTime() - signed.thisUpdate.getTime();
+    return age < 0 || age >= 2 * this.#everyMs;
+  }
+
+  async #resign(): Promise<void> {
+    try {
+      await this.#start().promise;
+    } catch (error) {
+      // The next request tries again (and answers 503 if the store is still down).
+      this.#log?.error('crl signing failed', { error: String(error) });
+    }
+  }
+
+  #start(): Signing {
+    // Time and number are taken before the store read, so a later start always carries a higher number.
+    const thisUpdate = this.#clock.now();
+    const byTime = BigInt(thisUpdate.getTime());
+    const crlNumber = (this.#lastNumber = byTime > this.#lastNumber ? byTime : this.#lastNumber + 1n);
+    const signing: Signing = { promise: this.#build(thisUpdate, crlNumber), signed: null };
+    this.#current = signing;
+    signing.promise.then(
+      (signed) => (signing.signed = signed),
+      () => {
+        if (this.#current === signing) this.#current = null;
+      },
+    );
+    return signing;
+  }
+
+  async #build(thisUpdate: Date, crlNumber: bigint): Promise<SignedCrl> {
+    const revoked = await this.#store.listRevokedCertificates(thisUpdate);
+    const { der, pem } = this.#sign({
+      revoked: revoked.map((c) => ({
+        serial: c.serial,
+        revokedAt: c.revokedAt ?? thisUpdate,
+        reason: c.revocationReason ?? undefined,
+      })),
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + CRL_VALIDITY_MS),
+      crlNumber,
+    });
+    return { der, pem, thisUpdate, crlNumber };
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The kept CRL: /ca/crl.der is signed once and served as is, re-signed at once when a certificate is
+ * revoked or superseded, and on its schedule; what it serves is what OpenSSL verifies.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ManualClock } from '../../src/clock.js';
+import { CrlCache } from '../../src/services/crl-cache.js';
+import type { Certificate } from '../../src/domain.js';
+import { TestBrowser } from '../helpers/browser.js';
+import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
+
+const run = promisify(execFile);
+
+describe('CRL cache', function () {
+  let t: TestTobira;
+  let dir: string;
+  let browser: TestBrowser;
+  let user: TestUser;
+
+  before(async function () {
+    t = await startTestTobira();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-crl-'));
+    await createTenant(t.tobira, 'p-70');
+    user = await createUser(t.tobira, { tenantId: 'p-70', userId: 'p-70-crl1', password: 'Crl-Password-1' });
+    browser = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+  });
+  after(async function () {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The served CRL, checked by openssl against the CA: its number and the serials it lists. */
+  const fetchCrl = async () => {
+    const response = await browser.request(`${t.url}/ca/crl.der`);
+    expect(response.status).to.equal(200);
+    const file = path.join(dir, 'crl.der');
+    await writeFile(file, response.body);
+    const caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, t.tobira.ca.certificatePem);
+    const out = await run(
+      'openssl',
+      ['crl', '-inform', 'DER', '-in', file, '-noout', '-text', '-CAfile', caFile],
+      { encoding: 'utf8' },
+    );
+    expect(out.stderr + out.stdout).to.include('verify OK');
+    return {
+      der: response.body,
+      number: /CRL Number: \s*(\S+)/.exec(out.stdout)![1]!,
+      text: out.stdout,
+    };
+  };
+
+  it('serves the same signed CRL to every request until a revocation, which it lists at once', async function () {
+    const first = await fetchCrl();
+    const second = await fetchCrl();
+    expect(second.der.equals(first.der), 'not re-signed per request').to.equal(true);
+
+    await t.tobira.certificates.revoke(user.certificate.serial, 'keyCompromise', 'test');
+    const afterRevoke = await fetchCrl();
+    expect(afterRevoke.number).to.not.equal(first.number);
+    expect(afterRevoke.text).to.include(user.certificate.serial.toUpperCase()).and.include('Key Compromise');
+    expect((await fetchCrl()).der.equals(afterRevoke.der)).to.equal(true);
+  });
+
+  it('lists a superseded certificate as soon as its successor is issued', async function () {
+    const other = await createUser(t.tobira, {
+      tenantId: 'p-70',
+      userId: 'p-70-crl2',
+      password: 'Crl-Password-1',
+    });
+    const before = await fetchCrl();
+    expect(before.text).to.not.include(other.certificate.serial.toUpperCase());
+    await t.tobira.certificates.issueForTerminal({
+      account: other.account,
+      tenant: (await t.tobira.store.getTenant('p-70'))!,
+      terminal: other.terminal,
+      downloadPassword: 'Download-Password-1',
+      downloadExpiresAt: new Date(Date.now() + 3600_000),
+      actor: 'test',
+    });
+    const after = await fetchCrl();
+    expect(after.number).to.not.equal(before.number);
+    expect(after.text).to.include(other.certificate.serial.toUpperCase()).and.include('Superseded');
+  });
+});
+
+describe('CrlCache schedule', function () {
+  const revoked: Certificate[] = [];
+  const store = { listRevokedCertificates: async () => revoked };
+  let signings = 0;
+  const sign = () => {
+    signings += 1;
+    return { der: Buffer.from([signings]), pem: String(signings) };
+  };
+
+  it('re-signs on its timer, and on request once the timer has fallen two intervals behind', async function () {
+    const clock = new ManualClock();
+    const timed = new CrlCache({ store, sign, clock, resignEveryMs: 20 });
+    const first = await timed.get();
+    for (let i = 0; i < 200 && (await timed.get()) === first; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await timed.get()).crlNumber > first.crlNumber, 'the timer re-signed').to.equal(true);
+    await timed.stop();
+
+    const stalled = new CrlCache({ store, sign, clock, resignEveryMs: 3600_000 });
+    const kept = await stalled.get();
+    clock.advance(3600_000);
+    expect(await stalled.get()).to.equal(kept);
+    clock.advance(3600_000);
+    const fresh = await stalled.get();
+    expect(fresh.crlNumber > kept.crlNumber).to.equal(true);
+    expect(fresh.thisUpdate.getTime()).to.equal(clock.now().getTime());
+    await stalled.stop();
+  });
+
+  it('does not sign before anyone asks, and asks again after a failed signing', async function () {
+    let down = true;
+    const flaky = {
+      listRevokedCertificates: async () => {
+        if (down) throw new Error('store down');
+        return revoked;
+      },
+    };
+    const cache = new CrlCache({ store: flaky, sign, clock: new ManualClock() });
+    const before = signings;
+    await cache.revoked();
+    expect(signings).to.equal(before);
+    const error = await cache.get().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    down = false;
+    expect((await cache.get()).der).to.have.length(1);
+    await cache.stop();
+  });
+});
