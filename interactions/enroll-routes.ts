@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import { t, type Locale } from '../src/i18n/index.js';
 import { SECRET_QUESTION_IDS, type TenantPolicy } from '../src/policy/tenant-policy.js';
 import type { DownloadService } from '../src/services/downloads.js';
-import type { EnrollmentService, OpenTicket } from '../src/services/enrollment.js';
+import type { EnrollmentService, OpenTicket, TicketProblem } from '../src/services/enrollment.js';
 import { csrfProblemPage, downloadRoutes, linkProblemPage } from './download-routes.js';
 import type { FormSession, FormSessions } from './form-session.js';
 import { guideRoutes } from './guide-routes.js';
@@ -38,7 +38,7 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
   const router = new Router();
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
-  const linkProblem = (ctx: Context, kind: 'unknown' | 'expired' | 'used', support?: string) =>
+  const linkProblem = (ctx: Context, kind: TicketProblem, support?: string) =>
     linkProblemPage(ctx, views, kind, support);
 
   const lockedPage = (ctx: Context, support: string) =>

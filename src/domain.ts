@@ -131,6 +131,8 @@ export interface Ticket {
   secretHash: string | null;
   expiresAt: Date;
   usedAt: Date | null;
+  /** When a newer ticket of the same purpose replaced this one (it expired then too); else null. */
+  replacedAt: Date | null;
   failedAttempts: number;
   createdAt: Date;
 }

@@ -41,6 +41,7 @@ export abstract class MongoRecords extends MongoOutbox {
         ...fields,
         _id: id,
         usedAt: null,
+        replacedAt: null,
         failedAttempts: 0,
         createdAt: now,
       });
@@ -80,7 +81,7 @@ export abstract class MongoRecords extends MongoOutbox {
     return this.run('tickets', async () => {
       const result = await this.m.Ticket.updateMany(
         { accountId, purpose, usedAt: null, expiresAt: { $gt: now } },
-        { $set: { expiresAt: now } },
+        { $set: { expiresAt: now, replacedAt: now } },
         MAJORITY,
       );
       return result.modifiedCount;

@@ -106,6 +106,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE accounts ADD COLUMN display_name TEXT;
   `,
+  // 6: a ticket replaced by a newer one says so (rather than "expired").
+  `
+  ALTER TABLE tickets ADD COLUMN replaced_at INTEGER;
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

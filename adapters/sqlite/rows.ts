@@ -115,6 +115,7 @@ export const toTicket = (r: Row): Ticket => ({
   secretHash: strOrNull(r.secret_hash),
   expiresAt: date(r.expires_at),
   usedAt: dateOrNull(r.used_at),
+  replacedAt: dateOrNull(r.replaced_at),
   failedAttempts: r.failed_attempts as number,
   createdAt: date(r.created_at),
 });

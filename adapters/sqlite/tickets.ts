@@ -27,7 +27,7 @@ export class TicketTable {
     );
     // Expiring (rather than deleting) keeps the old link answering "expired" instead of "unknown".
     this.#invalidate = db.prepare(
-      `UPDATE tickets SET expires_at = ?
+      `UPDATE tickets SET expires_at = ?, replaced_at = ?
        WHERE account_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?`,
     );
     this.#purge = db.prepare('DELETE FROM tickets WHERE expires_at < ?');
@@ -62,7 +62,7 @@ export class TicketTable {
   }
 
   invalidate(accountId: string, purpose: Ticket['purpose'], now: Date): number {
-    return this.#invalidate.run(ms(now), accountId, purpose, ms(now)).changes;
+    return this.#invalidate.run(ms(now), ms(now), accountId, purpose, ms(now)).changes;
   }
 
   purgeExpired(before: Date): number {

@@ -50,7 +50,7 @@ export class EnrollmentError extends Error {
 }
 
 /** Why a link cannot be used; each has its own page. */
-export type TicketProblem = 'unknown' | 'expired' | 'used';
+export type TicketProblem = 'unknown' | 'expired' | 'replaced' | 'used';
 
 export type OpenTicket =
   { kind: 'ok'; ticket: Ticket; account: Account; tenant: Tenant } | { kind: TicketProblem; tenant?: Tenant };
@@ -361,6 +361,7 @@ export async function openTicket(
   const tenant = account ? await store.getTenant(account.tenantId) : null;
   if (!account || !tenant) return { kind: 'unknown' };
   if (ticket.usedAt) return { kind: 'used', tenant };
+  if (ticket.replacedAt) return { kind: 'replaced', tenant };
   if (ticket.expiresAt <= clock.now()) return { kind: 'expired', tenant };
   return { kind: 'ok', ticket, account, tenant };
 }

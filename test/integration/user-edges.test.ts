@@ -7,12 +7,14 @@ import { expect } from 'chai';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
 const REDIRECT = 'https://rp.example.test/callback';
 
 describe('user flows at their edges (issue 14)', function () {
   let t: TestTobira;
+  let smtp: TestSmtp;
   let rp: TestRp;
   const browsers: TestBrowser[] = [];
   let serial = 0;
@@ -52,7 +54,8 @@ describe('user flows at their edges (issue 14)', function () {
 
   before(async function () {
     // Every test browser comes from 127.0.0.1.
-    t = await startTestTobira({ config: { loginRatePerIpPerMinute: 100_000 } });
+    smtp = await startSmtp();
+    t = await startTestTobira({ config: { loginRatePerIpPerMinute: 100_000, smtpUrl: smtp.url } });
     await createTenant(t.tobira, 'p-40', { lockout: { maxPasswordFailures: 3 } });
     await createTenant(t.tobira, 'p-41', { features: { loginMethods: ['password'] } });
     const client = await createClient(t.tobira, { tenantId: 'p-40', redirectUri: REDIRECT });
@@ -62,6 +65,7 @@ describe('user flows at their edges (issue 14)', function () {
   after(async function () {
     for (const b of browsers) b.close();
     await t?.close();
+    await smtp?.close();
   });
 
   it('offers ログイン方法の変更 in the account menu only when the tenant allows more than one method', async function () {
@@ -133,6 +137,35 @@ describe('user flows at their edges (issue 14)', function () {
     );
     const metrics = await b.request(`${t.url}/metrics`);
     expect(metrics.text).to.match(/^tobira_login_attempts_total\{result="cert_wrong_site"\} 1$/m);
+  });
+
+  it('says a mailed link replaced by a newer one was replaced, not expired', async function () {
+    const u = await user('p-40');
+    const b = browserFor(u);
+    const subject = 'パスワード再発行手順のご案内';
+    const request = async () =>
+      submit(b, await b.request(`${t.url}/recovery/password`), {
+        userId: u.account.userId,
+        email: u.terminal.email,
+      });
+    await request();
+    await request();
+    let mails: { text?: string }[] = [];
+    for (let i = 0; i < 50 && mails.length < 2; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      mails = smtp.messages.filter(
+        (m) => (m.to as { text: string }).text === u.terminal.email && m.subject === subject,
+      );
+    }
+    const [older, newer] = mails.map((m) => /https:\/\/\S+\/recovery\/password\/[\w-]+/.exec(m.text!)![0]);
+    const replaced = await b.request(older!);
+    expect(replaced.status).to.equal(410);
+    expect(main(replaced))
+      .to.include('後から送信された新しいリンクに置き換えられたため使用できません')
+      .and.not.include('有効期限');
+    b.acceptLanguage = 'en';
+    expect(main(await b.request(older!))).to.include('This link was replaced by a newer one');
+    expect((await b.request(newer!)).status, 'the newer link works').to.equal(200);
   });
 
   it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {

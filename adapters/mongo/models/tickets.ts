@@ -39,6 +39,7 @@ export const ticketSchema = new Schema<TicketDoc>(
     secretHash: nullableString,
     expiresAt: requiredDate,
     usedAt: nullableDate,
+    replacedAt: nullableDate,
     failedAttempts: { type: Number, default: 0, min: 0 },
     createdAt: requiredDate,
     // Held by a unit of work in progress (work.ts); not part of the domain record.
@@ -58,6 +59,7 @@ export const toTicket = (doc: TicketDoc): Ticket => ({
   secretHash: orNull(doc.secretHash),
   expiresAt: copyDate(doc.expiresAt),
   usedAt: copyDateOrNull(doc.usedAt),
+  replacedAt: copyDateOrNull(doc.replacedAt),
   failedAttempts: doc.failedAttempts ?? 0,
   createdAt: copyDate(doc.createdAt),
 });

@@ -34,6 +34,8 @@ const enroll: CatalogArea = {
     'enroll.link.title': 'このリンクは使用できません',
     'enroll.link.unknown': 'このリンクは無効です。メールやご案内に記載されたURLを、もう一度ご確認ください。',
     'enroll.link.expired': 'このリンクの有効期限が切れています。',
+    'enroll.link.replaced':
+      'このリンクは、後から送信された新しいリンクに置き換えられたため使用できません。最新のメールに記載されたリンクをご利用ください。',
     'enroll.link.used': 'このリンクはすでに使用されています。',
     'enroll.link.contact':
       '新しいご案内が必要な場合は、ご利用のWebサイト運営会社サポート窓口（{support}）へご連絡ください。',
@@ -113,6 +115,8 @@ const enroll: CatalogArea = {
     'enroll.link.title': 'This link cannot be used',
     'enroll.link.unknown': 'This link is not valid. Check the URL in the message you received.',
     'enroll.link.expired': 'This link has expired.',
+    'enroll.link.replaced':
+      'This link was replaced by a newer one sent later and can no longer be used. Use the link in the latest message.',
     'enroll.link.used': 'This link has already been used.',
     'enroll.link.contact': "If you need new instructions, contact the website's support desk ({support}).",
     'enroll.locked': 'Your account was locked because of repeated wrong one-time passwords.',

@@ -18,7 +18,13 @@ export function ticketContract(ctx: ContractContext<TicketStore>): void {
         terminalId: 'term',
       });
       const ticket = await ctx.store.createTicket(input, at(1));
-      expect(ticket).to.deep.equal({ ...input, usedAt: null, failedAttempts: 0, createdAt: at(1) });
+      expect(ticket).to.deep.equal({
+        ...input,
+        usedAt: null,
+        replacedAt: null,
+        failedAttempts: 0,
+        createdAt: at(1),
+      });
       expect(await ctx.store.getTicketByTokenHash(input.tokenHash)).to.deep.equal(ticket);
       expect(await ctx.store.getTicketByTokenHash('nope')).to.equal(null);
     });
@@ -79,6 +85,15 @@ export function ticketContract(ctx: ContractContext<TicketStore>): void {
       expect(await ctx.store.consumeTicket(download.id, at(11)), 'other purposes untouched').to.equal(true);
       expect(await ctx.store.consumeTicket(elsewhere.id, at(11)), 'other accounts untouched').to.equal(true);
       expect((await ctx.store.getTicketByTokenHash(used.tokenHash))!.usedAt).to.deep.equal(at(1));
+      expect((await ctx.store.getTicketByTokenHash(a.tokenHash))!, 'marked replaced').to.deep.include({
+        replacedAt: at(10),
+        expiresAt: at(10),
+      });
+      expect(
+        (await ctx.store.getTicketByTokenHash(used.tokenHash))!.replacedAt,
+        'a used one is not',
+      ).to.equal(null);
+      expect((await ctx.store.getTicketByTokenHash(download.tokenHash))!.replacedAt).to.equal(null);
       expect(await ctx.store.invalidateTickets(accountId, 'enroll', at(12))).to.equal(0);
     });
 
