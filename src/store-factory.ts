@@ -1,17 +1,30 @@
 /**
- * Opens the store the config names. Both adapters are imported statically: a lazy `import()` can load a
- * second copy of the shared modules when the caller was loaded as CommonJS (mocha through tsx), and
- * then `instanceof StoreUnavailableError` fails across the copies.
+ * Opens the store the config names. The MongoDB adapter loads only when configured: mongoose and its
+ * driver cost ~30 MiB and ~0.3 s at start that a SQLite deployment should not pay
+ * (test/integration/build.test.ts checks the module graph).
  */
 import path from 'node:path';
-import { openMongoStore } from '../adapters/mongo/index.js';
 import { openSqliteStore } from '../adapters/sqlite/index.js';
 import { resolveDataPath, type Config } from './config.js';
 import type { Store } from './store.js';
+import type * as MongoAdapter from '../adapters/mongo/index.js';
+
+/**
+ * The adapter in this module's own module system. mocha loads the tests with require(), tsx compiling
+ * them to CommonJS; there an `import()` would load a second, ES-module copy of the shared modules and
+ * `instanceof StoreUnavailableError` would fail across the copies. Compiled or under `--import tsx`
+ * this module is an ES module, where `require` is not defined.
+ */
+async function loadMongoAdapter(): Promise<typeof MongoAdapter> {
+  if (typeof require === 'function') return require('../adapters/mongo/index.js') as typeof MongoAdapter; // eslint-disable-line @typescript-eslint/no-require-imports
+  return import('../adapters/mongo/index.js');
+}
 
 export async function openStore(config: Config): Promise<Store> {
-  if (config.store === 'mongodb')
+  if (config.store === 'mongodb') {
+    const { openMongoStore } = await loadMongoAdapter();
     return openMongoStore({ uri: config.mongodbUri!, timeoutMs: config.mongodbTimeoutMs });
+  }
   // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
   const file =
     config.sqlitePath === ':memory:'
