@@ -1,14 +1,15 @@
 /**
  * The production build: `npm run build`'s script writes into a scratch directory laid out like the
- * container image — dist/ and bin/, no sources — and the compiled `tobira` runs `init`, then `start`
- * (health, a page from the handlebars views, a public file), and stops on SIGTERM. The scratch
+ * container image — dist/ and bin/, no sources — and the compiled `tobira` runs `init --demo` (the
+ * demo's PKCS#12 comes from the worker-thread pool, a file loaded by path), then `start` (health, a
+ * page from the handlebars views, a public file), and stops on SIGTERM. The scratch
  * directory lies inside the checkout so that Node finds node_modules and package.json from it.
  * Also: a SQLite Tobira, compiled and through tsx, never loads the MongoDB driver.
  */
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,10 +32,14 @@ describe('production build (npm run build)', function () {
     await exec(process.execPath, ['scripts/build.mjs', '--out', path.join(scratch, 'dist')], { cwd: ROOT });
     await cp(path.join(ROOT, 'bin/tobira.js'), tobira());
     env = nodeEnv(path.join(scratch, 'data'), await freePort());
-    await exec(process.execPath, [tobira(), 'init'], { env });
+    await exec(process.execPath, [tobira(), 'init', '--demo'], { env });
   });
   after(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('issues the demo certificate from the compiled output alone', async function () {
+    expect((await stat(path.join(env.TOBIRA_DATA_DIR!, 'demo/p-00-demo.p12'))).size).to.be.above(0);
   });
 
   it('starts from the compiled output alone, serves pages and assets, and stops on SIGTERM', async function () {
