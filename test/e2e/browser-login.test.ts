@@ -93,7 +93,26 @@ describe('browser: Chromium signs in with the client certificate', function () {
     await context.close();
   });
 
-  it('passes axe-core (WCAG 2.1 AA) on the account pages, the guide and the recovery form, in both languages', async function () {
+  it('shows the landing page at the issuer root on a phone and on a desktop', async function () {
+    for (const [name, viewport] of [
+      ['phone', { width: 390, height: 844 }],
+      ['desktop', { width: 1280, height: 800 }],
+    ] as const) {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ja-JP', viewport });
+      const page = await context.newPage();
+      await page.goto(`${t.url}/`);
+      expect(await page.textContent('main h1')).to.equal('Tobira ログインサービス');
+      expect(
+        await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
+      ).to.deep.equal(['/guide', '/account', '/recovery/password', '/ca/ca.crt']);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+      expect(width, `no horizontal scrolling (${name})`).to.be.at.most(viewport.width);
+      await page.screenshot({ path: path.join(OUT, `landing-${name}.png`), fullPage: true });
+      await context.close();
+    }
+  });
+
+  it('passes axe-core (WCAG 2.1 AA) on the landing page, the account pages, the guide and the recovery form, in both languages', async function () {
     const found: string[] = [];
     for (const locale of ['ja-JP', 'en-US']) {
       const context = await browser.newContext({
@@ -113,6 +132,7 @@ describe('browser: Chromium signs in with the client certificate', function () {
       expect(await page.textContent('main')).to.include('p-10-browser');
       expect(await page.getAttribute('html', 'lang')).to.equal(locale.slice(0, 2));
       for (const url of [
+        '/',
         '/account',
         '/account/password',
         '/account/secret',

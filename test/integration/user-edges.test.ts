@@ -168,6 +168,30 @@ describe('user flows at their edges (issue 14)', function () {
     expect((await b.request(newer!)).status, 'the newer link works').to.equal(200);
   });
 
+  for (const [language, heading, labels] of [
+    [
+      'ja',
+      'Tobira ログインサービス',
+      ['電子証明書のインストール方法', 'アカウント管理', 'パスワード再発行', '認証局の証明書'],
+    ],
+    [
+      'en',
+      'Tobira sign-in service',
+      ['Installing your certificate', 'Account management', 'Forgotten password', 'Certificate authority'],
+    ],
+  ] as const)
+    it(`answers the issuer's root with a landing page linking the self-service entries (${language})`, async function () {
+      const b = new TestBrowser({ ca: t.tobira.ca.certificatePem, acceptLanguage: language });
+      browsers.push(b);
+      const home = await b.request(`${t.url}/`);
+      expect(home.status).to.equal(200);
+      expect(main(home)).to.include(`<h1>${heading}</h1>`);
+      const hrefs = ['/guide', '/account', '/recovery/password', '/ca/ca.crt'];
+      hrefs.forEach((href, i) => expect(main(home)).to.include(`<a href="${href}">${labels[i]}</a>`));
+      for (const href of ['/guide', '/recovery/password', '/ca/ca.crt'])
+        expect((await b.request(`${t.url}${href}`)).status, href).to.equal(200);
+    });
+
   it('accepts ¥ (the backslash key of a macOS JIS keyboard) in a new password, then signs in with it', async function () {
     const u = await user('p-40');
     const b = browserFor(u);

@@ -61,6 +61,20 @@ const enroll: CatalogArea = {
     'download.csr.submit': 'CSR から証明書を発行',
     'download.csr.invalid':
       'CSR を確認できませんでした。RSA 2048 ビット以上（ご契約により 3072 ビット以上）の鍵で作成した PEM 形式の CSR を、「-----BEGIN CERTIFICATE REQUEST-----」から「-----END CERTIFICATE REQUEST-----」まで貼り付けてください。',
+    'home.title': 'Tobira ログインサービス',
+    'home.intro':
+      'Tobira は、ご利用のWebサイトへのログインを、この端末に登録された電子証明書とユーザID・パスワード（ご利用の方法によってはワンタイムパスワードも）で確認するサービスです。',
+    'home.start': 'ログインは、ご利用のWebサイトのログインボタンから始めてください。',
+    'home.services': 'お手続き',
+    'home.link.guide': '電子証明書のインストール方法',
+    'home.link.guide.about': 'メールで届いた電子証明書を、パソコンやスマートフォンに登録する手順です。',
+    'home.link.account': 'アカウント管理',
+    'home.link.account.about':
+      'パスワード・秘密の質問の変更、端末の追加・変更・削除、ログイン履歴の閲覧ができます（電子証明書が必要です）。',
+    'home.link.password': 'パスワード再発行',
+    'home.link.password.about': 'パスワードを忘れた場合は、こちらから再発行の案内をメールで受け取れます。',
+    'home.link.ca': '認証局の証明書',
+    'home.link.ca.about': 'ブラウザーがこのサービスを信頼しない場合に、信頼済みとして登録する証明書です。',
     'guide.title': '電子証明書ダウンロードマニュアル',
     'guide.intro':
       'ダウンロードした電子証明書ファイル（.p12）を、ご利用の端末に登録します。登録時には『証明書ダウンロード用パスワード』を入力してください。',
@@ -140,6 +154,20 @@ const enroll: CatalogArea = {
     'download.csr.submit': 'Issue the certificate for this CSR',
     'download.csr.invalid':
       'The CSR could not be used. Paste a PEM CSR for an RSA key of at least 2048 bits (3072 where your contract says so), from "-----BEGIN CERTIFICATE REQUEST-----" to "-----END CERTIFICATE REQUEST-----".',
+    'home.title': 'Tobira sign-in service',
+    'home.intro':
+      'Tobira checks your sign-in to the websites you use with the certificate installed on this device and your user ID and password (and, depending on your login method, a one-time password).',
+    'home.start': 'To sign in, start from the sign-in button of the website you use.',
+    'home.services': 'Self-service',
+    'home.link.guide': 'Installing your certificate',
+    'home.link.guide.about': 'How to install the certificate you received by e-mail on a computer or phone.',
+    'home.link.account': 'Account management',
+    'home.link.account.about':
+      'Change your password or secret question, add, change or remove devices, and see your sign-in history (your certificate is needed).',
+    'home.link.password': 'Forgotten password',
+    'home.link.password.about': 'Forgot your password? Get the instructions to re-issue it by e-mail.',
+    'home.link.ca': 'Certificate authority',
+    'home.link.ca.about': 'Install it as trusted if your browser does not trust this service.',
     'guide.title': 'Certificate installation guide',
     'guide.intro':
       'Install the downloaded certificate file (.p12) on your device. You will be asked for the certificate download password.',
