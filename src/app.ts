@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type Provider from 'oidc-provider';
 import { CertificateAuthority, Pkcs12Pool } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
@@ -133,7 +134,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
   const metrics = new Metrics({ store });
   const audit = new AuditLog({ store, clock, log, metrics });
-  // Two issuances at once (keys, PKCS#12 workers) leave the libuv pool and the cores to logins.
+  // Two issuances at once (key generation on the libuv pool) and PKCS#12 workers on all but one core
+  // leave the event loop and argon2id a core while an enrollment wave is minted.
   const certificates = new CertificateService({
     store,
     ca,
@@ -141,7 +143,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     clock,
     audit,
     crl: new CrlCache({ store, sign: (input) => ca.createCrl(input), clock, log }),
-    pkcs12: new Pkcs12Pool({ maxThreads: 2 }),
+    pkcs12: new Pkcs12Pool({ maxThreads: Math.max(1, availableParallelism() - 1) }),
     issuing: new Semaphore(2),
   });
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
