@@ -1,12 +1,19 @@
 /**
  * Certificate download (manual ch. 4): the single-use link from 「電子証明書ダウンロードのご案内」 asks for
  * the download password and answers with the PKCS#12 file. Also the page every mailed link shows when
- * it cannot be used (unknown, expired, used), naming the tenant's support desk.
+ * it cannot be used (unknown, expired, replaced, used), naming the tenant's support desk.
+ *
+ * A navigating browser (Sec-Fetch-Mode: navigate) is sent from the form to 「ダウンロードしました」, which
+ * fetches the file (a meta refresh; no scripts here): the page then says what to do next instead of
+ * keeping the form and an earlier error. The file waits for that one fetch in this browser's
+ * SameSite=Strict form session (the PKCS#12 is encrypted with the download password). A client that
+ * does not navigate (a script) gets the file in the answer to its POST.
  */
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { t } from '../src/i18n/index.js';
+import { sha256Hex } from '../src/random.js';
 import type { DownloadRefusal, DownloadService } from '../src/services/downloads.js';
 import type { TicketProblem } from '../src/services/enrollment.js';
 import type { FormSessions } from './form-session.js';
@@ -43,6 +50,15 @@ function sendFile(ctx: Context, filename: string, type: string, body: Buffer | s
   ctx.set('Cache-Control', 'no-store');
   ctx.type = type;
   ctx.body = body;
+}
+
+/** The downloaded file of this link, kept in the form session until its one fetch. */
+const readyScope = (token: string) => `download-ready:${sha256Hex(token)}`;
+interface ReadyFile {
+  filename: string;
+  type: string;
+  /** Base64 until fetched, then gone. */
+  body?: string;
 }
 
 export function csrfProblemPage(ctx: Context, views: Views): void {
@@ -115,13 +131,59 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
     linkProblemPage(ctx, views, result.kind, result.tenant?.supportContact);
   };
 
+  /** Hand over the file: at once to a script, through 「ダウンロードしました」 to a navigating browser. */
+  async function deliver(
+    ctx: Context,
+    f: NonNullable<Awaited<ReturnType<typeof formFor>>>,
+    file: ReadyFile & { data: Buffer | string },
+  ) {
+    await forms.end(ctx, f.session);
+    if (ctx.get('sec-fetch-mode') !== 'navigate') return sendFile(ctx, file.filename, file.type, file.data);
+    const token = String(ctx.params.token);
+    const ready: ReadyFile = {
+      filename: file.filename,
+      type: file.type,
+      body: Buffer.from(file.data).toString('base64'),
+    };
+    await forms.start(ctx, readyScope(token), { ...ready });
+    ctx.status = 303;
+    ctx.redirect(`/download/${encodeURIComponent(token)}/done`);
+  }
+
+  const readyFor = async (ctx: Context) => {
+    const session = await forms.load(ctx, readyScope(String(ctx.params.token)));
+    if (!session) linkProblemPage(ctx, views, 'used');
+    return session;
+  };
+
+  router.get('/download/:token/done', async (ctx) => {
+    const session = await readyFor(ctx);
+    if (!session) return;
+    const ready = session.data as unknown as ReadyFile;
+    const fileHref = ready.body ? `/download/${encodeURIComponent(String(ctx.params.token))}/file` : null;
+    render(ctx, views, 'download-done', {
+      title: 'download.done.title',
+      refresh: fileHref,
+      fileHref,
+      filename: ready.filename,
+    });
+  });
+
+  router.get('/download/:token/file', async (ctx) => {
+    const session = await readyFor(ctx);
+    if (!session) return;
+    const ready = session.data as unknown as ReadyFile;
+    if (!ready.body) return linkProblemPage(ctx, views, 'used');
+    await forms.save({ ...session, data: { filename: ready.filename, type: ready.type } });
+    sendFile(ctx, ready.filename, ready.type, Buffer.from(ready.body, 'base64'));
+  });
+
   router.post('/download/:token', form, async (ctx) => {
     const f = await formFor(ctx);
     if (!f) return;
     const result = await downloads.download(String(ctx.params.token), formField(ctx, 'password', 128));
     if (result.kind !== 'ok') return refused(ctx, f, result);
-    await forms.end(ctx, f.session);
-    sendFile(ctx, result.filename, 'application/x-pkcs12', result.p12);
+    await deliver(ctx, f, { filename: result.filename, type: 'application/x-pkcs12', data: result.p12 });
   });
 
   router.post('/download/:token/csr', form, async (ctx) => {
@@ -134,9 +196,12 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
       csr,
     );
     if (result.kind !== 'ok') return refused(ctx, f, result, csr);
-    await forms.end(ctx, f.session);
     // The certificate and the CA certificate, PEM: what `openssl pkcs12 -export` and OS importers take.
-    sendFile(ctx, result.filename, 'application/x-pem-file', result.chainPem);
+    await deliver(ctx, f, {
+      filename: result.filename,
+      type: 'application/x-pem-file',
+      data: result.chainPem,
+    });
   });
 
   return router;

@@ -13,6 +13,8 @@ import {
   startTobiraWithDemoRp,
   type DemoRp,
 } from '../helpers/chromium.js';
+import { TestBrowser } from '../helpers/browser.js';
+import { downloadPasswordOn, enrollThroughPages } from '../helpers/enroll.js';
 import { mailedLink } from '../helpers/mailbox.js';
 import type { TestTobira } from '../helpers/tobira.js';
 
@@ -97,5 +99,45 @@ describe('browser: enrollment and certificate download in Chromium', function ()
     await Promise.all([login.waitForURL(`${rp.url}/callback**`), login.click('button[type=submit]')]);
     expect(await login.textContent('body')).to.include('p-11-phone');
     await user.close();
+  });
+
+  it('after a wrong then the right download password: the file, and a “downloaded; next: install” page', async function () {
+    const created = await t.tobira.enrollment.createAccount({
+      tenantId: 'p-11',
+      userId: 'p-11-retry',
+      terminals: [{ email: 'retry@example.jp', type: 'smartphone' }],
+      actor: 'test',
+    });
+    const pages = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+    const downloadPassword = downloadPasswordOn(await enrollThroughPages(pages, t.url, created));
+    pages.close();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ja-JP', ...PHONE });
+    const page = await context.newPage();
+    await page.goto(await mailedLink(t, 'retry@example.jp', 'download'));
+    await page.fill('#password', 'not-the-password');
+    await Promise.all([page.waitForSelector('.alert.error'), page.click('button[type=submit]')]);
+    await page.fill('#password', downloadPassword);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'ダウンロード', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).to.equal('p-11-retry-1.p12');
+    expect((await download.createReadStream()).readable).to.equal(true);
+    await page.waitForSelector('.alert.success');
+    const main = (await page.textContent('main'))!;
+    expect(main).to.include('「p-11-retry-1.p12」をダウンロードしました。').and.include('インストール');
+    expect(await page.locator('.alert.error').count(), 'no earlier error left').to.equal(0);
+    expect(await page.locator('main button, main input').count(), 'no form left to submit').to.equal(0);
+    expect(await page.getAttribute('main a.button', 'href')).to.equal('/guide');
+    expect(await accessibilityViolations(page), 'axe-core on the done page').to.deep.equal([]);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).to.be.at.most(390);
+    await page.screenshot({ path: path.join(OUT, 'download-done-phone.png'), fullPage: true });
+    await page.reload();
+    expect(
+      await page.textContent('main'),
+      'a reload keeps the state, the file is not served again',
+    ).to.include('ダウンロードしました');
+    expect(await page.locator('main a[href$="/file"]').count()).to.equal(0);
+    await context.close();
   });
 });

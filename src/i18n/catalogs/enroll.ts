@@ -52,6 +52,12 @@ const enroll: CatalogArea = {
     'download.guide': 'ダウンロードした証明書の登録方法（電子証明書ダウンロードマニュアル）',
     'download.once':
       'ダウンロードは一度だけ行えます。ダウンロード後、証明書ファイルはサーバーから削除されます。',
+    'download.done.title': 'ダウンロード完了',
+    'download.done.intro': '電子証明書のファイル「{filename}」をダウンロードしました。',
+    'download.done.next':
+      '次に、ダウンロードしたファイルをこの端末にインストールしてください。インストールの途中で『証明書ダウンロード用パスワード』を入力します。',
+    'download.done.retry': 'ダウンロードが始まらない場合は、こちらからダウンロードしてください。',
+    'download.done.install': '電子証明書のインストール方法を見る',
     'download.csr.title': '秘密鍵を端末で作成する場合（CSR）',
     'download.csr.intro':
       '端末で作成した鍵の証明書署名要求（CSR）を貼り付けると、その鍵に対する電子証明書を発行します。秘密鍵は端末の外に出ません。この場合、サーバーで作成した証明書ファイルは削除され、ダウンロードできなくなります。',
@@ -145,6 +151,12 @@ const enroll: CatalogArea = {
     'download.too_many': 'This link no longer works because of repeated wrong passwords.',
     'download.guide': 'How to install the downloaded certificate (guide)',
     'download.once': 'You can download once; the file is then deleted from the server.',
+    'download.done.title': 'Download complete',
+    'download.done.intro': 'Your certificate file “{filename}” has been downloaded.',
+    'download.done.next':
+      'Next, install the downloaded file on this device. While installing, you will enter the certificate download password.',
+    'download.done.retry': 'If the download did not start, download it here.',
+    'download.done.install': 'How to install your certificate',
     'download.csr.title': 'Creating the private key on your device (CSR)',
     'download.csr.intro':
       'Paste a certificate signing request (CSR) for a key made on your device, and Tobira issues your certificate for that key. The private key never leaves the device. The certificate file prepared by the server is then deleted and can no longer be downloaded.',
