@@ -111,19 +111,20 @@ export class CertificateService {
     downloadExpiresAt: Date;
   }): Promise<{ issued: IssuedCertificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
-    const { made, p12 } = await this.#issuing.run(async () => {
-      const made = await this.#ca.issueClientCertificate({
+    // Only key generation (libuv pool) is bounded here; the PKCS#12 pool bounds itself, and letting the
+    // next key start while this PKCS#12 is built keeps the cores busy.
+    const made = await this.#issuing.run(() =>
+      this.#ca.issueClientCertificate({
         ...this.#subjectOf(account, tenant, terminal),
         keyBits: keyBitsOf(tenant),
-      });
-      const p12 = await this.#pkcs12.build({
-        privateKeyPem: made.privateKeyPem,
-        certificatePem: made.certificatePem,
-        caCertificatePem: this.#ca.certificatePem,
-        password: input.downloadPassword,
-        friendlyName: made.subjectCn,
-      });
-      return { made, p12 };
+      }),
+    );
+    const p12 = await this.#pkcs12.build({
+      privateKeyPem: made.privateKeyPem,
+      certificatePem: made.certificatePem,
+      caCertificatePem: this.#ca.certificatePem,
+      password: input.downloadPassword,
+      friendlyName: made.subjectCn,
     });
     const issued = this.#record(made, account, terminal, {
       p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
