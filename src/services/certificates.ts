@@ -2,7 +2,7 @@
  * Certificates as the product sees them: issue one for a terminal (key + PKCS#12 kept sealed until
  * downloaded), identify the account behind a presented certificate, revoke, publish the CRL.
  * Issuance never stalls request handling: keys are generated natively, the PKCS#12 is built on a
- * worker thread, and at most `issuing` issuances run at once (key generation shares the libuv pool
+ * worker thread, and at most `issuing` key generations run at once (they share the libuv pool
  * with argon2id, so an enrollment wave must not starve logins).
  */
 import {
@@ -62,7 +62,7 @@ export class CertificateService {
     crl?: CrlCache;
     /** Where PKCS#12 files are built (default: this thread; the app passes a worker pool). */
     pkcs12?: Pkcs12Builder;
-    /** How many issuances may run at once (default 2). */
+    /** How many key generations may run at once (default 2). */
     issuing?: Semaphore;
   }) {
     this.#store = deps.store;
