@@ -213,3 +213,49 @@ describe('user flows at their edges (issue 14)', function () {
     expect(signedIn.location).to.match(/^https:\/\/rp\.example\.test\/callback\?code=/);
   });
 });
+
+describe('a locked account at the per-account rate limit (issue 14)', function () {
+  let t: TestTobira;
+  let b: TestBrowser;
+
+  before(async function () {
+    // The limit is reached by the very attempts that lock the account.
+    t = await startTestTobira({
+      config: { loginRatePerIpPerMinute: 100_000, loginRatePerAccountPerMinute: 3 },
+    });
+    await createTenant(t.tobira, 'p-42', { lockout: { maxPasswordFailures: 3 } });
+  });
+  after(async function () {
+    b?.close();
+    await t?.close();
+  });
+
+  it('shows its owner the lock page with the support contact, not the rate limit, within the minute', async function () {
+    const client = await createClient(t.tobira, { tenantId: 'p-42', redirectUri: REDIRECT });
+    const rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
+    const u = await createUser(t.tobira, {
+      tenantId: 'p-42',
+      userId: 'p-42-lock01',
+      password: 'Edge-Pass-2024',
+    });
+    b = new TestBrowser({ ca: t.tobira.ca.certificatePem, pfx: u.p12, passphrase: u.p12Password });
+    const main = (r: BrowserResponse) => /<main[\s\S]*<\/main>/.exec(r.text)?.[0] ?? r.text;
+    const submit = (page: BrowserResponse, password: string) => {
+      const { action, csrf } = formOf(page.text);
+      return b.follow(new URL(action, t.url).href, t.url, {
+        form: { csrf, userId: u.account.userId, password },
+      });
+    };
+    const login = await b.follow((await rp.start()).url, t.url);
+    let page = login;
+    for (const guess of ['bad-1-guess', 'bad-2-guess', 'bad-3-guess']) page = await submit(page, guess);
+    expect(main(page)).to.include('support-p-42@example.jp');
+    // Back to the form and the right password now, then a fresh start at the website: 4th and 5th tries.
+    for (const again of [await submit(login, u.password), await b.follow((await rp.start()).url, t.url)]) {
+      expect(again.status).to.equal(403);
+      expect(main(again)).to.include('support-p-42@example.jp').and.not.include('アクセスが集中');
+    }
+    const events = await t.tobira.store.listLoginEvents({ accountId: u.account.id });
+    expect(events.items.map((e) => e.result)).to.not.include('rate_limited');
+  });
+});
