@@ -3,34 +3,28 @@
  * short-lived state next to oidc-provider's own Interaction.
  */
 import type { Clock } from '../src/clock.js';
+import { EphemeralRecords } from '../src/services/ephemeral-records.js';
 import type { LoginState } from '../src/services/login-flow.js';
 import type { EphemeralStore } from '../src/store.js';
 
 export type { LoginState };
 
-const KIND = 'TobiraLogin';
-
 export class LoginStateRepository {
-  readonly #store: EphemeralStore;
-  readonly #clock: Clock;
-  readonly #ttlSeconds: number;
+  readonly #records: EphemeralRecords<LoginState>;
 
   constructor(deps: { store: EphemeralStore; clock: Clock; ttlSeconds: number }) {
-    this.#store = deps.store;
-    this.#clock = deps.clock;
-    this.#ttlSeconds = deps.ttlSeconds;
+    this.#records = new EphemeralRecords({ ...deps, kind: 'TobiraLogin' });
   }
 
-  async get(uid: string): Promise<LoginState | null> {
-    const payload = await this.#store.getState(KIND, uid, this.#clock.now());
-    return payload ? (payload as unknown as LoginState) : null;
+  get(uid: string): Promise<LoginState | null> {
+    return this.#records.get(uid);
   }
 
-  async save(uid: string, state: LoginState): Promise<void> {
-    await this.#store.putState(KIND, uid, { ...state }, this.#ttlSeconds, this.#clock.now());
+  save(uid: string, state: LoginState): Promise<void> {
+    return this.#records.put(uid, state);
   }
 
-  async delete(uid: string): Promise<void> {
-    await this.#store.deleteState(KIND, uid);
+  delete(uid: string): Promise<void> {
+    return this.#records.delete(uid);
   }
 }

@@ -7,27 +7,21 @@
  */
 import type { Clock } from '../clock.js';
 import type { EphemeralStore } from '../store.js';
-
-const MODEL = 'TobiraSessionCertificate';
+import { EphemeralRecords } from './ephemeral-records.js';
 
 export class SessionBindings {
-  readonly #store: EphemeralStore;
-  readonly #clock: Clock;
-  readonly #ttlSeconds: number;
+  readonly #records: EphemeralRecords<{ certFingerprint: string }>;
 
   constructor(deps: { store: EphemeralStore; clock: Clock; ttlSeconds: number }) {
-    this.#store = deps.store;
-    this.#clock = deps.clock;
-    this.#ttlSeconds = deps.ttlSeconds;
+    this.#records = new EphemeralRecords({ ...deps, kind: 'TobiraSessionCertificate' });
   }
 
-  async bind(sessionUid: string, certFingerprint: string): Promise<void> {
-    await this.#store.putState(MODEL, sessionUid, { certFingerprint }, this.#ttlSeconds, this.#clock.now());
+  bind(sessionUid: string, certFingerprint: string): Promise<void> {
+    return this.#records.put(sessionUid, { certFingerprint });
   }
 
   async get(sessionUid: string | undefined): Promise<string | null> {
-    if (!sessionUid) return null;
-    const found = await this.#store.getState(MODEL, sessionUid, this.#clock.now());
+    const found = sessionUid ? await this.#records.get(sessionUid) : null;
     return typeof found?.certFingerprint === 'string' ? found.certFingerprint : null;
   }
 }
