@@ -18,12 +18,15 @@ import type { DownloadRefusal, DownloadService } from '../src/services/downloads
 import type { TicketProblem } from '../src/services/enrollment.js';
 import type { FormSessions } from './form-session.js';
 import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
+import type { SecretBox } from '../src/crypto/secret-box.js';
 import type { Views } from './views.js';
 
 export interface DownloadRouteDeps {
   views: Views;
   downloads: DownloadService;
   forms: FormSessions;
+  /** Seals the file kept for the 「ダウンロード完了」 page's one fetch (key material at rest). */
+  box: Pick<SecretBox, 'seal' | 'open'>;
 }
 
 /** 「このリンクは使用できません」 with the reason and whom to contact; 404 for unknown, 410 otherwise. */
@@ -54,10 +57,11 @@ function sendFile(ctx: Context, filename: string, type: string, body: Buffer | s
 
 /** The downloaded file of this link, kept in the form session until its one fetch. */
 const readyScope = (token: string) => `download-ready:${sha256Hex(token)}`;
+const readyPurpose = (token: string) => `download-file:${sha256Hex(token)}`;
 interface ReadyFile {
   filename: string;
   type: string;
-  /** Base64 until fetched, then gone. */
+  /** The file sealed with the data key (`readyPurpose`) until fetched, then gone. */
   body?: string;
 }
 
@@ -66,7 +70,7 @@ export function csrfProblemPage(ctx: Context, views: Views): void {
 }
 
 export function downloadRoutes(deps: DownloadRouteDeps): Router {
-  const { views, downloads, forms } = deps;
+  const { views, downloads, forms, box } = deps;
   const router = new Router();
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -143,7 +147,7 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
     const ready: ReadyFile = {
       filename: file.filename,
       type: file.type,
-      body: Buffer.from(file.data).toString('base64'),
+      body: box.seal(Buffer.from(file.data), readyPurpose(token)),
     };
     await forms.start(ctx, readyScope(token), { ...ready });
     ctx.status = 303;
@@ -175,7 +179,7 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
     const ready = session.data as unknown as ReadyFile;
     if (!ready.body) return linkProblemPage(ctx, views, 'used');
     await forms.save({ ...session, data: { filename: ready.filename, type: ready.type } });
-    sendFile(ctx, ready.filename, ready.type, Buffer.from(ready.body, 'base64'));
+    sendFile(ctx, ready.filename, ready.type, box.open(ready.body, readyPurpose(String(ctx.params.token))));
   });
 
   router.post('/download/:token', form, async (ctx) => {

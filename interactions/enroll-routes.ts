@@ -13,6 +13,7 @@ import { csrfProblemPage, downloadRoutes, linkProblemPage } from './download-rou
 import type { FormSession, FormSessions } from './form-session.js';
 import { guideRoutes } from './guide-routes.js';
 import { csrfValid, formField, localeOf, render, renderLockedPage } from './page.js';
+import type { SecretBox } from '../src/crypto/secret-box.js';
 import type { Views } from './views.js';
 
 export interface EnrollRouteDeps {
@@ -21,6 +22,8 @@ export interface EnrollRouteDeps {
   /** Given: the download and guide pages the enrollment leads to are mounted here too. */
   downloads?: DownloadService;
   forms: FormSessions;
+  /** For the download pages: seals the file kept between the password and its fetch. */
+  box: Pick<SecretBox, 'seal' | 'open'>;
 }
 
 const STEPS = ['enroll.step.otp', 'enroll.step.credentials', 'enroll.step.done'] as const;
@@ -195,7 +198,7 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
   });
 
   if (downloads) {
-    router.use(downloadRoutes({ views, downloads, forms }).routes());
+    router.use(downloadRoutes({ views, downloads, forms, box: deps.box }).routes());
     router.use(guideRoutes({ views }).routes());
   }
 

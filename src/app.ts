@@ -260,7 +260,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     }),
     consentRoutes({ provider, views, states }),
     adminRoutes({ store, clock, audit, enrollment, certificates, recovery, clients }, trust, rateLimiter),
-    enrollRoutes({ views, enrollment, downloads, forms }),
+    enrollRoutes({ views, enrollment, downloads, forms, box }),
     recoveryRoutes({ views, recovery, forms, rateLimiter, trust, background }),
     accountRoutes({
       views,
