@@ -1,8 +1,15 @@
 /**
  * The demo relying party's HTML: a few small pages with inline CSS, in Japanese or English. Every
- * value that came from outside (claims, error parameters) goes through `escapeHtml`.
+ * value that came from outside (claims, error parameters) goes through `escapeHtml`. Every page links
+ * to Tobira's アカウント管理 and パスワード再発行, as the manual expects a website to.
  */
 export type DemoLocale = 'ja' | 'en';
+
+/** What every page needs: its language and the issuer whose account pages it links to. */
+export interface PageContext {
+  locale: DemoLocale;
+  issuer: string;
+}
 
 const TEXT = {
   ja: {
@@ -33,6 +40,12 @@ const TEXT = {
     errorTitle: 'エラー',
     notFound: 'ページが見つかりません。',
     demoNote: 'デモ用のサイトです（HTTP で動作しています。本番環境では HTTPS を使ってください）。',
+    accountLink: 'アカウント管理（Tobira）',
+    recoveryLink: 'パスワードを忘れた方（パスワード再発行）',
+    cancelled: 'ログインをキャンセルしました。もう一度ログインする場合はトップページからお進みください。',
+    alreadyTitle: 'ログイン済みです',
+    alreadyDone: 'このログインはすでに完了しています。ページを再読み込みした場合などに表示されます。',
+    startAgain: 'もう一度ログインする',
   },
   en: {
     siteTitle: 'Tobira demo site',
@@ -62,6 +75,12 @@ const TEXT = {
     errorTitle: 'Error',
     notFound: 'Page not found.',
     demoNote: 'A demo site (served over plain HTTP; use HTTPS for anything real).',
+    accountLink: 'Account settings (Tobira)',
+    recoveryLink: 'Forgot your password? (password re-issue)',
+    cancelled: 'You cancelled the sign-in. To try again, start from the top page.',
+    alreadyTitle: 'Already signed in',
+    alreadyDone: 'This sign-in was already completed (for example, the page was reloaded).',
+    startAgain: 'Sign in again',
   },
 } as const;
 
@@ -97,12 +116,21 @@ th{width:40%;font-weight:600}code{font-size:.9em}small{color:#555}
 a.button{display:inline-block;padding:.7rem 1.4rem;background:#0b5cad;color:#fff;border-radius:.3rem;text-decoration:none}
 .error{background:#fdecea;border-left:4px solid #c62828;padding:.6rem 1rem}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f5f5f7;padding:.6rem}`;
 
-function layout(locale: DemoLocale, title: string, body: string): string {
+/** Tobira's own pages for the user: アカウント管理 and パスワード再発行. */
+function tobiraLinks({ locale, issuer }: PageContext): string {
+  const text = TEXT[locale];
+  const base = issuer.replace(/\/+$/, '');
+  return `<nav><ul><li><a href="${escapeHtml(`${base}/account`)}">${text.accountLink}</a></li>
+<li><a href="${escapeHtml(`${base}/recovery/password`)}">${text.recoveryLink}</a></li></ul></nav>`;
+}
+
+function layout(ctx: PageContext, title: string, body: string): string {
+  const { locale } = ctx;
   return `<!DOCTYPE html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><header><h1>${escapeHtml(title)}</h1></header><main>${body}</main>
-<footer><p><small>${escapeHtml(TEXT[locale].demoNote)}</small></p></footer></body></html>`;
+<footer>${tobiraLinks(ctx)}<p><small>${escapeHtml(TEXT[locale].demoNote)}</small></p></footer></body></html>`;
 }
 
 function claimsTable(locale: DemoLocale, signedIn: SignedIn): string {
@@ -117,53 +145,75 @@ function claimsTable(locale: DemoLocale, signedIn: SignedIn): string {
 <details><summary>${text.userinfo}</summary><pre>${escapeHtml(JSON.stringify(signedIn.userinfo, null, 2))}</pre></details>`;
 }
 
-export function homePage(locale: DemoLocale, signedIn?: SignedIn): string {
-  const text = TEXT[locale];
-  if (signedIn) return signedInPage(locale, signedIn, text.siteTitle);
+export function homePage(ctx: PageContext, signedIn?: SignedIn): string {
+  const text = TEXT[ctx.locale];
+  if (signedIn) return signedInPage(ctx, signedIn, text.siteTitle);
   return layout(
-    locale,
+    ctx,
     text.siteTitle,
     `<p>${text.intro}</p><p>${text.howTo}</p><p><a class="button" href="/login">${text.signIn}</a></p>`,
   );
 }
 
 export function signedInPage(
-  locale: DemoLocale,
+  ctx: PageContext,
   signedIn: SignedIn,
-  title: string = TEXT[locale].signedInTitle,
+  title: string = TEXT[ctx.locale].signedInTitle,
 ): string {
-  const text = TEXT[locale];
+  const text = TEXT[ctx.locale];
   const who =
     signedIn.userinfo.preferred_username ?? signedIn.claims.preferred_username ?? signedIn.claims.sub;
   return layout(
-    locale,
+    ctx,
     title,
-    `<p>${text.signedInAs}: <strong>${escapeHtml(display(who))}</strong></p>${claimsTable(locale, signedIn)}
+    `<p>${text.signedInAs}: <strong>${escapeHtml(display(who))}</strong></p>${claimsTable(ctx.locale, signedIn)}
 <p><a class="button" href="/logout">${text.signOut}</a></p>`,
   );
 }
 
-/** Tobira (or openid-client) said no: show the error code and description as given. */
-export function failedPage(locale: DemoLocale, error: string, description?: string): string {
-  const text = TEXT[locale];
+/** One sentence (already HTML) under a title, and one link onward. */
+function messagePage(
+  ctx: PageContext,
+  title: string,
+  message: string,
+  next: { href: string; label: string },
+): string {
+  return layout(ctx, title, `${message}<p><a href="${next.href}">${escapeHtml(next.label)}</a></p>`);
+}
+
+/**
+ * Tobira (or openid-client) said no. A cancel (`access_denied`) is the user's choice, told as a
+ * sentence; anything else shows the error code and description as given.
+ */
+export function failedPage(ctx: PageContext, error: string, description?: string): string {
+  const text = TEXT[ctx.locale];
+  const back = { href: '/', label: text.back };
+  if (error === 'access_denied') return messagePage(ctx, text.failedTitle, `<p>${text.cancelled}</p>`, back);
   const detail = description ? `: ${escapeHtml(description)}` : '';
-  return layout(
-    locale,
+  return messagePage(
+    ctx,
     text.failedTitle,
-    `<p class="error"><code>${escapeHtml(error)}</code>${detail}</p><p><a href="/">${text.back}</a></p>`,
+    `<p class="error"><code>${escapeHtml(error)}</code>${detail}</p>`,
+    back,
   );
 }
 
-export function noLoginPage(locale: DemoLocale): string {
-  const text = TEXT[locale];
-  return layout(
-    locale,
-    text.errorTitle,
-    `<p class="error">${text.noLogin}</p><p><a href="/">${text.back}</a></p>`,
-  );
+/** A callback with no sign-in in progress: it expired, or it never started here. */
+export function noLoginPage(ctx: PageContext): string {
+  const text = TEXT[ctx.locale];
+  return messagePage(ctx, text.errorTitle, `<p class="error">${text.noLogin}</p>`, {
+    href: '/login',
+    label: text.startAgain,
+  });
 }
 
-export function notFoundPage(locale: DemoLocale): string {
-  const text = TEXT[locale];
-  return layout(locale, text.errorTitle, `<p>${text.notFound}</p><p><a href="/">${text.back}</a></p>`);
+/** The same callback again (a reload) while its sign-in is done: nothing went wrong. */
+export function alreadySignedInPage(ctx: PageContext): string {
+  const text = TEXT[ctx.locale];
+  return messagePage(ctx, text.alreadyTitle, `<p>${text.alreadyDone}</p>`, { href: '/', label: text.back });
+}
+
+export function notFoundPage(ctx: PageContext): string {
+  const text = TEXT[ctx.locale];
+  return messagePage(ctx, text.errorTitle, `<p>${text.notFound}</p>`, { href: '/', label: text.back });
 }

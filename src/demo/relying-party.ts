@@ -9,7 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createHttpsFetch } from '../http/https-fetch.js';
+import { negotiateLocale } from '../i18n/index.js';
 import {
+  alreadySignedInPage,
   failedPage,
   homePage,
   noLoginPage,
@@ -17,6 +19,7 @@ import {
   signedInPage,
   type Claims,
   type DemoLocale,
+  type PageContext,
   type SignedIn,
 } from './pages.js';
 
@@ -30,6 +33,7 @@ export interface DemoRpOptions {
   host?: string;
   /** Tobira's CA certificate (PEM), the trust anchor for its TLS server certificate. */
   caPem: string;
+  /** A fixed language; unset: each request's Accept-Language (ja or en, Japanese by default). */
   locale?: DemoLocale;
 }
 
@@ -116,7 +120,10 @@ function urlHost(listenHost: string): string {
 }
 
 export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
-  const locale = options.locale ?? 'ja';
+  const pageContext = (req: http.IncomingMessage): PageContext => ({
+    locale: options.locale ?? negotiateLocale(undefined, req.headers['accept-language']),
+    issuer: options.issuer,
+  });
   const host = options.host ?? '127.0.0.1';
   const fetch = createHttpsFetch({ ca: options.caPem });
   const pending = new ExpiringMap<PendingLogin>(LOGIN_TTL_MS);
@@ -164,7 +171,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     res.end();
   };
 
-  async function login(res: http.ServerResponse): Promise<void> {
+  async function login(res: http.ServerResponse, locale: DemoLocale): Promise<void> {
     const config = await configuration();
     const login: PendingLogin = {
       state: oidc.randomState(),
@@ -184,6 +191,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   }
 
   async function callback(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const ctx = pageContext(req);
     const clearLogin = { 'set-cookie': cookie(LOGIN_COOKIE, '', 0) };
     const error = url.searchParams.get('error');
     if (error !== null) {
@@ -191,12 +199,16 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
       return html(
         res,
         400,
-        failedPage(locale, error, url.searchParams.get('error_description') ?? undefined),
+        failedPage(ctx, error, url.searchParams.get('error_description') ?? undefined),
         clearLogin,
       );
     }
     const login = pending.take(readCookie(req, LOGIN_COOKIE));
-    if (!login) return html(res, 400, noLoginPage(locale), clearLogin);
+    if (!login) {
+      // A reload of the callback after it signed in: its login is used up, the session is there.
+      if (sessions.get(readCookie(req, SESSION_COOKIE))) return html(res, 200, alreadySignedInPage(ctx));
+      return html(res, 400, noLoginPage(ctx), clearLogin);
+    }
     let signedIn: Session;
     try {
       const config = await configuration();
@@ -212,10 +224,10 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
       signedIn = { idToken: tokens.id_token!, claims, userinfo };
     } catch (cause) {
       const { code, description } = describeError(cause);
-      return html(res, 400, failedPage(locale, code, description), clearLogin);
+      return html(res, 400, failedPage(ctx, code, description), clearLogin);
     }
     const sessionCookie = cookie(SESSION_COOKIE, sessions.add(signedIn), SESSION_TTL_MS);
-    html(res, 200, signedInPage(locale, signedIn), {
+    html(res, 200, signedInPage(ctx, signedIn), {
       'set-cookie': [clearLogin['set-cookie'], sessionCookie],
     });
   }
@@ -239,17 +251,18 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
       res.writeHead(405, { allow: 'GET, HEAD' });
       return void res.end();
     }
+    const ctx = pageContext(req);
     switch (url.pathname) {
       case '/':
-        return html(res, 200, homePage(locale, sessions.get(readCookie(req, SESSION_COOKIE))));
+        return html(res, 200, homePage(ctx, sessions.get(readCookie(req, SESSION_COOKIE))));
       case '/login':
-        return login(res);
+        return login(res, ctx.locale);
       case '/callback':
         return callback(req, res, url);
       case '/logout':
         return logout(req, res);
       default:
-        return html(res, 404, notFoundPage(locale));
+        return html(res, 404, notFoundPage(ctx));
     }
   }
 
@@ -257,7 +270,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     handle(req, res).catch((error: unknown) => {
       const { code, description } = describeError(error);
       if (res.headersSent) return void res.destroy();
-      html(res, 502, failedPage(locale, code, description));
+      html(res, 502, failedPage(pageContext(req), code, description));
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -120,8 +120,13 @@ describe('demo relying party', function () {
     );
     expect(callback.body).to.include('href="/logout"');
 
-    // The code was single use at the RP too: replaying the callback finds no login in progress.
-    expect((await browser.get(`${rp.redirectUri}?code=code-1&state=${params.state}`)).status).to.equal(400);
+    // A reload of the callback: the login is used up (no second token request), and the page says
+    // the sign-in was already completed rather than showing an error.
+    const reload = await browser.get(`${rp.redirectUri}?code=code-1&state=${params.state}`);
+    expect(reload.status).to.equal(200);
+    expect(reload.body).to.include('このログインはすでに完了しています');
+    expect(reload.body).not.to.include('class="error"');
+    expect(issuer.refusals).to.deep.equal([]);
 
     const home = await browser.get(`${rp.url}/`);
     expect(home.body).to.include('p-00-&lt;b&gt;demo&lt;/b&gt;');
@@ -142,18 +147,60 @@ describe('demo relying party', function () {
     const browser = new Browser();
     await startLogin(browser);
     const res = await browser.get(
-      `${rp.redirectUri}?error=access_denied&error_description=${encodeURIComponent('<script>alert(1)</script>')}`,
+      `${rp.redirectUri}?error=server_error&error_description=${encodeURIComponent('<script>alert(1)</script>')}`,
     );
     expect(res.status).to.equal(400);
     expect(res.body).to.include('ログインできませんでした');
-    expect(res.body).to.include('<code>access_denied</code>: &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.body).to.include('<code>server_error</code>: &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(res.body).not.to.include('<script>');
+  });
+
+  it("tells a cancel (access_denied) as a sentence in the browser's language, not as an error code", async function () {
+    const cancel = `${rp.redirectUri}?error=access_denied&error_description=${encodeURIComponent('End-User aborted interaction')}`;
+    const browser = new Browser();
+    await startLogin(browser);
+    const ja = await browser.get(cancel);
+    expect(ja.body).to.include('<p>ログインをキャンセルしました。');
+    expect(ja.body).not.to.include('access_denied');
+    expect(ja.body).not.to.include('aborted');
+    const en = await fetch(cancel, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    const body = await en.text();
+    expect(body).to.include('<html lang="en">');
+    expect(body).to.include('<p>You cancelled the sign-in.');
+    expect(body).not.to.include('access_denied');
+  });
+
+  it("links to Tobira's アカウント管理 and パスワード再発行 on every page", async function () {
+    for (const page of ['/', '/nowhere', '/callback?code=x&state=y']) {
+      const { body } = await new Browser().get(`${rp.url}${page}`);
+      expect(body, page).to.include(`<a href="${issuer.issuer}/account">アカウント管理（Tobira）</a>`);
+      expect(body, page).to.include(
+        `<a href="${issuer.issuer}/recovery/password">パスワードを忘れた方（パスワード再発行）</a>`,
+      );
+    }
+  });
+
+  it("follows the browser's language (Accept-Language) and passes it to Tobira as ui_locales", async function () {
+    const ask = (path: string, acceptLanguage: string) =>
+      fetch(`${rp.url}${path}`, { redirect: 'manual', headers: { 'accept-language': acceptLanguage } });
+    const en = await (await ask('/', 'en-GB,en;q=0.9,ja;q=0.5')).text();
+    expect(en).to.include('<html lang="en">');
+    expect(en).to.include('>Sign in with Tobira</a>');
+    expect(en).to.include('>Account settings (Tobira)</a>');
+    const ja = await (await ask('/', 'ja,en;q=0.8')).text();
+    expect(ja).to.include('<html lang="ja">');
+    expect(await (await ask('/', 'fr-FR')).text(), 'neither: Japanese').to.include('<html lang="ja">');
+    const login = await ask('/login', 'en-US');
+    expect(new URL(login.headers.get('location')!).searchParams.get('ui_locales')).to.equal('en');
+    const loginJa = await ask('/login', 'ja-JP');
+    expect(new URL(loginJa.headers.get('location')!).searchParams.get('ui_locales')).to.equal('ja');
   });
 
   it('refuses a callback with no login in progress, or with a state that does not match', async function () {
     const stranger = await new Browser().get(`${rp.redirectUri}?code=x&state=y`);
     expect(stranger.status).to.equal(400);
     expect(stranger.body).to.include('ログイン処理が見つかりません');
+    expect(stranger.body).to.include('<a href="/login">もう一度ログインする</a>');
 
     const browser = new Browser();
     await startLogin(browser);
