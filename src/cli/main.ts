@@ -7,7 +7,7 @@ import { buildTobira, type Tobira } from '../app.js';
 import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { createLogger } from '../log.js';
-import { ensureDemo, type DemoCredentials } from '../services/demo.js';
+import { ensureDemo } from '../services/demo.js';
 import {
   accountCreate,
   accountDelete,
@@ -25,6 +25,7 @@ import {
   tenantCreate,
 } from './admin-commands.js';
 import { CLIENT_CREATE_USAGE } from './client-options.js';
+import { printDemo } from './demo-banner.js';
 import { backup, keysRotate } from './ops-commands.js';
 import { isRefusal, type Command } from './usage.js';
 
@@ -50,23 +51,6 @@ commands:
   keys rotate       new signing and cookie keys; the previous ones stay valid for verification
 
 configuration comes from TOBIRA_* environment variables (see README.md).`;
-
-function printDemo(demo: DemoCredentials, urls: { tobira: string; rp?: string }): void {
-  const lines = [
-    '',
-    `  Tobira:               ${urls.tobira}`,
-    ...(urls.rp ? [`  Demo relying party:   ${urls.rp}   ← open this in a browser`] : []),
-    `  CA certificate:       ${urls.tobira}/ca/ca.pem`,
-    `  Demo user ID:         ${demo.userId}`,
-    `  Demo password:        ${demo.password}`,
-    `  Client certificate:   ${demo.p12Path}`,
-    `  Its import password:  ${demo.p12Password}`,
-    '',
-    '  Import the .p12 into your browser (and trust the CA for TLS), then sign in from the relying party.',
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
 
 /** One-shot commands log to stderr (warnings and up by default) so their stdout stays clean for scripts. */
 async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {

@@ -1,7 +1,8 @@
 /**
  * Demo data so a fresh clone can sign in before enrollment: tenant `p-00`, a first-party client for the
  * demo relying party, an active account with one terminal and its `.p12` written to `dataDir/demo/`.
- * Idempotent: the credentials are generated once and kept in `demo/credentials.json`.
+ * Idempotent: the credentials are generated once and kept in `demo/credentials.json`; the password
+ * in that file is reported only while it is still the account's (the demo user may have changed it).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,16 +23,27 @@ export interface DemoCredentials {
   p12Password: string;
 }
 
+/** What `ensureDemo` reports: the saved credentials, and whether their password still signs in. */
+export interface DemoStatus extends DemoCredentials {
+  /** False once the demo user changed the password (or it was re-issued): `password` is stale. */
+  passwordCurrent: boolean;
+}
+
 export const DEMO_TENANT = 'p-00';
 export const DEMO_CLIENT = 'demo-rp';
 export const DEMO_USER = 'p-00-demo';
 
-export async function ensureDemo(tobira: Tobira, options: { redirectUri: string }): Promise<DemoCredentials> {
+export async function ensureDemo(tobira: Tobira, options: { redirectUri: string }): Promise<DemoStatus> {
   const dir = resolveDataPath(tobira.config, 'demo');
   const file = path.join(dir, 'credentials.json');
   try {
     const saved = JSON.parse(await readFile(file, 'utf8')) as DemoCredentials;
-    if (await tobira.store.getAccountByUserId(saved.userId)) return saved;
+    const account = await tobira.store.getAccountByUserId(saved.userId);
+    if (account) {
+      const passwordCurrent =
+        !!account.passwordHash && (await tobira.hasher.verify(account.passwordHash, saved.password));
+      return { ...saved, passwordCurrent };
+    }
   } catch {
     // first run: create everything below
   }
@@ -104,5 +116,5 @@ export async function ensureDemo(tobira: Tobira, options: { redirectUri: string 
     p12Password,
   };
   await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  return credentials;
+  return { ...credentials, passwordCurrent: true };
 }
