@@ -189,4 +189,26 @@ export abstract class MongoDevices extends MongoRecords {
       this.m.Certificate.countDocuments({ status: 'active', notAfter: { $gt: now, $lte: before } }),
     );
   }
+
+  listCertificatesExpiring(now: Date, before: Date): Promise<Certificate[]> {
+    return this.run('certificates', async () =>
+      (
+        await this.m.Certificate.find({ status: 'active', notAfter: { $gt: now, $lte: before } })
+          .sort({ notAfter: 1, _id: 1 })
+          .lean<CertificateDoc[]>()
+      ).map(toCertificate),
+    );
+  }
+
+  /** One conditional update: of concurrent claims exactly one matches the unclaimed document. */
+  claimExpiryReminder(serial: string, days: number): Promise<boolean> {
+    return this.run('certificates', async () => {
+      const claimed = await this.m.Certificate.updateOne(
+        { _id: serial, status: 'active', $or: [{ remindedDays: null }, { remindedDays: { $gt: days } }] },
+        { $set: { remindedDays: days } },
+        MAJORITY,
+      );
+      return claimed.modifiedCount === 1;
+    });
+  }
 }

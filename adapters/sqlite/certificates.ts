@@ -20,6 +20,8 @@ export class CertificateTable {
   readonly #revoke: Database.Statement<unknown[]>;
   readonly #revoked: Database.Statement<unknown[], Row>;
   readonly #expiring: Database.Statement<unknown[], { n: number }>;
+  readonly #listExpiring: Database.Statement<unknown[], Row>;
+  readonly #claimReminder: Database.Statement<unknown[]>;
 
   constructor(db: Database.Database, statements: StatementCache) {
     this.#statements = statements;
@@ -68,6 +70,15 @@ export class CertificateTable {
     this.#expiring = db.prepare(
       `SELECT COUNT(*) AS n FROM certificates WHERE status = 'active' AND not_after > ? AND not_after <= ?`,
     );
+    this.#listExpiring = db.prepare(
+      `SELECT * FROM certificates WHERE status = 'active' AND not_after > ? AND not_after <= ?
+       ORDER BY not_after, serial`,
+    );
+    // One statement: of concurrent claims (any process) exactly one sees the row still unclaimed.
+    this.#claimReminder = db.prepare(
+      `UPDATE certificates SET reminded_days = ?
+       WHERE serial = ? AND status = 'active' AND (reminded_days IS NULL OR reminded_days > ?)`,
+    );
   }
 
   saveIssued(issued: IssuedCertificate, now: Date): Certificate {
@@ -108,5 +119,13 @@ export class CertificateTable {
 
   countExpiring(now: Date, before: Date): number {
     return this.#expiring.get(ms(now), ms(before))!.n;
+  }
+
+  listExpiring(now: Date, before: Date): Certificate[] {
+    return this.#listExpiring.all(ms(now), ms(before)).map(toCertificate);
+  }
+
+  claimReminder(serial: string, days: number): boolean {
+    return this.#claimReminder.run(days, serial, days).changes === 1;
   }
 }

@@ -110,6 +110,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tickets ADD COLUMN replaced_at INTEGER;
   `,
+  // 7: the smallest expiry-reminder threshold (days) already mailed for a certificate, claimed once.
+  `
+  ALTER TABLE certificates ADD COLUMN reminded_days INTEGER;
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

@@ -210,6 +210,10 @@ export class SqliteStore implements Store {
     this.#with((x) => x.certificates.listRevoked(now));
   countCertificatesExpiring = (now: Date, before: Date): Promise<number> =>
     this.#with((x) => x.certificates.countExpiring(now, before));
+  listCertificatesExpiring = (now: Date, before: Date): Promise<Certificate[]> =>
+    this.#with((x) => x.certificates.listExpiring(now, before));
+  claimExpiryReminder = (serial: string, days: number): Promise<boolean> =>
+    this.#with((x) => x.certificates.claimReminder(serial, days));
 
   // one-time tickets
   createTicket = (t: NewTicket, now: Date): Promise<Ticket> => this.#with((x) => x.tickets.create(t, now));

@@ -49,4 +49,13 @@ export interface CertificateStore {
   listRevokedCertificates(now: Date): Promise<Certificate[]>;
   /** How many active certificates expire after `now` and no later than `before` (for monitoring). */
   countCertificatesExpiring(now: Date, before: Date): Promise<number>;
+  /** Active certificates that expire after `now` and no later than `before`, soonest first. */
+  listCertificatesExpiring(now: Date, before: Date): Promise<Certificate[]>;
+  /**
+   * Claim the expiry reminder `days` before the end of an active certificate: true for exactly one
+   * caller per certificate and threshold (a conditional update), also for a smaller threshold after a
+   * larger one; false once this or a smaller threshold was claimed, or when not active or missing.
+   * The claim lives on the certificate, so a re-issued one (new serial) starts fresh.
+   */
+  claimExpiryReminder(serial: string, days: number): Promise<boolean>;
 }

@@ -12,6 +12,7 @@ import { clientContract } from './contract/clients.js';
 import { freshStorePerTest, type StoreFactory } from './contract/context.js';
 import { counterContract } from './contract/counters.js';
 import { ephemeralContract } from './contract/ephemeral.js';
+import { expiryReminderContract } from './contract/expiry-reminders.js';
 import { integrityContract } from './contract/integrity.js';
 import { lifecycleContract } from './contract/lifecycle.js';
 import { loginHistoryContract } from './contract/login-history.js';
@@ -36,6 +37,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     counterContract(ctx);
     terminalContract(ctx);
     certificateContract(ctx);
+    expiryReminderContract(ctx);
     ticketContract(ctx);
     workContract(ctx);
     loginHistoryContract(ctx);

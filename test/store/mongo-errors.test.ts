@@ -250,6 +250,8 @@ describe('MongoDB adapter failures (no server)', function () {
         hitRateLimit: () => s.hitRateLimit('k', T0, T0),
         countRateLimit: () => s.countRateLimit('k', T0),
         countCertificatesExpiring: () => s.countCertificatesExpiring(T0, T0),
+        listCertificatesExpiring: () => s.listCertificatesExpiring(T0, T0),
+        claimExpiryReminder: () => s.claimExpiryReminder('00ff', 30),
         createApiKey: () => s.createApiKey({ id: 'k', keyHash: 'h', label: 'l' }, T0),
         getApiKeyByHash: () => s.getApiKeyByHash('h'),
         listApiKeys: () => s.listApiKeys(),

@@ -18,8 +18,11 @@ import {
 
 export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = ['active', 'revoked', 'superseded'];
 
-/** The document: the domain record with its id as `_id`. */
-export type CertificateDoc = DocOf<Certificate, 'serial'>;
+/**
+ * The document: the domain record with its id as `_id`, plus the smallest expiry-reminder threshold
+ * (days) already claimed, which only the store reads.
+ */
+export type CertificateDoc = DocOf<Certificate, 'serial'> & { remindedDays?: number | null };
 
 export const certificateSchema = new Schema<CertificateDoc>(
   {
@@ -35,6 +38,7 @@ export const certificateSchema = new Schema<CertificateDoc>(
     revocationReason: nullableString,
     pem: requiredString,
     createdAt: requiredDate,
+    remindedDays: { type: Number, default: null },
   },
   schemaOptions('certificates'),
 );
