@@ -26,6 +26,7 @@ import {
 } from './admin-commands.js';
 import { CLIENT_CREATE_USAGE } from './client-options.js';
 import { printDemo } from './demo-banner.js';
+import { loadCommandConfig, recordIssuer } from './issuer-file.js';
 import { backup, keysRotate } from './ops-commands.js';
 import { isRefusal, type Command } from './usage.js';
 
@@ -54,7 +55,7 @@ configuration comes from TOBIRA_* environment variables (see README.md).`;
 
 /** One-shot commands log to stderr (warnings and up by default) so their stdout stays clean for scripts. */
 async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+  const config = await loadCommandConfig();
   const level = process.env.TOBIRA_LOG_LEVEL ? config.logLevel : 'warn';
   const tobira = await buildTobira(config, {
     log: createLogger(level, (line) => process.stderr.write(`${line}\n`)),
@@ -72,6 +73,7 @@ async function start(demo: boolean): Promise<void> {
   const tobira = await buildTobira(loadConfig());
   const server = await startServer(tobira);
   const publicUrl = tobira.config.issuer;
+  await recordIssuer(tobira.config);
   const closers: (() => Promise<void>)[] = [server.close, tobira.close];
   tobira.log.info('tobira started', { listen: server.url, issuer: publicUrl, store: tobira.store.kind });
   if (demo) {
