@@ -52,6 +52,7 @@ import { RateLimiter } from './services/rate-limiter.js';
 import { TotpService } from './services/totp.js';
 import { loginRateRules } from './policy/rate-limit.js';
 import { RetentionJob } from './services/retention.js';
+import { ExpiryReminderJob } from './services/expiry-reminders.js';
 import {
   MailRenderer,
   Mailer,
@@ -80,6 +81,8 @@ export interface Tobira {
   recovery: RecoveryService;
   clients: ClientRegistry;
   retention: RetentionJob;
+  /** Certificate expiry reminder mails; `start()` with the other background jobs. */
+  expiryReminders: ExpiryReminderJob;
   mailer: Mailer;
   outbox: OutboxWorker;
   metrics: Metrics;
@@ -174,6 +177,15 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       }),
   });
   mailer.onEnqueued = () => outbox.wake();
+  const expiryReminders = new ExpiryReminderJob({
+    store,
+    mailer,
+    audit,
+    clock,
+    log,
+    thresholdDays: config.certificateReminderDays,
+    intervalMs: config.certificateReminderIntervalHours * 3600_000,
+  });
   const randomInt = (max: number) => cryptoRandomInt(max);
   const enrollment = new EnrollmentService({
     store,
@@ -312,6 +324,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     recovery,
     clients,
     retention,
+    expiryReminders,
     mailer,
     outbox,
     provider,
@@ -321,6 +334,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     async close() {
       await background.drain();
       retention.stop();
+      expiryReminders.stop();
       await outbox.stop();
       await certificates.close();
       if (!options.store) await store.close();

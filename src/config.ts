@@ -21,13 +21,15 @@ const csv = z.preprocess(
   z.array(z.string()),
 );
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const intList = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+    z.array(int(min, max)).min(1),
+  );
 
 export const configSchema = z.object({
-  /**
-   * Public base URL; its host name goes into the TLS server certificate. Unset: it follows the listen
-   * address (`defaultIssuer`), so `TOBIRA_PORT=9443` alone gives `https://localhost:9443`.
-   */
-  issuer: z.url({ protocol: /^https$/ }).optional(),
+  /** Public base URL; its host name goes into the TLS server certificate. */
+  issuer: z.url({ protocol: /^https$/ }).default('https://localhost:8443'),
   host: z.string().default('0.0.0.0'),
   port: int(0, 65535).default(8443),
   dataDir: z.string().default('var'),
@@ -59,6 +61,10 @@ export const configSchema = z.object({
   smtpUrl: z.string().optional(),
   /** Days the outbox keeps settled (sent or failed) mail — metadata only, bodies go when settled. */
   mailRetentionDays: int(1, 3650).default(30),
+  /** Days before a certificate's end at which its terminal is mailed a reminder, once each (comma separated). */
+  certificateReminderDays: intList(1, 3650).default([30, 7]),
+  /** Hours between the reminder job's runs (it also runs at start). */
+  certificateReminderIntervalHours: int(1, 24 * 7).default(24),
   argon2MemoryKib: int(8192, 4 * 1024 * 1024).default(19456),
   argon2TimeCost: int(1, 20).default(2),
   argon2Parallelism: int(1, 16).default(1),
@@ -75,13 +81,7 @@ export const configSchema = z.object({
   accessLog: z.union([z.boolean(), z.stringbool()]).default(true),
 });
 
-export type Config = Omit<z.infer<typeof configSchema>, 'issuer'> & { issuer: string };
-
-/** The issuer when none is configured: https on the listen host (localhost for a wildcard) and port. */
-export function defaultIssuer(host: string, port: number): string {
-  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return port === 443 ? `https://${name}` : `https://${name}:${port}`;
-}
+export type Config = z.infer<typeof configSchema>;
 
 /** Never echoed in an error: they end up in logs. */
 const SECRET_KEYS = new Set([
@@ -96,12 +96,10 @@ const SECRET_KEYS = new Set([
 /** `TOBIRA_SQLITE_PATH` ↔ `sqlitePath`. */
 const envName = (key: string): string => `TOBIRA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-/** The keys set by the JSON file or the environment (not defaults): the CLI asks whether the issuer was. */
-export function configuredKeys(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set(Object.keys(readSources(env)));
-}
-
-function readSources(env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
   const raw: Record<string, unknown> = {};
   const file = env.TOBIRA_CONFIG_FILE;
   if (file) {
@@ -117,14 +115,7 @@ function readSources(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const value = env[envName(key)];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  return raw;
-}
-
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<Record<keyof Config, unknown>> = {},
-): Config {
-  const raw: Record<string, unknown> = { ...readSources(env), ...overrides };
+  Object.assign(raw, overrides);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -136,10 +127,7 @@ export function loadConfig(
         : JSON.stringify(raw[key]);
     throw new ConfigError(`invalid configuration ${envName(key)} (${key}) = ${shown}: ${issue.message}`);
   }
-  const config = {
-    ...parsed.data,
-    issuer: parsed.data.issuer ?? defaultIssuer(parsed.data.host, parsed.data.port),
-  };
+  const config = parsed.data;
   if (config.store === 'mongodb' && !config.mongodbUri) {
     throw new ConfigError(
       'invalid configuration TOBIRA_MONGODB_URI (mongodbUri) = (unset): required when TOBIRA_STORE=mongodb',

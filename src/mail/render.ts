@@ -13,6 +13,7 @@ export const MAIL_TEMPLATES = [
   'password_reissue',
   'certificate_reissue',
   'terminal_added',
+  'certificate_expiry',
 ] as const;
 export type MailTemplateName = (typeof MAIL_TEMPLATES)[number];
 
