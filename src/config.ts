@@ -28,8 +28,11 @@ const intList = (min: number, max: number) =>
   );
 
 export const configSchema = z.object({
-  /** Public base URL; its host name goes into the TLS server certificate. */
-  issuer: z.url({ protocol: /^https$/ }).default('https://localhost:8443'),
+  /**
+   * Public base URL; its host name goes into the TLS server certificate. Unset: it follows the listen
+   * address (`defaultIssuer`), so `TOBIRA_PORT=9443` alone gives `https://localhost:9443`.
+   */
+  issuer: z.url({ protocol: /^https$/ }).optional(),
   host: z.string().default('0.0.0.0'),
   port: int(0, 65535).default(8443),
   dataDir: z.string().default('var'),
@@ -81,7 +84,13 @@ export const configSchema = z.object({
   accessLog: z.union([z.boolean(), z.stringbool()]).default(true),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = Omit<z.infer<typeof configSchema>, 'issuer'> & { issuer: string };
+
+/** The issuer when none is configured: https on the listen host (localhost for a wildcard) and port. */
+export function defaultIssuer(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return port === 443 ? `https://${name}` : `https://${name}:${port}`;
+}
 
 /** Never echoed in an error: they end up in logs. */
 const SECRET_KEYS = new Set([
@@ -96,10 +105,12 @@ const SECRET_KEYS = new Set([
 /** `TOBIRA_SQLITE_PATH` ↔ `sqlitePath`. */
 const envName = (key: string): string => `TOBIRA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<Record<keyof Config, unknown>> = {},
-): Config {
+/** The keys set by the JSON file or the environment (not defaults): the CLI asks whether the issuer was. */
+export function configuredKeys(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  return new Set(Object.keys(readSources(env)));
+}
+
+function readSources(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const file = env.TOBIRA_CONFIG_FILE;
   if (file) {
@@ -115,7 +126,14 @@ export function loadConfig(
     const value = env[envName(key)];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  Object.assign(raw, overrides);
+  return raw;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
+  const raw: Record<string, unknown> = { ...readSources(env), ...overrides };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -127,7 +145,10 @@ export function loadConfig(
         : JSON.stringify(raw[key]);
     throw new ConfigError(`invalid configuration ${envName(key)} (${key}) = ${shown}: ${issue.message}`);
   }
-  const config = parsed.data;
+  const config = {
+    ...parsed.data,
+    issuer: parsed.data.issuer ?? defaultIssuer(parsed.data.host, parsed.data.port),
+  };
   if (config.store === 'mongodb' && !config.mongodbUri) {
     throw new ConfigError(
       'invalid configuration TOBIRA_MONGODB_URI (mongodbUri) = (unset): required when TOBIRA_STORE=mongodb',
