@@ -92,6 +92,7 @@ async function start(demo: boolean): Promise<void> {
   }
   tobira.outbox.start();
   tobira.retention.start();
+  tobira.expiryReminders.start();
   const shutdown = async (signal: string) => {
     tobira.log.info('shutting down', { signal });
     for (const close of closers) await close().catch(() => undefined);
