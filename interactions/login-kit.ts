@@ -99,6 +99,7 @@ export function loginKit(deps: LoginRouteDeps) {
     outcome: FailureOutcome,
     errorKey: string,
     userId = '',
+    certificateName?: string,
   ) {
     const locale = localeOf(ctx);
     if (outcome.kind === 'locked') {
@@ -121,6 +122,8 @@ export function loginKit(deps: LoginRouteDeps) {
         uid,
         csrf: state.csrf,
         userId,
+        // The certificate in use stays in view after a failure, as on the first try.
+        certificateName,
         errors: [t(locale, errorKey)],
         warning,
       },
@@ -207,7 +210,15 @@ export function loginKit(deps: LoginRouteDeps) {
         ctx.status = 303;
         return ctx.redirect(`/interaction/${uid}`);
       case 'failed':
-        return renderFailure(ctx, uid, state, result.outcome, result.errorKey, userId);
+        return renderFailure(
+          ctx,
+          uid,
+          state,
+          result.outcome,
+          result.errorKey,
+          userId,
+          identity.certificate.subjectCn,
+        );
       case 'unavailable': {
         await states.delete(uid);
         const returnTo = await provider.interactionResult(ctx.req, ctx.res, {

@@ -202,6 +202,8 @@ describe('login: certificate + ID/password over OIDC', function () {
     expect(failed.status).to.equal(401);
     expect(failed.text).to.include('【エラー】認証に失敗しました。');
     expect(failed.text).to.include('あと 2 回パスワードを間違えると');
+    expect(failed.text, 'the certificate in use stays in view').to.include(bob.certificate.subjectCn);
+    expect(failed.text).to.include('href="/recovery/password"').and.include('パスワードを忘れた方');
     // The right password then succeeds and resets the counter.
     const done = await submitPassword(browser, failed, 'p-01-bob', 'Battery-Staple-7');
     expect(done.location).to.match(/^https:\/\/rp\.example\.test\/callback\?code=/);
