@@ -40,6 +40,8 @@ export interface TobiraNode {
 /** Starts `tobira start` with `env` and waits until /readyz answers (30 s at most). */
 export async function startNode(env: NodeJS.ProcessEnv, fetch: HttpsFetch): Promise<TobiraNode> {
   const url = env.TOBIRA_ISSUER!;
+  // Ready means this process answers on its own port (nodes behind one issuer share that name).
+  const listening = env.TOBIRA_PORT ? `https://${env.TOBIRA_HOST ?? '127.0.0.1'}:${env.TOBIRA_PORT}` : url;
   const child = spawn(process.execPath, [...CLI, 'start'], { env, stdio: 'ignore' });
   const exited = once(child, 'exit').then(([code, signal]) => (signal ?? code) as NodeJS.Signals | number);
   const node: TobiraNode = {
@@ -54,7 +56,7 @@ export async function startNode(env: NodeJS.ProcessEnv, fetch: HttpsFetch): Prom
   for (let i = 0; i < 150; i += 1) {
     if (child.exitCode !== null) break;
     if (
-      await fetch(`${url}/readyz`).then(
+      await fetch(`${listening}/readyz`).then(
         (r) => r.ok,
         () => false,
       )

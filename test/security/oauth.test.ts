@@ -110,7 +110,9 @@ describe('security: protocol attacks', function () {
     it('refuses a wrong or missing code_verifier at the token endpoint (default client setting)', async function () {
       const { start, out } = await authorize(w.browser(user));
       const code = codeOf(out.location!);
-      for (const verifier of [`${start.codeVerifier.slice(0, -1)}A`, undefined]) {
+      // Another last character (never the same one: a verifier ending in A would stay right).
+      const other = start.codeVerifier.endsWith('A') ? 'B' : 'A';
+      for (const verifier of [`${start.codeVerifier.slice(0, -1)}${other}`, undefined]) {
         const r = await post('/token', {
           grant_type: 'authorization_code',
           code,
