@@ -73,7 +73,7 @@ describe('security: admin API fuzzing (schemathesis)', function () {
   (available ? it : it.skip)(
     available
       ? 'finds no server error or schema mismatch with a platform key'
-      : 'finds no server error or schema mismatch (SKIPPED: no schemathesis venv at var/tools/venv; run `npm test` or node scripts/ensure-system-deps.mjs)',
+      : 'finds no server error or schema mismatch (SKIPPED: no schemathesis venv at var/tools/venv; runs once the npm test pretest has made it)',
     async function () {
       await fuzz(a.platformKey, 30);
     },
@@ -81,7 +81,7 @@ describe('security: admin API fuzzing (schemathesis)', function () {
   (available ? it : it.skip)(
     available
       ? 'finds no server error or schema mismatch with a tenant key'
-      : 'finds no server error or schema mismatch with a tenant key (SKIPPED: no schemathesis venv)',
+      : 'finds no server error or schema mismatch with a tenant key (SKIPPED: no schemathesis venv at var/tools/venv; runs once the npm test pretest has made it)',
     async function () {
       await fuzz(await a.tenantKey('p-40'), 10);
     },

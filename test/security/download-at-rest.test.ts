@@ -49,7 +49,21 @@ describe('security: the downloaded file at rest', function () {
       expect(body.startsWith('MII'), 'not the PKCS#12 in base64').to.equal(false);
       expect(Buffer.from(body, 'base64').subarray(0, 2).toString('hex')).to.not.equal('3082');
 
-      const file = await b.request(new URL(`${new URL(link).pathname}/file`, t.url).href);
+      // The link alone opens neither the done page nor the file: they belong to the browser that
+      // gave the download password (its form session), not to whoever holds the URL.
+      const fileUrl = new URL(`${new URL(link).pathname}/file`, t.url).href;
+      const stranger = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+      try {
+        for (const url of [fileUrl, new URL(`${new URL(link).pathname}/done`, t.url).href]) {
+          const refused = await stranger.request(url);
+          expect(refused.status, url).to.not.equal(200);
+          expect(refused.body.subarray(0, 2).toString('hex')).to.not.equal('3082');
+        }
+      } finally {
+        stranger.close();
+      }
+
+      const file = await b.request(fileUrl);
       expect(file.status).to.equal(200);
       expect(file.body.subarray(0, 2).toString('hex'), 'the PKCS#12 itself').to.equal('3082');
       const after = await t.tobira.store.getState(
