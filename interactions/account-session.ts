@@ -19,10 +19,18 @@ import { newToken, safeEqual } from '../src/random.js';
 import type { Standing } from '../src/policy/binding.js';
 import type { BindingGuard } from '../src/services/binding-guard.js';
 import type { EphemeralStore, OidcArtifactStore } from '../src/store.js';
+import { EphemeralRecords } from '../src/services/ephemeral-records.js';
 import { ServerSessions } from './server-sessions.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from '../src/account-client.js';
 
 const LOGIN_KIND = 'TobiraAccountLogin';
+
+/** A login the account pages started: its PKCE verifier, where to return, the browser's hash. */
+interface PendingLogin {
+  verifier: string;
+  returnTo: string;
+  browser: string;
+}
 /** The cookie that ties a callback to the browser that started the login. */
 const LOGIN_COOKIE = { name: 'tobira_account_login', path: '/account/callback' };
 const LOGIN_TTL_SECONDS = 600;
@@ -45,6 +53,7 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 
 export class AccountSessions {
   readonly #sessions: ServerSessions<AccountSession>;
+  readonly #logins: EphemeralRecords<PendingLogin>;
 
   constructor(
     private readonly deps: {
@@ -67,6 +76,12 @@ export class AccountSessions {
       ttlSeconds: deps.ttlSeconds,
       kind: 'TobiraAccountSession',
       cookie: { name: 'tobira_account', path: '/account', sameSite: 'strict' },
+    });
+    this.#logins = new EphemeralRecords<PendingLogin>({
+      store: deps.store,
+      clock: deps.clock,
+      kind: LOGIN_KIND,
+      ttlSeconds: LOGIN_TTL_SECONDS,
     });
   }
 
@@ -106,13 +121,7 @@ export class AccountSessions {
     const state = newToken(24);
     const verifier = newToken(32);
     const browser = newToken(24);
-    await this.deps.store.putState(
-      LOGIN_KIND,
-      state,
-      { verifier, returnTo, browser: s256(browser) },
-      LOGIN_TTL_SECONDS,
-      this.deps.clock.now(),
-    );
+    await this.#logins.put(state, { verifier, returnTo, browser: s256(browser) });
     // Lax, not Strict: the callback is a top-level navigation that may follow a cross-site start.
     ctx.cookies.set(LOGIN_COOKIE.name, browser, {
       httpOnly: true,
@@ -143,13 +152,13 @@ export class AccountSessions {
    * binding rule refusing the certificate presented now against the one the code's session is bound to.
    */
   async finishLogin(ctx: Context): Promise<string | null> {
-    const { provider, store, clock } = this.deps;
+    const { provider } = this.deps;
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
-    const pending = state ? await store.getState(LOGIN_KIND, state, clock.now()) : null;
+    const pending = state ? await this.#logins.get(state) : null;
     const browser = ctx.cookies.get(LOGIN_COOKIE.name, { signed: false }) ?? '';
-    if (!pending || !code || !browser || !safeEqual(s256(browser), String(pending.browser))) return null;
-    await store.deleteState(LOGIN_KIND, state);
+    if (!pending || !code || !browser || !safeEqual(s256(browser), pending.browser)) return null;
+    await this.#logins.delete(state);
     ctx.cookies.set(LOGIN_COOKIE.name, null, { path: LOGIN_COOKIE.path, secure: true, httpOnly: true });
     const grant = await provider.AuthorizationCode.find(code);
     if (
@@ -161,7 +170,7 @@ export class AccountSessions {
     )
       return null;
     if (
-      grant.codeChallenge !== s256(String(pending.verifier)) ||
+      grant.codeChallenge !== s256(pending.verifier) ||
       grant.redirectUri !== accountClientMetadata(this.deps.issuer).redirect_uris[0]
     )
       return null;
@@ -172,7 +181,7 @@ export class AccountSessions {
       clientId: ACCOUNT_CLIENT_ID,
     });
     if (!verdict.ok) return null;
-    const now = clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     const session: AccountSession = {
       id: this.#sessions.newId(),
       accountId: grant.accountId,
@@ -183,7 +192,7 @@ export class AccountSessions {
       startedAt: now,
     };
     await this.#sessions.write(session, ctx);
-    return String(pending.returnTo ?? '/account');
+    return pending.returnTo;
   }
 
   save(session: AccountSession): Promise<void> {

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import type { Clock } from '../src/clock.js';
 import { newToken } from '../src/random.js';
+import { EphemeralRecords } from '../src/services/ephemeral-records.js';
 import type { EphemeralStore } from '../src/store.js';
 
 export interface ServerSessionOptions {
@@ -20,7 +21,11 @@ export interface ServerSessionOptions {
 const ID = /^[A-Za-z0-9_-]{20,64}$/;
 
 export class ServerSessions<T extends { id: string }> {
-  constructor(private readonly o: ServerSessionOptions) {}
+  readonly #records: EphemeralRecords<T>;
+
+  constructor(private readonly o: ServerSessionOptions) {
+    this.#records = new EphemeralRecords<T>(o);
+  }
 
   newId(): string {
     return newToken(24);
@@ -30,17 +35,17 @@ export class ServerSessions<T extends { id: string }> {
   async read(ctx: Context): Promise<T | null> {
     const id = ctx.cookies.get(this.o.cookie.name, { signed: false });
     if (!id || !ID.test(id)) return null;
-    return (await this.o.store.getState(this.o.kind, id, this.o.clock.now())) as unknown as T | null;
+    return this.#records.get(id);
   }
 
   /** Store the record (restarting its lifetime); with `ctx`, also hand the browser its id. */
   async write(record: T, ctx?: Context): Promise<void> {
-    await this.o.store.putState(this.o.kind, record.id, { ...record }, this.o.ttlSeconds, this.o.clock.now());
+    await this.#records.put(record.id, record);
     if (ctx) this.#cookie(ctx, record.id, this.o.ttlSeconds * 1000);
   }
 
   async destroy(ctx: Context, record: T): Promise<void> {
-    await this.o.store.deleteState(this.o.kind, record.id);
+    await this.#records.delete(record.id);
     this.#cookie(ctx, null, 0);
   }
 
