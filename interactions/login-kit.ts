@@ -6,7 +6,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { Clock } from '../src/clock.js';
 import { clientCertificateDer, sourceIp, type ProxyTrust } from '../src/http/client-context.js';
 import { t } from '../src/i18n/index.js';
 import type { LoginFlow, Progress } from '../src/services/login-flow.js';
@@ -27,7 +26,6 @@ export interface LoginRouteDeps {
   provider: Provider;
   /** Only to name the account of a refused certificate in the login event. */
   store: CertificateStore & AccountStore;
-  clock: Clock;
   views: Views;
   guard: BindingGuard;
   login: LoginService;
@@ -36,7 +34,8 @@ export interface LoginRouteDeps {
   trust: ProxyTrust;
   rateLimiter: RateLimiter;
   rateRules: LoginRateRules;
-  totp: TotpService;
+  /** Only to show the authenticator being set up (the flow activates it). */
+  totp: Pick<TotpService, 'display'>;
 }
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -259,7 +259,6 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     loginRoutes({
       provider,
       store,
-      clock,
       views,
       guard,
       login,
