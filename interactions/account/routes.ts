@@ -3,7 +3,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { t } from '../../src/i18n/index.js';
 import { questions } from '../enroll-routes.js';
-import { reauthenticationTarget } from '../../src/policy/reauthentication.js';
+import { accountReturnPath } from '../../src/policy/reauthentication.js';
 import { formField, localeOf, renderLockedPage, renderMessage } from '../page.js';
 import { ACCOUNT_CLIENT_ID } from '../../src/account-client.js';
 import { sourceIp } from '../../src/http/client-context.js';
@@ -43,7 +43,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
         },
         400,
       );
-    ctx.redirect(next.startsWith('/account') ? next : '/account');
+    ctx.redirect(accountReturnPath(next));
   });
 
   router.get('/account', async (ctx) => {
@@ -187,7 +187,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
   router.post('/account/reauth', form, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
-    const next = reauthenticationTarget(formField(ctx, 'next', 256));
+    const next = accountReturnPath(formField(ctx, 'next', 256));
     const result = await settings.reauthenticate(s.account, s.tenant, formField(ctx, 'password', 1024));
     if (result.kind === 'locked') return lockedOut(ctx, s);
     if (result.kind === 'invalid') return reauthPage(ctx, s, next, errorsOf(s, result.violations));

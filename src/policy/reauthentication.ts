@@ -10,7 +10,10 @@ export function recentlyAuthenticated(session: { authenticatedAt?: number }, now
   return typeof at === 'number' && now.getTime() - at <= REAUTHENTICATION_WINDOW_MS && at <= now.getTime();
 }
 
-/** Where a re-authentication may send the browser back to: an account page of this site, nothing else. */
-export function reauthenticationTarget(next: string): string {
+/**
+ * Where the account pages may send the browser back to (after their sign-in or a re-authentication):
+ * an account page of this site, nothing else.
+ */
+export function accountReturnPath(next: string): string {
   return /^\/account(\/[A-Za-z0-9/_-]*)?$/.test(next) && !next.includes('//') ? next : '/account';
 }
