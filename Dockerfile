@@ -1,8 +1,8 @@
-# Tobira on Node.js 22 LTS (oidc-provider's supported runtime), running the compiled JavaScript
+# Tobira on Node.js 24 LTS (the major in .nvmrc, the runtime the tests run on first), running the compiled JavaScript
 # (`npm run build` → dist/): no TypeScript compiler at start, less memory. Set TOBIRA_ISSUER to the public URL.
 #   docker build -t tobira . && docker run -p 8443:8443 -e TOBIRA_ISSUER=https://login.example.jp -v tobira:/var/lib/tobira tobira
 # CLI commands in a running container: docker exec <container> node bin/tobira.js <command>
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 (and argon2) compile from source when no prebuilt binary matches.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -17,7 +17,7 @@ COPY adapters ./adapters
 COPY certs ./certs
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     TOBIRA_DATA_DIR=/var/lib/tobira \
@@ -34,4 +34,4 @@ VOLUME ["/var/lib/tobira"]
 EXPOSE 8443
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD node -e "require('https').get({host:'127.0.0.1',port:process.env.TOBIRA_PORT||8443,path:'/healthz',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
-CMD ["node", "dist/src/cli/main.js", "start"]
+CMD ["node", "bin/tobira.js", "start"]

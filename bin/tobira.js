@@ -3,13 +3,26 @@
 // so what runs is what you edit — the tests and the bench spawn this file, and a forgotten dist/ must
 // never run stale code; where they are not (the container image, a copy with only `npm run build`'s
 // output) the compiled JavaScript in dist/ runs and tsx is never loaded.
+// Before anything else loads, the runtime is checked (src/runtime-support.ts): an unsupported Node.js
+// stops here with one line; an end-of-life one gets one line of notice when the server starts.
 import { existsSync } from 'node:fs';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
-if (existsSync(source)) {
+const fromSource = existsSync(source);
+if (fromSource) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(source.href);
-} else {
-  await import(new URL('../dist/src/cli/main.js', import.meta.url).href);
 }
+const tree = (file) =>
+  new URL(fromSource ? `../src/${file}.ts` : `../dist/src/${file}.js`, import.meta.url).href;
+
+const { runtimeVerdict } = await import(tree('runtime-support'));
+const verdict = runtimeVerdict(process.versions.node);
+if (verdict.kind === 'unsupported') {
+  console.error(verdict.message);
+  process.exit(1);
+}
+// Said once, where it matters (the server); other commands stay quiet.
+if (verdict.kind === 'end_of_life' && process.argv[2] === 'start') console.error(verdict.message);
+
+await import(tree('cli/main'));
