@@ -302,6 +302,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       store,
       clock,
       totp,
+      recovery,
+      rateLimiter,
     }),
   ];
   for (const router of routers) provider.use(router.routes());

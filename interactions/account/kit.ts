@@ -1,6 +1,7 @@
 /**
  * Shared plumbing of the account pages: who is signed in (or off to the login), and page rendering
- * with the menu. The routes live in routes.ts, terminal-routes.ts and method-routes.ts.
+ * with the menu. The routes live in routes.ts, terminal-routes.ts, method-routes.ts and
+ * certificate-routes.ts.
  */
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
@@ -16,6 +17,8 @@ import type { AccountSession, AccountSessions } from '../account-session.js';
 import type { ProxyTrust } from '../../src/http/client-context.js';
 import type { Standing } from '../../src/policy/binding.js';
 import type { LoginService } from '../../src/services/login.js';
+import type { RateLimiter } from '../../src/services/rate-limiter.js';
+import type { RecoveryService } from '../../src/services/recovery.js';
 import { csrfValid, localeOf, render, renderMessage } from '../page.js';
 import { recentlyAuthenticated } from '../../src/policy/reauthentication.js';
 import type { Views } from '../views.js';
@@ -31,6 +34,9 @@ export interface AccountRouteDeps {
   /** The one-time password of a re-authentication (password_otp accounts). */
   login: Pick<LoginService, 'verifyOtp'>;
   trust: ProxyTrust;
+  /** 証明書再発行 started by the user (certificate-routes.ts). */
+  recovery: Pick<RecoveryService, 'requestCertificateReissue'>;
+  rateLimiter: Pick<RateLimiter, 'hit'>;
 }
 
 export interface Signed {
@@ -119,6 +125,7 @@ export function accountKit(deps: AccountRouteDeps) {
         title: String(data.heading ?? 'account.home.title'),
         // ログイン方法の変更 only where there is a choice to make.
         methodMenu: s.tenant.policy.features.loginMethods.length > 1,
+        certificateMenu: s.tenant.policy.features.certificateReissue,
         ...data,
       },
       status,

@@ -9,6 +9,7 @@ import { ACCOUNT_CLIENT_ID } from '../../src/account-client.js';
 import { sourceIp } from '../../src/http/client-context.js';
 import { accountKit, needsOtp, type AccountKit, type AccountRouteDeps, type Signed } from './kit.js';
 import { otpErrorKey } from '../../src/services/login-flow.js';
+import { certificateRoutes } from './certificate-routes.js';
 import { methodRoutes } from './method-routes.js';
 import { terminalRoutes } from './terminal-routes.js';
 
@@ -261,5 +262,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   return new Router()
     .use(accountPageRoutes(kit).routes())
     .use(terminalRoutes(kit).routes())
-    .use(methodRoutes(kit).routes());
+    .use(methodRoutes(kit).routes())
+    .use(certificateRoutes(kit).routes());
 }

@@ -87,12 +87,42 @@ export class RecoveryService {
     });
   }
 
-  /** 証明書再発行案内: started by the admin (or the account pages) for one terminal. */
+  /**
+   * 証明書再発行案内 asked for by the signed-in user (アカウント管理) for one of their live terminals:
+   * only where the tenant's policy allows re-issue; then the same mailed link as the admin's.
+   */
+  async requestCertificateReissue(input: {
+    account: Account;
+    tenant: Tenant;
+    terminalNumber: number;
+    locale: Locale;
+    sourceIp: string;
+  }): Promise<
+    { kind: 'ok'; terminal: Terminal; expiresAt: Date } | { kind: 'feature_off' } | { kind: 'no_terminal' }
+  > {
+    const { account, tenant } = input;
+    if (!tenant.policy.features.certificateReissue) return { kind: 'feature_off' };
+    const terminal = (await this.d.store.listTerminals(account.id)).find(
+      (t) => t.number === input.terminalNumber && !t.deleted,
+    );
+    if (!terminal) return { kind: 'no_terminal' };
+    const started = await this.startCertificateReissue(
+      account,
+      terminal,
+      `user:${account.id}`,
+      input.locale,
+      input.sourceIp,
+    );
+    return { kind: 'ok', terminal, expiresAt: started.expiresAt };
+  }
+
+  /** 証明書再発行案内: started by the admin, or by the user above, for one terminal. */
   async startCertificateReissue(
     account: Account,
     terminal: Terminal,
     actor: string,
     locale: Locale,
+    sourceIp?: string,
   ): Promise<{ expiresAt: Date }> {
     const tenant = (await this.d.store.getTenant(account.tenantId))!;
     await this.d.store.invalidateTickets(account.id, 'cert_reissue', this.d.clock.now());
@@ -114,6 +144,7 @@ export class RecoveryService {
       action: 'certificate.reissue_started',
       tenantId: tenant.id,
       accountId: account.id,
+      ...(sourceIp ? { sourceIp } : {}),
       details: { terminal: terminal.number },
     });
     return { expiresAt };

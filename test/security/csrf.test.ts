@@ -207,6 +207,7 @@ describe('security: CSRF', function () {
       ],
       ['/account/terminals/2/delete', { confirm: '1' }],
       ['/account/login-method', { method: 'password_otp', confirm: '1' }],
+      ['/account/certificate', { terminal: '1' }],
       ['/account/logout', {}],
     ] as const) {
       it(`refuses ${path} without or with another session’s token, and nothing changes`, async function () {

@@ -26,6 +26,19 @@ const recovery: CatalogArea = {
     'recovery.certificate.step.sent': '証明書再発行案内完了',
     'recovery.certificate.step.question': '証明書再発行',
     'recovery.certificate.step.done': '証明書再発行完了',
+    'recovery.certificate.menu': '証明書再発行',
+    'recovery.certificate.request.title': '証明書再発行案内',
+    'recovery.certificate.request.intro':
+      '電子証明書を再発行する端末を選択してください。選択した端末のメールアドレスに「証明書再発行手順のご案内」をお送りします。',
+    'recovery.certificate.request.terminal': '再発行する端末',
+    'recovery.certificate.request.note':
+      'メールのURLから再発行を完了した時点で、この端末の現在の電子証明書は失効し、ログインに使用できなくなります。',
+    'recovery.certificate.request.choose': '再発行する端末を選択してください。',
+    'recovery.certificate.sent.title': '証明書再発行案内完了',
+    'recovery.certificate.sent.body':
+      '端末No {number}のメールアドレス（{email}）に「証明書再発行手順のご案内」をお送りしました。メールに記載されたURLにアクセスしてください。',
+    'recovery.certificate.sent.note':
+      '※ メール通知には数十分かかる場合があります。以前にお送りした案内のURLは使用できなくなりました。',
     'recovery.certificate.question.title': '証明書再発行',
     'recovery.certificate.question.intro':
       'お客様の証明書を再発行します。お客様のユーザ登録時に指定された質問を選択して、その答えを入力してください。',
@@ -59,6 +72,19 @@ const recovery: CatalogArea = {
     'recovery.certificate.step.sent': 'Request sent',
     'recovery.certificate.step.question': 'Re-issue certificate',
     'recovery.certificate.step.done': 'Certificate re-issued',
+    'recovery.certificate.menu': 'Re-issue certificate',
+    'recovery.certificate.request.title': 'Re-issue a certificate',
+    'recovery.certificate.request.intro':
+      'Choose the device whose certificate you want re-issued. We will e-mail the instructions to that device’s address.',
+    'recovery.certificate.request.terminal': 'Device',
+    'recovery.certificate.request.note':
+      'When you complete the re-issue through the mailed URL, the device’s current certificate is revoked and can no longer be used to sign in.',
+    'recovery.certificate.request.choose': 'Choose the device whose certificate you want re-issued.',
+    'recovery.certificate.sent.title': 'Instructions sent',
+    'recovery.certificate.sent.body':
+      'We have e-mailed the instructions to re-issue the certificate to the address of device No. {number} ({email}). Open the URL in the message.',
+    'recovery.certificate.sent.note':
+      'The mail may take a while to arrive. Links in any earlier instructions no longer work.',
     'recovery.certificate.question.title': 'Re-issue your certificate',
     'recovery.certificate.question.intro': 'Choose the secret question you registered and enter its answer.',
     'recovery.certificate.done.title': 'Certificate re-issued',
