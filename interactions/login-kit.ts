@@ -138,19 +138,15 @@ export function loginKit(deps: LoginRouteDeps) {
     account: Account,
   ): Promise<boolean> {
     const attempt = attemptOf(ctx, details, state.certSerial);
-    for (const [rule, subject] of [
+    const decision = await deps.rateLimiter.hitAll([
       [deps.rateRules.perIp, attempt.sourceIp],
       [deps.rateRules.perAccount, account.id],
-    ] as const) {
-      const decision = await deps.rateLimiter.hit(rule, subject);
-      if (!decision.ok) {
-        await login.recordEvent('rate_limited', account, attempt);
-        ctx.set('Retry-After', String(decision.retryAfter));
-        renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.rate_limited'] }, 429);
-        return true;
-      }
-    }
-    return false;
+    ]);
+    if (decision.ok) return false;
+    await login.recordEvent('rate_limited', account, attempt);
+    ctx.set('Retry-After', String(decision.retryAfter));
+    renderMessage(ctx, views, { title: 'error.title', paragraphs: ['error.rate_limited'] }, 429);
+    return true;
   }
 
   /** Load details + state and check the same certificate is still presented; renders and returns null if not. */

@@ -63,6 +63,8 @@ import {
 } from './mail/index.js';
 import { openStore } from './store-factory.js';
 import type { Store } from './store.js';
+import { instrumentStore, storeCallMetric } from './store/instrumented.js';
+import { RequestCache } from './store/request-cache.js';
 
 export interface Tobira {
   config: Config;
@@ -111,8 +113,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     ...(config.cookieKeys ? { cookieKeys: config.cookieKeys } : {}),
     ...(config.caKeyPassphrase ? { caKeyPassphrase: config.caKeyPassphrase } : {}),
   });
-  const store = options.store ?? (await openStore(config));
-  await store.init();
+  const opened = options.store ?? (await openStore(config));
+  await opened.init();
   const ca = await CertificateAuthority.loadOrCreate({
     dir: resolveDataPath(config, 'ca'),
     keyPassphrase: keys.caKeyPassphrase,
@@ -135,7 +137,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     timeCost: config.argon2TimeCost,
     parallelism: config.argon2Parallelism,
   });
-  const metrics = new Metrics({ store });
+  const metrics = new Metrics({ store: opened });
+  // Every store call counted (tobira_store_calls_total); within a request each record read once.
+  const requestCache = new RequestCache();
+  const store = requestCache.wrap(instrumentStore(opened, storeCallMetric(metrics.registry)));
   const audit = new AuditLog({ store, clock, log, metrics });
   // Two issuances at once (key generation on the libuv pool) and PKCS#12 workers on all but one core
   // leave the event loop and argon2id a core while an enrollment wave is minted.
@@ -247,6 +252,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     log.error('oidc server error', { err, stack: (err as Error).stack }),
   );
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
+  provider.use(requestCache.middleware());
   provider.use(stripUntrustedForwarding(trust));
   provider.use(requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust }));
   provider.use(securityHeaders());

@@ -17,6 +17,8 @@ import type {
   EphemeralRecord,
   OidcPayload,
   Page,
+  RateLimitCounts,
+  RateLimitHit,
 } from '../../src/store.js';
 import { AFTER, MAJORITY, defined, maybe } from './base.js';
 import { timeOrderedId } from './ids.js';
@@ -186,6 +188,19 @@ export abstract class MongoRecords extends MongoOutbox {
         return (await increment())!.count;
       }
     });
+  }
+
+  /** No transaction needed: each bucket's hit is atomic on its own; the reads go alongside. */
+  hitRateLimits(hits: RateLimitHit[], now: Date): Promise<RateLimitCounts[]> {
+    return Promise.all(
+      hits.map(async (h) => {
+        const [current, previous] = await Promise.all([
+          this.hitRateLimit(h.key, h.expiresAt, now),
+          this.countRateLimit(h.previousKey, now),
+        ]);
+        return { current, previous };
+      }),
+    );
   }
 
   countRateLimit(key: string, now: Date): Promise<number> {

@@ -1,13 +1,14 @@
 /** Rate-limit buckets (one per fixed window) and admin API keys. */
 import type Database from 'better-sqlite3';
 import type { ApiKey } from '../../src/domain.js';
-import type { NewApiKey } from '../../src/store.js';
+import type { NewApiKey, RateLimitCounts, RateLimitHit } from '../../src/store.js';
 import { ms, toApiKey, type Row } from './rows.js';
 
 export class RateLimits {
   readonly #hit: Database.Statement<unknown[], { count: number }>;
   readonly #count: Database.Statement<unknown[], { count: number }>;
   readonly #purge: Database.Statement<unknown[]>;
+  readonly #hitMany: (hits: RateLimitHit[], now: Date) => RateLimitCounts[];
 
   constructor(db: Database.Database) {
     // One upsert: a new bucket starts at 1; an expired one starts over with the new window; a live one
@@ -21,6 +22,16 @@ export class RateLimits {
     );
     this.#count = db.prepare('SELECT count FROM rate_limits WHERE key = ? AND expires_at > ?');
     this.#purge = db.prepare('DELETE FROM rate_limits WHERE expires_at <= ?');
+    this.#hitMany = db.transaction((hits: RateLimitHit[], now: Date) =>
+      hits.map((h) => ({
+        current: this.hit(h.key, h.expiresAt, now),
+        previous: this.count(h.previousKey, now),
+      })),
+    );
+  }
+
+  hitMany(hits: RateLimitHit[], now: Date): RateLimitCounts[] {
+    return this.#hitMany(hits, now);
   }
 
   hit(key: string, expiresAt: Date, now: Date): number {

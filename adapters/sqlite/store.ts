@@ -38,6 +38,8 @@ import {
   type NewTerminal,
   type NewTicket,
   type OidcPayload,
+  type RateLimitCounts,
+  type RateLimitHit,
   type Page,
   type Store,
   type TenantPatch,
@@ -255,6 +257,8 @@ export class SqliteStore implements Store {
     this.#with((x) => x.rateLimits.hit(key, expiresAt, now));
   countRateLimit = (key: string, now: Date): Promise<number> =>
     this.#with((x) => x.rateLimits.count(key, now));
+  hitRateLimits = (hits: RateLimitHit[], now: Date): Promise<RateLimitCounts[]> =>
+    this.#with((x) => x.rateLimits.hitMany(hits, now));
   createApiKey = (k: NewApiKey, now: Date): Promise<ApiKey> => this.#with((x) => x.apiKeys.create(k, now));
   getApiKeyByHash = (keyHash: string): Promise<ApiKey | null> =>
     this.#with((x) => x.apiKeys.getByHash(keyHash));

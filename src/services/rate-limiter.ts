@@ -16,12 +16,29 @@ export class RateLimiter {
 
   /** Counts this request, then judges it; refused requests count too, so hammering stays refused. */
   async hit(rule: RateRule, subject: string): Promise<RateDecision> {
+    return this.hitAll([[rule, subject]]);
+  }
+
+  /**
+   * Several rules for one request in one store write: every rule's bucket counts the request, then the
+   * first rule that refuses it decides. (A request refused per source IP thus counts on its account
+   * too — no more than its wrong passwords would, which the account's lockout counts anyway.)
+   */
+  async hitAll(checks: readonly (readonly [rule: RateRule, subject: string])[]): Promise<RateDecision> {
     const now = this.#clock.now();
-    const windows = windowsFor(rule, subject, now);
-    const [current, previous] = await Promise.all([
-      this.#store.hitRateLimit(windows.current.key, windows.current.expiresAt, now),
-      this.#store.countRateLimit(windows.previousKey, now),
-    ]);
-    return decide(rule, { current, previous }, windows, now);
+    const windows = checks.map(([rule, subject]) => windowsFor(rule, subject, now));
+    const counts = await this.#store.hitRateLimits(
+      windows.map((w) => ({
+        key: w.current.key,
+        expiresAt: w.current.expiresAt,
+        previousKey: w.previousKey,
+      })),
+      now,
+    );
+    for (const [i, [rule]] of checks.entries()) {
+      const decision = decide(rule, counts[i]!, windows[i]!, now);
+      if (!decision.ok) return decision;
+    }
+    return { ok: true };
   }
 }

@@ -31,6 +31,26 @@ export function rateLimitContract(ctx: ContractContext<RateLimitStore>): void {
       expect(await ctx.store.countRateLimit('other', at(2))).to.equal(0);
     });
 
+    it('counts a request’s buckets at once, each with its previous window’s count', async function () {
+      await ctx.store.hitRateLimit('a:0', at(120), T0);
+      await ctx.store.hitRateLimit('a:0', at(120), at(1));
+      await ctx.store.hitRateLimit('b:1', at(180), at(61));
+      const counts = await ctx.store.hitRateLimits(
+        [
+          { key: 'a:1', expiresAt: at(180), previousKey: 'a:0' },
+          { key: 'b:1', expiresAt: at(180), previousKey: 'b:0' },
+        ],
+        at(62),
+      );
+      expect(counts).to.deep.equal([
+        { current: 1, previous: 2 },
+        { current: 2, previous: 0 },
+      ]);
+      expect(await ctx.store.countRateLimit('a:1', at(63)), 'the hit counted').to.equal(1);
+      expect(await ctx.store.countRateLimit('a:0', at(63)), 'the previous window only read').to.equal(2);
+      expect(await ctx.store.hitRateLimits([], at(63))).to.deep.equal([]);
+    });
+
     it('counts every one of concurrent hits', async function () {
       const counts = await concurrently(25, () => ctx.store.hitRateLimit('k', at(60), at(1)));
       expect([...counts].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 25 }, (_, i) => i + 1));
