@@ -30,6 +30,7 @@ import { offeredAuthMethods } from './policy/client-auth.js';
 import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
+import { RequestIds } from './http/request-id.js';
 import { BackgroundTasks } from './background.js';
 import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
@@ -141,7 +142,9 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   // Every store call counted (tobira_store_calls_total); within a request each record read once.
   const requestCache = new RequestCache();
   const store = requestCache.wrap(instrumentStore(opened, storeCallMetric(metrics.registry)));
-  const audit = new AuditLog({ store, clock, log, metrics });
+  // The request being served, for the audit events it causes (set by the request log middleware).
+  const requestIds = new RequestIds();
+  const audit = new AuditLog({ store, clock, log, metrics, requestId: () => requestIds.current() });
   // Two issuances at once (key generation on the libuv pool) and PKCS#12 workers on all but one core
   // leave the event loop and argon2id a core while an enrollment wave is minted.
   const certificates = new CertificateService({
@@ -254,7 +257,9 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
   provider.use(requestCache.middleware());
   provider.use(stripUntrustedForwarding(trust));
-  provider.use(requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust }));
+  provider.use(
+    requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust, requestIds }),
+  );
   provider.use(securityHeaders());
   provider.use(errorPages({ views, log }));
   provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));

@@ -1,6 +1,11 @@
-/** Structured JSON logs, one object a line. Secrets never go in: callers pass ids, not values. */
+/**
+ * Structured JSON logs, one object a line, written by pino. Callers pass ids, not values; pino's
+ * `redact` is the second line of defence: every field named like a secret is censored wherever a
+ * caller might put it (top level, or inside a known parent such as `details.password` or `headers.cookie`).
+ */
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -10,33 +15,119 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/** Field names that carry a secret: passwords, one-time and TOTP codes, answers, tokens, keys, bodies. */
+const SECRET_FIELDS = [
+  'password',
+  'newPassword',
+  'currentPassword',
+  'confirmation',
+  'oneTimePassword',
+  'downloadPassword',
+  'passphrase',
+  'otp',
+  'totp',
+  'totpSecret',
+  'secret',
+  'secretAnswer',
+  'answer',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'code_verifier',
+  'client_assertion',
+  'clientSecret',
+  'client_secret',
+  'authorization',
+  'cookie',
+  'cookies',
+  '"set-cookie"',
+  'csrf',
+  'csrfToken',
+  '_csrf',
+  'privateKey',
+  'key',
+  'pfx',
+  // mail bodies (enrollment URL + one-time password, download and recovery links) and request bodies
+  'text',
+  'html',
+  'body',
+];
+
+/** Objects a secret field may sit in one level down (pino's `*.x` wildcards cost ~30 µs a line). */
+const PARENTS = [
+  'details',
+  'headers',
+  'req.headers',
+  'res.headers',
+  'body',
+  'form',
+  'params',
+  'query',
+  'input',
+  'mail',
+];
+
+const member = (name: string) => (name.startsWith('"') ? `[${name}]` : `.${name}`);
+
+/** pino redact paths: each secret field at the top level and inside each parent. */
+export const REDACT_PATHS: readonly string[] = [
+  ...SECRET_FIELDS.map((name) => (name.startsWith('"') ? `[${name}]` : name)),
+  ...PARENTS.flatMap((parent) => SECRET_FIELDS.map((name) => `${parent}${member(name)}`)),
+  // `code` alone is also an error's code on `err`; an authorization or OTP code sits at the top or in a request's parts
+  'code',
+  ...PARENTS.map((parent) => `${parent}.code`),
+];
+
+/** Errors as name, message and code: stacks and error properties may quote what failed. */
+function errorFields(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  return { name: err.name, message: err.message, code: (err as { code?: unknown }).code };
+}
+
+function wrap(logger: PinoLogger): Logger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (fields) logger[level](fields, msg);
+      else logger[level](msg);
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => wrap(logger.child(fields)),
+  };
+}
+
+/**
+ * A logger at `level`. Without `write`, lines go to stdout through pino's asynchronous destination
+ * (flushed at exit); with it, each line (no trailing newline) is handed to `write`, as tests and the
+ * CLI (stderr) do.
+ */
 export function createLogger(
   level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  write?: (line: string) => void,
   base: Record<string, unknown> = {},
 ): Logger {
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < ORDER[level]) return;
-    const entry: Record<string, unknown> = {
-      time: new Date().toISOString(),
-      level: lvl,
-      msg,
-      ...base,
-      ...fields,
-    };
-    if (entry.err instanceof Error)
-      entry.err = {
-        name: entry.err.name,
-        message: entry.err.message,
-        code: (entry.err as { code?: unknown }).code,
-      };
-    write(JSON.stringify(entry));
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger(level, write, { ...base, ...fields }),
-  };
+  const destination: DestinationStream = write
+    ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) }
+    : pino.destination({ dest: 1, sync: false });
+  const logger = pino(
+    {
+      level,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: errorFields },
+      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    },
+    destination,
+  );
+  return wrap(logger);
 }

@@ -1,12 +1,14 @@
 /**
- * One structured access-log line and one metrics observation per request. Paths are logged with
- * their secret parts masked (enrollment, download and recovery links carry bearer tokens), and
- * never with the query string (authorization requests carry state, nonce and PKCE values).
+ * One structured access-log line (pino, through the Logger) and one metrics observation per request,
+ * and the request id the rest of the request runs under. Paths are logged with their secret parts
+ * masked (enrollment, download and recovery links carry bearer tokens), and never with the query
+ * string (authorization requests carry state, nonce and PKCE values).
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.js';
 import type { RequestMetrics } from '../metrics.js';
-import { sourceIp, type ProxyTrust } from './client-context.js';
+import { isFromTrustedProxy, sourceIp, type ProxyTrust } from './client-context.js';
+import { requestIdFor, type RequestIds } from './request-id.js';
 
 /** First path segments that name a route; anything else counts as `other`, so labels stay bounded. */
 const ROUTES = new Set([
@@ -50,11 +52,20 @@ export const redactPath = (path: string): string =>
     .map((segment) => (/^[A-Za-z0-9_-]{20,}$/.test(segment) ? ':token' : segment))
     .join('/');
 
-export function requestLog(deps: { log: Logger; metrics: RequestMetrics; trust: ProxyTrust }) {
+export function requestLog(deps: {
+  log: Logger;
+  metrics: RequestMetrics;
+  trust: ProxyTrust;
+  requestIds: RequestIds;
+}) {
   return async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
+    const requestId = requestIdFor(ctx.get('x-request-id'), isFromTrustedProxy(ctx.req, deps.trust));
+    ctx.state.requestId = requestId;
+    // Set first: the error pages keep headers already set, so a failed request still names its id.
+    ctx.set('X-Request-Id', requestId);
     try {
-      await next();
+      await deps.requestIds.run(requestId, next);
     } finally {
       // Runs outside the error page middleware, so a thrown error is already its 4xx/5xx status here.
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -70,6 +81,7 @@ export function requestLog(deps: { log: Logger; metrics: RequestMetrics; trust: 
           ms: Math.round(seconds * 1000),
           ip: sourceIp(ctx.req, deps.trust),
           bytes: ctx.response.length ?? null,
+          requestId,
         });
     }
   };

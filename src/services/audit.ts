@@ -1,4 +1,8 @@
-/** Audit trail of security decisions and admin actions: stored, and mirrored to the log. */
+/**
+ * Audit trail of security decisions and admin actions: stored, and mirrored to the log. An event a
+ * request caused carries that request's id in its details (`requestId`, as in the access log and the
+ * response's X-Request-Id), so one can go from a response or a log line to the decisions it made.
+ */
 import type { Clock } from '../clock.js';
 import type { AuditStore } from '../store.js';
 import type { Logger } from '../log.js';
@@ -18,15 +22,26 @@ export class AuditLog {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #metrics: AuditMetrics;
+  readonly #requestId: () => string | undefined;
 
-  constructor(deps: { store: AuditStore; clock: Clock; log: Logger; metrics?: AuditMetrics }) {
+  constructor(deps: {
+    store: AuditStore;
+    clock: Clock;
+    log: Logger;
+    metrics?: AuditMetrics;
+    /** The id of the request being served (RequestIds.current), undefined outside one. */
+    requestId?: () => string | undefined;
+  }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#metrics = deps.metrics ?? noMetrics;
+    this.#requestId = deps.requestId ?? (() => undefined);
   }
 
   async record(input: AuditInput): Promise<void> {
+    const requestId = this.#requestId();
+    const details = requestId ? { ...input.details, requestId } : (input.details ?? {});
     const event = {
       at: this.#clock.now(),
       actor: input.actor,
@@ -34,7 +49,7 @@ export class AuditLog {
       tenantId: input.tenantId ?? null,
       accountId: input.accountId ?? null,
       sourceIp: input.sourceIp ?? null,
-      details: input.details ?? {},
+      details,
     };
     this.#log.info('audit', {
       action: event.action,

@@ -1,7 +1,10 @@
-/** Pure parts of request logging and the metrics endpoint: route labels, masked paths, who may scrape. */
+/** Pure parts of request logging and the metrics endpoint: route labels, masked paths, request ids, who may scrape. */
 import { expect } from 'chai';
 import { scrapeAccess } from '../../src/http/metrics-routes.js';
+import { RequestIds, requestIdFor } from '../../src/http/request-id.js';
 import { redactPath, routeOf } from '../../src/http/request-log.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('request log and metrics access', function () {
   it('labels requests with a bounded route name', function () {
@@ -28,6 +31,43 @@ describe('request log and metrics access', function () {
     expect(redactPath('/interaction/x2LBh8jbb5qx4BV3wbx0m/login')).to.equal('/interaction/:token/login');
     expect(redactPath('/admin/v1/accounts/p-00-demo')).to.equal('/admin/v1/accounts/p-00-demo');
     expect(redactPath('/account/terminals/2/edit')).to.equal('/account/terminals/2/edit');
+  });
+
+  it('takes a request id only from a trusted proxy, and only when well formed', function () {
+    for (const good of [
+      '0af3b2c4d5e6f7080af3b2c4d5e6f708',
+      'd1b2c3a4-0000-4000-8000-000000000001',
+      'lb.1:req_9',
+    ])
+      expect(requestIdFor(good, true), good).to.equal(good);
+    expect(requestIdFor('0af3b2c4d5e6f708', false), 'from anyone else').to.match(UUID);
+    for (const bad of [
+      undefined,
+      '',
+      'two words',
+      'a\r\nSet-Cookie: x=1',
+      '-lead',
+      '"q"',
+      'é',
+      'x'.repeat(129),
+    ])
+      expect(requestIdFor(bad, true), String(bad)).to.match(UUID);
+    expect(requestIdFor(undefined, false)).to.not.equal(requestIdFor(undefined, false));
+  });
+
+  it('keeps the current request id across awaits, and none outside a request', async function () {
+    const ids = new RequestIds();
+    expect(ids.current()).to.equal(undefined);
+    const seen = await Promise.all(
+      ['one', 'two'].map((id) =>
+        ids.run(id, async () => {
+          await new Promise((resolve) => setTimeout(resolve, id === 'one' ? 10 : 1));
+          return ids.current();
+        }),
+      ),
+    );
+    expect(seen).to.deep.equal(['one', 'two']);
+    expect(ids.current()).to.equal(undefined);
   });
 
   it('lets a scraper in with the right bearer token, or from this host when no token is set', function () {
