@@ -32,6 +32,8 @@ import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
 import { RequestIds } from './http/request-id.js';
 import { BackgroundTasks } from './background.js';
+import { localBus, type ClusterBus } from './cluster/bus.js';
+import { shareCrl, shareMetrics } from './cluster/worker-services.js';
 import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
@@ -101,11 +103,14 @@ export interface BuildOptions {
   log?: Logger;
   /** Use this store instead of opening one from config (tests share one). */
   store?: Store;
+  /** The sibling workers under `tobira start` with TOBIRA_WORKERS > 1 (default: a single process). */
+  bus?: ClusterBus;
 }
 
 export async function buildTobira(config: Config, options: BuildOptions = {}): Promise<Tobira> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
+  const bus = options.bus ?? localBus();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
   const keys = await loadKeyMaterial({
@@ -145,6 +150,14 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   // The request being served, for the audit events it causes (set by the request log middleware).
   const requestIds = new RequestIds();
   const audit = new AuditLog({ store, clock, log, metrics, requestId: () => requestIds.current() });
+  // Kept signed; a revocation in any worker re-signs it in every worker before it is answered.
+  const crl: CrlCache = new CrlCache({
+    store,
+    sign: (input) => ca.createCrl(input),
+    clock,
+    log,
+    peers: shareCrl(bus, log, () => crl.refresh()),
+  });
   // Two issuances at once (key generation on the libuv pool) and PKCS#12 workers on all but one core
   // leave the event loop and argon2id a core while an enrollment wave is minted.
   const certificates = new CertificateService({
@@ -153,7 +166,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     box,
     clock,
     audit,
-    crl: new CrlCache({ store, sign: (input) => ca.createCrl(input), clock, log }),
+    crl,
     pkcs12: new Pkcs12Pool({ maxThreads: Math.max(1, availableParallelism() - 1) }),
     issuing: new Semaphore(2),
   });
@@ -266,7 +279,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.use(sameOriginForms({ issuer: config.issuer, views }));
   const routers = [
     platformRoutes({ store, certificates }),
-    metricsRoutes({ metrics, token: config.metricsToken, trust }),
+    metricsRoutes({ metrics: shareMetrics(bus, metrics), token: config.metricsToken, trust }),
     loginRoutes({
       provider,
       store,

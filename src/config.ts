@@ -3,6 +3,7 @@
  * → environment variables `TOBIRA_*`. A bad value fails start-up with one line naming the key.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -82,6 +83,8 @@ export const configSchema = z.object({
   metricsToken: z.string().min(16).optional(),
   /** One JSON line per request (method, masked path, status, time, source IP) at level info. */
   accessLog: z.union([z.boolean(), z.stringbool()]).default(true),
+  /** Worker processes of `tobira start` on one port (node:cluster); 1: one process, no supervisor. */
+  workers: int(1, 256).default(availableParallelism()),
 });
 
 export type Config = Omit<z.infer<typeof configSchema>, 'issuer'> & { issuer: string };

@@ -3,7 +3,7 @@
  * instances in one process — tests, or a benchmark beside the server — never mix their numbers.
  * Labels are bounded sets only: route names, result codes, audit actions; never IDs or addresses.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LoginResult, OutboxMail } from './domain.js';
 import type { CertificateStore, OutboxStore, StoreLifecycle } from './store.js';
 
@@ -20,6 +20,13 @@ export interface MailMetrics {
 }
 export interface RequestMetrics {
   request(observation: { method: string; route: string; status: number; seconds: number }): void;
+}
+
+/** One process's metrics as JSON, to be added up with its sibling workers' (`aggregateExposition`). */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+export interface MetricsExposition {
+  exposition(): Promise<{ contentType: string; body: string }>;
 }
 
 /** For services built without metrics (tests, one-shot CLI commands). */
@@ -82,6 +89,8 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
       help: 'Mails in the shared outbox by state (pending and sending are still to go out).',
       labelNames: ['status'],
       registers,
+      // Every worker reads the same shared store: one worker's numbers, not their sum.
+      aggregator: 'max',
       async collect() {
         // limit 1, not 0: MongoDB reads a limit of 0 as "no limit".
         const totals = await Promise.all(
@@ -97,6 +106,7 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
       help: 'Active client certificates that expire within the given number of days (to plan re-issues).',
       labelNames: ['within_days'],
       registers,
+      aggregator: 'max',
       async collect() {
         const now = new Date();
         const counts = await Promise.all(
@@ -113,6 +123,8 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
       help: '1 when the store answered a ping during this scrape, else 0.',
       labelNames: ['store'],
       registers,
+      // 0 as soon as one worker cannot reach the store.
+      aggregator: 'min',
       async collect() {
         const up = await store.ping().then(
           () => 1,
@@ -140,8 +152,37 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
     this.#mail.inc({ outcome });
   }
 
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
+  }
+
   /** The exposition text; a store that is down gives `tobira_store_up 0`, not a failed scrape. */
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * The workers' snapshots as one exposition (prom-client's cluster aggregation): counters and histograms
+ * summed, gauges per their aggregator, the process start time left out. Plus
+ * `tobira_worker_http_requests_total{worker}`, each worker's share of the requests, to see the balance.
+ */
+export async function aggregateExposition(
+  workers: { slot: number; snapshot: MetricsSnapshot }[],
+): Promise<{ contentType: string; body: string }> {
+  const perWorker = {
+    name: 'tobira_worker_http_requests_total',
+    help: 'HTTP requests answered by each worker process (labelled by worker slot).',
+    type: 'counter',
+    aggregator: 'sum',
+    values: workers.map(({ slot, snapshot }) => ({
+      labels: { worker: String(slot) },
+      value: (snapshot.find((m) => m.name === 'tobira_http_requests_total')?.values ?? []).reduce(
+        (sum, v) => sum + v.value,
+        0,
+      ),
+    })),
+  } as unknown as MetricsSnapshot[number];
+  const registry = AggregatorRegistry.aggregate([...workers.map((w) => w.snapshot), [perWorker]]);
+  return { contentType: registry.contentType, body: await registry.metrics() };
 }

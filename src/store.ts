@@ -37,6 +37,12 @@ export * from './store/work.js';
 export interface StoreLifecycle {
   /** Short name for logs and health output: `sqlite` or `mongodb`. */
   readonly kind: string;
+  /**
+   * False when the store is correct only within one process (FerretDB: operations are serialised in
+   * the process, not atomic across connections), so `tobira start` refuses several workers. Known after
+   * `init()`; unset means several processes are safe.
+   */
+  readonly multiProcess?: boolean;
   /** Create tables/collections and indexes, run migrations. Idempotent. */
   init(): Promise<void>;
   /** Cheap round trip for readiness checks; throws StoreUnavailableError when down. */

@@ -42,6 +42,8 @@ export abstract class MongoBase {
   protected readonly m: Models;
   /** What the server can do (transactions, TTL indexes, …); known after `init()`. */
   protected server: ServerTraits | null = null;
+  /** Several processes are correct only where conditional updates are atomic (not FerretDB). */
+  multiProcess = true;
   /** Used only where conditional updates are not atomic (FerretDB): see serial.ts. */
   readonly #serial = new SerialQueue();
   /** The session of the unit (transaction) being run, so Store methods called inside it join it. */
@@ -153,6 +155,7 @@ export abstract class MongoBase {
     await this.run('init', async () => {
       const db = this.connection.db!;
       this.server = await detectServer(db);
+      this.multiProcess = this.server.atomicUpdates;
       const models = Object.values(this.m) as unknown as Model<never>[];
       // Explicitly, once: transactions cannot create collections on every server version.
       for (const model of models) await model.createCollection();

@@ -4,8 +4,6 @@
  */
 import { parseArgs } from 'node:util';
 import { buildTobira, type Tobira } from '../app.js';
-import { loadConfig } from '../config.js';
-import { startServer } from '../server.js';
 import { createLogger } from '../log.js';
 import { ensureDemo } from '../services/demo.js';
 import {
@@ -26,8 +24,9 @@ import {
 } from './admin-commands.js';
 import { CLIENT_CREATE_USAGE } from './client-options.js';
 import { printDemo } from './demo-banner.js';
-import { loadCommandConfig, recordIssuer } from './issuer-file.js';
+import { loadCommandConfig } from './issuer-file.js';
 import { backup, keysRotate } from './ops-commands.js';
+import { demoRedirectUri, start } from './start.js';
 import { isRefusal, type Command } from './usage.js';
 
 const USAGE = `usage: tobira <command> [options]
@@ -65,41 +64,6 @@ async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
   } finally {
     await tobira.close();
   }
-}
-
-const demoRedirectUri = (port: number) => `http://localhost:${port}/callback`;
-
-async function start(demo: boolean): Promise<void> {
-  const tobira = await buildTobira(loadConfig());
-  const server = await startServer(tobira);
-  const publicUrl = tobira.config.issuer;
-  await recordIssuer(tobira.config);
-  const closers: (() => Promise<void>)[] = [server.close, tobira.close];
-  tobira.log.info('tobira started', { listen: server.url, issuer: publicUrl, store: tobira.store.kind });
-  if (demo) {
-    const credentials = await ensureDemo(tobira, { redirectUri: demoRedirectUri(tobira.config.demoRpPort) });
-    const { startDemoRp } = await import('../demo/relying-party.js');
-    const rp = await startDemoRp({
-      issuer: publicUrl,
-      clientId: credentials.clientId,
-      clientSecret: credentials.clientSecret,
-      port: tobira.config.demoRpPort,
-      host: 'localhost',
-      caPem: tobira.ca.certificatePem,
-    });
-    closers.unshift(rp.close);
-    printDemo(credentials, { tobira: publicUrl, rp: rp.url });
-  }
-  tobira.outbox.start();
-  tobira.retention.start();
-  tobira.expiryReminders.start();
-  const shutdown = async (signal: string) => {
-    tobira.log.info('shutting down', { signal });
-    for (const close of closers) await close().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 const ADMIN_COMMANDS: Record<string, Command> = {

@@ -4,7 +4,7 @@
  * trusted proxy never counts as local (behind nginx every client would otherwise look local).
  */
 import { Router } from '@koa/router';
-import type { Metrics } from '../metrics.js';
+import type { MetricsExposition } from '../metrics.js';
 import { safeEqual } from '../random.js';
 import { isFromTrustedProxy, type ProxyTrust } from './client-context.js';
 
@@ -22,7 +22,8 @@ export function scrapeAccess(r: {
 }
 
 export function metricsRoutes(deps: {
-  metrics: Metrics;
+  /** This process's metrics, or every worker's summed (src/cluster/worker-services.ts). */
+  metrics: MetricsExposition;
   token: string | undefined;
   trust: ProxyTrust;
 }): Router {

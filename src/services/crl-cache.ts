@@ -1,8 +1,10 @@
 /**
  * The signed CRL, kept: signed on first request, then re-signed when this node revokes or supersedes a
  * certificate and every `resignEveryMs` (5 minutes, the endpoint's `max-age=300`), so serving it costs
- * no signing. Behind several nodes each keeps its own: another node's revocation reaches this node's
- * CRL at the latest at its next scheduled re-sign. nextUpdate is a day ahead, so proxies that fetch it
+ * no signing. Workers of one node tell each other (`peers`: through the cluster's primary) and the
+ * revocation is answered only once every worker has re-signed, so each one's CRL lists it at once.
+ * Behind several nodes each keeps its own: another node's revocation reaches this node's CRL at the
+ * latest at its next scheduled re-sign. nextUpdate is a day ahead, so proxies that fetch it
  * keep working through a store outage; a CRL older than two intervals (the timer missed) is re-signed
  * on request.
  */
@@ -21,6 +23,11 @@ export interface SignedCrl {
   crlNumber: bigint;
 }
 
+/** Tells the other workers of this node to re-sign; resolves once they have (or were given up on). */
+export interface CrlPeers {
+  revoked(): Promise<void>;
+}
+
 interface Signing {
   promise: Promise<SignedCrl>;
   signed: SignedCrl | null;
@@ -32,6 +39,7 @@ export class CrlCache {
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
   readonly #everyMs: number;
+  readonly #peers: CrlPeers | undefined;
   #current: Signing | null = null;
   #lastNumber = 0n;
   #timer: NodeJS.Timeout | null = null;
@@ -43,12 +51,15 @@ export class CrlCache {
     clock: Clock;
     log?: Logger;
     resignEveryMs?: number;
+    /** The other workers of this node, told of a revocation (unset: a single process). */
+    peers?: CrlPeers;
   }) {
     this.#store = deps.store;
     this.#sign = deps.sign;
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#everyMs = deps.resignEveryMs ?? CRL_RESIGN_MS;
+    this.#peers = deps.peers;
   }
 
   /** The current CRL; signs only the first time, after a revocation, or when the schedule fell behind. */
@@ -61,9 +72,15 @@ export class CrlCache {
 
   /**
    * A certificate was revoked or superseded: re-sign now, so the next request sees it (requests after
-   * this call wait for the new CRL, never the old one). Nothing to do while no CRL was asked for.
+   * this call wait for the new CRL, never the old one) — here and in every other worker of this node.
+   * A worker that has not signed one yet has nothing to do: its first one reads the store.
    */
   async revoked(): Promise<void> {
+    await Promise.all([this.refresh(), this.#peers?.revoked()]);
+  }
+
+  /** Another worker revoked: re-sign this worker's CRL (if it has one) without telling anyone. */
+  async refresh(): Promise<void> {
     if (this.#current) await this.#resign();
   }
 
