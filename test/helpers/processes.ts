@@ -24,6 +24,7 @@ export function nodeEnv(dataDir: string, port: number, more: NodeJS.ProcessEnv =
     TOBIRA_HOST: '127.0.0.1',
     TOBIRA_PORT: String(port),
     TOBIRA_LOG_LEVEL: 'error',
+    TOBIRA_WORKERS: '1',
     ...more,
   };
 }

@@ -12,6 +12,10 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import type { Store } from '../../src/store.js';
 import { withDatabase } from './mongo-uri.js';
 
+// Every `tobira start` a test spawns inherits this: one process, not one per core (the suite would
+// multiply its processes). A test that wants workers sets TOBIRA_WORKERS in the child's environment.
+process.env.TOBIRA_WORKERS ??= '1';
+
 export interface TestTobira {
   tobira: Tobira;
   server: RunningServer;
