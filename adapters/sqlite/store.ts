@@ -50,6 +50,7 @@ import { AccountTable } from './accounts.js';
 import { CertificateTable, type CertificateQuery } from './certificates.js';
 import { openDatabase } from './connection.js';
 import { AccountCounters } from './counters.js';
+import { Durability } from './durability.js';
 import { mapSqliteError } from './errors.js';
 import { AuditLog, LoginHistory } from './history.js';
 import { ApiKeyTable, RateLimits } from './limits.js';
@@ -75,6 +76,7 @@ function tables(db: Database.Database) {
   return {
     ...written,
     roundTrip: db.prepare('SELECT 1'),
+    durability: new Durability(db),
     tenants: new TenantTable(db),
     clients: new ClientTable(db),
     counters: new AccountCounters(db),
@@ -107,6 +109,11 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw mapSqliteError(error);
     }
+  }
+
+  /** `#with` for a write that may be lost at a power cut without harm: its commit skips the fsync. */
+  #relaxed<T>(fn: (t: Tables) => T): Promise<T> {
+    return this.#with((x) => x.durability.relaxed(() => fn(x)));
   }
 
   // Public members are arrow properties bound to this instance, so they work through a Proxy or when
@@ -178,7 +185,7 @@ export class SqliteStore implements Store {
   ): Promise<AttemptReservation> =>
     this.#with((x) => x.counters.reserve(accountId, counter, max, now, options));
   resetCounter = (accountId: string, counter: FailureCounter, now: Date): Promise<void> =>
-    this.#with((x) => x.counters.reset(accountId, counter, now));
+    this.#relaxed((x) => x.counters.reset(accountId, counter, now));
   lockAccount = (accountId: string, reason: LockReason, now: Date): Promise<Account | null> =>
     this.#with((x) => x.counters.lock(accountId, reason, now));
   unlockAccount = (accountId: string, now: Date): Promise<Account | null> =>
@@ -231,7 +238,7 @@ export class SqliteStore implements Store {
   commitWork = (unit: WorkUnit, now: Date): Promise<boolean> => this.#with((x) => x.commitWork(unit, now));
 
   // login history and audit
-  addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#with((x) => x.logins.add(e));
+  addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#relaxed((x) => x.logins.add(e));
   listLoginEvents = (q: LoginEventQuery): Promise<Page<LoginEvent>> => this.#with((x) => x.logins.list(q));
   purgeLoginEvents = (before: Date, tenantId?: string | null): Promise<number> =>
     this.#with((x) => x.logins.purge(before, tenantId));
@@ -254,11 +261,11 @@ export class SqliteStore implements Store {
 
   // rate limits and API keys
   hitRateLimit = (key: string, expiresAt: Date, now: Date): Promise<number> =>
-    this.#with((x) => x.rateLimits.hit(key, expiresAt, now));
+    this.#relaxed((x) => x.rateLimits.hit(key, expiresAt, now));
   countRateLimit = (key: string, now: Date): Promise<number> =>
     this.#with((x) => x.rateLimits.count(key, now));
   hitRateLimits = (hits: RateLimitHit[], now: Date): Promise<RateLimitCounts[]> =>
-    this.#with((x) => x.rateLimits.hitMany(hits, now));
+    this.#relaxed((x) => x.rateLimits.hitMany(hits, now));
   createApiKey = (k: NewApiKey, now: Date): Promise<ApiKey> => this.#with((x) => x.apiKeys.create(k, now));
   getApiKeyByHash = (keyHash: string): Promise<ApiKey | null> =>
     this.#with((x) => x.apiKeys.getByHash(keyHash));
@@ -272,7 +279,7 @@ export class SqliteStore implements Store {
     payload: OidcPayload,
     expiresInSeconds: number | undefined,
     now: Date,
-  ): Promise<void> => this.#with((x) => x.oidc.upsert(model, id, payload, expiresInSeconds, now));
+  ): Promise<void> => this.#relaxed((x) => x.oidc.upsert(model, id, payload, expiresInSeconds, now));
   oidcFind = (model: string, id: string, now: Date): Promise<OidcPayload | null> =>
     this.#with((x) => x.oidc.find(model, id, now));
   oidcFindByUid = (model: string, uid: string, now: Date): Promise<OidcPayload | null> =>

@@ -1,0 +1,48 @@
+/**
+ * Durability per write. The connection commits with `synchronous = FULL` (connection.ts): in WAL mode
+ * the log is fsynced at every commit, so a commit is on disk before the caller goes on. Some writes may
+ * be lost at a power cut without harm — losing them only forgets something, fails closed, or errs toward
+ * stricter — and those commit with `synchronous = NORMAL`: appended to the WAL without waiting for the
+ * disk (still atomic and corruption-safe; the next FULL commit or checkpoint syncs them too, since the
+ * WAL is one sequential file). SQLite reads the setting when a transaction commits, and better-sqlite3
+ * runs each call to completion, so switching it around one call applies to exactly that call.
+ *
+ * Relaxed (NORMAL): rate-limit window counts (a power cut forgives a few requests), login history lines,
+ * resetting a failure counter after a success (lost: the counter stays higher — stricter), oidc-provider
+ * artifacts written by upsert (sessions, interactions, grants, codes, tokens: lost, they no longer
+ * exist and the user signs in again) and Tobira's short-lived state (login state, session bindings,
+ * form and account sessions: lost, the flow starts over; a binding lost refuses its tokens).
+ * Everything else stays FULL: a consumed ticket or code, a counted failure, a lock, a revocation, a
+ * password change, a deletion (of a session: a logout), audit events, mail, enrollment's unit of work —
+ * what must never come back or go missing after the answer was given.
+ */
+import type Database from 'better-sqlite3';
+
+/** The store methods whose commits may skip the fsync (see above). */
+export const RELAXED_WRITES: ReadonlySet<string> = new Set([
+  'hitRateLimit',
+  'hitRateLimits',
+  'addLoginEvent',
+  'resetCounter',
+  'oidcUpsert',
+  'putState',
+]);
+
+export class Durability {
+  readonly #db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  /** Runs `write` (synchronous, one or more commits) with commits that do not wait for the disk. */
+  relaxed<T>(write: () => T): T {
+    // Not a prepared statement run again: SQLite applies this pragma when it is compiled.
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
+  }
+}

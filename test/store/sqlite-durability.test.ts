@@ -1,0 +1,72 @@
+/**
+ * Durability per write on SQLite (adapters/sqlite/durability.ts): which writes commit without the fsync,
+ * and that the connection is back at FULL after each of them, whatever happens inside.
+ */
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../../adapters/sqlite/connection.js';
+import { Durability, RELAXED_WRITES } from '../../adapters/sqlite/durability.js';
+import { SqliteStore } from '../../adapters/sqlite/index.js';
+
+const NORMAL = 1;
+const FULL = 2;
+
+describe('SQLite durability per write', function () {
+  let dir: string;
+  let db: Database.Database;
+
+  beforeEach(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-durability-'));
+    db = openDatabase(path.join(dir, 'd.db'));
+  });
+  afterEach(async function () {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const level = () => db.pragma('synchronous', { simple: true });
+
+  it('commits a relaxed write with synchronous NORMAL and goes back to FULL, also after a failure', function () {
+    const durability = new Durability(db);
+    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
+    expect(level()).to.equal(FULL);
+    const seen = durability.relaxed(() => {
+      db.prepare('INSERT INTO t VALUES (?)').run('a');
+      return level();
+    });
+    expect(seen).to.equal(NORMAL);
+    expect(level()).to.equal(FULL);
+    expect(() => durability.relaxed(() => db.prepare('INSERT INTO t VALUES (?)').run('a'))).to.throw(
+      /UNIQUE/,
+    );
+    expect(level(), 'after a failed write').to.equal(FULL);
+  });
+
+  it('relaxes only writes whose loss fails safe, never a consumption, count, lock, revocation or deletion', function () {
+    const store = new SqliteStore(':memory:');
+    for (const method of RELAXED_WRITES)
+      expect(store, `${method} is a store method`).to.have.property(method).that.is.a('function');
+    for (const critical of [
+      'reserveAttempt',
+      'lockAccount',
+      'advanceTotpStep',
+      'updateAccount',
+      'consumeTicket',
+      'reserveTicketAttempt',
+      'commitWork',
+      'oidcConsume',
+      'oidcDestroy',
+      'oidcRevokeByGrantId',
+      'deleteState',
+      'revokeCertificate',
+      'saveIssuedCertificate',
+      'addAuditEvent',
+      'enqueueMail',
+    ])
+      expect(RELAXED_WRITES.has(critical), critical).to.equal(false);
+    void store.close();
+  });
+});
