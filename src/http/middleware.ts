@@ -1,35 +1,53 @@
-/** Cross-cutting Koa middleware: security headers, static assets, error pages (503 when the store is down). */
+/** Cross-cutting Koa middleware: security headers (koa-helmet), static assets, error pages (503 when the store is down). */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Next } from 'koa';
+import koaHelmet from 'koa-helmet';
 import type { Views } from '../../interactions/views.js';
 import { localeOf, render } from '../../interactions/page.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { StoreUnavailableError } from '../store.js';
 
-const CSP = [
-  "default-src 'none'",
-  // Tobira's pages have no script. oidc-provider adds the hash of its own inline script (form_post and
-  // the logout auto-submit) to this directive while it renders; the 'none' then goes (see below).
-  "script-src 'none'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  // No form-action: Chromium applies it to the redirect chain that ends at the relying party.
-].join('; ');
+/**
+ * koa-helmet with Tobira's policy. Pages have no script: `script-src 'none'`. oidc-provider adds the
+ * hash of its own inline script (form_post and the logout auto-submit) to a CSP already present while
+ * it renders — helmet sets it before the routes run — and the 'none' then goes (see below).
+ */
+const helmet = koaHelmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+      // No form-action: Chromium applies it to the redirect chain that ends at the relying party.
+    },
+  },
+  strictTransportSecurity: { maxAge: 31536000, includeSubDomains: false },
+  xFrameOptions: { action: 'deny' },
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form posts,
+  // and the Origin check (interactions/same-origin.ts) needs the real one. Other sites still get nothing.
+  referrerPolicy: { policy: 'same-origin' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+});
+
+/** Helmet has no Permissions-Policy. */
+const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=()';
 
 export function securityHeaders() {
   return async (ctx: Context, next: Next) => {
-    // Set before the routes run: oidc-provider only adds its script hash to a CSP already present.
-    ctx.set('Content-Security-Policy', CSP);
-    try {
+    ctx.set('Permissions-Policy', PERMISSIONS_POLICY);
+    await helmet(ctx, async () => {
       await next();
-    } finally {
-      setSecurityHeaders(ctx);
-    }
+      const csp = ctx.response.get('Content-Security-Policy');
+      if (csp.includes("'sha256-")) ctx.set('Content-Security-Policy', withoutNoneBesideHashes(csp));
+    });
   };
 }
 
@@ -46,21 +64,6 @@ export function withoutNoneBesideHashes(csp: string): string {
       return [name, ...sources].join(' ');
     })
     .join('; ');
-}
-
-/** Set even when a later middleware threw (the error page needs them as much as any page). */
-function setSecurityHeaders(ctx: Context): void {
-  ctx.set('Strict-Transport-Security', 'max-age=31536000');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('X-Frame-Options', 'DENY');
-  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form posts,
-  // and the Origin check (interactions/same-origin.ts) needs the real one. Other sites still get nothing.
-  ctx.set('Referrer-Policy', 'same-origin');
-  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-  ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  // A handler may have replaced the headers (an error page); every page still gets the policy.
-  const csp = ctx.response.get('Content-Security-Policy');
-  ctx.set('Content-Security-Policy', csp ? withoutNoneBesideHashes(csp) : CSP);
 }
 
 const TYPES: Record<string, string> = {

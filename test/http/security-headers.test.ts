@@ -1,0 +1,97 @@
+/**
+ * The security headers every response carries (koa-helmet configured to Tobira's policy), and the one
+ * exception: a page into which oidc-provider pushed its inline script's hash (form_post, the logout
+ * auto-submit) gets exactly that hash as its script source. Pages are checked in Chromium by
+ * test/e2e/browser-form-post.test.ts; this pins every header down on a small Koa app over HTTP.
+ */
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import Koa from 'koa';
+import request from 'supertest';
+import { securityHeaders, withoutNoneBesideHashes } from '../../src/http/middleware.js';
+
+const POLICY =
+  "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/** What oidc-provider's helpers/script_src_sha.js does while it renders a page with an inline script. */
+function pushScriptSrcSha(ctx: Koa.Context, script: string): void {
+  const csp = ctx.response.get('content-security-policy');
+  const directives = csp.split(';').map((d) => d.trim().split(/\s+/));
+  const digest = createHash('sha256').update(script).digest('base64');
+  for (const d of directives) if (d[0] === 'script-src') d.push(`'sha256-${digest}'`);
+  ctx.set('content-security-policy', directives.map((d) => d.join(' ')).join(';'));
+}
+
+/** Directive name → sources, order kept, for comparing policies whatever their separators. */
+const parse = (csp: string) =>
+  Object.fromEntries(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...sources]) => [name, sources]),
+  );
+
+function app() {
+  const koa = new Koa();
+  koa.use(securityHeaders());
+  koa.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch {
+      ctx.status = 500;
+      ctx.body = 'error page';
+    }
+  });
+  koa.use((ctx) => {
+    if (ctx.path === '/form-post') {
+      const script = 'document.forms[0].submit()';
+      pushScriptSrcSha(ctx, script);
+      ctx.type = 'html';
+      ctx.body = `<form method="post"></form><script>${script}</script>`;
+      return;
+    }
+    if (ctx.path === '/throws') throw new Error('handler failed');
+    ctx.body = { ok: true };
+  });
+  return koa.callback();
+}
+
+describe('security headers', function () {
+  it('sends Tobira’s policy on every response', async function () {
+    const res = await request(app()).get('/');
+    expect(parse(res.headers['content-security-policy'] as string)).to.deep.equal(parse(POLICY));
+    expect(res.headers).to.include({
+      'strict-transport-security': 'max-age=31536000',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'same-origin',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    });
+    expect(res.headers).to.not.have.property('x-powered-by');
+  });
+
+  it('keeps them on a response a failing handler left to the error page', async function () {
+    const res = await request(app()).get('/throws');
+    expect(res.status).to.equal(500);
+    expect(parse(res.headers['content-security-policy'] as string)).to.deep.equal(parse(POLICY));
+    expect(res.headers['x-frame-options']).to.equal('DENY');
+  });
+
+  it('gives a page with oidc-provider’s inline script exactly its hash, without the now-ignored none', async function () {
+    const res = await request(app()).get('/form-post');
+    const digest = createHash('sha256').update('document.forms[0].submit()').digest('base64');
+    expect(parse(res.headers['content-security-policy'] as string)).to.deep.equal({
+      ...parse(POLICY),
+      'script-src': [`'sha256-${digest}'`],
+    });
+  });
+
+  it('drops a none only where a directive gained a source', function () {
+    expect(withoutNoneBesideHashes("default-src 'none'; script-src 'none' 'sha256-abc'")).to.equal(
+      "default-src 'none'; script-src 'sha256-abc'",
+    );
+  });
+});
