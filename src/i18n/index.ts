@@ -28,12 +28,31 @@ const catalogs: Record<Locale, Messages> = {
 
 export type Params = Record<string, string | number>;
 
-/** Translate `key`; a missing key falls back to Japanese, then to the key itself (visible in tests). */
+/**
+ * Translate `key`; a missing key falls back to Japanese, then to the key itself (visible in tests).
+ * A message may choose its words by a number, ICU style: `{n, plural, one {# attempt} other {# attempts}}`
+ * (`#` is the number; categories from Intl.PluralRules of the locale, `=N` for an exact value).
+ */
 export function t(locale: Locale, key: string, params: Params = {}): string {
   const template = catalogs[locale][key] ?? catalogs.ja[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
-    Object.hasOwn(params, name) ? String(params[name]) : match,
+  return template
+    .replace(PLURAL, (match, name: string, cases: string) =>
+      Object.hasOwn(params, name) ? (pluralCase(locale, Number(params[name]), cases) ?? match) : match,
+    )
+    .replace(/\{(\w+)\}/g, (match, name: string) =>
+      Object.hasOwn(params, name) ? String(params[name]) : match,
+    );
+}
+
+const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
+
+function pluralCase(locale: Locale, n: number, cases: string): string | undefined {
+  const options = new Map(
+    [...cases.matchAll(/(=\d+|zero|one|two|few|many|other)\s*\{([^{}]*)\}/g)].map((m) => [m[1]!, m[2]!]),
   );
+  const chosen =
+    options.get(`=${n}`) ?? options.get(new Intl.PluralRules(locale).select(n)) ?? options.get('other');
+  return chosen?.replace(/#/g, String(n));
 }
 
 export function hasMessage(key: string): boolean {

@@ -53,6 +53,7 @@ const common: CatalogArea = {
       'お客様のログイン方法は「IDパスワード+ワンタイムパスワード」です。認証アプリ（Google Authenticator、Microsoft Authenticator など）でQRコードを読み取るか、キーを入力してください。',
     'otp_setup.qr_alt': '認証アプリに登録するためのQRコード',
     'otp_setup.manual_key': '手動で入力する場合のキー',
+    'otp_setup.key_hint': '空白は読みやすくするためのものです。入力しなくてもかまいません。',
     'otp_setup.code': 'アプリに表示された6桁の番号を入力して、設定を完了してください。',
     'consent.title': '情報提供の確認',
     'consent.question': '{client} にお客様の情報を提供します。よろしいですか？',
@@ -117,13 +118,14 @@ const common: CatalogArea = {
     'otp.reused':
       '[Error] This one-time password has already been used. Wait for the next one to appear in your authenticator app, then enter it.',
     'otp.remaining_warning':
-      'Warning: wrong passwords and wrong one-time passwords count together; {remaining} more will lock your account.',
+      'Warning: wrong passwords and wrong one-time passwords count together. {remaining, plural, one {1 attempt left. One more mistake will lock your account.} other {# attempts left before your account is locked.}}',
     'otp.unavailable': 'This website requires a one-time password, but none is set up for your account.',
     'otp_setup.title': 'Set up your one-time password',
     'otp_setup.intro':
       'Your account signs in with ID, password and a one-time password. Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, …) or enter the key.',
     'otp_setup.qr_alt': 'QR code to add this account to an authenticator app',
     'otp_setup.manual_key': 'Key for manual entry',
+    'otp_setup.key_hint': 'The spaces only make the key easier to read; you need not type them.',
     'otp_setup.code': 'Enter the 6-digit code the app shows to finish the set-up.',
     'consent.title': 'Share your information?',
     'consent.question': 'Allow {client} to receive your information?',

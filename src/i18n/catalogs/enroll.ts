@@ -111,7 +111,8 @@ const enroll: CatalogArea = {
     'enroll.otp.intro':
       'Register the credentials you will use to sign in. Enter the one-time password you were sent to continue.',
     'enroll.otp.label': 'One-time password',
-    'enroll.otp.remaining': '{remaining} more wrong attempt(s) will lock the registration.',
+    'enroll.otp.remaining':
+      '{remaining, plural, one {1 attempt left: one more wrong one-time password locks the registration.} other {# attempts left before the registration is locked.}}',
     'enroll.next': 'Next',
     'enroll.user_id': 'User ID',
     'enroll.credentials.title': 'Register credentials',
@@ -147,7 +148,7 @@ const enroll: CatalogArea = {
     'download.password': 'Certificate download password',
     'download.submit': 'Download',
     'download.wrong':
-      'The download password does not match. After {remaining} more wrong attempt(s) this link stops working.',
+      'The download password does not match. {remaining, plural, one {1 attempt left: one more wrong password and this link stops working.} other {# attempts left before this link stops working.}}',
     'download.too_many': 'This link no longer works because of repeated wrong passwords.',
     'download.guide': 'How to install the downloaded certificate (guide)',
     'download.once': 'You can download once; the file is then deleted from the server.',

@@ -61,7 +61,8 @@ const password: CatalogArea = {
     'password.class.lower': 'lower-case letter',
     'password.class.symbol': 'symbol',
     'login.failed': '[Error] Authentication failed.',
-    'login.remaining_warning': 'Warning: {remaining} more wrong password(s) will lock your account.',
+    'login.remaining_warning':
+      'Warning: {remaining, plural, one {1 attempt left. One more wrong password will lock your account.} other {# attempts left before your account is locked.}}',
     'login.locked':
       "Your account is locked. To have it unlocked, contact the website's support desk ({support}).",
     'secret_answer.empty': 'Enter the answer to the secret question.',
