@@ -17,7 +17,7 @@ import { sha256Hex } from '../src/random.js';
 import type { DownloadRefusal, DownloadService } from '../src/services/downloads.js';
 import type { TicketProblem } from '../src/services/enrollment.js';
 import type { FormSessions } from './form-session.js';
-import { csrfValid, formField, localeOf, render, renderMessage } from './page.js';
+import { csrfValid, formField, localeOf, render, renderMessage, useTenant } from './page.js';
 import type { SecretBox } from '../src/crypto/secret-box.js';
 import type { Views } from './views.js';
 
@@ -101,6 +101,7 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
 
   router.get('/download/:token', async (ctx) => {
     const opened = await downloads.open(String(ctx.params.token));
+    if (opened.tenant) useTenant(ctx, opened.tenant);
     if (opened.kind !== 'ok') return linkProblemPage(ctx, views, opened.kind, opened.tenant?.supportContact);
     const session = await forms.resume(ctx, `download:${opened.ticket.id}`);
     page(ctx, opened, session.csrf);
@@ -109,6 +110,7 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
   /** The open link and this browser's form session, or the page that says why not (already rendered). */
   const formFor = async (ctx: Context) => {
     const opened = await downloads.open(String(ctx.params.token));
+    if (opened.tenant) useTenant(ctx, opened.tenant);
     if (opened.kind !== 'ok') {
       linkProblemPage(ctx, views, opened.kind, opened.tenant?.supportContact);
       return null;

@@ -12,7 +12,7 @@ import type { EnrollmentService, OpenTicket, TicketProblem } from '../src/servic
 import { csrfProblemPage, downloadRoutes, linkProblemPage } from './download-routes.js';
 import type { FormSession, FormSessions } from './form-session.js';
 import { guideRoutes } from './guide-routes.js';
-import { csrfValid, formField, localeOf, render, renderLockedPage } from './page.js';
+import { csrfValid, formField, localeOf, render, renderLockedPage, useTenant } from './page.js';
 import type { SecretBox } from '../src/crypto/secret-box.js';
 import type { Views } from './views.js';
 
@@ -83,6 +83,7 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
     needVerified: boolean,
   ): Promise<{ opened: Extract<OpenTicket, { kind: 'ok' }>; session: FormSession } | null> {
     const opened = await enrollment.open(String(ctx.params.token));
+    if (opened.tenant) useTenant(ctx, opened.tenant);
     if (opened.kind !== 'ok') {
       linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
       return null;

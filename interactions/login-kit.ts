@@ -19,7 +19,15 @@ import type { TotpService } from '../src/services/totp.js';
 import type { AccountStore, CertificateStore } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
-import { csrfValid, localeOf, render, renderLockedPage, renderMessage, useUiLocales } from './page.js';
+import {
+  csrfValid,
+  localeOf,
+  render,
+  renderLockedPage,
+  renderMessage,
+  useTenant,
+  useUiLocales,
+} from './page.js';
 import type { Views } from './views.js';
 
 export interface LoginRouteDeps {
@@ -66,9 +74,19 @@ export function loginKit(deps: LoginRouteDeps) {
     certSerial,
   });
 
-  /** The binding rule for a login not yet made: who is this certificate, may it sign in to this client? */
-  const identify = (ctx: Context, details: Details) =>
-    guard.forLogin(clientCertificateDer(ctx.req, trust), String(details.params.client_id));
+  /**
+   * The binding rule for a login not yet made: who is this certificate, may it sign in to this client?
+   * A verdict keeps a standing only once the certificate's tenant is the client's: then the pages
+   * carry that tenant's brand and time zone.
+   */
+  const identify = async (ctx: Context, details: Details) => {
+    const verdict = await guard.forLogin(
+      clientCertificateDer(ctx.req, trust),
+      String(details.params.client_id),
+    );
+    if (verdict.standing) useTenant(ctx, verdict.standing.tenant);
+    return verdict;
+  };
 
   /** The page of a refusal: the lock page for a locked account, else what is wrong with the certificate. */
   function renderRefusal(ctx: Context, uid: string, refusal: Pick<Refusal, 'reason' | 'standing'>) {

@@ -1,5 +1,8 @@
 /** Shared page plumbing: locale choice, rendering, form parsing, CSRF checks. */
 import type { Context } from 'koa';
+import type { Tenant } from '../src/domain.js';
+import { brandUrls } from '../src/http/brand-routes.js';
+import { DEFAULT_TIME_ZONE } from '../src/i18n/datetime.js';
 import { DEFAULT_LOCALE, negotiateLocale, t, uiLocale, type Locale, type Params } from '../src/i18n/index.js';
 import { safeEqual } from '../src/random.js';
 import type { Views } from './views.js';
@@ -34,14 +37,73 @@ export function useUiLocales(ctx: Context, params: { ui_locales?: unknown }): vo
   if (locale) (ctx.state as { uiLocale?: Locale }).uiLocale = locale;
 }
 
+/**
+ * The pages of this request belong to `tenant` (the client's at login, the account's, the ticket's):
+ * they carry its brand and show times in its zone. Set only once the tenant is established for this
+ * request, so one tenant's brand never reaches another's user; pages without one show Tobira's.
+ */
+export function useTenant(ctx: Context, tenant: Tenant): void {
+  (ctx.state as { pageTenant?: Tenant }).pageTenant = tenant;
+}
+
+/** What the layout's brand partials show; null fields fall back to Tobira's defaults. */
+export interface PageBrand {
+  tenantId: string | null;
+  name: string | null;
+  logo: string | null;
+  stylesheet: string | null;
+  supportContact: string | null;
+  phone: string | null;
+  email: string | null;
+  hours: string | null;
+  termsUrl: string | null;
+  privacyUrl: string | null;
+}
+
+const NO_BRAND: PageBrand = {
+  tenantId: null,
+  name: null,
+  logo: null,
+  stylesheet: null,
+  supportContact: null,
+  phone: null,
+  email: null,
+  hours: null,
+  termsUrl: null,
+  privacyUrl: null,
+};
+
+export function pageBrand(tenant: Tenant | null): PageBrand {
+  if (!tenant) return NO_BRAND;
+  const b = tenant.policy.branding;
+  return {
+    tenantId: tenant.id,
+    name: b.displayName ?? null,
+    ...brandUrls(tenant),
+    supportContact: tenant.supportContact,
+    phone: b.support?.phone ?? null,
+    email: b.support?.email ?? null,
+    hours: b.support?.hours ?? null,
+    termsUrl: b.termsUrl ?? null,
+    privacyUrl: b.privacyUrl ?? null,
+  };
+}
+
 export type PageInput = { title: string; locale?: Locale; [key: string]: unknown };
 
 export function render(ctx: Context, views: Views, page: string, data: PageInput, status = 200): void {
   const locale = data.locale ?? localeOf(ctx);
+  const tenant = (ctx.state as { pageTenant?: Tenant }).pageTenant ?? null;
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = views.render(page, { ...data, locale, path: ctx.path });
+  ctx.body = views.render(page, {
+    ...data,
+    locale,
+    path: ctx.path,
+    brand: pageBrand(tenant),
+    timeZone: tenant?.policy.timeZone ?? DEFAULT_TIME_ZONE,
+  });
 }
 
 /** A page that only says something: a heading and paragraphs from the catalog. */

@@ -13,7 +13,15 @@ import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { RecoveryService } from '../src/services/recovery.js';
 import { questions } from './enroll-routes.js';
 import type { FormSessions } from './form-session.js';
-import { csrfValid, formField, localeOf, render, renderLockedPage, renderMessage } from './page.js';
+import {
+  csrfValid,
+  formField,
+  localeOf,
+  render,
+  renderLockedPage,
+  renderMessage,
+  useTenant,
+} from './page.js';
 import type { Views } from './views.js';
 
 export interface RecoveryRouteDeps {
@@ -138,6 +146,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
 
     const openStep = async (ctx: Context) => {
       const opened = await recovery.open(PURPOSE[kind], String(ctx.params.token));
+      if (opened.tenant) useTenant(ctx, opened.tenant);
       if (opened.kind !== 'ok') return void linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
       if (opened.account.status === 'locked' && opened.account.lockReason === 'secret_answer')
         return void lockedPage(ctx, opened.tenant.supportContact);

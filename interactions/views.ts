@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
+import { formatDateTime } from '../src/i18n/datetime.js';
 import { t, type Locale, type Params } from '../src/i18n/index.js';
 
 export class UnknownViewError extends Error {
@@ -35,14 +36,13 @@ export class Views {
       return t(root?.locale ?? 'ja', key, options.hash as Params);
     });
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+    // In the page's tenant zone (render() puts it in the root), labelled; `seconds=true` for history.
     hbs.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) => {
-      if (!(value instanceof Date)) return '';
-      const locale = (options.data?.root as { locale?: Locale } | undefined)?.locale ?? 'ja';
-      return new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', {
-        timeZone: locale === 'ja' ? 'Asia/Tokyo' : 'UTC',
-        dateStyle: 'medium',
-        timeStyle: 'medium',
-      }).format(value);
+      const root = options.data?.root as { locale?: Locale; timeZone?: string } | undefined;
+      return formatDateTime(value, root?.locale ?? 'ja', root?.timeZone, {
+        seconds: options.hash?.seconds === true,
+      });
     });
     const partialsDir = new URL('partials/', dir);
     for (const file of await readdir(partialsDir)) {

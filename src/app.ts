@@ -28,6 +28,7 @@ import { platformRoutes } from './http/platform-routes.js';
 import { loadRpTrustBundle } from './http/mtls.js';
 import { offeredAuthMethods } from './policy/client-auth.js';
 import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
+import { brandRoutes } from './http/brand-routes.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
 import { RequestIds } from './http/request-id.js';
@@ -279,6 +280,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.use(sameOriginForms({ issuer: config.issuer, views }));
   const routers = [
     platformRoutes({ store, certificates }),
+    brandRoutes({ store }),
     metricsRoutes({ metrics: shareMetrics(bus, metrics), token: config.metricsToken, trust }),
     loginRoutes({
       provider,

@@ -19,7 +19,7 @@ import type { Standing } from '../../src/policy/binding.js';
 import type { LoginService } from '../../src/services/login.js';
 import type { RateLimiter } from '../../src/services/rate-limiter.js';
 import type { RecoveryService } from '../../src/services/recovery.js';
-import { csrfValid, localeOf, render, renderMessage } from '../page.js';
+import { csrfValid, localeOf, render, renderMessage, useTenant } from '../page.js';
 import { recentlyAuthenticated } from '../../src/policy/reauthentication.js';
 import type { Views } from '../views.js';
 
@@ -67,6 +67,7 @@ export function accountKit(deps: AccountRouteDeps) {
     }
     const { session, standing } = current;
     const { account, tenant } = standing;
+    useTenant(ctx, tenant);
     if (!tenant.policy.features.accountPages) {
       renderMessage(ctx, views, { title: 'account.home.title', paragraphs: ['account.unavailable'] }, 403);
       return null;

@@ -8,6 +8,7 @@ import mail from './catalogs/mail.js';
 import enroll from './catalogs/enroll.js';
 import recovery from './catalogs/recovery.js';
 import account from './catalogs/account.js';
+import brand from './catalogs/brand.js';
 
 export const LOCALES = ['ja', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -19,7 +20,7 @@ export interface CatalogArea {
   en: Messages;
 }
 
-const areas: CatalogArea[] = [common, password, mail, enroll, recovery, account];
+const areas: CatalogArea[] = [common, password, mail, enroll, recovery, account, brand];
 
 const catalogs: Record<Locale, Messages> = {
   ja: Object.assign({}, ...areas.map((a) => a.ja)) as Messages,

@@ -1,5 +1,6 @@
 /** A tenant's policy as callers send it: validated (paths named on failure) and merged section by section. */
 import { z } from 'zod';
+import { issueCodeOf } from '../policy/branding.js';
 import { parseTenantPolicy, type TenantPolicy } from '../policy/tenant-policy.js';
 import { OperationError } from './errors.js';
 
@@ -8,7 +9,11 @@ export function parsePolicy(input: unknown): TenantPolicy {
     return parseTenantPolicy(input);
   } catch (error) {
     if (!(error instanceof z.ZodError)) throw error;
-    const issues = error.issues.map((i) => ({ path: `policy.${i.path.join('.')}`, message: i.message }));
+    // Branding and time zone refusals carry a stable code (branding.bad_colour, …) beside the path.
+    const issues = error.issues.map((i) => {
+      const code = issueCodeOf(i);
+      return { path: `policy.${i.path.join('.')}`, message: i.message, ...(code ? { code } : {}) };
+    });
     throw new OperationError(
       'tenant.invalid_policy',
       `invalid policy: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,

@@ -4,6 +4,8 @@
  * validated and completed in one place.
  */
 import { z } from 'zod';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE } from '../i18n/datetime.js';
+import { brandingSchema } from './branding.js';
 
 export const SECRET_QUESTION_IDS = [
   'first_car',
@@ -106,6 +108,17 @@ export const tenantPolicySchema = z.object({
   certificates: certificatePolicy.default(() => certificatePolicy.parse({})),
   tickets: ticketPolicy.default(() => ticketPolicy.parse({})),
   history: historyPolicy.default(() => historyPolicy.parse({})),
+  /** Name, logo, colours, support details, terms/privacy links on the tenant's pages (./branding.ts). */
+  branding: brandingSchema.default(() => brandingSchema.parse({})),
+  /** Every time shown to the tenant's users (pages and mail, either language) is in this IANA zone. */
+  timeZone: z
+    .string()
+    .refine((name) => canonicalTimeZone(name) !== null, {
+      message: 'an IANA time zone name, e.g. Asia/Tokyo',
+      params: { code: 'policy.bad_time_zone' },
+    })
+    .transform((name) => canonicalTimeZone(name)!)
+    .default(DEFAULT_TIME_ZONE),
 });
 
 export type TenantPolicy = z.infer<typeof tenantPolicySchema>;
