@@ -116,7 +116,10 @@ export function createLogger(
 ): Logger {
   const destination: DestinationStream = write
     ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) }
-    : pino.destination({ dest: 1, sync: false });
+    : level === 'silent'
+      ? { write: () => undefined }
+      : // Whole lines, at most PIPE_BUF bytes a write: workers sharing one stdout pipe never split a line.
+        pino.destination({ dest: 1, sync: false, maxWrite: 4096 });
   const logger = pino(
     {
       level,

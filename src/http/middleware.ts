@@ -8,6 +8,7 @@ import type { Views } from '../../interactions/views.js';
 import { localeOf, render } from '../../interactions/page.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
+import { redactPath } from './request-log.js';
 import { StoreUnavailableError } from '../store.js';
 
 /**
@@ -102,7 +103,13 @@ export function errorPages(deps: { views: Views; log: Logger }) {
     } catch (error) {
       const unavailable = error instanceof StoreUnavailableError;
       const status = unavailable ? 503 : ((error as { status?: number }).status ?? 500);
-      if (status >= 500) deps.log.error('request failed', { err: error, path: ctx.path, method: ctx.method });
+      if (status >= 500)
+        deps.log.error('request failed', {
+          err: error,
+          path: redactPath(ctx.path),
+          method: ctx.method,
+          requestId: ctx.state.requestId as string | undefined,
+        });
       const code = unavailable
         ? 'store_unavailable'
         : status === 404

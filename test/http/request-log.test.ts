@@ -1,8 +1,14 @@
 /** Pure parts of request logging and the metrics endpoint: route labels, masked paths, request ids, who may scrape. */
 import { expect } from 'chai';
+import Koa from 'koa';
+import request from 'supertest';
+import type { Views } from '../../interactions/views.js';
+import { errorPages } from '../../src/http/middleware.js';
+import { createLogger } from '../../src/log.js';
+import { noMetrics } from '../../src/metrics.js';
 import { scrapeAccess } from '../../src/http/metrics-routes.js';
 import { RequestIds, requestIdFor } from '../../src/http/request-id.js';
-import { redactPath, routeOf } from '../../src/http/request-log.js';
+import { redactPath, requestLog, routeOf } from '../../src/http/request-log.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -68,6 +74,30 @@ describe('request log and metrics access', function () {
     );
     expect(seen).to.deep.equal(['one', 'two']);
     expect(ids.current()).to.equal(undefined);
+  });
+
+  it('logs a failed request once as an error and once in the access log, path masked, one request id', async function () {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('info', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+    const koa = new Koa();
+    const trust = { trustedProxies: [], certHeader: 'x-ssl-client-cert' };
+    koa.use(requestLog({ log, metrics: noMetrics, trust, requestIds: new RequestIds() }));
+    // JSON answers only: the error pages never reach for views.
+    koa.use(errorPages({ views: {} as Views, log }));
+    koa.use(() => {
+      throw new Error('store exploded');
+    });
+    const token = 'Qm9vLXRva2VuLWZvci10ZXN0cy0xMjM0NTY3ODkwYWI';
+    const res = await request(koa.callback()).get(`/download/${token}`).set('accept', 'application/json');
+    expect(res.status).to.equal(500);
+    expect(res.body).to.deep.equal({ error: 'server_error' });
+    const id = res.headers['x-request-id'] as string;
+    expect(id).to.match(UUID);
+    expect(lines.map((l) => [l.level, l.msg, l.path, l.requestId])).to.deep.equal([
+      ['error', 'request failed', '/download/:token', id],
+      ['info', 'request', '/download/:token', id],
+    ]);
+    expect(JSON.stringify(lines)).to.not.include(token);
   });
 
   it('lets a scraper in with the right bearer token, or from this host when no token is set', function () {
