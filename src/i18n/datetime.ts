@@ -88,7 +88,7 @@ export function formatDateTime(
       year: 'numeric',
       month: locale === 'ja' ? 'long' : 'short',
       day: 'numeric',
-      hour: '2-digit',
+      hour: locale === 'ja' ? 'numeric' : '2-digit',
       minute: '2-digit',
       ...(seconds ? { second: '2-digit' } : {}),
       hourCycle: 'h23',

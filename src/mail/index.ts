@@ -2,6 +2,7 @@ export {
   MAIL_TEMPLATES,
   MailRenderer,
   MailTemplateError,
+  tenantMailData,
   textToParagraphs,
   type MailTemplateName,
   type RenderedMail,

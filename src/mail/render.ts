@@ -1,10 +1,13 @@
 /**
  * Mail rendering. Each template is a subject and a plain-text body per locale; the HTML part is made
  * from the text by one escaping layout (links made clickable), so the two never drift apart.
- * Dates: Asia/Tokyo for Japanese mail (the service's users are in Japan), UTC for English.
+ * Dates: in the tenant's time zone (`timeZone` in the data; Asia/Tokyo when absent), labelled, in
+ * either language (src/i18n/datetime.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
+import type { Tenant } from '../domain.js';
+import { formatDateTime } from '../i18n/datetime.js';
 import type { Locale } from '../i18n/index.js';
 
 export const MAIL_TEMPLATES = [
@@ -59,17 +62,20 @@ export function textToParagraphs(text: string): { lines: Segment[][] }[] {
     }));
 }
 
-function formatDate(value: unknown, locale: Locale): string {
-  const date =
-    value instanceof Date
-      ? value
-      : typeof value === 'string' || typeof value === 'number'
-        ? new Date(value)
-        : null;
-  if (!date || Number.isNaN(date.getTime())) return '';
-  return locale === 'ja'
-    ? `${new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' }).format(date)}（日本時間）`
-    : `${new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long', timeStyle: 'short' }).format(date)} UTC`;
+/**
+ * What every mail to a tenant's user takes from the tenant: its support desk (with the optional
+ * phone, e-mail and hours of its brand), its time zone, and its service name when it has one.
+ */
+export function tenantMailData(tenant: Tenant): Record<string, string> {
+  const { branding, timeZone } = tenant.policy;
+  return {
+    supportContact: tenant.supportContact,
+    timeZone,
+    ...(branding.displayName ? { serviceName: branding.displayName } : {}),
+    ...(branding.support?.phone ? { supportPhone: branding.support.phone } : {}),
+    ...(branding.support?.email ? { supportEmail: branding.support.email } : {}),
+    ...(branding.support?.hours ? { supportHours: branding.support.hours } : {}),
+  };
 }
 
 type Compiled = { subject: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate };
@@ -98,9 +104,10 @@ export class MailRenderer {
   ): Promise<MailRenderer> {
     // Text parts are not HTML: no escaping there. The HTML layout escapes everything.
     const text = Handlebars.create();
-    text.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) =>
-      formatDate(value, (options.data?.root?.locale ?? 'ja') as Locale),
-    );
+    text.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) => {
+      const root = options.data?.root as { locale?: Locale; timeZone?: string } | undefined;
+      return formatDateTime(value, root?.locale ?? 'ja', root?.timeZone);
+    });
     const read = (path: string) => readFile(new URL(path, dir), 'utf8');
     const templates = new Map<string, Compiled>();
     const footers = new Map<Locale, Handlebars.TemplateDelegate>();
@@ -133,7 +140,7 @@ export class MailRenderer {
     const html = this.#layout({
       locale,
       subject,
-      serviceName: this.#branding.serviceName,
+      serviceName: String(context.serviceName),
       paragraphs: textToParagraphs(text),
     });
     return { subject, text, html };

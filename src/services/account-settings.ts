@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Account, LoginMethod, Tenant, Terminal, TerminalType } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
-import type { Mailer } from '../mail/index.js';
+import { tenantMailData, type Mailer } from '../mail/index.js';
 import { afterFailure } from '../policy/lockout.js';
 import { generateDownloadPassword } from '../policy/password-generator.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
@@ -200,7 +200,7 @@ export class AccountSettings {
         terminalNumber: added.number,
         terminalEmail: added.email,
         addedAt: this.d.clock.now(),
-        supportContact: tenant.supportContact,
+        ...tenantMailData(tenant),
       },
     });
   }

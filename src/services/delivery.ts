@@ -7,7 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { Account, Tenant, Terminal } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
-import type { Mailer } from '../mail/index.js';
+import { tenantMailData, type Mailer } from '../mail/index.js';
 import { ticketExpiry } from '../policy/expiry.js';
 import { newId, newToken, sha256Hex } from '../random.js';
 import type { IssuedCertificate, NewMail, NewTicket, WorkUnit } from '../store.js';
@@ -71,7 +71,7 @@ export class CertificateDelivery {
         downloadUrl: this.#url(`/download/${token}`),
         guideUrl: this.#url(`/guide${locale === 'en' ? '?lang=en' : ''}`),
         expiresAt,
-        supportContact: tenant.supportContact,
+        ...tenantMailData(tenant),
       },
     });
     return { terminal, certificate: issued, ticket, mail };

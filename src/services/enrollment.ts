@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Account, LoginMethod, Tenant, TerminalType, Ticket } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
-import type { Mailer } from '../mail/index.js';
+import { tenantMailData, type Mailer } from '../mail/index.js';
 import { ticketExpiry } from '../policy/expiry.js';
 import { afterFailure } from '../policy/lockout.js';
 import { idProblem } from '../policy/namespaces.js';
@@ -166,7 +166,7 @@ export class EnrollmentService {
             enrollmentUrl: issued.enrollmentUrl,
             oneTimePassword: issued.oneTimePassword,
             expiresAt: issued.expiresAt,
-            supportContact: tenant.supportContact,
+            ...tenantMailData(tenant),
           },
         });
       }

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Certificate } from '../domain.js';
 import { DEFAULT_LOCALE } from '../i18n/index.js';
 import type { Logger } from '../log.js';
-import type { Mailer } from '../mail/index.js';
+import { tenantMailData, type Mailer } from '../mail/index.js';
 import { dueReminder, reminderThresholds } from '../policy/expiry-reminders.js';
 import type { AccountStore, CertificateStore, TenantStore, TerminalStore } from '../store.js';
 import type { AuditLog } from './audit.js';
@@ -78,7 +78,7 @@ export class ExpiryReminderJob {
         userId: account.userId,
         terminalNumber: terminal.number,
         expiresAt: cert.notAfter,
-        supportContact: tenant.supportContact,
+        ...tenantMailData(tenant),
       },
     });
     await this.#d.audit.record({

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Account, Tenant, Terminal, Ticket } from '../domain.js';
 import type { Locale } from '../i18n/index.js';
-import type { Mailer } from '../mail/index.js';
+import { tenantMailData, type Mailer } from '../mail/index.js';
 import { ticketExpiry } from '../policy/expiry.js';
 import { afterFailure } from '../policy/lockout.js';
 import { generateDownloadPassword, generatePassword } from '../policy/password-generator.js';
@@ -76,7 +76,7 @@ export class RecoveryService {
       to: terminal.email,
       template: 'password_reissue',
       locale: input.locale,
-      data: { userId: account.userId, reissueUrl: url, expiresAt, supportContact: tenant.supportContact },
+      data: { userId: account.userId, reissueUrl: url, expiresAt, ...tenantMailData(tenant) },
     });
     await this.d.audit.record({
       actor: `user:${account.id}`,
@@ -137,7 +137,7 @@ export class RecoveryService {
       to: terminal.email,
       template: 'certificate_reissue',
       locale,
-      data: { userId: account.userId, reissueUrl: url, expiresAt, supportContact: tenant.supportContact },
+      data: { userId: account.userId, reissueUrl: url, expiresAt, ...tenantMailData(tenant) },
     });
     await this.d.audit.record({
       actor,

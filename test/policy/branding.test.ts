@@ -115,7 +115,7 @@ describe('tenant branding and time zone (pure)', function () {
     expect(formatDateTime(at, 'en', 'Asia/Tokyo')).to.equal('2 Dec 2026, 21:40 JST');
     expect(formatDateTime(at, 'en', 'Asia/Tokyo', { seconds: true })).to.equal('2 Dec 2026, 21:40:05 JST');
     expect(formatDateTime(at, 'en', 'America/New_York')).to.equal('2 Dec 2026, 07:40 EST');
-    expect(formatDateTime(at, 'ja', 'America/New_York')).to.equal('2026年12月2日 07:40（米国東部標準時）');
+    expect(formatDateTime(at, 'ja', 'America/New_York')).to.equal('2026年12月2日 7:40（米国東部標準時）');
     expect(formatDateTime(at, 'en', 'Europe/Berlin')).to.equal('2 Dec 2026, 13:40 CET');
     expect(formatDateTime(at, 'en', 'UTC')).to.equal('2 Dec 2026, 12:40 UTC');
     expect(formatDateTime(at.toISOString(), 'ja')).to.equal('2026年12月2日 21:40（日本時間）');
