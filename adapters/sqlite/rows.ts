@@ -12,6 +12,7 @@ import type {
   Ticket,
 } from '../../src/domain.js';
 import { parseTenantPolicy } from '../../src/policy/tenant-policy.js';
+import { parseOnce } from '../../src/store/parse-memo.js';
 import type { AttemptReservation } from '../../src/store.js';
 
 export type Row = Record<string, unknown>;
@@ -24,11 +25,14 @@ const str = (v: unknown): string => v as string;
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
 
+/** Parsed once per stored text (the schema parse costs more than the read). */
+const tenantPolicy = parseOnce((text) => parseTenantPolicy(json(text)));
+
 export const toTenant = (r: Row): Tenant => ({
   id: str(r.id),
   name: str(r.name),
   supportContact: str(r.support_contact),
-  policy: parseTenantPolicy(json(r.policy)),
+  policy: tenantPolicy(str(r.policy)),
   createdAt: date(r.created_at),
   updatedAt: date(r.updated_at),
 });

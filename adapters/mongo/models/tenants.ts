@@ -6,7 +6,8 @@ import {
   tenantPolicySchema,
   type TenantPolicy,
 } from '../../../src/policy/tenant-policy.js';
-import { copyDate, copyValue, requiredDate, requiredString, schemaOptions } from './fields.js';
+import { parseOnce } from '../../../src/store/parse-memo.js';
+import { copyDate, requiredDate, requiredString, schemaOptions } from './fields.js';
 
 export interface TenantDoc {
   _id: string;
@@ -38,11 +39,14 @@ export const tenantSchema = new Schema<TenantDoc>(
   schemaOptions('tenants'),
 );
 
+/** Parsed once per stored policy (the schema parse costs more than the read); plain JSON, so keyed by its text. */
+const tenantPolicy = parseOnce((text) => parseTenantPolicy(JSON.parse(text)));
+
 export const toTenant = (doc: TenantDoc): Tenant => ({
   id: doc._id,
   name: doc.name,
   supportContact: doc.supportContact,
-  policy: parseTenantPolicy(copyValue(doc.policy)),
+  policy: tenantPolicy(JSON.stringify(doc.policy ?? {})),
   createdAt: copyDate(doc.createdAt),
   updatedAt: copyDate(doc.updatedAt),
 });
