@@ -1,0 +1,279 @@
+/**
+ * `tobira start` with TOBIRA_WORKERS=2: one real cluster (a primary and two workers on one port over
+ * one SQLite file) for the whole suite. Every request opens a new TLS connection, so the primary hands
+ * them to both workers; the per-worker request counts in /metrics show that both served. Logins work
+ * whichever worker serves each step; concurrent wrong passwords lock at exactly the threshold; a
+ * one-time link is used once; a revocation on one worker is in every worker's CRL and refused at once;
+ * a worker killed with SIGKILL is replaced while the other answers; SIGTERM stops every process.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { openSqliteStore } from '../../adapters/sqlite/index.js';
+import { createHttpsFetch, type HttpsFetch } from '../../src/http/https-fetch.js';
+import { newId, newToken, sha256Hex } from '../../src/random.js';
+import { formOf, TestBrowser, type BrowserResponse } from '../helpers/browser.js';
+import {
+  createClient,
+  createTenant,
+  createUser,
+  type TestClient,
+  type TestUser,
+} from '../helpers/fixtures.js';
+import { nodeEnv, startNode, type TobiraNode } from '../helpers/processes.js';
+import { TestRp } from '../helpers/rp.js';
+import { freePort, startTestTobira } from '../helpers/tobira.js';
+
+const run = promisify(execFile);
+const REDIRECT = 'https://rp.example.test/cb';
+const PASSWORD = 'Workers-Pass-2026';
+const MAX_FAILURES = 5;
+const FORM_REFUSED = 'フォームの有効期限が切れたか';
+
+describe('tobira start with two workers on one port', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let ca: string;
+  let node: TobiraNode;
+  let fetch: HttpsFetch;
+  let rp: TestRp;
+  let client: TestClient;
+  let apiKey: string;
+  let download: { token: string; password: string };
+  const users = {} as Record<'login' | 'victim' | 'revoked' | 'download', TestUser>;
+  const browsers: TestBrowser[] = [];
+
+  before(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-workers-'));
+    const setup = await startTestTobira({ dataDir: dir });
+    const { tobira } = setup;
+    await createTenant(tobira, 'p-69', { lockout: { maxPasswordFailures: MAX_FAILURES } });
+    client = await createClient(tobira, { tenantId: 'p-69', redirectUri: REDIRECT });
+    const names = ['login', 'victim', 'revoked', 'download'] as const;
+    for (const [i, name] of names.entries())
+      users[name] = await createUser(tobira, {
+        tenantId: 'p-69',
+        userId: `p-69-usr0${i}`,
+        password: PASSWORD,
+      });
+    apiKey = newToken(32);
+    await tobira.store.createApiKey(
+      { id: 'key-workers', keyHash: sha256Hex(apiKey), label: 'workers' },
+      new Date(),
+    );
+    const token = newToken();
+    const owner = users.download;
+    await tobira.store.createTicket(
+      {
+        id: newId(),
+        purpose: 'cert_download',
+        tokenHash: sha256Hex(token),
+        accountId: owner.account.id,
+        terminalId: owner.terminal.id,
+        secretHash: null,
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
+      tobira.clock.now(),
+    );
+    download = { token, password: owner.p12Password };
+    ca = tobira.ca.certificatePem;
+    await setup.close();
+
+    const port = await freePort();
+    fetch = createHttpsFetch({ ca: await readFile(path.join(dir, 'ca', 'ca.pem'), 'utf8') });
+    node = await startNode(
+      nodeEnv(dir, port, {
+        TOBIRA_WORKERS: '2',
+        TOBIRA_LOGIN_RATE_PER_IP_PER_MINUTE: '1000000',
+        TOBIRA_LOGIN_RATE_PER_ACCOUNT_PER_MINUTE: '1000000',
+      }),
+      fetch,
+    );
+    // Ready answers once one worker listens; the primary reports both forked from then on.
+    await until(async () => (await workerPids()).length === 2);
+    rp = await TestRp.discover(node.url, client, ca);
+  });
+  after(async function () {
+    for (const b of browsers) b.close();
+    await node?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function until(condition: () => Promise<boolean>, what = 'condition'): Promise<void> {
+    for (let i = 0; i < 300; i += 1) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+  /** The primary's children running tobira (tsx also starts an esbuild child): the workers. */
+  async function workerPids(): Promise<number[]> {
+    const out = await run('ps', ['-o', 'pid=,args=', '--ppid', String(node.child.pid)]);
+    return out.stdout
+      .split('\n')
+      .filter((line) => line.includes('tobira.js'))
+      .map((line) => Number.parseInt(line.trim(), 10));
+  }
+  /** Requests answered by each worker slot so far, from the summed /metrics (a scrape from this host). */
+  async function perWorker(): Promise<Record<string, number>> {
+    const text = await (await fetch(`${node.url}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const m of text.matchAll(/^tobira_worker_http_requests_total\{worker="(\d+)"\} (\d+)/gm))
+      counts[m[1]!] = Number(m[2]);
+    return counts;
+  }
+  const browser = (user?: TestUser) => {
+    const b = new TestBrowser({ ca, ...(user ? { pfx: user.p12, passphrase: user.p12Password } : {}) });
+    browsers.push(b);
+    return b;
+  };
+  const post = (b: TestBrowser, page: BrowserResponse, fields: Record<string, string>) => {
+    const { action, csrf } = formOf(page.text);
+    return b.follow(new URL(action, node.url).href, node.url, { form: { csrf, ...fields } });
+  };
+  async function loginPage(user: TestUser) {
+    const b = browser(user);
+    const start = await rp.start();
+    const page = await b.follow(start.url, node.url);
+    return { b, start, page };
+  }
+
+  it('logs in whichever worker serves each step; both workers served requests', async function () {
+    const before = await perWorker();
+    for (let i = 0; i < 3; i += 1) {
+      const { b, start, page } = await loginPage(users.login);
+      expect(page.text).to.include('name="password"');
+      const callback = await post(b, page, { userId: users.login.account.userId, password: PASSWORD });
+      expect(callback.location, `${callback.status} ${callback.text.slice(0, 800)}`).to.match(
+        /^https:\/\/rp\.example\.test\/cb\?code=/,
+      );
+      const { claims } = await rp.finish(callback.location!, start);
+      expect(claims.sub).to.equal(users.login.account.id);
+    }
+    const after = await perWorker();
+    expect(Object.keys(after).sort()).to.deep.equal(['0', '1']);
+    for (const slot of ['0', '1'])
+      expect(after[slot]!, `worker ${slot} served`).to.be.above(before[slot] ?? 0);
+  });
+
+  it('locks after exactly the threshold when 30 wrong passwords arrive at once over both workers', async function () {
+    const victim = users.victim;
+    const pages = await Promise.all(Array.from({ length: 30 }, () => loginPage(victim)));
+    for (const { page } of pages) expect(page.text).to.include('name="password"');
+    const answers = await Promise.all(
+      pages.map(({ b, page }, i) =>
+        post(b, page, { userId: victim.account.userId, password: `Wrong-${i}-Pass-2026` }),
+      ),
+    );
+    expect(
+      answers.filter((r) => r.location?.startsWith(REDIRECT)),
+      'no code issued',
+    ).to.have.length(0);
+    expect(
+      answers.filter((r) => r.text.includes(FORM_REFUSED)),
+      'every post judged',
+    ).to.have.length(0);
+    const store = await openSqliteStore({ path: path.join(dir, 'tobira.db') });
+    try {
+      const account = (await store.getAccount(victim.account.id))!;
+      expect(account).to.include({ status: 'locked', lockReason: 'password' });
+      expect(account.failedPasswordCount, 'exactly the threshold counted').to.equal(MAX_FAILURES);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('serves one download link once when 10 browsers post its password together', async function () {
+    const url = `${node.url}/download/${download.token}`;
+    const opened = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const b = browser();
+        return { b, page: await b.follow(url, node.url) };
+      }),
+    );
+    for (const { page } of opened) expect(page.status).to.equal(200);
+    const answers = await Promise.all(
+      opened.map(({ b, page }) => post(b, page, { password: download.password })),
+    );
+    const files = answers.filter((r) => String(r.headers['content-type']).includes('pkcs12'));
+    expect(files, 'exactly one .p12 served').to.have.length(1);
+    expect(
+      answers.filter((r) => r.text.includes(FORM_REFUSED)),
+      'every post judged',
+    ).to.have.length(0);
+  });
+
+  it('lists a certificate revoked through one worker in the CRL every worker serves, and refuses it at once', async function () {
+    const { serial: stored } = users.revoked.certificate;
+    const serial = stored.toUpperCase();
+    const crls = async () => {
+      const texts: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const crl = await browser().request(`${node.url}/ca/crl.pem`);
+        expect(crl.status).to.equal(200);
+        texts.push(await pemSerials(crl.text));
+      }
+      return texts;
+    };
+    // Both workers hold a signed CRL before the revocation (six new connections, handed out in turn).
+    const before = await perWorker();
+    for (const text of await crls()) expect(text).to.not.include(serial);
+    const revoke = await fetch(`${node.url}/admin/v1/certificates/${stored}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'keyCompromise' }),
+    });
+    expect(revoke.status, await revoke.clone().text()).to.equal(200);
+    for (const text of await crls())
+      expect(text, 'every CRL served after the answer lists it').to.include(serial);
+    const after = await perWorker();
+    for (const slot of ['0', '1'])
+      expect(after[slot]! - (before[slot] ?? 0), `worker ${slot} served CRLs`).to.be.above(2);
+    for (let i = 0; i < 2; i += 1) {
+      const { page } = await loginPage(users.revoked);
+      expect(page.text).to.include('失効').and.not.include('name="password"');
+    }
+  });
+
+  it('replaces a worker killed with SIGKILL, and the other keeps answering meanwhile', async function () {
+    // New connections only: a kept-alive one would stay with one worker (or die with it).
+    const fresh = browser();
+    const [victim, survivor] = await workerPids();
+    process.kill(victim!, 'SIGKILL');
+    await until(async () => !(await workerPids()).includes(victim!), 'the primary to reap the worker');
+    for (let i = 0; i < 4; i += 1) expect((await fresh.request(`${node.url}/readyz`)).status).to.equal(200);
+    await until(async () => (await workerPids()).length === 2, 'a replacement worker');
+    const pids = await workerPids();
+    expect(pids).to.include(survivor).and.not.include(victim);
+    // The replacement serves too: both slots count new requests.
+    await until(async () => {
+      const before = await perWorker();
+      for (let i = 0; i < 4; i += 1) await fresh.request(`${node.url}/readyz`);
+      const after = await perWorker();
+      return ['0', '1'].every((slot) => after[slot]! > before[slot]!);
+    }, 'both workers to serve');
+  });
+
+  it('stops the primary and every worker on SIGTERM, exit code 0', async function () {
+    const pids = await workerPids();
+    await node.stop();
+    expect(await node.exited).to.equal(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0), `worker ${pid} gone`).to.throw(/ESRCH/);
+  });
+
+  /** The serials a PEM CRL lists, as openssl prints them. */
+  async function pemSerials(pem: string): Promise<string> {
+    const child = execFile('openssl', ['crl', '-noout', '-text']);
+    const out = new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    child.stdin!.end(pem);
+    return (await out).replace(/\s+/g, '');
+  }
+});
