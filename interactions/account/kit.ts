@@ -50,6 +50,11 @@ export interface Signed {
 
 export type AccountKit = ReturnType<typeof accountKit>;
 
+export interface Step {
+  label: string;
+  current: boolean;
+}
+
 export function accountKit(deps: AccountRouteDeps) {
   const { views, sessions } = deps;
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
@@ -126,20 +131,25 @@ export function accountKit(deps: AccountRouteDeps) {
         title: String(data.heading ?? 'account.home.title'),
         // ログイン方法の変更 only where there is a choice to make.
         methodMenu: s.tenant.policy.features.loginMethods.length > 1,
+        // The layout shows who is signed in and ログアウト at the top right.
+        signedInAs: s.account.userId,
         certificateMenu: s.tenant.policy.features.certificateReissue,
         ...data,
       },
       status,
     );
-  const done = (ctx: Context, s: Signed, heading: string, message: string, menu = 'home') =>
-    page(ctx, s, 'account-message', { heading, menu, paragraphs: [t(s.locale, message)] });
+  const done = (ctx: Context, s: Signed, heading: string, message: string, menu = 'home', steps?: Step[]) =>
+    page(ctx, s, 'account-message', { heading, menu, steps, paragraphs: [t(s.locale, message)] });
+  /** The step bar of a multi-step page (partials/steps.hbs): catalog keys in order, one current. */
+  const steps = (s: Signed, keys: string[], current: number): Step[] =>
+    keys.map((key, i) => ({ label: t(s.locale, key), current: i === current }));
   const errorsOf = (s: Signed, violations: Violation[]) =>
     violations.map((v) => t(s.locale, v.code, v.params));
 
   const featureOff = (ctx: Context) =>
     renderMessage(ctx, views, { title: 'account.home.title', paragraphs: ['account.feature_off'] }, 403);
 
-  return { deps, form, signedIn, reauthPage, page, done, errorsOf, featureOff };
+  return { deps, form, signedIn, reauthPage, page, done, steps, errorsOf, featureOff };
 }
 
 /** Does a re-authentication of this account ask for the one-time password as well? */

@@ -13,10 +13,11 @@ export function methodRoutes(kit: AccountKit): Router {
 
   // ---- ログイン方法の変更 (appendix 2) --------------------------------------------------------------
   const methodSteps = (s: Signed, current: number) =>
-    ['choose', 'confirm', 'done'].map((step, i) => ({
-      label: t(s.locale, `account.method.step.${step}`),
-      current: i === current,
-    }));
+    kit.steps(
+      s,
+      ['choose', 'confirm', 'done'].map((step) => `account.method.step.${step}`),
+      current,
+    );
   const methodForm = (ctx: Context, s: Signed, errors: string[] = [], status = 200) =>
     page(
       ctx,

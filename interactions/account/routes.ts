@@ -14,7 +14,7 @@ import { methodRoutes } from './method-routes.js';
 import { terminalRoutes } from './terminal-routes.js';
 
 export function accountPageRoutes(kit: AccountKit): Router {
-  const { deps, form, signedIn, reauthPage, page, done, errorsOf } = kit;
+  const { deps, form, signedIn, reauthPage, page, done, steps, errorsOf } = kit;
   const { views, sessions, settings, store } = deps;
   const router = new Router();
 
@@ -84,6 +84,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
         heading: 'account.password.title',
         intro: 'account.password.intro',
         menu: 'password',
+        steps: steps(s, PASSWORD_STEPS, 0),
         action: '/account/password',
         userId: s.account.userId,
         submit: 'account.register',
@@ -122,7 +123,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
     });
     if (result.kind === 'locked') return lockedOut(ctx, s);
     if (result.kind === 'invalid') return passwordForm(ctx, s, errorsOf(s, result.violations), 422);
-    done(ctx, s, 'account.password.title', 'account.password.done', 'password');
+    done(ctx, s, 'account.password.title', 'account.password.done', 'password', steps(s, PASSWORD_STEPS, 1));
   });
 
   const secretForm = (
@@ -140,6 +141,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
         heading: 'account.secret.title',
         intro: 'account.secret.intro',
         menu: 'secret',
+        steps: steps(s, SECRET_STEPS, 0),
         action: '/account/secret',
         userId: s.account.userId,
         submit: 'account.register',
@@ -181,7 +183,7 @@ export function accountPageRoutes(kit: AccountKit): Router {
         questionId,
         422,
       );
-    done(ctx, s, 'account.secret.title', 'account.secret.done', 'secret');
+    done(ctx, s, 'account.secret.title', 'account.secret.done', 'secret', steps(s, SECRET_STEPS, 1));
   });
 
   // ---- re-authentication before sensitive changes ------------------------------------------------
@@ -254,6 +256,9 @@ export function accountPageRoutes(kit: AccountKit): Router {
 }
 
 const HISTORY_PAGE = 10;
+// The manual's step bars: 「パスワード変更」 → パスワード変更完了, 「秘密の質問・答え変更」 → 完了.
+const PASSWORD_STEPS = ['account.password.step.input', 'account.password.step.done'];
+const SECRET_STEPS = ['account.secret.step.input', 'account.secret.step.done'];
 const MONTH_MS = 31 * 86_400_000;
 
 /** Every account page route. */

@@ -4,12 +4,18 @@ import type { Context } from 'koa';
 import type { Terminal, TerminalType } from '../../src/domain.js';
 import { t } from '../../src/i18n/index.js';
 import { formField, renderMessage } from '../page.js';
-import type { AccountKit, Signed } from './kit.js';
+import type { AccountKit, Signed, Step } from './kit.js';
 
 const TERMINAL_TYPES: TerminalType[] = ['pc', 'mobile', 'smartphone'];
+// The manual's step bar: 「端末登録」 → 端末登録確認 → 端末登録完了.
+const ADD_STEPS = [
+  'account.terminal.step.input',
+  'account.terminal.step.confirm',
+  'account.terminal.step.done',
+];
 
 export function terminalRoutes(kit: AccountKit): Router {
-  const { deps, form, signedIn, page, done, errorsOf, featureOff } = kit;
+  const { deps, form, signedIn, page, done, steps, errorsOf, featureOff } = kit;
   const { views, settings, store } = deps;
   const router = new Router();
 
@@ -23,7 +29,14 @@ export function terminalRoutes(kit: AccountKit): Router {
   const terminalForm = (
     ctx: Context,
     s: Signed,
-    input: { action: string; heading: string; email?: string; type?: string; errors?: string[] },
+    input: {
+      action: string;
+      heading: string;
+      email?: string;
+      type?: string;
+      errors?: string[];
+      steps?: Step[];
+    },
     status = 200,
   ) =>
     page(
@@ -32,6 +45,7 @@ export function terminalRoutes(kit: AccountKit): Router {
       'account-form',
       {
         heading: input.heading,
+        steps: input.steps,
         intro: 'account.terminal.new.intro',
         action: input.action,
         submit: 'account.terminal.confirm_button',
@@ -68,7 +82,11 @@ export function terminalRoutes(kit: AccountKit): Router {
     const s = await signedIn(ctx, { recent: true });
     if (!s) return;
     if (!s.tenant.policy.features.terminalAdd) return featureOff(ctx);
-    terminalForm(ctx, s, { action: '/account/terminals/new', heading: 'account.terminal.new.title' });
+    terminalForm(ctx, s, {
+      action: '/account/terminals/new',
+      heading: 'account.terminal.new.title',
+      steps: steps(s, ADD_STEPS, 0),
+    });
   });
 
   router.post('/account/terminals/new', form, async (ctx) => {
@@ -88,6 +106,7 @@ export function terminalRoutes(kit: AccountKit): Router {
         {
           action: '/account/terminals/new',
           heading: 'account.terminal.new.title',
+          steps: steps(s, ADD_STEPS, 0),
           ...input,
           errors: errorsOf(s, violations),
         },
@@ -97,6 +116,7 @@ export function terminalRoutes(kit: AccountKit): Router {
       // 端末登録確認: show what will be registered (戻る / 登録).
       return page(ctx, s, 'account-confirm', {
         heading: 'account.terminal.confirm.title',
+        steps: steps(s, ADD_STEPS, 1),
         intro: t(s.locale, 'account.terminal.confirm.intro'),
         action: '/account/terminals/new',
         backHref: '/account/terminals/new',
@@ -121,7 +141,14 @@ export function terminalRoutes(kit: AccountKit): Router {
       { email: input.email, type: input.type as TerminalType },
       s.locale,
     );
-    done(ctx, s, 'account.terminal.added.title', 'account.terminal.added.body');
+    done(
+      ctx,
+      s,
+      'account.terminal.added.title',
+      'account.terminal.added.body',
+      'home',
+      steps(s, ADD_STEPS, 2),
+    );
   });
 
   router.get('/account/terminals/:number/edit', async (ctx) => {

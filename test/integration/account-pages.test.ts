@@ -21,6 +21,14 @@ describe('account pages', function () {
   let browser: TestBrowser;
 
   const main = (r: BrowserResponse) => /<main[\s\S]*<\/main>/.exec(r.text)?.[0] ?? r.text;
+  const h1 = (r: BrowserResponse) => /<h1>([^<]*)<\/h1>/.exec(r.text)?.[1];
+  /** The step bar's labels in order (partials/steps.hbs), the current one as the page shows it. */
+  const stepBar = (r: BrowserResponse) =>
+    [
+      ...(/<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/.exec(r.text)?.[1] ?? '').matchAll(
+        /<li[^>]*>([^<]*)<\/li>/g,
+      ),
+    ].map((m) => m[1]);
   const submit = (page: BrowserResponse, fields: Record<string, string>, b = browser) => {
     const { action, csrf } = formOf(main(page));
     return b.follow(new URL(action, t.url).href, t.url, { form: { csrf, ...fields } });
@@ -62,10 +70,12 @@ describe('account pages', function () {
     const home = await signIn(browser);
     expect(home.status).to.equal(200);
     expect(home.url).to.equal(`${t.url}/account`);
-    expect(main(home))
-      .to.include('「アカウント管理」')
-      .and.include('p-95-usr012')
-      .and.include('first@example.jp');
+    expect(h1(home), 'titles without 「」').to.equal('アカウント管理');
+    expect(main(home)).to.include('<nav class="account-menu" aria-label="アカウント管理メニュー">');
+    expect(home.text, 'ログアウト at the top right, in the header').to.match(
+      /<header[\s\S]*action="\/account\/logout"[\s\S]*ログアウト[\s\S]*<\/header>/,
+    );
+    expect(main(home)).to.include('p-95-usr012').and.include('first@example.jp');
     expect(main(home)).to.include('電子証明書有効期限').and.include('追加');
     const again = await browser.request(`${t.url}/account`);
     expect(again.status, 'the session holds for the next page').to.equal(200);
@@ -84,16 +94,18 @@ describe('account pages', function () {
 
   it('lists the login history of the last month, newest first, with counts and pages', async function () {
     const history = await browser.request(`${t.url}/account/history`);
-    expect(main(history))
-      .to.include('「ログイン履歴閲覧」')
-      .and.include('ログイン成功')
-      .and.include('127.0.0.1');
+    expect(h1(history)).to.equal('ログイン履歴閲覧');
+    expect(main(history)).to.include('ログイン成功').and.include('127.0.0.1');
     expect(main(history)).to.match(/1 ~ \d+ \/ \d+件/);
     expect(main(history)).to.include('1/1ページ');
   });
 
   it('changes the password: the current one first, then the policy', async function () {
     const form = await browser.request(`${t.url}/account/password`);
+    expect(stepBar(form), "the manual's step bar").to.deep.equal([
+      '「パスワード変更」',
+      'パスワード変更完了',
+    ]);
     const wrong = await submitForm(form, '/account/password', {
       current: 'nope-nope-1',
       password: 'Brand-New-Pass-9',
@@ -113,6 +125,7 @@ describe('account pages', function () {
       confirmation: 'Brand-New-Pass-9',
     });
     expect(main(ok)).to.include('パスワードを変更しました。');
+    expect(stepBar(ok)).to.deep.equal(['パスワード変更', '「パスワード変更完了」']);
     const account = (await t.tobira.store.getAccount(user.account.id))!;
     expect(await t.tobira.hasher.verify(account.passwordHash!, 'Brand-New-Pass-9')).to.equal(true);
   });
@@ -155,8 +168,11 @@ describe('account pages', function () {
   it('changes the secret question and answer', async function () {
     const form = await browser.request(`${t.url}/account/secret`);
     expect(main(form)).to.include('初めて買った車は?');
+    expect(h1(form)).to.equal('秘密の質問・答え変更');
+    expect(stepBar(form)).to.deep.equal(['「秘密の質問・答え変更」', '完了']);
     const ok = await submitForm(form, '/account/secret', { questionId: 'disliked_food', answer: 'かに' });
     expect(main(ok)).to.include('秘密の質問と答えを変更しました。');
+    expect(stepBar(ok)).to.deep.equal(['秘密の質問・答え変更', '「完了」']);
     expect((await t.tobira.store.getAccount(user.account.id))!.secretQuestionId).to.equal('disliked_food');
   });
 
@@ -173,10 +189,8 @@ describe('account pages', function () {
       confirmation: 'second@example.jp',
       type: 'smartphone',
     });
-    expect(main(confirm))
-      .to.include('「端末登録確認」')
-      .and.include('second@example.jp')
-      .and.include('スマートフォン');
+    expect(stepBar(confirm)).to.deep.equal(['端末登録', '「端末登録確認」', '端末登録完了']);
+    expect(main(confirm)).to.include('second@example.jp').and.include('スマートフォン');
     const added = await submitForm(confirm, '/account/terminals/new', {
       email: 'second@example.jp',
       confirmation: 'second@example.jp',
@@ -192,7 +206,7 @@ describe('account pages', function () {
     ]);
     const home = await browser.request(`${t.url}/account`);
     expect(main(home)).to.include('second@example.jp');
-    expect(main(home)).to.match(/<td>2<\/td>[\s\S]*<code>[A-Za-z0-9]{12}<\/code>/);
+    expect(main(home)).to.match(/class="num">2<\/td>[\s\S]*<code class="copyable">[A-Za-z0-9]{12}<\/code>/);
     expect(main(home), 'no more than the policy allows').to.not.include('/account/terminals/new');
   });
 
@@ -214,9 +228,8 @@ describe('account pages', function () {
 
   it('changes the login method to ID + password + one-time password after setting up the authenticator', async function () {
     const choose = await browser.request(`${t.url}/account/login-method`);
-    expect(main(choose))
-      .to.include('「ログイン方法の変更」')
-      .and.include('IDパスワード+ワンタイムパスワード');
+    expect(h1(choose)).to.equal('ログイン方法の変更');
+    expect(main(choose)).to.include('IDパスワード+ワンタイムパスワード');
     const confirm = await submitForm(choose, '/account/login-method', { method: 'password_otp' });
     expect(main(confirm))
       .to.include('ログイン方法変更前')
@@ -247,6 +260,23 @@ describe('account pages', function () {
     const back = await submitForm(done, '/account/login-method', { method: 'password', confirm: '1' });
     expect(main(back)).to.include('ログイン方法を変更しました。');
     expect((await t.tobira.store.getAccount(user.account.id))!.loginMethod).to.equal('password');
+  });
+
+  it('reads as English in English: "Devices", the step bar without 「」, both languages offered', async function () {
+    const english = await browser.request(`${t.url}/account/password?lang=en`);
+    try {
+      expect(h1(english)).to.equal('Change password');
+      expect(stepBar(english)).to.deep.equal(['New password', 'Done']);
+      expect(english.text).to.include('<nav class="account-menu" aria-label="Account menu">');
+      expect(english.text, 'the language switch keeps the page')
+        .to.include('href="/account/password?lang=ja" hreflang="ja" lang="ja">日本語</a>')
+        .and.include(
+          'href="/account/password?lang=en" hreflang="en" lang="en" aria-current="true">English</a>',
+        );
+      expect(main(await browser.request(`${t.url}/account`))).to.include('<h2>Devices</h2>');
+    } finally {
+      await browser.request(`${t.url}/account?lang=ja`);
+    }
   });
 
   it('refuses a form without its CSRF token, and signs out', async function () {
