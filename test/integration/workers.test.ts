@@ -8,6 +8,7 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,8 @@ import {
   type TestClient,
   type TestUser,
 } from '../helpers/fixtures.js';
+import { testMongoServer } from '../helpers/ferretdb.js';
+import { withDatabase } from '../helpers/mongo-uri.js';
 import { nodeEnv, startNode, type TobiraNode } from '../helpers/processes.js';
 import { TestRp } from '../helpers/rp.js';
 import { freePort, startTestTobira } from '../helpers/tobira.js';
@@ -276,4 +279,58 @@ describe('tobira start with two workers on one port', function () {
     child.stdin!.end(pem);
     return (await out).replace(/\s+/g, '');
   }
+});
+
+describe('tobira start with two workers refuses what it cannot run', function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-workers-refused-'))));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  /** Runs `tobira start` to its exit (60 s at most): the exit code and what it wrote to stderr. */
+  async function startFails(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+    const started = run(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'start'], {
+      env: { ...env, TOBIRA_WORKERS: '2' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return started.then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number | null; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+  }
+
+  it('exits 1 with one line when its workers cannot listen (port taken), no restart loop', async function () {
+    const port = await freePort();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      const { code, stderr } = await startFails(nodeEnv(dir, port));
+      expect(code).to.equal(1);
+      expect(stderr).to.match(/^tobira: a worker failed to start \(exit code 1\)$/m);
+    } finally {
+      taken.close();
+    }
+  });
+
+  const mongo = testMongoServer();
+  const onFerret = 'name' in mongo && mongo.name.startsWith('ferretdb');
+  (onFerret ? it : it.skip)(
+    `refuses several workers on FerretDB with a one-line configuration error${onFerret ? '' : ' (skipped: runs on FerretDB only; a real MongoDB takes workers)'}`,
+    async function () {
+      if (!('start' in mongo)) return;
+      const server = await mongo.start();
+      try {
+        const uri = withDatabase(server.uri, `tobira_workers_${newToken(6).replace(/\W/g, '')}`);
+        const env = nodeEnv(dir, await freePort(), { TOBIRA_STORE: 'mongodb', TOBIRA_MONGODB_URI: uri });
+        const { code, stderr } = await startFails(env);
+        expect(code).to.equal(1);
+        expect(stderr).to.match(
+          /^tobira: invalid configuration TOBIRA_WORKERS \(workers\) = 2: .*FerretDB.*$/m,
+        );
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });
