@@ -146,7 +146,7 @@ describe('security: seams around the login', function () {
       const b = w.browser(user);
       const opened = await b.follow(await capturedCallback(b, user), w.t.url);
       expect(opened.url).to.match(/\/account$/);
-      expect(mainOf(opened)).to.include('「アカウント管理」');
+      expect(mainOf(opened)).to.include('<h1>アカウント管理</h1>');
     });
   });
 
@@ -157,7 +157,7 @@ describe('security: seams around the login', function () {
       await w.signInAccount(b, user);
       await w.t.tobira.certificates.revoke(user.certificate.serial, 'keyCompromise', 'test');
       const home = await b.follow(`${w.t.url}/account`, w.t.url);
-      expect(mainOf(home)).to.include('失効').and.not.include('「アカウント管理」');
+      expect(mainOf(home)).to.include('失効').and.not.include('<h1>アカウント管理</h1>');
       const add = await b.request(`${w.t.url}/account/terminals/new`);
       expect(add.status).to.not.equal(200);
       expect(await w.t.tobira.store.listTerminals(user.account.id)).to.have.length(1);
@@ -170,7 +170,7 @@ describe('security: seams around the login', function () {
       await w.t.tobira.store.lockAccount(user.account.id, 'password', w.t.tobira.clock.now());
       const page = await b.follow(`${w.t.url}/account`, w.t.url);
       expect(page.status).to.equal(403);
-      expect(mainOf(page)).to.include(`support-p-s1@example.jp`).and.not.include('「アカウント管理」');
+      expect(mainOf(page)).to.include(`support-p-s1@example.jp`).and.not.include('<h1>アカウント管理</h1>');
     });
 
     it('ask for the password again before a sensitive change once the sign-in is a few minutes old', async function () {
@@ -200,7 +200,7 @@ describe('security: seams around the login', function () {
       const b = w.browser(user);
       const code = () => user.totp!.generate({ timestamp: w.clock.now().getTime() });
       const otpPage = await w.signInAccount(b, user);
-      expect(mainOf(await w.submit(b, otpPage, { code: code() }))).to.include('「アカウント管理」');
+      expect(mainOf(await w.submit(b, otpPage, { code: code() }))).to.include('<h1>アカウント管理</h1>');
       w.clock.offsetMs += 6 * 60_000;
       try {
         const secret = await b.request(`${w.t.url}/account/secret`);
