@@ -3,18 +3,32 @@ import { z } from 'zod';
 import { REVOCATION_REASONS, TENANT_ID_HINT, TENANT_ID_PATTERN } from '../operations/index.js';
 import { CLIENT_AUTH_METHODS, TLS_SUBJECT_PROPERTIES } from '../policy/client-auth.js';
 
+/**
+ * The policy's sections (src/policy/tenant-policy.ts) are checked by the operations layer, which names
+ * each refused path and, for branding and time zone, a stable code (branding.bad_colour, …).
+ */
+const policy = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'Tenant policy sections: password, lockout, features, certificates, tickets, history, ' +
+      'branding {displayName, primaryColor, accentColor, onPrimaryColor (#rrggbb; text on primary needs 4.5:1), ' +
+      'logo {contentType image/png|image/jpeg|image/webp, data base64 ≤ 32 KiB} (null removes it), ' +
+      'support {phone, email, hours}, termsUrl, privacyUrl (https)}, timeZone (IANA, default Asia/Tokyo). ' +
+      'Refusals: 400 invalid_request with details [{path, message, code?}].',
+  );
+
 export const tenantCreate = z.object({
   id: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_HINT),
   name: z.string().min(1).max(200),
   supportContact: z.string().min(1).max(500),
-  policy: z.record(z.string(), z.unknown()).optional(),
+  policy: policy.optional(),
 });
 
 export const tenantUpdate = z.object({
   name: z.string().min(1).max(200).optional(),
   supportContact: z.string().min(1).max(500).optional(),
-  /** Merged into the current policy section by section. */
-  policy: z.record(z.string(), z.unknown()).optional(),
+  /** Merged into the current policy section by section (branding key by key). */
+  policy: policy.optional(),
 });
 
 export const clientCreate = z.object({

@@ -1,5 +1,6 @@
 /** What the admin API shows of each record: never hashes, sealed secrets or key material. */
 import type { Account, Certificate, OidcClientRecord, OutboxMail, Tenant, Terminal } from '../domain.js';
+import { brandUrls } from '../http/brand-routes.js';
 import { PKCE_REQUIRED_PROPERTY, TLS_SUBJECT_PROPERTIES, pkceRequired } from '../policy/client-auth.js';
 
 /** A page of records, each as its view shows it. */
@@ -8,11 +9,19 @@ export const pageView = <T, V>(page: { items: T[]; total: number }, view: (item:
   total: page.total,
 });
 
+/** The logo as what it is and where it is served, not its bytes (listed with every tenant). */
+function brandingView(t: Tenant) {
+  const { logo, ...rest } = t.policy.branding;
+  if (!logo) return rest;
+  const bytes = Buffer.byteLength(logo.data, 'base64');
+  return { ...rest, logo: { contentType: logo.contentType, bytes, url: brandUrls(t).logo } };
+}
+
 export const tenantView = (t: Tenant) => ({
   id: t.id,
   name: t.name,
   supportContact: t.supportContact,
-  policy: t.policy,
+  policy: { ...t.policy, branding: brandingView(t) },
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
 });

@@ -11,34 +11,7 @@ import { UsageError, opsOf, required, type Print } from './usage.js';
 
 export { UsageError } from './usage.js';
 export { accountCreate, accountUnlock } from './account-commands.js';
-
-function jsonOption(value: string | undefined, name: string): unknown {
-  try {
-    return value ? JSON.parse(value) : undefined;
-  } catch (error) {
-    throw new UsageError(`--${name}: ${(error as Error).message}`);
-  }
-}
-
-export async function tenantCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      id: { type: 'string' },
-      name: { type: 'string' },
-      support: { type: 'string' },
-      policy: { type: 'string' },
-    },
-  });
-  const id = required(values, 'id');
-  const tenant = await opsOf(tobira).tenants.create(CLI_CALLER, {
-    id,
-    name: values.name ?? id,
-    supportContact: required(values, 'support'),
-    policy: jsonOption(values.policy, 'policy'),
-  });
-  print(`tenant ${tenant.id} created`);
-}
+export { tenantCreate, tenantShow, tenantUpdate } from './tenant-commands.js';
 
 export async function clientCreate(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({ args: argv, options: CLIENT_CREATE_OPTIONS });

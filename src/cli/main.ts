@@ -21,8 +21,11 @@ import {
   clientCreate,
   mailList,
   tenantCreate,
+  tenantShow,
+  tenantUpdate,
 } from './admin-commands.js';
 import { CLIENT_CREATE_USAGE } from './client-options.js';
+import { TENANT_USAGE } from './tenant-commands.js';
 import { printDemo } from './demo-banner.js';
 import { loadCommandConfig } from './issuer-file.js';
 import { backup, keysRotate } from './ops-commands.js';
@@ -35,7 +38,7 @@ commands:
   init [--demo]     create keys, CA, TLS certificate and store schema (idempotent); --demo adds the demo data
   start [--demo]    start Tobira; --demo also creates the demo data and starts the demo relying party
   demo              create (once) and print the demo tenant, account and certificate
-  tenant create --id p-01 --support "desk@example.jp" [--name N] [--policy JSON]
+  ${TENANT_USAGE}
   ${CLIENT_CREATE_USAGE}
   account create --tenant p-01 --user p-01-usr012 [--name "山田 花子"] --email a@example.jp[,b@example.jp]
                  [--type pc|mobile|smartphone] [--otp] [--send-invitation] [--lang ja|en] [--json]
@@ -68,6 +71,8 @@ async function withTobira<T>(fn: (tobira: Tobira) => Promise<T>): Promise<T> {
 
 const ADMIN_COMMANDS: Record<string, Command> = {
   'tenant create': tenantCreate,
+  'tenant update': tenantUpdate,
+  'tenant show': tenantShow,
   'client create': clientCreate,
   'account create': accountCreate,
   'account enrollment': accountEnrollment,

@@ -1,8 +1,8 @@
 /**
  * A tenant's brand as files from 'self' (the CSP allows no inline style and no third-party image):
  * GET /brand/<tenant>.css — the colour custom properties; GET /brand/<tenant>/logo — the uploaded
- * image with its own type. Pages link them with `?v=<last change>`: such a URL is cached for good,
- * any other revalidates by ETag.
+ * image with its own type. Pages link them with `?<last change>` (no `=`: handlebars escapes it);
+ * such a URL is cached for good, any other revalidates by ETag.
  */
 import { createHash } from 'node:crypto';
 import { Router } from '@koa/router';
@@ -13,13 +13,13 @@ import type { TenantStore } from '../store.js';
 
 const TENANT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** The `v` on brand URLs: the tenant's last change. */
+/** The query of brand URLs: the tenant's last change. */
 const brandVersion = (tenant: Tenant): string => tenant.updatedAt.getTime().toString(36);
 
 /** The URLs a page of `tenant` links (null: nothing of that kind set, Tobira's own stands). */
 export function brandUrls(tenant: Tenant): { stylesheet: string | null; logo: string | null } {
   const b = tenant.policy.branding;
-  const v = `v=${brandVersion(tenant)}`;
+  const v = brandVersion(tenant);
   return {
     stylesheet: hasColours(b) ? `/brand/${tenant.id}.css?${v}` : null,
     logo: b.logo ? `/brand/${tenant.id}/logo?${v}` : null,
@@ -32,7 +32,7 @@ function cacheable(ctx: Context, tenant: Tenant, etag: string): boolean {
   ctx.etag = etag;
   ctx.set(
     'Cache-Control',
-    ctx.query.v === brandVersion(tenant) ? 'public, max-age=31536000, immutable' : 'public, no-cache',
+    ctx.querystring === brandVersion(tenant) ? 'public, max-age=31536000, immutable' : 'public, no-cache',
   );
   if (!ctx.fresh) return false;
   ctx.status = 304;

@@ -10,14 +10,21 @@ export const DEFAULT_TIME_ZONE = 'Asia/Tokyo';
 const IANA_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/;
 
 const canonical = new Map<string, string | null>();
+let listed: Map<string, string> | undefined;
 
-/** The canonical IANA name Intl knows `name` by ('asia/tokyo' → 'Asia/Tokyo'), or null if unknown. */
+/**
+ * `name` as Tobira keeps it ('asia/tokyo' → 'Asia/Tokyo'), or null if Intl does not know it. Not
+ * Intl's resolved name: ICU versions differ on it (Node 20 turns Asia/Kolkata into Asia/Calcutta).
+ */
 export function canonicalTimeZone(name: string): string | null {
   if (name.length > 64 || !IANA_SHAPE.test(name)) return null;
   let known = canonical.get(name);
   if (known === undefined) {
     try {
-      known = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+      const resolved = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+      listed ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
+      known =
+        listed.get(name.toLowerCase()) ?? (resolved.toLowerCase() === name.toLowerCase() ? resolved : name);
     } catch {
       known = null;
     }
