@@ -160,7 +160,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     peers: shareCrl(bus, log, () => crl.refresh()),
   });
   // Two issuances at once (key generation on the libuv pool) and PKCS#12 workers on all but one core
-  // leave the event loop and argon2id a core while an enrollment wave is minted.
+  // leave the event loop and argon2id a core while an enrollment wave is minted. Both bounds are the
+  // machine's, so several workers share them out (at least one each).
   const certificates = new CertificateService({
     store,
     ca,
@@ -168,8 +169,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     clock,
     audit,
     crl,
-    pkcs12: new Pkcs12Pool({ maxThreads: Math.max(1, availableParallelism() - 1) }),
-    issuing: new Semaphore(2),
+    pkcs12: new Pkcs12Pool({
+      maxThreads: Math.max(1, Math.floor((availableParallelism() - 1) / bus.workers)),
+    }),
+    issuing: new Semaphore(Math.max(1, Math.floor(2 / bus.workers))),
   });
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log, mailRetentionDays: config.mailRetentionDays });
