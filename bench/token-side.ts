@@ -1,0 +1,434 @@
+/**
+ * Token side (issue 13 point 3): userinfo, introspection and the refresh_token grant of Tobira against a
+ * bare oidc-provider 9 in the same run, each in its own process, hammered by autocannon over HTTPS with
+ * keep-alive connections from this process.
+ *
+ * - Tobira: provisioned like bench/run.ts (a tenant, a first-party client, a user with a real
+ *   certificate), then `tobira start` in its own process (one worker); the tokens come from a real login
+ *   (client certificate + password + code exchange with PKCE, `offline_access`).
+ * - Bare: oidc-provider 9 with its in-memory adapter, a self-signed RSA-2048 TLS certificate (openssl),
+ *   an RSA-2048 RS256 signing key, one confidential client (client_secret_basic), the same claims and
+ *   scopes; its tokens are minted through its own models.
+ * Fairness: both sides keep oidc-provider's default `rotateRefreshToken` — a confidential client's
+ * refresh token is not rotated (until 70% of its lifetime), so every refresh_token request reuses one
+ * token and each mints an access token and an RS256 ID token on both sides. Each endpoint is measured
+ * on both sides back to back after a warm-up, so load from other processes hits both alike.
+ *
+ * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8]`.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { TestBrowser, formOf } from '../test/helpers/browser.js';
+import { createClient, createTenant, createUser } from '../test/helpers/fixtures.js';
+import { TestRp } from '../test/helpers/rp.js';
+import { freePort, startTestTobira } from '../test/helpers/tobira.js';
+
+export type TokenEndpoint = 'userinfo' | 'introspection' | 'refresh_token';
+
+export interface TokenSideResult {
+  endpoint: TokenEndpoint;
+  /** Successful requests per second. */
+  tobira: number;
+  bare: number;
+  /** tobira / bare */
+  ratio: number;
+}
+
+/** One side under test: where it listens, the client's credentials and its current tokens. */
+interface Side {
+  name: 'tobira' | 'bare';
+  /** The server's process (with its workers, if any, as children). */
+  pid: number;
+  url: string;
+  ca: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  stop(): Promise<void>;
+}
+
+const ENDPOINTS: readonly TokenEndpoint[] = ['userinfo', 'introspection', 'refresh_token'];
+const PASSWORD = 'Bench-Password-1';
+/** Each side is measured in turns of about this long, alternating. */
+const SLICE_SECONDS = 2;
+const BARE_MARKER = 'bare-oidc-provider ';
+/** USER_HZ of /proc/<pid>/stat: 100 on Linux. */
+const CLOCK_TICKS = 100;
+const SCRIPT = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(SCRIPT), '..');
+
+export async function benchTokenSide(opts: {
+  seconds: number;
+  connections: number;
+  log?: (line: string) => void;
+}): Promise<TokenSideResult[]> {
+  const log = opts.log ?? (() => {});
+  const sides: Side[] = [];
+  try {
+    sides.push(await startTobira(), await startBare());
+    const results: TokenSideResult[] = [];
+    const slices = Math.max(1, Math.round(opts.seconds / SLICE_SECONDS));
+    const slice = { seconds: opts.seconds / slices, connections: opts.connections };
+    for (const endpoint of ENDPOINTS) {
+      const done = new Map(sides.map((side) => [side.name, { requests: 0, seconds: 0, cpu: 0 }]));
+      const tokens = new Map<string, string>();
+      for (const side of sides) {
+        tokens.set(side.name, await refreshGrant(side)); // a fresh access token for each endpoint
+        await hammer(side, endpoint, tokens.get(side.name)!, { seconds: 1, connections: 2 }); // warm-up
+      }
+      // Slices taken in turn: a burst of load from other processes hits both sides alike.
+      for (let i = 0; i < slices; i += 1)
+        for (const side of i % 2 ? [...sides].reverse() : sides) {
+          const cpuBefore = processTreeCpu(side.pid);
+          const run = await hammer(side, endpoint, tokens.get(side.name)!, slice);
+          const total = done.get(side.name)!;
+          total.requests += run.requests;
+          total.seconds += run.seconds;
+          total.cpu += processTreeCpu(side.pid) - cpuBefore;
+        }
+      const rate = (name: Side['name']) => done.get(name)!.requests / done.get(name)!.seconds;
+      const cpuMs = (name: Side['name']) => (1000 * done.get(name)!.cpu) / done.get(name)!.requests;
+      const result = {
+        endpoint,
+        tobira: rate('tobira'),
+        bare: rate('bare'),
+        ratio: rate('tobira') / rate('bare'),
+      };
+      results.push(result);
+      log(
+        `${endpoint}: tobira ${result.tobira.toFixed(0)} req/s, bare oidc-provider ${result.bare.toFixed(0)} req/s, ratio ${result.ratio.toFixed(2)}` +
+          ` (server CPU per request: tobira ${cpuMs('tobira').toFixed(2)} ms, bare ${cpuMs('bare').toFixed(2)} ms)`,
+      );
+    }
+    return results;
+  } finally {
+    for (const side of sides) await side.stop();
+  }
+}
+
+/** Requests/s answered 2xx (and, for introspection, active) over `seconds` with `connections`. */
+async function hammer(
+  side: Side,
+  endpoint: TokenEndpoint,
+  accessToken: string,
+  opts: { seconds: number; connections: number },
+): Promise<{ requests: number; seconds: number }> {
+  const basic = `Basic ${Buffer.from(`${side.clientId}:${side.clientSecret}`).toString('base64')}`;
+  const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
+  const request =
+    endpoint === 'userinfo'
+      ? { path: '/me', method: 'GET' as const, headers: { authorization: `Bearer ${accessToken}` } }
+      : endpoint === 'introspection'
+        ? {
+            path: '/token/introspection',
+            method: 'POST' as const,
+            headers: form,
+            body: new URLSearchParams({ token: accessToken }).toString(),
+          }
+        : {
+            path: '/token',
+            method: 'POST' as const,
+            headers: form,
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              refresh_token: side.refreshToken,
+            }).toString(),
+          };
+  const expected = { userinfo: '"sub"', introspection: '"active":true', refresh_token: '"id_token"' }[
+    endpoint
+  ];
+  const result = await autocannon({
+    url: side.url + request.path,
+    method: request.method,
+    headers: request.headers,
+    ...('body' in request ? { body: request.body } : {}),
+    connections: opts.connections,
+    duration: opts.seconds,
+    tlsOptions: { ca: side.ca },
+    verifyBody: (body) => String(body).includes(expected),
+  });
+  const failed = result.non2xx + result.errors + result.timeouts + result.mismatches;
+  if (failed > result['2xx'] / 100)
+    throw new Error(
+      `${side.name} ${endpoint}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.mismatches} unexpected bodies`,
+    );
+  return { requests: result['2xx'] - result.mismatches, seconds: result.duration || opts.seconds };
+}
+
+/** One refresh_token grant over HTTPS: a fresh access token (and a check that the side works). */
+async function refreshGrant(side: Side): Promise<string> {
+  const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: side.refreshToken });
+  const response = await httpsPost(side, '/token', body.toString());
+  const json = JSON.parse(response) as { access_token?: string; refresh_token?: string };
+  if (!json.access_token) throw new Error(`${side.name}: refresh_token grant failed: ${response}`);
+  if (json.refresh_token) side.refreshToken = json.refresh_token;
+  return json.access_token;
+}
+
+function httpsPost(side: Side, pathname: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL(pathname, side.url),
+      {
+        method: 'POST',
+        ca: side.ca,
+        agent: false,
+        auth: `${side.clientId}:${side.clientSecret}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Tobira as the bench runs it: provisioned in-process, then `tobira start` in its own process. */
+async function startTobira(): Promise<Side> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-bench-token-'));
+  const provisioning = await startTestTobira({ dataDir });
+  await createTenant(provisioning.tobira, 'p-91');
+  const client = await createClient(provisioning.tobira, {
+    tenantId: 'p-91',
+    redirectUri: 'https://rp.example.test/cb',
+  });
+  const user = await createUser(provisioning.tobira, {
+    tenantId: 'p-91',
+    userId: 'p-91-token',
+    password: PASSWORD,
+  });
+  const ca = provisioning.tobira.ca.certificatePem;
+  await provisioning.close();
+
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TOBIRA_DATA_DIR: dataDir,
+      TOBIRA_ISSUER: url,
+      TOBIRA_HOST: '127.0.0.1',
+      TOBIRA_PORT: String(port),
+      TOBIRA_LOG_LEVEL: 'error',
+      // One process against the bare provider's one process.
+      TOBIRA_WORKERS: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = async () => {
+    await stopChild(child);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(url, ca, child);
+    // A real login: certificate + password, then the code exchange (PKCE) by openid-client.
+    const rp = await TestRp.discover(url, client, ca);
+    const browser = new TestBrowser({ ca, pfx: user.p12, passphrase: user.p12Password });
+    const start = await rp.start({ scope: 'openid email profile offline_access', prompt: 'consent' });
+    const page = await browser.follow(start.url, url);
+    const { action, csrf } = formOf(page.text);
+    let back = await browser.follow(new URL(action, url).href, url, {
+      form: { csrf, userId: user.account.userId, password: PASSWORD },
+    });
+    if (!back.location?.startsWith(client.redirectUri)) {
+      const consent = formOf(back.text); // prompt=consent: the consent page, allowed
+      back = await browser.follow(new URL(consent.action, url).href, url, {
+        form: { csrf: consent.csrf, decision: 'allow' },
+      });
+    }
+    browser.close();
+    if (!back.location?.startsWith(client.redirectUri))
+      throw new Error(`tobira login failed: ${back.status}`);
+    const { tokens } = await rp.finish(back.location, start);
+    if (!tokens.refresh_token) throw new Error('tobira issued no refresh token');
+    return {
+      name: 'tobira',
+      pid: child.pid!,
+      url,
+      ca,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      refreshToken: tokens.refresh_token,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The bare oidc-provider in its own process (this file with --serve-bare); it prints its side. */
+async function startBare(): Promise<Side> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--serve-bare'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = () => stopChild(child);
+  // oidc-provider writes its notices to stdout too: the side is the line after the marker.
+  const exited = once(child, 'exit').then(() => null);
+  const found = (async () => {
+    for await (const line of createInterface({ input: child.stdout! }))
+      if (line.startsWith(BARE_MARKER)) return line.slice(BARE_MARKER.length);
+    return null;
+  })();
+  const line = await Promise.race([found, exited]);
+  if (!line) {
+    await stop();
+    throw new Error('the bare oidc-provider did not start');
+  }
+  return {
+    name: 'bare',
+    pid: child.pid!,
+    ...(JSON.parse(line) as Omit<Side, 'stop' | 'name' | 'pid'>),
+    stop,
+  };
+}
+
+/** Child mode: a bare oidc-provider 9 with the same claims, one client and one login's tokens. */
+async function serveBare(): Promise<void> {
+  const { default: Provider } = await import('oidc-provider');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bare-op-'));
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
+      ...['-addext', 'subjectAltName=IP:127.0.0.1'],
+      ...['-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+    ],
+    { stdio: 'pipe' },
+  );
+  const [key, cert] = await Promise.all([
+    readFile(path.join(dir, 'key.pem'), 'utf8'),
+    readFile(path.join(dir, 'cert.pem'), 'utf8'),
+  ]);
+  await rm(dir, { recursive: true, force: true });
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const signing = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const clientId = 'bench-rp';
+  const clientSecret = randomBytes(32).toString('base64url');
+  const claims = {
+    sub: 'account-1',
+    preferred_username: 'p-91-token',
+    tenant: 'p-91',
+    email: 'p-91-token@example.jp',
+    email_verified: false,
+  };
+  const provider = new Provider(url, {
+    jwks: { keys: [{ ...signing, use: 'sig', alg: 'RS256', kid: 'bench' }] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: ['https://rp.example.test/cb'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    claims: {
+      sid: null,
+      iss: null,
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username', 'tenant'],
+    },
+    conformIdTokenClaims: false,
+    // Tobira's lifetimes (src/provider.ts).
+    ttl: { AccessToken: 600, IdToken: 600, Grant: 365 * 24 * 3600, RefreshToken: 24 * 3600 },
+    responseTypes: ['code'],
+    features: { devInteractions: { enabled: false }, introspection: { enabled: true } },
+    findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ ...claims, sub: id }) }),
+  });
+  const client = (await provider.Client.find(clientId))!;
+  const grant = new provider.Grant({ clientId, accountId: claims.sub });
+  grant.addOIDCScope('openid email profile offline_access');
+  const grantId = await grant.save();
+  const refreshToken = await new provider.RefreshToken({
+    client,
+    accountId: claims.sub,
+    grantId,
+    scope: 'openid email profile offline_access',
+    gty: 'authorization_code',
+    authTime: Math.floor(Date.now() / 1000),
+  }).save();
+  const server = https.createServer({ key, cert }, provider.callback());
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const side = { url, ca: cert, clientId, clientSecret, refreshToken };
+  process.stdout.write(`${BARE_MARKER}${JSON.stringify(side)}\n`);
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+/** CPU seconds used so far by a process and its descendants (Linux /proc; 0 elsewhere). */
+function processTreeCpu(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' '))
+        if (child.trim()) seconds += processTreeCpu(Number(child));
+    return seconds;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitReady(url: string, ca: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i <= 150; i += 1) {
+    if (child.exitCode !== null) throw new Error(`tobira exited (${child.exitCode})`);
+    const ok = await new Promise<boolean>((resolve) => {
+      https
+        .get(`${url}/readyz`, { ca, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('tobira did not start');
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '8' },
+      'serve-bare': { type: 'boolean', default: false },
+    },
+  });
+  if (values['serve-bare']) await serveBare();
+  else {
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+    await benchTokenSide({
+      seconds: Number(values.seconds),
+      connections: Number(values.connections),
+      log: (line) => console.log(line),
+    });
+    process.exit(0);
+  }
+}
