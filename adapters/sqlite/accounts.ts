@@ -103,9 +103,13 @@ export class AccountTable {
   }
 
   delete(id: string, now: Date): boolean {
-    return this.#db.transaction(() => {
-      this.#revokeCertificates.run(ms(now), id);
-      return this.#delete.run(id).changes === 1;
-    })();
+    // IMMEDIATE, like every writing transaction here: takes the write lock first (waiting up to the
+    // busy timeout behind another worker process) instead of failing on a stale read snapshot.
+    return this.#db
+      .transaction(() => {
+        this.#revokeCertificates.run(ms(now), id);
+        return this.#delete.run(id).changes === 1;
+      })
+      .immediate();
   }
 }

@@ -3,7 +3,11 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { mapSqliteError } from './errors.js';
 
-/** How long a writer waits for another connection's write lock before giving up (SQLITE_BUSY). */
+/**
+ * How long a writer waits for another connection's write lock before giving up (SQLITE_BUSY) — another
+ * worker process (TOBIRA_WORKERS) or node on the same file. Writes are single statements or short
+ * IMMEDIATE transactions (no key generation or hashing inside one), so the wait stays in milliseconds.
+ */
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**
