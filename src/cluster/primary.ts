@@ -172,6 +172,9 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
       log.info('shutting down', { signal, workers: options.workers });
       stop(signal, 0);
     });
+  // Round-robin in the primary (Node's default except on Windows, named so NODE_CLUSTER_SCHED_POLICY
+  // cannot turn it off): the kernel's own spreading leaves most connections with one worker.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
   for (let i = 0; i < slots.length; i += 1) fork(i);
   return { ready, done };
 }
