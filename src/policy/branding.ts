@@ -22,6 +22,12 @@ export type LogoType = (typeof LOGO_TYPES)[number];
 /** WCAG AA for normal text. */
 export const MIN_TEXT_CONTRAST = 4.5;
 
+/**
+ * The primary colour is also text: links and outlined buttons on the page background
+ * (interactions/public/tobira.css: --link and --primary on --bg #eef1f5, the darker of page and card).
+ */
+export const PAGE_BACKGROUND = '#eef1f5';
+
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
 const issue = (code: string) => ({ params: { code } });
@@ -125,7 +131,7 @@ export const brandingSchema = z
   .object({
     /** The service's name as the tenant's users know it (header, page titles' site, mail). */
     displayName: text(100).optional(),
-    /** A fill colour (header band, buttons); text on it uses onPrimaryColor. */
+    /** Header band and buttons (text on it: onPrimaryColor), links and outlines on the page (4.5:1 there). */
     primaryColor: colour.optional(),
     /** Checked for 4.5:1 against primaryColor; computed (white or black) when absent. */
     onPrimaryColor: colour.optional(),
@@ -144,6 +150,13 @@ export const brandingSchema = z
     privacyUrl: httpsUrl.optional(),
   })
   .superRefine((b, ctx) => {
+    if (b.primaryColor && contrastRatio(b.primaryColor, PAGE_BACKGROUND) < MIN_TEXT_CONTRAST)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primaryColor'],
+        message: `${b.primaryColor} is also the colour of links on the page background ${PAGE_BACKGROUND}: contrast ${contrastRatio(b.primaryColor, PAGE_BACKGROUND).toFixed(2)}:1, at least ${MIN_TEXT_CONTRAST}:1 is needed (a darker shade)`,
+        ...issue(BRANDING_CODES.lowContrast),
+      });
     if (!b.onPrimaryColor) return;
     const primary = b.primaryColor;
     if (!primary)

@@ -88,11 +88,11 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
   it('admin API: sets branding and time zone (merged key by key); shows the logo as metadata, not bytes', async function () {
     const patched = await a
       .api('patch', '/tenants/p-72')
-      .send({ policy: { branding: { displayName: 'もみじ証券', primaryColor: '#FFCC00' } } })
+      .send({ policy: { branding: { displayName: 'もみじ証券', primaryColor: '#8A1538' } } })
       .expect(200);
     expect(patched.body.policy.branding).to.deep.equal({
       displayName: 'もみじ証券',
-      primaryColor: '#ffcc00',
+      primaryColor: '#8a1538',
     });
     await a
       .api('patch', '/tenants/p-72')
@@ -139,8 +139,14 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
         'branding.logo_too_large',
       ],
       [
-        { branding: { primaryColor: '#ffcc00', onPrimaryColor: '#ffffff' } },
+        { branding: { primaryColor: '#0b3d91', onPrimaryColor: '#333333' } },
         'policy.branding.onPrimaryColor',
+        'branding.low_contrast',
+      ],
+      [
+        // Too light for the links it also colours on the page.
+        { branding: { primaryColor: '#ffcc00' } },
+        'policy.branding.primaryColor',
         'branding.low_contrast',
       ],
       [{ timeZone: 'Tokyo/Japan' }, 'policy.timeZone', 'policy.bad_time_zone'],
@@ -175,9 +181,8 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
     const etag = String(css.headers.etag);
     const again = await browser.request(`${a.t.url}/brand/p-71.css`, { headers: { 'if-none-match': etag } });
     expect(again.status).to.equal(304);
-    // Text on a light primary: computed black for 4.5:1.
-    expect((await browser.request(`${a.t.url}/brand/p-72.css`)).text).to.include(
-      '--brand-on-primary: #000000;',
+    expect((await browser.request(`${a.t.url}/brand/p-72.css`)).text).to.equal(
+      ':root {\n  --brand-primary: #8a1538;\n  --brand-on-primary: #ffffff;\n}\n',
     );
 
     const home = await accountHome(sakura);

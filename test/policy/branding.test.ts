@@ -82,10 +82,14 @@ describe('tenant branding and time zone (pure)', function () {
       refusals({ branding: { logo: { contentType: 'image/png', data: big } } })['branding.logo.data'],
     ).to.equal(BRANDING_CODES.logoTooLarge);
     expect(
-      refusals({ branding: { primaryColor: '#ffcc00', onPrimaryColor: '#ffffff' } })[
+      refusals({ branding: { primaryColor: '#0b3d91', onPrimaryColor: '#333333' } })[
         'branding.onPrimaryColor'
       ],
     ).to.equal(BRANDING_CODES.lowContrast);
+    // Too light to be the links' colour on the page (tobira.css uses the primary for links).
+    expect(refusals({ branding: { primaryColor: '#ffcc00' } })).to.deep.equal({
+      'branding.primaryColor': BRANDING_CODES.lowContrast,
+    });
     expect(refusals({ timeZone: 'Mars/Olympus' })).to.deep.equal({ timeZone: 'policy.bad_time_zone' });
     expect(refusals({ timeZone: '+09:00' })).to.deep.equal({ timeZone: 'policy.bad_time_zone' });
   });
@@ -101,10 +105,10 @@ describe('tenant branding and time zone (pure)', function () {
 
   it('stylesheet: only the custom properties the tenant set', function () {
     const css = brandStylesheet(
-      parseTenantPolicy({ branding: { primaryColor: '#FFCC00', accentColor: '#0b3d91' } }).branding,
+      parseTenantPolicy({ branding: { primaryColor: '#8A1538', accentColor: '#ffcc00' } }).branding,
     );
     expect(css).to.equal(
-      ':root {\n  --brand-primary: #ffcc00;\n  --brand-on-primary: #000000;\n  --brand-accent: #0b3d91;\n}\n',
+      ':root {\n  --brand-primary: #8a1538;\n  --brand-on-primary: #ffffff;\n  --brand-accent: #ffcc00;\n}\n',
     );
     expect(brandStylesheet({})).to.equal(':root {\n\n}\n');
   });
