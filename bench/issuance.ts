@@ -1,31 +1,52 @@
 /**
  * Certificate work against request handling (issue 13, point 4), with Tobira in this process so that
- * its event loop can be watched (perf_hooks): the delay during 10 parallel issuances, login and
- * /healthz latency while those 10 complete, minting against native key generation alone (its floor),
- * and what one GET /ca/crl.der costs.
+ * its event loop can be watched (perf_hooks): minting with 10 in parallel against native key
+ * generation alone (its floor) and the openssl CLI; the event loop's longest stall, login and
+ * /healthz latency while 10 issuances complete; what one GET /ca/crl.der costs.
  */
 import { generateKeyPair } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { TestBrowser } from '../test/helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { startTestTobira } from '../test/helpers/tobira.js';
-import { loginOnce } from './login.js';
+import { BenchBrowser } from './browser.js';
+import { browsersFor, loginOnce } from './login.js';
 import { opensslMint } from './openssl-mint.js';
-import { ms, summary } from './stats.js';
+import { LIMITS, PASSWORD } from './provision.js';
+import { cpuSince, ms, quantiles, type Quantiles } from './stats.js';
 
 const WAVE = 10;
-const rate = (wallMs: number) => `${wallMs.toFixed(0)} ms, ${((WAVE * 1000) / wallMs).toFixed(1)}/s`;
-const PASSWORD = 'Bench-Password-1';
 
-export async function benchIssuance(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-bench-issuance-'));
-  const limits = { loginRatePerIpPerMinute: 1_000_000, loginRatePerAccountPerMinute: 1_000_000 };
-  const t = await startTestTobira({ dataDir, config: limits });
+export interface Stall {
+  maxMs: number;
+  p99Ms: number;
+}
+
+export interface IssuanceResult {
+  wave: number;
+  /** Per second, 10 at once. */
+  mintRate: number;
+  keygenRate: number;
+  opensslRate: number | string;
+  perIssuance: Quantiles;
+  stallWave: Stall;
+  stallUnderLogins: Stall;
+  loginIdle: Quantiles;
+  loginDuring: Quantiles;
+  healthDuring: Quantiles;
+  crl: Quantiles;
+  crlCpuMs: number;
+}
+
+export async function benchIssuance(options: {
+  idleLogins: number;
+  crlRequests: number;
+  /** A first wave before the measured ones (skipped by --smoke). */
+  warmUp: boolean;
+}): Promise<IssuanceResult> {
+  const t = await startTestTobira({ config: LIMITS });
+  const browsers: BenchBrowser[] = [];
   try {
     await createTenant(t.tobira, 'p-91', { lockout: { maxPasswordFailures: 100 } });
     const client = await createClient(t.tobira, {
@@ -33,20 +54,20 @@ export async function benchIssuance(): Promise<void> {
       redirectUri: 'https://rp.example.test/cb',
     });
     // Two users log in while the ten others have their certificates re-issued.
-    const users: TestUser[] = [];
-    for (let i = 0; i < WAVE + 2; i += 1)
-      users.push(
-        await createUser(t.tobira, { tenantId: 'p-91', userId: `p-91-wave${i}`, password: PASSWORD }),
-      );
-    const [loginUsers, waveUsers] = [users.slice(WAVE), users.slice(0, WAVE)];
+    const users: TestUser[] = await Promise.all(
+      Array.from({ length: WAVE + 2 }, (_, i) =>
+        createUser(t.tobira, { tenantId: 'p-91', userId: `p-91-wave${i}`, password: PASSWORD }),
+      ),
+    );
     const caPem = t.tobira.ca.certificatePem;
-    const rp = await TestRp.discover(t.url, client, caPem);
-    const login = (user: TestUser) => loginOnce({ rp, url: t.url, caPem, password: PASSWORD }, user);
+    const target = { rp: await TestRp.discover(t.url, client, caPem), url: t.url };
+    const loginUsers = browsersFor(users.slice(WAVE), t.url, caPem);
+    browsers.push(...loginUsers.map((u) => u.browser));
     const tenant = (await t.tobira.store.getTenant('p-91'))!;
-    // Re-issue for every user's terminal at once: key + certificate + PKCS#12, superseding the last one.
+    // Re-issue for every wave user's terminal at once: key + certificate + PKCS#12, superseding the last.
     const wave = () =>
       Promise.all(
-        waveUsers.map(async (u) => {
+        users.slice(0, WAVE).map(async (u) => {
           const start = process.hrtime.bigint();
           await t.tobira.certificates.issueForTerminal({
             account: u.account,
@@ -59,74 +80,85 @@ export async function benchIssuance(): Promise<void> {
           return ms(start);
         }),
       );
+    const watch = () => {
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      return (): Stall => {
+        delay.disable();
+        return { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6 };
+      };
+    };
 
-    await login(loginUsers[0]!); // warm-up
-    await wave();
+    await loginOnce(target, loginUsers[0]!); // warm-up
+    if (options.warmUp) await wave();
 
-    console.log(`certificate work in the server's own event loop (Tobira in the bench process):`);
     const floorStart = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: WAVE }, () =>
         promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicExponent: 0x10001 }),
       ),
     );
-    const floorMs = ms(floorStart);
-    const opensslMs = await opensslMint(WAVE);
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
+    const keygenRate = (WAVE * 1000) / ms(floorStart);
+    const opensslRate = await opensslMint(WAVE).then(
+      (wall) => (WAVE * 1000) / wall,
+      (error: unknown) =>
+        `openssl failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+    const stopWatch = watch();
     const waveStart = process.hrtime.bigint();
-    const perIssuance = await wave();
-    const waveMs = ms(waveStart);
-    delay.disable();
-    console.log(
-      `  ${WAVE} issuances at once (key + certificate + PKCS#12): ${rate(waveMs)}; each ${summary(perIssuance)}`,
-    );
-    console.log(`    native RSA-2048 key generation alone, ${WAVE} at once (the floor): ${rate(floorMs)}`);
-    console.log(`    openssl CLI, ${WAVE} mintings at once (key, certificate, PKCS#12): ${rate(opensslMs)}`);
-    console.log(
-      `  event-loop delay during them: max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, mean ${(delay.mean / 1e6).toFixed(1)} ms`,
-    );
+    const perIssuance = quantiles(await wave());
+    const mintRate = (WAVE * 1000) / ms(waveStart);
+    const stallWave = stopWatch();
 
     const idle: number[] = [];
-    for (let i = 0; i < 10; i += 1) idle.push(await login(loginUsers[i % 2]!));
+    for (let i = 0; i < options.idleLogins; i += 1) idle.push(await loginOnce(target, loginUsers[i % 2]!));
     const during: number[] = [];
     const health: number[] = [];
+    const probe = new BenchBrowser(t.url, { ca: caPem });
+    browsers.push(probe);
     let done = false;
+    const stopWatch2 = watch();
     const waveDone = wave().finally(() => (done = true));
     await Promise.all([
-      ...[0, 1].map(async (k) => {
-        while (!done) during.push(await login(loginUsers[k]!));
+      ...loginUsers.map(async (u) => {
+        while (!done) during.push(await loginOnce(target, u));
       }),
       (async () => {
-        const browser = new TestBrowser({ ca: caPem });
         while (!done) {
           const start = process.hrtime.bigint();
-          await browser.request(`${t.url}/healthz`);
+          await probe.request('/healthz');
           health.push(ms(start));
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
       })(),
       waveDone,
     ]);
-    console.log(`  login latency, 2 clients, idle: ${summary(idle)}`);
-    console.log(`  login latency, 2 clients, while ${WAVE} issuances complete: ${summary(during)}`);
-    console.log(`  /healthz latency meanwhile: ${summary(health)}`);
+    const stallUnderLogins = stopWatch2();
 
-    const crlBrowser = new TestBrowser({ ca: caPem });
-    await crlBrowser.request(`${t.url}/ca/crl.der`);
+    await probe.request('/ca/crl.der');
     const crl: number[] = [];
     const cpu = process.cpuUsage();
-    for (let i = 0; i < 100; i += 1) {
+    for (let i = 0; i < options.crlRequests; i += 1) {
       const start = process.hrtime.bigint();
-      await crlBrowser.request(`${t.url}/ca/crl.der`);
+      await probe.request('/ca/crl.der');
       crl.push(ms(start));
     }
-    const used = process.cpuUsage(cpu);
-    console.log(
-      `  GET /ca/crl.der (${WAVE} revoked, new TLS connection each): ${summary(crl)}; CPU (server + client) ${((used.user + used.system) / 1000 / 100).toFixed(1)} ms per request`,
-    );
+    return {
+      wave: WAVE,
+      mintRate,
+      keygenRate,
+      opensslRate,
+      perIssuance,
+      stallWave,
+      stallUnderLogins,
+      loginIdle: quantiles(idle),
+      loginDuring: quantiles(during),
+      healthDuring: quantiles(health),
+      crl: quantiles(crl),
+      crlCpuMs: (cpuSince(cpu) / options.crlRequests) * 1000,
+    };
   } finally {
+    await Promise.all(browsers.map((b) => b.close()));
     await t.close();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,209 +1,174 @@
 /**
- * Benchmarks (run with `npm run bench`; never part of `npm test`):
- *  1. argon2id verify time at the configured parameters — the physical floor of a password login;
- *  2. end-to-end login throughput and latency with N concurrent clients over real HTTPS with client
- *     certificates (authorization request → interaction → password → code → token exchange), against
- *     Tobira in its own process; its CPU per login and time per route come from its own /metrics;
- *  3. certificate issuance and the CRL against request handling (bench/issuance.ts).
- * Options: --clients 2 --seconds 15 --verifies 40 --issuance-only
+ * `npm run bench`: every measurement of issue 13 side by side in one run, written to
+ * bench/results/<date>.md (--out DIR elsewhere). Never part of `npm test` but for `--smoke` (tiny counts).
+ *  argon2id ceiling → logins at 1/2/4/8 clients (Tobira as `tobira start` runs it, its own processes)
+ *  → 1 worker vs all → token side (bench/token-side.ts) → certificate minting and logins under
+ *  issuance (bench/issuance.ts) → memory over many logins → start-up compiled vs tsx.
+ * Options: --smoke, --out DIR, --clients 1,2,4,8, --seconds 15, --memory-logins 3000,10000,
+ * --memory-clients 16, --token-seconds 10, --token-connections 10
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PasswordHasher } from '../src/crypto/password-hasher.js';
-import { createHttpsFetch } from '../src/http/https-fetch.js';
-import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
+import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
-import { freePort, startTestTobira } from '../test/helpers/tobira.js';
+import { benchArgon2 } from './argon2.js';
 import { benchIssuance } from './issuance.js';
-import { loginOnce as login } from './login.js';
-import { ms, summary } from './stats.js';
+import { browsersFor, loginOnce, type BenchUser } from './login.js';
+import { measureLogins, type LoginPhase } from './logins.js';
+import { benchMemory } from './memory.js';
+import { servingRss, stopDescendants } from './proc.js';
+import { provision, type Provisioned } from './provision.js';
+import { renderReport, type BenchResults } from './report.js';
+import { startServerProcess } from './server.js';
+import { benchCompiledStart } from './startup.js';
+import { runTokenSide } from './token-side-guard.js';
 
 const { values } = parseArgs({
   options: {
-    clients: { type: 'string', default: '2' },
-    seconds: { type: 'string', default: '15' },
-    verifies: { type: 'string', default: '40' },
-    'issuance-only': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results' },
+    clients: { type: 'string' },
+    seconds: { type: 'string' },
+    'memory-logins': { type: 'string' },
+    'memory-clients': { type: 'string' },
+    'token-seconds': { type: 'string' },
+    'token-connections': { type: 'string' },
   },
 });
-const clients = Number(values.clients);
-const seconds = Number(values.seconds);
+const smoke = values.smoke;
+const list = (text: string) => text.split(',').map(Number);
+const clientCounts = list(values.clients ?? '1,2,4,8');
+const seconds = Number(values.seconds ?? (smoke ? 1.5 : 15));
+const memoryCheckpoints = list(values['memory-logins'] ?? (smoke ? '6,20' : '3000,10000'));
+const memoryClients = Number(values['memory-clients'] ?? (smoke ? 4 : 16));
+const began = Date.now();
+const log = (line: string) =>
+  console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+// A phase that fails (or ^C) must not leave servers behind: they hold ports and the cores.
+process.on('exit', stopDescendants);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-if (values['issuance-only']) {
-  await benchIssuance();
-  process.exit(0);
-}
-
-// 1. argon2id verify
-const hasher = new PasswordHasher();
-const hash = await hasher.hash('Bench-Password-1');
-const verifyTimes: number[] = [];
-for (let i = 0; i < Number(values.verifies); i += 1) {
-  const start = process.hrtime.bigint();
-  await hasher.verify(hash, 'Bench-Password-1');
-  verifyTimes.push(ms(start));
-}
-console.log(`argon2id verify (m=19456 KiB, t=2, p=1), sequential: ${summary(verifyTimes)}`);
-const parallel = process.hrtime.bigint();
-await Promise.all(Array.from({ length: 40 }, () => hasher.verify(hash, 'Bench-Password-1')));
-const parallelMs = ms(parallel);
-console.log(
-  `argon2id verify, 40 at once on the libuv pool: ${(40 / (parallelMs / 1000)).toFixed(1)} verifies/s — the ceiling for password logins on this machine`,
+const machine = machineInfo();
+log(
+  `bench${smoke ? ' --smoke' : ''}: ${machine.cores} × ${machine.cpu}, node ${machine.node}, ${machine.commit}, load ${machine.load}`,
 );
 
-// 2. login throughput, against Tobira in its own process (as `tobira start` runs it), so that the
-// server's CPU per login can be read from its own metrics, apart from the clients' work.
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-bench-'));
-const limits = { loginRatePerIpPerMinute: 1_000_000, loginRatePerAccountPerMinute: 1_000_000 };
-const provisioning = await startTestTobira({ dataDir, config: limits });
-await createTenant(provisioning.tobira, 'p-90', { lockout: { maxPasswordFailures: 100 } });
-const client = await createClient(provisioning.tobira, {
-  tenantId: 'p-90',
-  redirectUri: 'https://rp.example.test/cb',
-});
-const users: TestUser[] = [];
-for (let i = 0; i < clients; i += 1)
-  users.push(
-    await createUser(provisioning.tobira, {
-      tenantId: 'p-90',
-      userId: `p-90-bench${i}`,
-      password: 'Bench-Password-1',
-    }),
+const argon2 = await benchArgon2({ seconds: smoke ? 1 : 10, sequential: smoke ? 3 : 20 });
+log(
+  `argon2id: ceiling ${argon2.ceiling.toFixed(1)} verifies/s, ${argon2.cpuPerVerifyMs.toFixed(1)} ms CPU each`,
+);
+
+const data = await provision(Math.max(memoryClients, ...clientCounts));
+const say = (p: LoginPhase) =>
+  log(
+    `  ${p.clients} clients, ${p.workers} worker(s): ${p.perSecond.toFixed(1)} logins/s, p50 ${p.latency.p50.toFixed(0)} ms, server CPU ${p.serverCpuMs.toFixed(1)} ms/login (${p.cpuSource})`,
   );
-const caPem = provisioning.tobira.ca.certificatePem;
-await provisioning.close();
 
-const server = await startServerProcess(dataDir);
-const rp = await TestRp.discover(server.url, client, caPem);
+// Logins against the default worker count, then the largest client count against one worker.
+const all = await withServer(data, {}, async (server, target, users) => {
+  const idle = servingRss(server.tree());
+  const sweep: LoginPhase[] = [];
+  for (const count of clientCounts) {
+    sweep.push(await measureLogins(server, target, users.slice(0, count), { seconds }));
+    say(sweep.at(-1)!);
+  }
+  return { sweep, readyMs: server.readyMs, idleMaxMiB: idle.max / 1048576 };
+});
+const one = await withServer(data, { workers: 1 }, (server, target, users) =>
+  measureLogins(server, target, users.slice(0, clientCounts.at(-1)), { seconds }),
+);
+say(one);
+const allPhase = all.sweep.at(-1)!;
+const workersNote =
+  allPhase.workers > 1
+    ? `Both with ${allPhase.clients} clients; the default ran ${allPhase.workers} worker processes.`
+    : 'TOBIRA_WORKERS had no effect in this build (the server ran as one process both times): multi-worker numbers are missing.';
 
-const loginOnce = (user: TestUser) =>
-  login({ rp, url: server.url, caPem, password: 'Bench-Password-1' }, user);
+const tokenSide = await runTokenSide({
+  seconds: Number(values['token-seconds'] ?? (smoke ? 1 : 10)),
+  connections: Number(values['token-connections'] ?? 10),
+  log,
+});
 
-await loginOnce(users[0]!); // warm-up
-const serverBefore = await server.metrics();
-const cpuBefore = process.cpuUsage();
-const latencies: number[] = [];
-const deadline = Date.now() + seconds * 1000;
-const began = process.hrtime.bigint();
-await Promise.all(
-  users.map(async (user) => {
-    while (Date.now() < deadline) latencies.push(await loginOnce(user));
-  }),
-);
-const elapsed = ms(began) / 1000;
-const serverAfter = await server.metrics();
-const cpu = process.cpuUsage(cpuBefore);
-const logins = latencies.length;
-const serverCpu =
-  (sample(serverAfter, 'tobira_process_cpu_seconds_total') -
-    sample(serverBefore, 'tobira_process_cpu_seconds_total')) /
-  logins;
-const clientCpu = (cpu.user + cpu.system) / 1e6 / logins;
-const cores = os.cpus().length;
-console.log(
-  `full OIDC login (TLS client cert + password + code exchange + userinfo), ${clients} concurrent clients for ${elapsed.toFixed(1)} s:`,
-);
-console.log(`  throughput ${(logins / elapsed).toFixed(1)} logins/s; latency ${summary(latencies)}`);
-console.log(
-  `  CPU per login: server ${(serverCpu * 1000).toFixed(1)} ms, clients ${(clientCpu * 1000).toFixed(1)} ms — ${cores} cores given to the server alone would carry about ${(cores / serverCpu).toFixed(0)} logins/s`,
-);
-console.log(`  server time by route (per login: requests × mean):`);
-for (const line of serverTimeByRoute(serverBefore, serverAfter, logins)) console.log(`    ${line}`);
-console.log(
-  `  server memory: rss ${(sample(serverAfter, 'tobira_process_resident_memory_bytes') / 1048576).toFixed(0)} MiB`,
-);
-await server.stop();
-await rm(dataDir, { recursive: true, force: true });
+log('certificate issuance…');
+const issuance = await benchIssuance({
+  idleLogins: smoke ? 2 : 10,
+  crlRequests: smoke ? 5 : 100,
+  warmUp: !smoke,
+});
 
-// 3. certificate work against request handling, in Tobira's own event loop
-await benchIssuance();
+log(`memory over ${memoryCheckpoints.at(-1)} logins…`);
+const memory = await withServer(data, {}, (server, target, users) =>
+  benchMemory(server, target, users.slice(0, memoryClients), memoryCheckpoints),
+);
+
+const compiled = smoke
+  ? 'skipped in --smoke (it builds the whole tree)'
+  : await benchCompiledStart(data.dataDir, data.caPem);
+await data.remove();
+
+const results: BenchResults = {
+  machine,
+  mode: smoke ? 'smoke' : 'full',
+  argon2,
+  sweep: all.sweep,
+  workers: { one, all: allPhase, note: workersNote },
+  tokenSide,
+  issuance,
+  memory,
+  startup: { tsxMs: all.readyMs, tsxIdleMaxMiB: all.idleMaxMiB, compiled },
+};
+await mkdir(values.out, { recursive: true });
+const file = path.join(values.out, `${machine.date}.md`);
+await writeFile(file, renderReport(results));
+log(`results: ${file}`);
+closeAllHttpsFetches();
 process.exit(0);
 
-/** `tobira start` on the provisioned data directory, with a metrics token for the readings. */
-async function startServerProcess(dir: string) {
-  const port = await freePort();
-  const url = `https://127.0.0.1:${port}`;
-  const token = 'bench-metrics-token-0123456789';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'start'], {
-    env: {
-      ...process.env,
-      TOBIRA_DATA_DIR: dir,
-      TOBIRA_ISSUER: url,
-      TOBIRA_HOST: '127.0.0.1',
-      TOBIRA_PORT: String(port),
-      TOBIRA_LOG_LEVEL: 'error',
-      TOBIRA_METRICS_TOKEN: token,
-      TOBIRA_LOGIN_RATE_PER_IP_PER_MINUTE: String(limits.loginRatePerIpPerMinute),
-      TOBIRA_LOGIN_RATE_PER_ACCOUNT_PER_MINUTE: String(limits.loginRatePerAccountPerMinute),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** Starts `tobira start` on the provisioned data, opens a browser per user, runs `work`, stops it. */
+async function withServer<T>(
+  provisioned: Provisioned,
+  options: { workers?: number },
+  work: (
+    server: Awaited<ReturnType<typeof startServerProcess>>,
+    target: Parameters<typeof loginOnce>[0],
+    users: BenchUser[],
+  ) => Promise<T>,
+): Promise<T> {
+  const server = await startServerProcess({
+    dataDir: provisioned.dataDir,
+    caPem: provisioned.caPem,
+    ...options,
   });
-  const fetch = createHttpsFetch({ ca: caPem });
-  for (let i = 0; ; i += 1) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 150) throw new Error('tobira did not start');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  const users = browsersFor(provisioned.users, server.url, provisioned.caPem);
+  try {
+    const target = {
+      rp: await TestRp.discover(server.url, provisioned.client, provisioned.caPem),
+      url: server.url,
+    };
+    await Promise.all(users.map((u) => loginOnce(target, u))); // warm-up: connections open, code paths hot
+    return await work(server, target, users);
+  } finally {
+    await Promise.all(users.map((u) => u.browser.close()));
+    await server.stop();
   }
+}
+
+function machineInfo(): BenchResults['machine'] {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+  const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+  const load = os.loadavg();
+  const cores = os.availableParallelism();
   return {
-    url,
-    metrics: async () =>
-      (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
+    cores,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    commit: `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' (+ uncommitted changes in the tree)' : ''}`,
+    date: new Date().toISOString().slice(0, 10),
+    load: load.map((l) => l.toFixed(2)).join(' / '),
+    shared: load[0]! > 0.25 * cores,
   };
-}
-
-/** A metric's value in the exposition text, summed over its label sets. */
-function sample(text: string, name: string): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (m && m[1] === name) total += Number(m[3]);
-  }
-  return total;
-}
-
-/** From the server's request histogram: how many requests of each route a login makes, and their mean. */
-function serverTimeByRoute(before: string, after: string, count: number): string[] {
-  const series = (text: string, suffix: string) => {
-    const found = new Map<string, number>();
-    for (const m of text.matchAll(
-      new RegExp(
-        `^tobira_http_request_duration_seconds_${suffix}\\{method="(\\w+)",route="(\\w+)"\\} (\\S+)$`,
-        'gm',
-      ),
-    ))
-      found.set(`${m[1]} ${m[2]}`, Number(m[3]));
-    return found;
-  };
-  const [sum0, sum1, n0, n1] = [
-    series(before, 'sum'),
-    series(after, 'sum'),
-    series(before, 'count'),
-    series(after, 'count'),
-  ];
-  return [...n1.entries()]
-    .map(([route, n]) => ({
-      route,
-      n: n - (n0.get(route) ?? 0),
-      sum: (sum1.get(route) ?? 0) - (sum0.get(route) ?? 0),
-    }))
-    .filter((r) => r.n > 0 && r.route.split(' ')[1] !== 'metrics')
-    .sort((a, b) => b.sum - a.sum)
-    .map(
-      (r) => `${r.route.padEnd(18)} ${(r.n / count).toFixed(1)} × ${((r.sum / r.n) * 1000).toFixed(1)} ms`,
-    );
 }

@@ -1,0 +1,103 @@
+/**
+ * The server's processes as Linux sees them (/proc): the process `tobira start` runs in and the
+ * workers node:cluster forks from it. CPU and RSS read here do not depend on what /metrics covers.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  cpuSeconds: number;
+}
+
+function stat(pid: number): ProcStat | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS };
+  } catch {
+    return null; // gone meanwhile
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function exe(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
+/** Every running process below `rootPid`, at any depth. */
+function descendants(rootPid: number): ProcStat[] {
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => stat(Number(d)))
+    .filter((s): s is ProcStat => s !== null);
+  const tree = new Set([rootPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of all)
+      if (tree.has(s.ppid) && !tree.has(s.pid)) {
+        tree.add(s.pid);
+        grew = true;
+      }
+  }
+  return all.filter((s) => s.pid !== rootPid && tree.has(s.pid));
+}
+
+export interface ProcessTree {
+  root: { pid: number; rss: number };
+  /**
+   * The root's child processes that run node (cluster workers, not tsx's esbuild service); empty
+   * when the server runs in one process.
+   */
+  workers: Array<{ pid: number; rss: number }>;
+  /** CPU seconds of the root and every descendant still running. */
+  cpuSeconds: number;
+}
+
+export function processTree(rootPid: number): ProcessTree {
+  const below = descendants(rootPid);
+  const node = exe(rootPid);
+  return {
+    root: { pid: rootPid, rss: rssBytes(rootPid) },
+    workers: below
+      .filter((s) => s.ppid === rootPid && exe(s.pid) === node)
+      .map((s) => ({ pid: s.pid, rss: rssBytes(s.pid) })),
+    cpuSeconds: (stat(rootPid)?.cpuSeconds ?? 0) + below.reduce((sum, s) => sum + s.cpuSeconds, 0),
+  };
+}
+
+/** RSS of the processes serving requests: the workers, or the one process when there are none. */
+export function servingRss(tree: ProcessTree): { sum: number; max: number; count: number } {
+  const serving = tree.workers.length ? tree.workers : [tree.root];
+  return {
+    sum: serving.reduce((s, p) => s + p.rss, 0),
+    max: Math.max(...serving.map((p) => p.rss)),
+    count: serving.length,
+  };
+}
+
+/** Ends what this process started, directly or not, that still runs (a failed phase's servers). */
+export function stopDescendants(): void {
+  for (const { pid } of descendants(process.pid))
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+}

@@ -1,0 +1,294 @@
+/** The results file: markdown tables, one section per measurement, and the issue's targets. */
+import type { Argon2Result } from './argon2.js';
+import type { IssuanceResult } from './issuance.js';
+import type { LoginPhase } from './logins.js';
+import type { MemoryResult } from './memory.js';
+import type { StartupReading } from './startup.js';
+import type { Quantiles } from './stats.js';
+
+export interface TokenSideRow {
+  endpoint: string;
+  tobira: number;
+  bare: number;
+  ratio: number;
+}
+
+export interface BenchResults {
+  machine: {
+    cores: number;
+    cpu: string;
+    node: string;
+    commit: string;
+    date: string;
+    load: string;
+    shared: boolean;
+  };
+  mode: string;
+  argon2: Argon2Result;
+  sweep: LoginPhase[];
+  /** The same clients against TOBIRA_WORKERS=1 and against the default. */
+  workers: { one: LoginPhase; all: LoginPhase; note: string };
+  tokenSide: TokenSideRow[] | string;
+  issuance: IssuanceResult;
+  memory: MemoryResult;
+  startup: { tsxMs: number; tsxIdleMaxMiB: number; compiled: StartupReading | string };
+}
+
+const n = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '—');
+const lat = (q: Quantiles) => [n(q.p50), n(q.p95), n(q.max), String(q.n)];
+const met = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'not met');
+
+function table(headers: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Server CPU per login minus one argon2id verify's CPU under load. */
+export const nonArgon2 = (phase: LoginPhase, argon2: Argon2Result) =>
+  phase.serverCpuMs - argon2.cpuPerVerifyMs;
+
+function loginRows(phases: LoginPhase[], argon2: Argon2Result, label: (p: LoginPhase) => string): string[][] {
+  return phases.map((p) => [
+    label(p),
+    String(p.logins),
+    n(p.perSecond),
+    pct(p.perSecond / argon2.ceiling),
+    ...lat(p.latency).slice(0, 3),
+    `${n(p.serverCpuMs)} (${p.cpuSource})`,
+    n(nonArgon2(p, argon2)),
+    n(p.clientCpuMs),
+  ]);
+}
+const LOGIN_HEADERS = [
+  'logins',
+  'logins/s',
+  'share of argon2id ceiling',
+  'p50 ms',
+  'p95 ms',
+  'max ms',
+  'server CPU/login ms',
+  'server non-argon2 CPU/login ms',
+  'client CPU/login ms',
+];
+
+export function renderReport(r: BenchResults): string {
+  const { argon2, issuance: iss, memory } = r;
+  const best = r.sweep.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const out: string[] = [];
+  const section = (title: string, ...body: string[]) =>
+    out.push(`## ${title}`, '', ...body.flatMap((b) => [b, '']));
+
+  out.push(
+    `# Tobira bench — ${r.machine.date}${r.mode === 'smoke' ? ' (smoke: tiny counts, numbers not meaningful)' : ''}`,
+    '',
+  );
+  section(
+    'Machine',
+    table(
+      ['cores', 'CPU', 'node', 'commit', 'load average at start'],
+      [[String(r.machine.cores), r.machine.cpu, r.machine.node, r.machine.commit, r.machine.load]],
+    ),
+    r.machine.shared
+      ? 'The machine was shared with other jobs during this run (load average above); a quiet machine gives higher rates.'
+      : 'The machine was otherwise idle at the start of the run.',
+  );
+  section(
+    'argon2id ceiling',
+    table(
+      [
+        'parameters',
+        'verify p50 ms (one at a time)',
+        'CPU per verify ms (all cores busy)',
+        'ceiling verifies/s',
+        'in flight',
+      ],
+      [
+        [
+          argon2.params,
+          n(argon2.sequential.p50),
+          n(argon2.cpuPerVerifyMs),
+          n(argon2.ceiling),
+          String(argon2.concurrency),
+        ],
+      ],
+    ),
+    "The ceiling is what the machine's cores do when they only verify passwords; a login needs one verify.",
+  );
+  section(
+    'Logins by clients',
+    table(
+      ['clients', 'workers', ...LOGIN_HEADERS],
+      loginRows(r.sweep, argon2, (p) => `${p.clients} | ${p.workers}`),
+    ),
+    'Full login: authorization request with the client certificate → password → code → token exchange → userinfo. ' +
+      'Each client is one browser per user: one keep-alive HTTPS connection, its PKCS#12 parsed once. ' +
+      "The clients run in the bench process on the same cores as the server; server CPU comes from the server's " +
+      '/metrics (or /proc over its processes when /metrics did not cover every worker), client CPU from the bench process.',
+    `Server time by route at ${best.clients} clients (requests per login × mean): ${best.routes.join('; ') || '—'}.`,
+  );
+  section(
+    '1 worker vs all workers',
+    table(
+      ['TOBIRA_WORKERS', 'clients', 'workers seen', ...LOGIN_HEADERS],
+      [
+        ['1', ...loginRows([r.workers.one], argon2, (p) => `${p.clients} | ${p.workers}`)[0]!],
+        ['default', ...loginRows([r.workers.all], argon2, (p) => `${p.clients} | ${p.workers}`)[0]!],
+      ],
+    ),
+    r.workers.note,
+  );
+  section(
+    'Store calls per login',
+    best.store
+      ? table(
+          ['clients', 'calls/login', 'reads/login', 'writes/login'],
+          r.sweep.map((p) => [
+            String(p.clients),
+            n(p.store?.total ?? NaN),
+            n(p.store?.reads ?? NaN),
+            n(p.store?.writes ?? NaN),
+          ]),
+        )
+      : 'not available: the server does not expose `tobira_store_calls_total`.',
+  );
+  section(
+    'Token side',
+    typeof r.tokenSide === 'string'
+      ? `not available: ${r.tokenSide}`
+      : table(
+          ['endpoint', 'Tobira req/s', 'bare oidc-provider req/s', 'ratio', 'target ≥ 0.80'],
+          r.tokenSide.map((t) => [t.endpoint, n(t.tobira), n(t.bare), n(t.ratio, 2), met(t.ratio >= 0.8)]),
+        ),
+  );
+  const openssl = typeof iss.opensslRate === 'number' ? n(iss.opensslRate) : iss.opensslRate;
+  section(
+    'Certificate minting',
+    table(
+      [`${iss.wave} at once`, 'per second', 'share of the key-generation floor'],
+      [
+        ['Tobira: key + certificate + PKCS#12', n(iss.mintRate), pct(iss.mintRate / iss.keygenRate)],
+        ['native RSA-2048 key generation alone (floor)', n(iss.keygenRate), '100%'],
+        [
+          'openssl CLI: key, certificate, PKCS#12',
+          openssl,
+          typeof iss.opensslRate === 'number' ? pct(iss.opensslRate / iss.keygenRate) : '—',
+        ],
+      ],
+    ),
+    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run.`,
+  );
+  section(
+    'Login latency under issuance',
+    table(
+      ['', 'p50 ms', 'p95 ms', 'max ms', 'n'],
+      [
+        ['login, 2 clients, idle', ...lat(iss.loginIdle)],
+        [`login, 2 clients, while ${iss.wave} issuances complete`, ...lat(iss.loginDuring)],
+        ['/healthz meanwhile', ...lat(iss.healthDuring)],
+        ['GET /ca/crl.der (keep-alive)', ...lat(iss.crl)],
+      ],
+    ),
+    table(
+      ['event loop', 'longest stall ms', 'p99 ms'],
+      [
+        [`${iss.wave} issuances alone`, n(iss.stallWave.maxMs), n(iss.stallWave.p99Ms)],
+        [
+          `${iss.wave} issuances with 2 clients logging in`,
+          n(iss.stallUnderLogins.maxMs),
+          n(iss.stallUnderLogins.p99Ms),
+        ],
+      ],
+    ),
+    `Tobira runs in the bench process here so that its event loop can be watched. CRL: ${n(iss.crlCpuMs)} ms CPU per request (server + client).`,
+  );
+  section(
+    'Memory',
+    table(
+      ['after logins', 'serving processes', 'RSS sum MiB', 'RSS max per process MiB', 'primary process MiB'],
+      memory.points.map((p) => [
+        String(p.logins),
+        String(p.processes),
+        n(p.sumMiB, 0),
+        n(p.maxMiB, 0),
+        p.processes > 1 ? n(p.primaryMiB, 0) : '(the one process)',
+      ]),
+    ),
+    `${memory.clients} clients, ${n(memory.perSecond)} logins/s, on a freshly started server (default workers; the cluster's primary serves no requests and is shown apart).`,
+  );
+  const c = r.startup.compiled;
+  section(
+    'Start-up',
+    table(
+      ['', 'spawn → /readyz ms', 'idle RSS max per process MiB'],
+      [
+        ['sources through tsx', n(r.startup.tsxMs, 0), n(r.startup.tsxIdleMaxMiB, 0)],
+        [
+          'compiled (npm run build)',
+          typeof c === 'string' ? c : n(c.readyMs, 0),
+          typeof c === 'string' ? '—' : n(c.idleMaxMiB, 0),
+        ],
+      ],
+    ),
+  );
+  out.push(renderTargets(r, best));
+  return out.join('\n');
+}
+
+function renderTargets(r: BenchResults, best: LoginPhase): string {
+  const { argon2, issuance: iss, memory } = r;
+  // With the cores given to the server alone, logins/s ÷ verifies/s = argon2 CPU ÷ server CPU per login.
+  const projected = argon2.cpuPerVerifyMs / best.serverCpuMs;
+  const points = memory.points;
+  const [mid, last] = [points.at(-2)!, points.at(-1)!];
+  const growth = (last.maxMiB - mid.maxMiB) / mid.maxMiB;
+  const token = typeof r.tokenSide === 'string' ? null : r.tokenSide;
+  const rows: string[][] = [
+    [
+      'server non-argon2 CPU per login ≤ 10 ms',
+      `${n(nonArgon2(best, argon2))} ms at ${best.clients} clients`,
+      met(nonArgon2(best, argon2) <= 10),
+    ],
+    [
+      'logins ≥ 75% of the argon2id ceiling',
+      `${pct(best.perSecond / argon2.ceiling)} measured (clients share the cores); ${pct(projected)} with the cores given to the server alone`,
+      met(best.perSecond / argon2.ceiling >= 0.75),
+    ],
+    [
+      'all workers carry more logins than one',
+      `${n(r.workers.all.perSecond)} vs ${n(r.workers.one.perSecond)} logins/s`,
+      met(r.workers.all.workers > 1 ? r.workers.all.perSecond > r.workers.one.perSecond : null),
+    ],
+    [
+      'userinfo / introspection / refresh_token ≥ 80% of bare oidc-provider',
+      token ? token.map((t) => `${t.endpoint} ${n(t.ratio, 2)}`).join(', ') : 'not available',
+      met(token ? token.every((t) => t.ratio >= 0.8) : null),
+    ],
+    [
+      'event loop never stalls > 20 ms during issuance',
+      `${n(Math.max(iss.stallWave.maxMs, iss.stallUnderLogins.maxMs))} ms`,
+      met(Math.max(iss.stallWave.maxMs, iss.stallUnderLogins.maxMs) <= 20),
+    ],
+    [
+      'minting (10 at once) within 15% of the key-generation floor',
+      pct(iss.mintRate / iss.keygenRate),
+      met(iss.mintRate >= 0.85 * iss.keygenRate),
+    ],
+    [
+      'minting above the openssl CLI',
+      typeof iss.opensslRate === 'number' ? `${n(iss.mintRate)} vs ${n(iss.opensslRate)}/s` : iss.opensslRate,
+      met(typeof iss.opensslRate === 'number' ? iss.mintRate > iss.opensslRate : null),
+    ],
+    [
+      `RSS ≤ 200 MiB per process after ${last.logins} logins`,
+      `${n(last.maxMiB, 0)} MiB max`,
+      met(last.maxMiB <= 200),
+    ],
+    [
+      `no RSS growth between ${mid.logins} and ${last.logins} logins (≤ 5%)`,
+      `${n(mid.maxMiB, 0)} → ${n(last.maxMiB, 0)} MiB (${pct(growth)})`,
+      met(growth <= 0.05),
+    ],
+  ];
+  return ['## Targets', '', table(['target (issue 13)', 'measured', ''], rows), ''].join('\n');
+}
