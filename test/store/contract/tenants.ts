@@ -1,7 +1,12 @@
 /** Contract: tenants. */
 import { expect } from 'chai';
+import { parseTenantPolicy } from '../../../src/policy/tenant-policy.js';
 import type { TenantStore } from '../../../src/store.js';
 import { at, expectConflict, T0, type ContractContext } from './context.js';
+
+/** A real 1×1 PNG, base64. */
+const PNG_B64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 export function tenantContract(ctx: ContractContext<TenantStore>): void {
   describe('tenants', function () {
@@ -31,6 +36,23 @@ export function tenantContract(ctx: ContractContext<TenantStore>): void {
       expect(updated!.updatedAt).to.deep.equal(at(10));
       expect(await ctx.store.getTenant('p-01')).to.deep.equal(updated);
       expect(await ctx.store.updateTenant('nope', { name: 'x' }, at(10))).to.equal(null);
+    });
+
+    it('keeps the branding (logo included) and time zone through an update, and removes a logo', async function () {
+      const t = await ctx.f.tenant('p-01');
+      const logo = { contentType: 'image/png' as const, data: PNG_B64 };
+      const branded = parseTenantPolicy({
+        ...t.policy,
+        timeZone: 'Europe/Berlin',
+        branding: { displayName: 'さくら銀行', primaryColor: '#0b3d91', logo, support: { hours: '9–17' } },
+      });
+      const updated = await ctx.store.updateTenant('p-01', { policy: branded }, at(10));
+      expect(updated!.policy.timeZone).to.equal('Europe/Berlin');
+      expect(updated!.policy.branding).to.deep.equal(branded.branding);
+      expect(await ctx.store.getTenant('p-01')).to.deep.equal(updated);
+      const removed = parseTenantPolicy({ ...branded, branding: { ...branded.branding, logo: null } });
+      await ctx.store.updateTenant('p-01', { policy: removed }, at(11));
+      expect((await ctx.store.getTenant('p-01'))!.policy.branding.logo).to.equal(null);
     });
 
     it('rejects a duplicate id with a conflict on id', async function () {
