@@ -9,13 +9,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as OTPAuth from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startDemoRp } from '../../src/demo/relying-party.js';
 import { t as message, type Locale } from '../../src/i18n/index.js';
 import { newToken, sha256Hex } from '../../src/random.js';
-import { accessibilityViolations, launchChromium, type DemoRp } from './chromium.js';
-import { createClient, createTenant } from './fixtures.js';
+import { accessibilityViolations, launchChromium, startTobiraWithDemoRp, type DemoRp } from './chromium.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
-import { freePort, startTestTobira, type TestTobira } from './tobira.js';
+import type { TestTobira } from './tobira.js';
 
 export const TENANT = 'p-20';
 /** The tenant locks after this many wrong passwords (the lock page is one of the manual's pages). */
@@ -36,23 +34,9 @@ export interface WalkWorld {
 
 export async function startWalkWorld(): Promise<WalkWorld> {
   const smtp = await startSmtp();
-  const t = await startTestTobira({ config: { smtpUrl: smtp.url } });
-  await createTenant(t.tobira, TENANT, {
-    features: { maxTerminals: 3 },
-    lockout: { maxPasswordFailures: MAX_PASSWORD_FAILURES },
-  });
-  const rpPort = await freePort();
-  const client = await createClient(t.tobira, {
-    tenantId: TENANT,
-    redirectUri: `http://127.0.0.1:${rpPort}/callback`,
-  });
-  const rp = await startDemoRp({
-    issuer: t.url,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    port: rpPort,
-    host: '127.0.0.1',
-    caPem: t.tobira.ca.certificatePem,
+  const { t, rp } = await startTobiraWithDemoRp(TENANT, {
+    config: { smtpUrl: smtp.url },
+    policy: { features: { maxTerminals: 3 }, lockout: { maxPasswordFailures: MAX_PASSWORD_FAILURES } },
   });
   const apiKey = newToken(32);
   await t.tobira.store.createApiKey(
