@@ -16,7 +16,7 @@ import type { AttemptContext, FailureOutcome, LoginService } from '../src/servic
 import type { LoginRateRules } from '../src/policy/rate-limit.js';
 import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { TotpService } from '../src/services/totp.js';
-import type { AccountStore, CertificateStore } from '../src/store.js';
+import type { AccountStore, CertificateStore, ClientStore, TenantStore } from '../src/store.js';
 import type { TobiraLoginResult } from '../src/provider.js';
 import type { LoginState, LoginStateRepository } from './login-state.js';
 import {
@@ -32,8 +32,8 @@ import type { Views } from './views.js';
 
 export interface LoginRouteDeps {
   provider: Provider;
-  /** Only to name the account of a refused certificate in the login event. */
-  store: CertificateStore & AccountStore;
+  /** Only to name the account of a refused certificate in the login event, and its page's tenant. */
+  store: CertificateStore & AccountStore & Pick<ClientStore, 'getClient'> & Pick<TenantStore, 'getTenant'>;
   views: Views;
   guard: BindingGuard;
   login: LoginService;
@@ -76,16 +76,22 @@ export function loginKit(deps: LoginRouteDeps) {
 
   /**
    * The binding rule for a login not yet made: who is this certificate, may it sign in to this client?
-   * A verdict keeps a standing only once the certificate's tenant is the client's: then the pages
-   * carry that tenant's brand and time zone.
+   * The pages carry the brand and time zone of the relying party's tenant: the standing's (a verdict
+   * keeps one only once the certificate's tenant is the client's), else the client's own — never the
+   * tenant of a certificate refused here.
    */
   const identify = async (ctx: Context, details: Details) => {
-    const verdict = await guard.forLogin(
-      clientCertificateDer(ctx.req, trust),
-      String(details.params.client_id),
-    );
-    if (verdict.standing) useTenant(ctx, verdict.standing.tenant);
+    const clientId = String(details.params.client_id);
+    const verdict = await guard.forLogin(clientCertificateDer(ctx.req, trust), clientId);
+    const tenant = verdict.standing?.tenant ?? (await clientTenant(clientId));
+    if (tenant) useTenant(ctx, tenant);
     return verdict;
+  };
+
+  /** Read on refusals only (the request cache already holds the client the guard read). */
+  const clientTenant = async (clientId: string) => {
+    const client = await deps.store.getClient(clientId);
+    return client ? deps.store.getTenant(client.tenantId) : null;
   };
 
   /** The page of a refusal: the lock page for a locked account, else what is wrong with the certificate. */

@@ -223,7 +223,7 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
     expect(other.text).not.to.include('class="brand-logo"');
   });
 
-  it("brands the login pages by the relying party's tenant; a certificate of another tenant sees Tobira's", async function () {
+  it("brands the login pages by the relying party's tenant, refusals included; no tenant: Tobira's", async function () {
     const client = await createClient(a.t.tobira, { tenantId: 'p-71', redirectUri: REDIRECT });
     const rp = await TestRp.discover(a.t.url, client, a.t.tobira.ca.certificatePem);
     const own = await browserOf(sakura).follow((await rp.start()).url, a.t.url);
@@ -231,10 +231,19 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
     expect(own.text).to.include('さくら銀行 ログイン');
     expect(own.text).to.include('/brand/p-71.css');
 
+    // Another tenant's user at this site: the site's brand on the refusal, never the user's tenant's.
     const stranger = await browserOf(momiji).follow((await rp.start()).url, a.t.url);
     expect(stranger.status).to.equal(403);
-    expect(stranger.text).not.to.match(/さくら|もみじ|\/brand\//);
-    expect(stranger.text).to.include('Tobira');
+    expect(stranger.text).to.include('さくら銀行 ログイン');
+    expect(stranger.text).not.to.match(/もみじ|p-72/);
+
+    // No relying party's tenant known (the account pages' own client) and no certificate: Tobira's.
+    const anonymous = new TestBrowser({ ca: a.t.tobira.ca.certificatePem });
+    browsers.push(anonymous);
+    const bare = await anonymous.follow(`${a.t.url}/account`, a.t.url);
+    expect(bare.status).to.equal(403);
+    expect(bare.text).not.to.match(/さくら|もみじ|\/brand\//);
+    expect(bare.text).to.include('Tobira');
   });
 
   it("shows times in the tenant's zone with its label, in Japanese and in English", async function () {
