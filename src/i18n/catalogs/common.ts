@@ -114,9 +114,9 @@ const common: CatalogArea = {
     'otp.instructions': 'Enter the 6-digit one-time password shown in your authenticator app.',
     'otp.code': 'One-time password',
     'otp.submit': 'Verify',
-    'otp.failed': '[Error] The one-time password does not match.',
+    'otp.failed': 'The one-time password is not correct.',
     'otp.reused':
-      '[Error] This one-time password has already been used. Wait for the next one to appear in your authenticator app, then enter it.',
+      'This one-time password has already been used. Wait for the next one to appear in your authenticator app, then enter it.',
     'otp.remaining_warning':
       'Warning: wrong passwords and wrong one-time passwords count together. {remaining, plural, one {1 attempt left. One more mistake will lock your account.} other {# attempts left before your account is locked.}}',
     'otp.unavailable': 'This website requires a one-time password, but none is set up for your account.',

@@ -60,7 +60,7 @@ const password: CatalogArea = {
     'password.class.upper': 'upper-case letter',
     'password.class.lower': 'lower-case letter',
     'password.class.symbol': 'symbol',
-    'login.failed': '[Error] Authentication failed.',
+    'login.failed': 'Sign-in failed. Check your user ID and password.',
     'login.remaining_warning':
       'Warning: {remaining, plural, one {1 attempt left. One more wrong password will lock your account.} other {# attempts left before your account is locked.}}',
     'login.locked':
