@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing of the account pages' forms: password change, secret question, terminal add /
- * change / delete and the login method. Signed in just before each form (a fresh sign-in counts as a
+ * change / delete, the login method and the certificate re-issue request. Signed in just before each form (a fresh sign-in counts as a
  * recent re-authentication); arbitrary bodies with the session's CSRF token never cause a 5xx and leave
  * the account whole: no terminal without a certificate, never more terminals than the policy allows,
  * never the last terminal deleted, never the OTP method without an authenticator, counters within policy.
@@ -138,5 +138,15 @@ describe(`security: fuzzing the account page forms (seed ${FUZZ_SEED}, ${FUZZ_RU
       confirm: mostly('1'),
     });
     await fuzzAccountForm('/account/login-method/totp', { code: anyValue });
+  });
+
+  it('certificate re-issue request: never 5xx; mail only to the account’s terminals, within the hourly limit', async function () {
+    await fuzzAccountForm('/account/certificate', { terminal: mostly('1', '2', '0', '-1', '1e0', '9') });
+    const addresses = (await store().listTerminals(user.account.id)).map((x) => x.email);
+    const mails = (await store().listMail({ limit: 500 })).items.filter(
+      (m) => m.template === 'certificate_reissue',
+    );
+    expect(mails.length, 'some sent, at most 5 an hour per account').to.be.within(1, 5);
+    for (const mail of mails) expect(addresses).to.include(mail.to);
   });
 });
