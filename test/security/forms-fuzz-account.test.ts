@@ -2,8 +2,9 @@
  * Property-based fuzzing of the account pages' forms: password change, secret question, terminal add /
  * change / delete, the login method and the certificate re-issue request. Signed in just before each
  * form (a fresh sign-in counts as a recent re-authentication); arbitrary bodies with the session's
- * CSRF token never cause a 5xx and leave the account whole: no terminal without a certificate, never more terminals than the policy allows,
- * never the last terminal deleted, never the OTP method without an authenticator, counters within policy.
+ * CSRF token never cause a 5xx and leave the account whole: no terminal without a certificate, never
+ * more terminals than the policy allows, never the last terminal deleted, never the OTP method without
+ * an authenticator, counters within policy.
  */
 import { expect } from 'chai';
 import { SECRET_QUESTION_IDS } from '../../src/policy/tenant-policy.js';
