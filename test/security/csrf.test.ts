@@ -189,7 +189,8 @@ describe('security: CSRF', function () {
       );
       const attacker = await w.user('p-c');
       const a = w.browser(attacker);
-      attackerToken = target(await w.signInAccount(a, attacker), '/account/logout').csrf;
+      // The sign-out form sits in the page header, outside <main>.
+      attackerToken = formWith((await w.signInAccount(a, attacker)).text, '/account/logout').csrf;
       b = w.browser(victim);
       expect((await w.signInAccount(b, victim)).status).to.equal(200);
     });
