@@ -137,4 +137,24 @@ describe('CrlCache schedule', function () {
     expect((await cache.get()).der).to.have.length(1);
     await cache.stop();
   });
+
+  it("answers a revocation only once the other workers re-signed; a peer's news re-signs without telling anyone", async function () {
+    const told: (() => void)[] = [];
+    const peers = { revoked: () => new Promise<void>((resolve) => told.push(resolve)) };
+    const cache = new CrlCache({ store, sign, clock: new ManualClock(), peers });
+    const first = await cache.get();
+    let answered = false;
+    const revocation = cache.revoked().then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(told, 'the other workers were told').to.have.length(1);
+    expect(answered, 'not before they re-signed').to.equal(false);
+    expect((await cache.get()).crlNumber > first.crlNumber, 'this worker re-signed').to.equal(true);
+    told[0]!();
+    await revocation;
+    const second = await cache.get();
+    await cache.refresh();
+    expect(told, 'refresh tells nobody').to.have.length(1);
+    expect((await cache.get()).crlNumber > second.crlNumber).to.equal(true);
+    await cache.stop();
+  });
 });
