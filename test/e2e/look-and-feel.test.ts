@@ -74,6 +74,10 @@ describe('browser: look and feel on a phone and a desktop', function () {
       expect(logout.x, 'ログアウト on the right').to.be.above(1280 * 0.75);
       expect(logout.y, 'ログアウト at the top').to.be.below(80);
       expect(await page.textContent('main h1')).to.not.match(/[「」]/);
+      const [table, card] = [await box(page, 'main table'), await box(page, 'main')];
+      expect(table.x + table.width, 'the terminal table stays inside the page').to.be.at.most(
+        card.x + card.width,
+      );
       expect(await scrollWidth(page)).to.be.at.most(1280);
       expect(await accessibilityViolations(page), `axe ${locale}`).to.deep.equal([]);
       await page.screenshot({ path: path.join(OUT, `look-account-desktop-${locale}.png`), fullPage: true });
