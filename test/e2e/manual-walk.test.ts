@@ -70,14 +70,19 @@ describe('manual walk: every chapter in Chromium at 390 px and 1280 px, Japanese
     /** The download page of a mailed link: the password, then the file as Chromium saves it. */
     const download = async (page: Page, password: string, snap?: string): Promise<Certificate> => {
       await page.goto((await walk.mailedLink(email, 'download')).url);
-      if (snap) await walk.page(page, `${snap}-download`, 'download.title');
-      await page.fill(
-        'main form[action$="' + new URL(page.url()).pathname + '"] input[name=password]',
-        password,
-      );
+      const form = page.locator(`main form[action$="${new URL(page.url()).pathname}"]`);
+      if (snap) {
+        await walk.page(page, `${snap}-download`, 'download.title');
+        // A mistyped password first: the error, then the right one still downloads.
+        await form.locator('input[name=password]').fill('Not-The-Password-1');
+        await walk.submit(page, new URL(page.url()).pathname);
+        await walk.page(page, `${snap}-download-wrong-password`, 'download.title');
+        expect(await page.getByRole('alert').count(), 'the error is announced').to.be.at.least(1);
+      }
+      await form.locator('input[name=password]').fill(password);
       const [file] = await Promise.all([
         page.waitForEvent('download'),
-        page.locator(`main form[action$="${new URL(page.url()).pathname}"] button[type=submit]`).click(),
+        form.locator('button[type=submit]').click(),
       ]);
       await page.waitForURL('**/done');
       return { pfx: await readFile((await file.path())!), passphrase: password };
@@ -148,9 +153,16 @@ describe('manual walk: every chapter in Chromium at 390 px and 1280 px, Japanese
       for (let i = 0; i < MAX_PASSWORD_FAILURES; i += 1) {
         await fill(locked, { userId: other.account.userId, password: `Wrong-Pass-${i}` });
         await walk.submit(locked, '/login');
+        // The first failure: the manual's error and warning, the certificate in use still shown.
+        if (i === 0) await walk.page(locked, 'ch5-login-failed', 'login.title');
       }
       await walk.page(locked, 'ch5-locked', 'locked.title');
       expect(await locked.textContent('main')).to.include(`support-${TENANT}@example.jp`);
+      // Trying again within the minute still shows the lock page with the support desk, not a rate limit.
+      await atRp(locked);
+      expect(
+        await locked.locator('main').getByRole('heading', { level: 1 }).first().textContent(),
+      ).to.include(walk.text('locked.title'));
 
       // ---- 6. アカウント管理画面 -------------------------------------------------------------------
       await user.goto(`${t.url}/account`);
