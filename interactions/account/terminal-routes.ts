@@ -45,6 +45,8 @@ export function terminalRoutes(kit: AccountKit): Router {
       'account-form',
       {
         heading: input.heading,
+        // Terminals live under アカウント管理 in the menu, as in the manual.
+        menu: 'home',
         steps: input.steps,
         intro: 'account.terminal.new.intro',
         action: input.action,
@@ -116,6 +118,7 @@ export function terminalRoutes(kit: AccountKit): Router {
       // 端末登録確認: show what will be registered (戻る / 登録).
       return page(ctx, s, 'account-confirm', {
         heading: 'account.terminal.confirm.title',
+        menu: 'home',
         steps: steps(s, ADD_STEPS, 1),
         intro: t(s.locale, 'account.terminal.confirm.intro'),
         action: '/account/terminals/new',
@@ -206,6 +209,8 @@ export function terminalRoutes(kit: AccountKit): Router {
     if (!terminal) return;
     page(ctx, s, 'account-confirm', {
       heading: 'account.terminal.delete.title',
+      menu: 'home',
+      danger: true,
       intro: t(s.locale, 'account.terminal.delete.confirm', {
         number: terminal.number,
         email: terminal.email,
