@@ -20,7 +20,7 @@ import type { Middleware } from 'koa';
  * Groups of cached records: a write drops its groups' entries. Artifacts and short-lived state group by
  * model or kind (`oidc:Interaction`): saving a login's state leaves the cached Interaction alone.
  */
-type Group = 'client' | 'tenant' | 'account' | 'device' | 'oidc' | `oidc:${string}`;
+type Group = 'client' | 'tenant' | 'account' | 'device' | 'standing' | 'oidc' | `oidc:${string}`;
 const byModel = (args: unknown[]): Group => `oidc:${String(args[0])}`;
 
 /** The getters answered from the request's cache, by group. Arguments after the key (`now`) are ignored. */
@@ -32,6 +32,8 @@ const CACHED: Record<string, { group: Group | ((args: unknown[]) => Group); keyA
   getTerminal: { group: 'device', keyArgs: 1 },
   getCertificate: { group: 'device', keyArgs: 1 },
   getCertificateByFingerprint: { group: 'device', keyArgs: 1 },
+  // The certificate with its terminal, account and tenant in one read: dropped by a write to any of them.
+  findCertificateStanding: { group: 'standing', keyArgs: 1 },
   oidcFind: { group: byModel, keyArgs: 2 },
   oidcFindByUid: { group: byModel, keyArgs: 2 },
   getState: { group: byModel, keyArgs: 2 },
@@ -177,8 +179,10 @@ function cachedMethod(
   };
 }
 
-function drop(scope: Scope, groups: Group[] | undefined): void {
-  if (!groups) return scope.entries.clear();
+function drop(scope: Scope, changed: Group[] | undefined): void {
+  if (!changed) return scope.entries.clear();
+  const standing = changed.some((g) => g === 'account' || g === 'device' || g === 'tenant');
+  const groups: Group[] = standing ? [...changed, 'standing'] : changed;
   const everyModel = groups.includes('oidc');
   for (const [key, entry] of scope.entries)
     if (groups.includes(entry.group) || (everyModel && entry.group.startsWith('oidc:')))

@@ -16,6 +16,7 @@ const MAX_WRITES = 15;
 const READ_BOUNDS: Record<string, number> = {
   getClient: 6,
   getCertificateByFingerprint: 5,
+  findCertificateStanding: 5,
   getTerminal: 5,
   getAccount: 5,
   getTenant: 5,
