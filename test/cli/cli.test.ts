@@ -5,23 +5,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runTobira } from '../helpers/cli-runner.js';
 
 const exec = promisify(execFile);
 
 describe('tobira CLI', function () {
   let dataDir: string;
-  const tobira = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'bin/tobira.js', ...args], {
-        env: { ...process.env, TOBIRA_DATA_DIR: dataDir, TOBIRA_ISSUER: 'https://login.example.jp' },
-        encoding: 'utf8',
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const tobira = (...args: string[]) => runTobira(dataDir, ...args);
 
   before(async () => (dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-cli-'))));
   after(async () => rm(dataDir, { recursive: true, force: true }));

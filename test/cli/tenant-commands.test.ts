@@ -1,31 +1,15 @@
 /** `tobira tenant create|update|show` with the brand options, as an operator runs them (real processes). */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { PNG_1PX_B64, runTobira } from '../helpers/cli-runner.js';
 
-const exec = promisify(execFile);
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = Buffer.from(PNG_1PX_B64, 'base64');
 
 describe('tobira tenant commands: branding and time zone', function () {
   let dataDir: string;
-  const tobira = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'bin/tobira.js', ...args], {
-        env: { ...process.env, TOBIRA_DATA_DIR: dataDir, TOBIRA_ISSUER: 'https://login.example.jp' },
-        encoding: 'utf8',
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const tobira = (...args: string[]) => runTobira(dataDir, ...args);
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-cli-brand-'));

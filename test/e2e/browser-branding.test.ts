@@ -10,11 +10,9 @@ import type { Browser } from 'playwright-core';
 import { accessibilityViolations, launchChromium } from '../helpers/chromium.js';
 import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
+import { PNG_1PX_B64 } from '../helpers/cli-runner.js';
 
 const OUT = path.resolve('test-output');
-/** A real 1×1 PNG. */
-const PNG_B64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 describe('browser: a tenant’s brand in Chromium (CSP, custom properties, axe-core)', function () {
   let t: TestTobira;
@@ -32,7 +30,7 @@ describe('browser: a tenant’s brand in Chromium (CSP, custom properties, axe-c
         primaryColor: '#8a1538',
         // Only a border: no text on it, so a light accent is fine.
         accentColor: '#ffcc00',
-        logo: { contentType: 'image/png', data: PNG_B64 },
+        logo: { contentType: 'image/png', data: PNG_1PX_B64 },
         support: { phone: '0120-333-444', email: 'desk@yamabuki.example', hours: '平日 9:00〜17:00' },
         termsUrl: 'https://yamabuki.example/terms',
         privacyUrl: 'https://yamabuki.example/privacy',

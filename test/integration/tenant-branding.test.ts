@@ -9,17 +9,15 @@ import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js
 import { createClient, createUser, type TestUser } from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
 import { startAdminTobira, type AdminTobira } from '../security/admin-kit.js';
+import { PNG_1PX_B64 } from '../helpers/cli-runner.js';
 
-/** A real 1×1 PNG. */
-const PNG_B64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const REDIRECT = 'https://rp.example.test/callback';
 
 const SAKURA = {
   displayName: 'さくら銀行 ログイン',
   primaryColor: '#0B3D91',
   accentColor: '#F39800',
-  logo: { contentType: 'image/png', data: PNG_B64 },
+  logo: { contentType: 'image/png', data: PNG_1PX_B64 },
   support: { phone: '0120-111-222', email: 'desk@sakura.example', hours: '平日 9:00〜17:00' },
   termsUrl: 'https://sakura.example/terms',
   privacyUrl: 'https://sakura.example/privacy',
@@ -100,9 +98,9 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
       .expect(200);
     const shown = await a.api('get', '/tenants/p-71').expect(200);
     const logo = shown.body.policy.branding.logo;
-    expect(logo).to.include({ contentType: 'image/png', bytes: Buffer.from(PNG_B64, 'base64').length });
+    expect(logo).to.include({ contentType: 'image/png', bytes: Buffer.from(PNG_1PX_B64, 'base64').length });
     expect(logo.url).to.match(/^\/brand\/p-71\/logo\?\w+$/);
-    expect(JSON.stringify(shown.body)).not.to.include(PNG_B64);
+    expect(JSON.stringify(shown.body)).not.to.include(PNG_1PX_B64);
     const momijiNow = (await a.api('get', '/tenants/p-72').expect(200)).body.policy;
     expect(momijiNow.branding).to.include({
       displayName: 'もみじ証券',
@@ -120,12 +118,12 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
         'branding.not_https',
       ],
       [
-        { branding: { logo: { contentType: 'image/svg+xml', data: PNG_B64 } } },
+        { branding: { logo: { contentType: 'image/svg+xml', data: PNG_1PX_B64 } } },
         'policy.branding.logo.contentType',
         'branding.logo_type',
       ],
       [
-        { branding: { logo: { contentType: 'image/jpeg', data: PNG_B64 } } },
+        { branding: { logo: { contentType: 'image/jpeg', data: PNG_1PX_B64 } } },
         'policy.branding.logo.data',
         'branding.logo_type',
       ],
@@ -193,7 +191,7 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
     expect(logo.headers['content-type']).to.equal('image/png');
     expect(logo.headers['x-content-type-options']).to.equal('nosniff');
     expect(logo.headers['cache-control']).to.equal('public, max-age=31536000, immutable');
-    expect(logo.body.equals(Buffer.from(PNG_B64, 'base64'))).to.equal(true);
+    expect(logo.body.equals(Buffer.from(PNG_1PX_B64, 'base64'))).to.equal(true);
 
     expect((await browser.request(`${a.t.url}/brand/p-72/logo`)).status).to.equal(404);
     expect((await browser.request(`${a.t.url}/brand/p-99.css`)).status).to.equal(404);

@@ -3,10 +3,7 @@ import { expect } from 'chai';
 import { parseTenantPolicy } from '../../../src/policy/tenant-policy.js';
 import type { TenantStore } from '../../../src/store.js';
 import { at, expectConflict, T0, type ContractContext } from './context.js';
-
-/** A real 1×1 PNG, base64. */
-const PNG_B64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+import { PNG_1PX_B64 } from '../../helpers/cli-runner.js';
 
 export function tenantContract(ctx: ContractContext<TenantStore>): void {
   describe('tenants', function () {
@@ -40,7 +37,7 @@ export function tenantContract(ctx: ContractContext<TenantStore>): void {
 
     it('keeps the branding (logo included) and time zone through an update, and removes a logo', async function () {
       const t = await ctx.f.tenant('p-01');
-      const logo = { contentType: 'image/png' as const, data: PNG_B64 };
+      const logo = { contentType: 'image/png' as const, data: PNG_1PX_B64 };
       const branded = parseTenantPolicy({
         ...t.policy,
         timeZone: 'Europe/Berlin',
