@@ -16,8 +16,6 @@ import { opensslMint } from './openssl-mint.js';
 import { LIMITS, PASSWORD } from './provision.js';
 import { cpuSince, ms, quantiles, type Quantiles } from './stats.js';
 
-const WAVE = 10;
-
 export interface Stall {
   maxMs: number;
   p99Ms: number;
@@ -44,7 +42,10 @@ export async function benchIssuance(options: {
   crlRequests: number;
   /** A first wave before the measured ones (skipped by --smoke). */
   warmUp: boolean;
+  /** Issuances at once (issue 13: 10; fewer in --smoke). */
+  wave: number;
 }): Promise<IssuanceResult> {
+  const WAVE = options.wave;
   const t = await startTestTobira({ config: LIMITS });
   const browsers: BenchBrowser[] = [];
   try {

@@ -4,6 +4,8 @@
  *  argon2id ceiling → logins at 1/2/4/8 clients (Tobira as `tobira start` runs it, its own processes)
  *  → 1 worker vs all → token side (bench/token-side.ts) → certificate minting and logins under
  *  issuance (bench/issuance.ts) → memory over many logins → start-up compiled vs tsx.
+ * The full run builds first and runs every server phase on the compiled JavaScript, as production
+ * does (the sources through tsx when the build fails, saying so); --smoke skips the build.
  * Options: --smoke, --out DIR, --clients 1,2,4,8, --seconds 15, --memory-logins 3000,10000,
  * --memory-clients 16, --token-seconds 10, --token-connections 10
  */
@@ -19,11 +21,11 @@ import { benchIssuance } from './issuance.js';
 import { browsersFor, loginOnce, type BenchUser } from './login.js';
 import { measureLogins, type LoginPhase } from './logins.js';
 import { benchMemory } from './memory.js';
-import { servingRss, stopDescendants } from './proc.js';
+import { stopDescendants } from './proc.js';
 import { provision, type Provisioned } from './provision.js';
 import { renderReport, type BenchResults } from './report.js';
 import { startServerProcess } from './server.js';
-import { benchCompiledStart } from './startup.js';
+import { buildCompiled, measureStart } from './startup.js';
 import { runTokenSide } from './token-side-guard.js';
 
 const { values } = parseArgs({
@@ -61,6 +63,12 @@ log(
   `argon2id: ceiling ${argon2.ceiling.toFixed(1)} verifies/s, ${argon2.cpuPerVerifyMs.toFixed(1)} ms CPU each`,
 );
 
+const build = smoke ? 'skipped in --smoke (it builds the whole tree)' : await buildCompiled();
+const compiledDir = typeof build === 'string' ? undefined : build.dir;
+const runtime = compiledDir
+  ? 'compiled JavaScript (npm run build)'
+  : `the sources through tsx (build: ${build as string})`;
+log(`servers run ${runtime}`);
 const data = await provision(Math.max(memoryClients, ...clientCounts));
 const say = (p: LoginPhase) =>
   log(
@@ -68,20 +76,23 @@ const say = (p: LoginPhase) =>
   );
 
 // Logins against the default worker count, then the largest client count against one worker.
-const all = await withServer(data, {}, async (server, target, users) => {
-  const idle = servingRss(server.tree());
-  const sweep: LoginPhase[] = [];
+const startup = {
+  tsx: await measureStart(data.dataDir, data.caPem),
+  compiled: compiledDir ? await measureStart(data.dataDir, data.caPem, compiledDir) : (build as string),
+};
+const sweep: LoginPhase[] = await withServer(data, {}, async (server, target, users) => {
+  const phases: LoginPhase[] = [];
   for (const count of clientCounts) {
-    sweep.push(await measureLogins(server, target, users.slice(0, count), { seconds }));
-    say(sweep.at(-1)!);
+    phases.push(await measureLogins(server, target, users.slice(0, count), { seconds }));
+    say(phases.at(-1)!);
   }
-  return { sweep, readyMs: server.readyMs, idleMaxMiB: idle.max / 1048576 };
+  return phases;
 });
 const one = await withServer(data, { workers: 1 }, (server, target, users) =>
   measureLogins(server, target, users.slice(0, clientCounts.at(-1)), { seconds }),
 );
 say(one);
-const allPhase = all.sweep.at(-1)!;
+const allPhase = sweep.at(-1)!;
 const workersNote =
   allPhase.workers > 1
     ? `Both with ${allPhase.clients} clients; the default ran ${allPhase.workers} worker processes.`
@@ -98,6 +109,7 @@ const issuance = await benchIssuance({
   idleLogins: smoke ? 2 : 10,
   crlRequests: smoke ? 5 : 100,
   warmUp: !smoke,
+  wave: smoke ? 4 : 10,
 });
 
 log(`memory over ${memoryCheckpoints.at(-1)} logins…`);
@@ -105,21 +117,20 @@ const memory = await withServer(data, {}, (server, target, users) =>
   benchMemory(server, target, users.slice(0, memoryClients), memoryCheckpoints),
 );
 
-const compiled = smoke
-  ? 'skipped in --smoke (it builds the whole tree)'
-  : await benchCompiledStart(data.dataDir, data.caPem);
+if (typeof build !== 'string') await build.remove();
 await data.remove();
 
 const results: BenchResults = {
   machine,
   mode: smoke ? 'smoke' : 'full',
   argon2,
-  sweep: all.sweep,
+  runtime,
+  sweep,
   workers: { one, all: allPhase, note: workersNote },
   tokenSide,
   issuance,
   memory,
-  startup: { tsxMs: all.readyMs, tsxIdleMaxMiB: all.idleMaxMiB, compiled },
+  startup,
 };
 await mkdir(values.out, { recursive: true });
 const file = path.join(values.out, `${machine.date}.md`);

@@ -1,7 +1,7 @@
 /**
- * Start-up of the compiled JavaScript (`npm run build`, as production runs it) against the sources
- * through tsx: spawn until /readyz, and the idle RSS. The build goes to var/ (inside the package, so
- * that node_modules resolve; ignored by git) and is removed afterwards.
+ * The compiled JavaScript (`npm run build`), as production runs it, against the sources through tsx:
+ * start-up (spawn until /readyz) and idle RSS. The build goes to var/ (inside the package, so that
+ * node_modules resolve; ignored by git) and is removed at the end of the run.
  */
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -11,29 +11,44 @@ import { startServerProcess } from './server.js';
 
 export interface StartupReading {
   readyMs: number;
-  idleSumMiB: number;
   idleMaxMiB: number;
+  primaryMiB: number | null;
 }
 
-export async function benchCompiledStart(dataDir: string, caPem: string): Promise<StartupReading | string> {
-  const out = `var/bench-dist-${process.pid}`;
+export interface Build {
+  dir: string;
+  remove(): Promise<void>;
+}
+
+/** The compiled tree, or why there is none (another engineer's work in progress may not compile). */
+export async function buildCompiled(): Promise<Build | string> {
+  const dir = `var/bench-dist-${process.pid}`;
+  const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--out', out], { maxBuffer: 1 << 24 });
+    await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--out', dir], { maxBuffer: 1 << 24 });
+    return { dir, remove };
   } catch (error) {
-    await rm(out, { recursive: true, force: true });
-    const text = error instanceof Error ? error.message.split('\n').slice(0, 2).join(' ') : String(error);
-    return `npm run build failed: ${text}`;
+    await remove();
+    const output = (error as { stdout?: string }).stdout ?? '';
+    return `npm run build failed: ${output.split('\n')[0] || String(error).split('\n')[0]}`;
   }
+}
+
+export async function measureStart(
+  dataDir: string,
+  caPem: string,
+  compiledDir?: string,
+): Promise<StartupReading> {
+  const server = await startServerProcess({ dataDir, caPem, ...(compiledDir ? { compiledDir } : {}) });
   try {
-    const server = await startServerProcess({ dataDir, caPem, compiledDir: out });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 500)); // let the workers settle
-      const rss = servingRss(server.tree());
-      return { readyMs: server.readyMs, idleSumMiB: rss.sum / 1048576, idleMaxMiB: rss.max / 1048576 };
-    } finally {
-      await server.stop();
-    }
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // let the workers settle
+    const tree = server.tree();
+    return {
+      readyMs: server.readyMs,
+      idleMaxMiB: servingRss(tree).max / 1048576,
+      primaryMiB: tree.workers.length ? tree.root.rss / 1048576 : null,
+    };
   } finally {
-    await rm(out, { recursive: true, force: true });
+    await server.stop();
   }
 }
