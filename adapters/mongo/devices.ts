@@ -2,10 +2,17 @@
  * Terminals and their certificates in the MongoDB store (tenants, clients and accounts: store.ts).
  */
 import type { Certificate, Terminal } from '../../src/domain.js';
-import { StoreError, type IssuedCertificate, type NewTerminal, type TerminalPatch } from '../../src/store.js';
+import {
+  StoreError,
+  type CertificateStanding,
+  type IssuedCertificate,
+  type NewTerminal,
+  type TerminalPatch,
+} from '../../src/store.js';
 import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
-import type { AccountDoc } from './models/accounts.js';
+import { toAccount, type AccountDoc } from './models/accounts.js';
 import { toCertificate, type CertificateDoc } from './models/certificates.js';
+import { toTenant, type TenantDoc } from './models/tenants.js';
 import { toTerminal, type TerminalDoc } from './models/terminals.js';
 import { MongoRecords } from './records.js';
 
@@ -147,6 +154,50 @@ export abstract class MongoDevices extends MongoRecords {
     return this.run('certificates', () =>
       this.m.Certificate.findOne({ fingerprintS256 }).lean<CertificateDoc>().then(maybe(toCertificate)),
     );
+  }
+
+  /**
+   * One aggregation: the certificate by its unique fingerprint, its terminal, account and tenant by
+   * `_id`. FerretDB v1 has no `$lookup`: there the same records are read one after another.
+   */
+  findCertificateStanding(fingerprintS256: string): Promise<CertificateStanding | null> {
+    const lookup = (from: { collection: { name: string } }, localField: string, as: string) => ({
+      $lookup: { from: from.collection.name, localField, foreignField: '_id', as },
+    });
+    return this.run('certificates', async () => {
+      if (this.server?.ferretdb) return this.#standingByReads(fingerprintS256);
+      const [doc] = await this.m.Certificate.aggregate<
+        CertificateDoc & { terminal: TerminalDoc[]; account: AccountDoc[]; tenant: TenantDoc[] }
+      >([
+        { $match: { fingerprintS256 } },
+        { $limit: 1 },
+        lookup(this.m.Terminal, 'terminalId', 'terminal'),
+        lookup(this.m.Account, 'accountId', 'account'),
+        lookup(this.m.Tenant, 'account.tenantId', 'tenant'),
+      ]);
+      if (!doc) return null;
+      const { terminal, account, tenant, ...certificate } = doc;
+      return {
+        certificate: toCertificate(certificate as CertificateDoc),
+        terminal: terminal[0] ? toTerminal(terminal[0]) : null,
+        account: account[0] ? toAccount(account[0]) : null,
+        tenant: tenant[0] ? toTenant(tenant[0]) : null,
+      };
+    });
+  }
+
+  async #standingByReads(fingerprintS256: string): Promise<CertificateStanding | null> {
+    const certificate = await this.m.Certificate.findOne({ fingerprintS256 }).lean<CertificateDoc>();
+    if (!certificate) return null;
+    const terminal = await this.m.Terminal.findById(certificate.terminalId).lean<TerminalDoc>();
+    const account = await this.m.Account.findById(certificate.accountId).lean<AccountDoc>();
+    const tenant = account ? await this.m.Tenant.findById(account.tenantId).lean<TenantDoc>() : null;
+    return {
+      certificate: toCertificate(certificate),
+      terminal: maybe(toTerminal)(terminal),
+      account: maybe(toAccount)(account),
+      tenant: maybe(toTenant)(tenant),
+    };
   }
 
   listCertificates(q: {

@@ -24,6 +24,7 @@ import {
   type AccountQuery,
   type AttemptReservation,
   type AuditQuery,
+  type CertificateStanding,
   type EphemeralRecord,
   type IssuedCertificate,
   type LoginEventQuery,
@@ -58,6 +59,7 @@ import { migrate } from './migrations.js';
 import { OidcArtifacts } from './oidc.js';
 import { Outbox, type MailQuery } from './outbox.js';
 import { StatementCache } from './sql.js';
+import { CertificateStandings } from './standing.js';
 import { ClientTable, TenantTable } from './tenants.js';
 import { TerminalTable } from './terminals.js';
 import { TicketTable } from './tickets.js';
@@ -86,6 +88,7 @@ function tables(db: Database.Database) {
     rateLimits: new RateLimits(db),
     apiKeys: new ApiKeyTable(db),
     oidc: new OidcArtifacts(db),
+    standings: new CertificateStandings(db),
   };
 }
 
@@ -211,6 +214,8 @@ export class SqliteStore implements Store {
     this.#with((x) => x.certificates.get(serial));
   getCertificateByFingerprint = (fingerprintS256: string): Promise<Certificate | null> =>
     this.#with((x) => x.certificates.getByFingerprint(fingerprintS256));
+  findCertificateStanding = (fingerprintS256: string): Promise<CertificateStanding | null> =>
+    this.#with((x) => x.standings.get(fingerprintS256));
   listCertificates = (q: CertificateQuery): Promise<Certificate[]> =>
     this.#with((x) => x.certificates.list(q));
   revokeCertificate = (serial: string, reason: string, now: Date): Promise<Certificate | null> =>

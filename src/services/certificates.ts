@@ -241,15 +241,14 @@ export class CertificateService {
    * live terminal of an existing account — without the DER: what a code or token bound to it relies on.
    */
   async standing(fingerprintS256: string, serial?: string): Promise<CertificateIdentity> {
-    const certificate = await this.#store.getCertificateByFingerprint(fingerprintS256);
-    if (!certificate) return { ok: false, result: 'cert_unknown', ...(serial ? { serial } : {}) };
+    // One indexed read (asked on every login step and token use); nothing of it is kept after this call.
+    const found = await this.#store.findCertificateStanding(fingerprintS256);
+    if (!found) return { ok: false, result: 'cert_unknown', ...(serial ? { serial } : {}) };
+    const { certificate, terminal, account, tenant } = found;
     if (certificate.status !== 'active')
       return { ok: false, result: 'cert_revoked', serial: certificate.serial };
     if (certificate.notAfter.getTime() <= this.#clock.now().getTime())
       return { ok: false, result: 'cert_invalid', serial: certificate.serial };
-    const terminal = await this.#store.getTerminal(certificate.terminalId);
-    const account = await this.#store.getAccount(certificate.accountId);
-    const tenant = account ? await this.#store.getTenant(account.tenantId) : null;
     if (
       !terminal ||
       terminal.deleted ||

@@ -1,5 +1,5 @@
 /** Roles: terminals (端末) and the certificates issued to them. */
-import type { Certificate, PendingDownload, Terminal, TerminalType } from '../domain.js';
+import type { Account, Certificate, PendingDownload, Tenant, Terminal, TerminalType } from '../domain.js';
 
 export interface NewTerminal {
   id: string;
@@ -29,6 +29,15 @@ export interface TerminalStore {
   clearExpiredDownloads(now: Date): Promise<number>;
 }
 
+/** A certificate with what it stands for, as stored now; null where the record is missing. */
+export interface CertificateStanding {
+  certificate: Certificate;
+  terminal: Terminal | null;
+  account: Account | null;
+  /** The account's tenant. */
+  tenant: Tenant | null;
+}
+
 export interface CertificateStore {
   /**
    * Record a newly issued certificate for a terminal in one unit: insert the certificate, mark the
@@ -38,6 +47,11 @@ export interface CertificateStore {
   saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate>;
   getCertificate(serial: string): Promise<Certificate | null>;
   getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null>;
+  /**
+   * The certificate with this fingerprint with its terminal, account and tenant in one indexed read
+   * (the binding rule asks on every login step and token use); null when there is no such certificate.
+   */
+  findCertificateStanding(fingerprintS256: string): Promise<CertificateStanding | null>;
   listCertificates(query: {
     accountId?: string;
     terminalId?: string;

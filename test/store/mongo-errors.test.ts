@@ -199,6 +199,7 @@ describe('MongoDB adapter failures (no server)', function () {
           ),
         getCertificate: () => s.getCertificate('01'),
         getCertificateByFingerprint: () => s.getCertificateByFingerprint('f'),
+        findCertificateStanding: () => s.findCertificateStanding('f'),
         listCertificates: () => s.listCertificates({ accountId: 'a' }),
         revokeCertificate: () => s.revokeCertificate('01', 'keyCompromise', T0),
         listRevokedCertificates: () => s.listRevokedCertificates(T0),

@@ -1,11 +1,19 @@
 /** Contract: certificates — issuing (superseding the previous one), lookups, revocation, the CRL. */
 import { expect } from 'chai';
 import { sha256Hex } from '../../../src/random.js';
-import type { CertificateStore, TerminalStore } from '../../../src/store.js';
+import type {
+  AccountStore,
+  CertificateStore,
+  CounterStore,
+  TenantStore,
+  TerminalStore,
+} from '../../../src/store.js';
 import { at, certificateInput, expectConflict, T0, type ContractContext } from './context.js';
 
-/** Terminals are only read: issuing points the terminal at its new certificate. */
-export function certificateContract(ctx: ContractContext<CertificateStore & TerminalStore>): void {
+/** Terminals, accounts and tenants are only read (and an account locked): what a certificate stands for. */
+export function certificateContract(
+  ctx: ContractContext<CertificateStore & TerminalStore & AccountStore & CounterStore & TenantStore>,
+): void {
   describe('certificates', function () {
     let accountId: string;
     let terminalId: string;
@@ -33,6 +41,23 @@ export function certificateContract(ctx: ContractContext<CertificateStore & Term
       expect(await ctx.store.getCertificateByFingerprint(cert.fingerprintS256)).to.deep.equal(cert);
       expect(await ctx.store.getCertificate('00ff')).to.equal(null);
       expect(await ctx.store.getCertificateByFingerprint(sha256Hex('none'))).to.equal(null);
+    });
+
+    it('reads a certificate with its terminal, account and tenant in one call, as they stand now', async function () {
+      const cert = await ctx.f.issue(accountId, terminalId);
+      const standing = (await ctx.store.findCertificateStanding(cert.fingerprintS256))!;
+      expect(standing.certificate).to.deep.equal(await ctx.store.getCertificate(cert.serial));
+      expect(standing.terminal).to.deep.equal(await ctx.store.getTerminal(terminalId));
+      expect(standing.account).to.deep.equal(await ctx.store.getAccount(accountId));
+      expect(standing.tenant).to.deep.equal(await ctx.store.getTenant(standing.account!.tenantId));
+      expect(standing.tenant).to.not.equal(null);
+      // A revocation or a lock is seen by the very next read (nothing kept across calls).
+      await ctx.store.revokeCertificate(cert.serial, 'keyCompromise', at(2));
+      await ctx.store.lockAccount(accountId, 'password', at(2));
+      const after = (await ctx.store.findCertificateStanding(cert.fingerprintS256))!;
+      expect(after.certificate.status).to.equal('revoked');
+      expect(after.account!.status).to.equal('locked');
+      expect(await ctx.store.findCertificateStanding(sha256Hex('none'))).to.equal(null);
     });
 
     it('supersedes the terminal’s previous certificate in the same unit', async function () {
