@@ -109,6 +109,13 @@ export class Walk {
     const name = `${String(this.#step).padStart(2, '0')}-${slug}`;
     const heading = await page.locator('main').getByRole('heading', { level: 1 }).first().textContent();
     expect(heading, `${this.lang} ${name}: main heading (${page.url()})`).to.include(this.text(headingKey));
+    if (this.lang === 'en') {
+      // English pages read as English: no Japanese left in the page's own text.
+      const japanese = /[\u3040-\u30ff\u3400-\u9fff\uff01-\uff60]+/.exec(
+        (await page.textContent('main')) ?? '',
+      );
+      if (japanese) this.findings.push(`${name}: Japanese text in English: ${japanese[0]}`);
+    }
     for (const size of WIDTHS) {
       await page.setViewportSize(size);
       if (size.width === 390) {
