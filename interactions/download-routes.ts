@@ -165,6 +165,9 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
   router.get('/download/:token/done', async (ctx) => {
     const session = await readyFor(ctx);
     if (!session) return;
+    // The ticket is used by now but still names its tenant, whose brand this page carries.
+    const { tenant } = await downloads.open(String(ctx.params.token));
+    if (tenant) useTenant(ctx, tenant);
     const ready = session.data as unknown as ReadyFile;
     const fileHref = ready.body ? `/download/${encodeURIComponent(String(ctx.params.token))}/file` : null;
     render(ctx, views, 'download-done', {

@@ -6,7 +6,9 @@
 import { expect } from 'chai';
 import { formatDateTime } from '../../src/i18n/datetime.js';
 import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
+import { downloadPasswordOn, enrollThroughPages } from '../helpers/enroll.js';
 import { createClient, createUser, type TestUser } from '../helpers/fixtures.js';
+import { deliveredTo, mailedLink } from '../helpers/mailbox.js';
 import { TestRp } from '../helpers/rp.js';
 import { startAdminTobira, type AdminTobira } from '../security/admin-kit.js';
 import { PNG_1PX_B64 } from '../helpers/cli-runner.js';
@@ -242,6 +244,41 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
     expect(bare.status).to.equal(403);
     expect(bare.text).not.to.match(/さくら|もみじ|\/brand\//);
     expect(bare.text).to.include('Tobira');
+  });
+
+  it('brands the enrollment, download and download-done pages by the ticket; the mail in its zone', async function () {
+    const email = 'p-71-usr002@sakura.example';
+    const created = await a.t.tobira.enrollment.createAccount({
+      tenantId: 'p-71',
+      userId: 'p-71-usr002',
+      terminals: [{ email, type: 'pc' }],
+      actor: 'test',
+    });
+    const b = new TestBrowser({ ca: a.t.tobira.ca.certificatePem });
+    browsers.push(b);
+    const branded = (page: BrowserResponse) => {
+      expect(page.text).to.include('さくら銀行 ログイン');
+      expect(page.text).to.match(/href="\/brand\/p-71\.css\?\w+"/);
+      expect(page.text).not.to.match(/もみじ/);
+    };
+    branded(await b.request(created.enrollmentUrl));
+    const done = await enrollThroughPages(b, a.t.url, created);
+    branded(done);
+    const link = await mailedLink(a.t, email, 'download');
+    const [mail] = await deliveredTo(a.t, email);
+    expect(mail!.text).to.include('（インド標準時）');
+    expect(mail!.text).to.include(
+      'さくら銀行 ログイン\nお問い合わせ: さくら銀行 サポートデスク\n電話: 0120-111-222',
+    );
+    const form = await b.request(link);
+    branded(form);
+    const { action, csrf } = formOf(form.text);
+    const sent = await b.request(new URL(action, a.t.url).href, {
+      form: { csrf, password: downloadPasswordOn(done) },
+      headers: { 'sec-fetch-mode': 'navigate' },
+    });
+    expect(sent.status).to.equal(303);
+    branded(await b.request(new URL(sent.location!, a.t.url).href));
   });
 
   it("shows times in the tenant's zone with its label, in Japanese and in English", async function () {
