@@ -39,7 +39,7 @@ import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
-import { BINDING_TTL_SECONDS, createProvider } from './provider.js';
+import { BINDING_TTL_SECONDS, createProvider, pagesOnly } from './provider.js';
 import { BindingGuard } from './services/binding-guard.js';
 import { SessionBindings } from './services/session-bindings.js';
 import { AuditLog } from './services/audit.js';
@@ -278,9 +278,11 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust, requestIds }),
   );
   provider.use(securityHeaders());
-  provider.use(errorPages({ views, log }));
-  provider.use(staticAssets(new URL('../interactions/public/', import.meta.url)));
-  provider.use(sameOriginForms({ issuer: config.issuer, views }));
+  // Token, introspection, revocation, userinfo and JWKS requests skip what only pages need (provider.ts).
+  const pages = pagesOnly(provider);
+  provider.use(pages(errorPages({ views, log })));
+  provider.use(pages(staticAssets(new URL('../interactions/public/', import.meta.url))));
+  provider.use(pages(sameOriginForms({ issuer: config.issuer, views })));
   const routers = [
     platformRoutes({ store, certificates }),
     brandRoutes({ store }),
@@ -335,7 +337,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       rateLimiter,
     }),
   ];
-  for (const router of routers) provider.use(router.routes());
+  for (const router of routers) provider.use(pages(router.routes()));
 
   return {
     config,

@@ -11,6 +11,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Next } from 'koa';
 import Provider, {
   interactionPolicy,
   type AdapterPayload,
@@ -140,15 +141,53 @@ function accountOf({ account, terminal, certificate }: Standing) {
   };
 }
 
+/**
+ * A client's metadata with its secret opened, once per stored metadata: oidc-provider reads the client on
+ * every token, introspection and userinfo request, and keeps the opened secret in its own client cache
+ * anyway. The key is the stored text (the sealed secret included), so a changed secret is opened anew.
+ */
+function openedSecrets(box: SecretBox, limit = 1000) {
+  const opened = new Map<string, Record<string, unknown>>();
+  return (client: { clientId: string; metadata: Record<string, unknown> }) => {
+    const key = `${client.clientId}\n${JSON.stringify(client.metadata)}`;
+    let metadata = opened.get(key);
+    if (!metadata) {
+      metadata = openClientSecret(client.metadata, client.clientId, box);
+      if (opened.size >= limit) opened.clear();
+      opened.set(key, metadata);
+    }
+    return metadata;
+  };
+}
+
+// Any Koa middleware (a router's too, whose context type has more).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type PageMiddleware = (ctx: any, next: Next) => unknown;
+
+/** oidc-provider's back-channel endpoints: JSON for relying parties, answered by oidc-provider alone. */
+const BACK_CHANNEL_ROUTES = ['token', 'introspection', 'revocation', 'userinfo', 'jwks'];
+
+/**
+ * Wraps middleware that serves pages (error pages, static files, form checks, Tobira's routers) so that
+ * requests to the back-channel endpoints skip it: they need none of it (oidc-provider renders their
+ * errors itself) and it would run on every token, introspection and userinfo request.
+ */
+export function pagesOnly(provider: Provider) {
+  const backChannel = new Set(BACK_CHANNEL_ROUTES.map((name) => provider.pathFor(name)));
+  return <M extends PageMiddleware>(middleware: M): M =>
+    ((ctx, next) => (backChannel.has(ctx.path) ? next() : middleware(ctx, next))) as M;
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { store, clock } = deps;
+  const withSecret = openedSecrets(deps.box);
   // Clients live in the store with their tenant, their secret sealed; Tobira's own client is built in.
   const adapter = createOidcAdapterFactory(store, clock, {
     builtIn: (id) =>
       id === ACCOUNT_CLIENT_ID ? (accountClientMetadata(deps.issuer) as AdapterPayload) : undefined,
     toPayload: (client) =>
       ({
-        ...openClientSecret(client.metadata, client.clientId, deps.box),
+        ...withSecret(client),
         client_id: client.clientId,
         tobira_tenant: client.tenantId,
         tobira_first_party: client.firstParty,
