@@ -14,7 +14,8 @@
  * token and each mints an access token and an RS256 ID token on both sides. Each endpoint is measured
  * on both sides back to back after a warm-up, so load from other processes hits both alike.
  *
- * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8]`.
+ * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8]`; with
+ * TOKEN_SIDE_PROFILE=<dir> Tobira's process writes a V8 CPU profile there.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -217,7 +218,10 @@ async function startTobira(): Promise<Side> {
 
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/tobira.js', 'start'], {
+  // TOKEN_SIDE_PROFILE=<dir>: a V8 CPU profile of Tobira's process, written when it stops.
+  const profile = process.env.TOKEN_SIDE_PROFILE;
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profile)] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bin/tobira.js', 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,
