@@ -1,12 +1,13 @@
 /**
  * Secrets never enter the logs: a whole life of an account over real HTTPS and real SMTP (enrollment
  * with its one-time password, password and secret answer, the mailed download link and its password,
- * a login through openid-client with a client certificate, tokens and userinfo, an admin API call)
+ * a login through openid-client with a client certificate, tokens and userinfo, a password re-issue
+ * through the mailed link and the secret answer, the forced change at the next login, an admin call)
  * with everything logged at debug level — and not one of the secrets it used shows in any line.
  * Also: every request gets an id, sent back as X-Request-Id and carried into its audit events.
  */
 import { expect } from 'chai';
-import { TestBrowser, formOf, type BrowserResponse } from '../helpers/browser.js';
+import { TestBrowser, formOf, htmlText, type BrowserResponse } from '../helpers/browser.js';
 import { GOOD, downloadPasswordOn, enrollThroughPages, linkIn } from '../helpers/enroll.js';
 import { createClient, createTenant } from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
@@ -67,6 +68,15 @@ describe('logs: no secrets, and request ids', function () {
     browsers.push(b);
     return b;
   };
+  /** The text of the first mail with `subject`, waiting for its delivery. */
+  const mailWith = async (subject: string) => {
+    for (let i = 0; i < 100; i += 1) {
+      const found = smtp.messages.find((m) => m.subject === subject);
+      if (found) return found.text!;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no mail "${subject}"`);
+  };
   const post = (b: TestBrowser, page: BrowserResponse, fields: Record<string, string>) => {
     const { action, csrf } = formOf(page.text);
     return b.request(new URL(action, t.url).href, { form: { csrf, ...fields } });
@@ -84,7 +94,7 @@ describe('logs: no secrets, and request ids', function () {
     await smtp?.close();
   });
 
-  it('finds none of the secrets of an enrollment, a download, a login and an admin call in any line', async function () {
+  it('finds none of the secrets of an enrollment, a download, logins, a password re-issue and an admin call in any line', async function () {
     const secrets: Record<string, string> = {
       password: GOOD.password,
       secretAnswer: GOOD.answer,
@@ -137,6 +147,36 @@ describe('logs: no secrets, and request ids', function () {
     secrets.accessToken = tokens.access_token;
     secrets.idToken = tokens.id_token!;
     for (const [name, value] of user.cookies) secrets[`cookie ${name}`] = value;
+
+    // パスワード再発行: the mailed link, the secret answer, the password shown once, the forced change.
+    const r = browser();
+    const form = await r.request(`${t.url}/recovery/password`);
+    await post(r, form, { userId: 'p-70-usr001', email: 'log@example.jp' });
+    const resetMail = await mailWith('パスワード再発行手順のご案内');
+    const resetUrl = /https:\/\/\S+\/recovery\/password\/[A-Za-z0-9_-]+/.exec(resetMail)![0];
+    secrets.resetToken = resetUrl.split('/').at(-1)!;
+    const reset = await post(r, await r.request(resetUrl), {
+      questionId: GOOD.questionId,
+      answer: GOOD.answer,
+    });
+    secrets.issuedPassword = htmlText(/data-testid="issued-secret">([^<]+)</.exec(reset.text)![1]!);
+    const again = await rp.start({ prompt: 'login' });
+    const login2 = await user.follow(again.url, t.url);
+    const change = await user.follow(new URL(formOf(login2.text).action, t.url).href, t.url, {
+      form: { csrf: formOf(login2.text).csrf, userId: 'p-70-usr001', password: secrets.issuedPassword },
+    });
+    secrets.newPassword = 'Changed-Pass-2088';
+    const changed = await user.follow(new URL(formOf(change.text).action, t.url).href, t.url, {
+      form: {
+        csrf: formOf(change.text).csrf,
+        newPassword: secrets.newPassword,
+        confirmation: secrets.newPassword,
+      },
+    });
+    expect(changed.location, 'signed in after the forced change').to.match(
+      /^https:\/\/rp\.example\.test\/cb\?code=/,
+    );
+    secrets.code2 = new URL(changed.location!).searchParams.get('code')!;
 
     const tenant = await logging.createTenant('p-71');
     expect(tenant.status).to.equal(201);
