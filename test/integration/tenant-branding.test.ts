@@ -125,6 +125,19 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
         'branding.logo_type',
       ],
       [
+        // Not base64 past the first bytes: caught by the write-time check (reads only check O(1) facts).
+        {
+          branding: {
+            logo: {
+              contentType: 'image/png',
+              data: `${PNG_1PX_B64.slice(0, 16)}<sc>${PNG_1PX_B64.slice(16)}`,
+            },
+          },
+        },
+        'policy.branding.logo.data',
+        'branding.logo_type',
+      ],
+      [
         { branding: { logo: { contentType: 'image/jpeg', data: PNG_1PX_B64 } } },
         'policy.branding.logo.data',
         'branding.logo_type',
