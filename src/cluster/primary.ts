@@ -74,7 +74,7 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
     worker.on('message', (message: unknown) => {
       if (isWorkerMessage(message)) onMessage(index, worker, message);
     });
-    worker.on('exit', (code, signal) => onExit(index, worker, signal ?? `exit code ${code}`));
+    worker.on('exit', (code, signal) => onExit(index, worker, signal));
   }
 
   function onMessage(index: number, worker: Worker, message: WorkerMessage): void {
@@ -122,8 +122,9 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
     send(pending.asker, { tobira: 'gathered', id: pending.askerId, results: pending.results, missing });
   }
 
-  function onExit(index: number, worker: Worker, cause: string): void {
+  function onExit(index: number, worker: Worker, signal: string | null): void {
     const slot = slots[index]!;
+    const cause = signal ?? `exit code ${worker.process.exitCode}`;
     if (slot.worker !== worker) return;
     slot.worker = null;
     // Gathers still waiting for this worker count it as missing instead of waiting for the timeout.
@@ -140,6 +141,7 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
       listened: slot.listened,
       now: now(),
       firstStart,
+      signalled: signal !== null,
       cause,
     });
     slot.history = history;

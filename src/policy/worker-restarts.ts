@@ -1,9 +1,9 @@
 /**
  * When the primary restarts a worker that exited, and when it gives up. Pure: the supervisor keeps
  * one history per worker slot and passes the clock in.
- * - A worker that fails before it listens at the very first start: give up at once — the cause is the
- *   configuration or the machine (port taken, bad file), the same for every retry, and the worker has
- *   printed it.
+ * - A worker that exits with an error before it listens at the very first start: give up at once — the
+ *   cause is the configuration or the machine (port taken, bad file), the same for every retry, and
+ *   the worker has printed it. Killed by a signal (the OOM killer, an operator) it counts as below.
  * - Later, a worker that fails before it listens counts a failed start; five in a row: give up.
  * - A worker that crashes after it listened is restarted after a back-off that doubles with each crash
  *   of that slot within the last minute (250 ms, 500 ms, … 30 s), so a crash loop cannot spin the CPU.
@@ -29,12 +29,12 @@ const backoff = (n: number): number => Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS 
 
 export function afterExit(
   history: SlotHistory,
-  exit: { listened: boolean; now: number; firstStart: boolean; cause: string },
+  exit: { listened: boolean; now: number; firstStart: boolean; signalled: boolean; cause: string },
 ): { history: SlotHistory; decision: RestartDecision } {
   if (!exit.listened) {
     const failedStarts = history.failedStarts + 1;
     const next = { ...history, failedStarts };
-    if (exit.firstStart)
+    if (exit.firstStart && !exit.signalled)
       return {
         history: next,
         decision: { kind: 'give_up', reason: `a worker failed to start (${exit.cause})` },

@@ -95,8 +95,8 @@ describe('tobira start with two workers on one port', function () {
       }),
       fetch,
     );
-    // Ready answers once one worker listens; the primary reports both forked from then on.
-    await until(async () => (await workerPids()).length === 2);
+    // Ready answers once one worker listens; a scrape sums the workers that listen: wait for both.
+    await until(async () => Object.keys(await perWorker()).length === 2, 'both workers to listen');
     rp = await TestRp.discover(node.url, client, ca);
   });
   after(async function () {
@@ -120,9 +120,9 @@ describe('tobira start with two workers on one port', function () {
       .filter((line) => line.includes('tobira.js'))
       .map((line) => Number.parseInt(line.trim(), 10));
   }
-  /** Requests answered by each worker slot so far, from the summed /metrics (a scrape from this host). */
+  /** Requests answered by each listening worker slot so far, from the summed /metrics (a scrape from this host). */
   async function perWorker(): Promise<Record<string, number>> {
-    const text = await (await fetch(`${node.url}/metrics`)).text();
+    const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(20_000) })).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^tobira_worker_http_requests_total\{worker="(\d+)"\} (\d+)/gm))
       counts[m[1]!] = Number(m[2]);
@@ -242,22 +242,30 @@ describe('tobira start with two workers on one port', function () {
   });
 
   it('replaces a worker killed with SIGKILL, and the other keeps answering meanwhile', async function () {
-    // New connections only: a kept-alive one would stay with one worker (or die with it).
-    const fresh = browser();
+    this.timeout(240_000);
+    /** GET /readyz on a connection of its own (a kept-alive one would stay with one worker). */
+    const fresh = async () => {
+      const once = createHttpsFetch({ ca });
+      try {
+        return (await once(`${node.url}/readyz`, { signal: AbortSignal.timeout(20_000) })).status;
+      } finally {
+        once.close();
+      }
+    };
     const [victim, survivor] = await workerPids();
     process.kill(victim!, 'SIGKILL');
     await until(async () => !(await workerPids()).includes(victim!), 'the primary to reap the worker');
-    for (let i = 0; i < 4; i += 1) expect((await fresh.request(`${node.url}/readyz`)).status).to.equal(200);
-    await until(async () => (await workerPids()).length === 2, 'a replacement worker');
-    const pids = await workerPids();
-    expect(pids).to.include(survivor).and.not.include(victim);
+    for (let i = 0; i < 4; i += 1) expect(await fresh()).to.equal(200);
+    await until(async () => Object.keys(await perWorker()).length === 2, 'a replacement worker to listen');
+    expect(await workerPids())
+      .to.have.length(2)
+      .and.include(survivor)
+      .and.not.include(victim);
     // The replacement serves too: both slots count new requests.
-    await until(async () => {
-      const before = await perWorker();
-      for (let i = 0; i < 4; i += 1) await fresh.request(`${node.url}/readyz`);
-      const after = await perWorker();
-      return ['0', '1'].every((slot) => after[slot]! > before[slot]!);
-    }, 'both workers to serve');
+    const before = await perWorker();
+    for (let i = 0; i < 6; i += 1) expect(await fresh()).to.equal(200);
+    const after = await perWorker();
+    for (const slot of ['0', '1']) expect(after[slot]!, `worker ${slot} served`).to.be.above(before[slot]!);
   });
 
   it('stops the primary and every worker on SIGTERM, exit code 0', async function () {
