@@ -96,7 +96,16 @@ export function accountPageRoutes(kit: AccountKit): Router {
             type: 'password',
             autocomplete: 'current-password',
           },
-          { name: 'password', label: 'account.password.new', type: 'password', autocomplete: 'new-password' },
+          {
+            name: 'password',
+            label: 'account.password.new',
+            type: 'password',
+            autocomplete: 'new-password',
+            hint: t(s.locale, 'password.rules_summary', {
+              min: s.tenant.policy.password.minLength,
+              max: s.tenant.policy.password.maxLength,
+            }),
+          },
           {
             name: 'confirmation',
             label: 'account.password.confirmation',
