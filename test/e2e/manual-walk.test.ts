@@ -19,6 +19,7 @@ import {
   TENANT,
   Walk,
   startWalkWorld,
+  currentStep,
   totpCode,
   type WalkWorld,
 } from '../helpers/walk.js';
@@ -166,6 +167,10 @@ describe('manual walk: every chapter in Chromium at 390 px and 1280 px, Japanese
 
       // ---- 6. アカウント管理画面 -------------------------------------------------------------------
       await user.goto(`${t.url}/account`);
+      // ログインを中止 on the account pages' login is told as a cancel; then the login again.
+      await Promise.all([user.waitForNavigation(), user.locator('main a[href$="/abort"]').click()]);
+      await walk.page(user, 'ch6-login-cancelled', 'account.cancelled.title');
+      await Promise.all([user.waitForNavigation(), user.locator('main a[href="/account"]').click()]);
       await fill(user, { userId, password: passwords[0]! });
       await walk.submit(user, '/login');
       expect(user.url()).to.equal(`${t.url}/account`);
@@ -231,8 +236,9 @@ describe('manual walk: every chapter in Chromium at 390 px and 1280 px, Japanese
       await walk.submit(user, '/account/login-method', 'button[name=confirm]');
       await walk.page(user, 'ch10-otp-setup', 'otp_setup.title');
       const key = (await user.textContent('[data-testid=totp-key]'))!;
-      // Codes of three successive time steps: set-up, the login below, nothing replayed.
-      await fill(user, { code: totpCode(key, -1) });
+      // The code of this time step proves the authenticator; the login below replays it first.
+      const setupStep = currentStep();
+      await fill(user, { code: totpCode(key, setupStep) });
       await walk.submit(user, '/account/login-method/totp');
       await walk.page(user, 'ch10-method-done', 'account.method.title');
 
@@ -241,7 +247,20 @@ describe('manual walk: every chapter in Chromium at 390 px and 1280 px, Japanese
       await fill(otp, { userId, password: passwords[1]! });
       await walk.submit(otp, '/login');
       await walk.page(otp, 'ch5-login-otp', 'otp.title');
-      await fill(otp, { code: totpCode(key, 0) });
+      // The set-up's code again: told it was already used (not a wrong code), then the next one. Only
+      // while that code is still in the accepted window (±1 step); later it is plainly wrong.
+      await fill(otp, { code: totpCode(key, setupStep) });
+      const sentIn = currentStep();
+      await walk.submit(otp, '/otp');
+      const answeredBy = currentStep();
+      await walk.page(otp, 'ch5-login-otp-reused', 'otp.title');
+      const told = (await otp.textContent('main')) ?? '';
+      const said = (key: string) => told.includes(walk.text(key));
+      // A step boundary may fall between sending and the server's check: either answer is right then.
+      if (answeredBy <= setupStep + 1) expect(said('otp.reused'), 'already used').to.equal(true);
+      else if (sentIn > setupStep + 1) expect(said('otp.failed'), 'out of its window').to.equal(true);
+      else expect(said('otp.reused') || said('otp.failed')).to.equal(true);
+      await fill(otp, { code: totpCode(key, Math.max(currentStep(), setupStep + 1)) });
       await Promise.all([backAtRp(otp), otp.locator('main button[type=submit]').first().click()]);
       expect(await otp.textContent('body')).to.include(userId);
 

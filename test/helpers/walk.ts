@@ -155,9 +155,12 @@ export class Walk {
   }
 }
 
-/** The 6-digit code of an authenticator holding `manualKey`, `steps` time steps from now. */
-export function totpCode(manualKey: string, steps = 0): string {
+/** The TOTP time step (30 s) the clock is in now. */
+export const currentStep = (): number => Math.floor(Date.now() / 30_000);
+
+/** The 6-digit code an authenticator holding `manualKey` shows in time step `step`. */
+export function totpCode(manualKey: string, step = currentStep()): string {
   const secret = OTPAuth.Secret.fromBase32(manualKey.replace(/\s+/g, ''));
   const totp = new OTPAuth.TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' });
-  return totp.generate({ timestamp: Date.now() + steps * 30_000 });
+  return totp.generate({ timestamp: step * 30_000 });
 }
