@@ -3,14 +3,17 @@ import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
 import { newToken } from '../src/random.js';
+import type { ClientStore, TenantStore } from '../src/store.js';
 import type { LoginStateRepository } from './login-state.js';
-import { csrfValid, localeOf, render, renderMessage, useUiLocales } from './page.js';
+import { csrfValid, localeOf, render, renderMessage, useClientTenant, useUiLocales } from './page.js';
 import type { Views } from './views.js';
 
 export function consentRoutes(deps: {
   provider: Provider;
   views: Views;
   states: LoginStateRepository;
+  /** Only for the page's tenant: the relying party's. */
+  store: Pick<ClientStore, 'getClient'> & Pick<TenantStore, 'getTenant'>;
 }): Router {
   const { provider, views } = deps;
   const router = new Router();
@@ -22,6 +25,7 @@ export function consentRoutes(deps: {
     useUiLocales(ctx, details.params);
     if (details.prompt.name !== 'consent') return void ctx.redirect(`/interaction/${details.uid}`);
     const client = await provider.Client.find(String(details.params.client_id));
+    await useClientTenant(ctx, deps.store, String(details.params.client_id));
     const csrf = newToken(24);
     await deps.states.save(csrfKey(details.uid), { csrf } as never);
     render(ctx, views, 'consent', {

@@ -25,6 +25,7 @@ import {
   render,
   renderLockedPage,
   renderMessage,
+  useClientTenant,
   useTenant,
   useUiLocales,
 } from './page.js';
@@ -83,15 +84,10 @@ export function loginKit(deps: LoginRouteDeps) {
   const identify = async (ctx: Context, details: Details) => {
     const clientId = String(details.params.client_id);
     const verdict = await guard.forLogin(clientCertificateDer(ctx.req, trust), clientId);
-    const tenant = verdict.standing?.tenant ?? (await clientTenant(clientId));
-    if (tenant) useTenant(ctx, tenant);
+    // Read on refusals only (the request cache already holds the client the guard read).
+    if (verdict.standing) useTenant(ctx, verdict.standing.tenant);
+    else await useClientTenant(ctx, deps.store, clientId);
     return verdict;
-  };
-
-  /** Read on refusals only (the request cache already holds the client the guard read). */
-  const clientTenant = async (clientId: string) => {
-    const client = await deps.store.getClient(clientId);
-    return client ? deps.store.getTenant(client.tenantId) : null;
   };
 
   /** The page of a refusal: the lock page for a locked account, else what is wrong with the certificate. */

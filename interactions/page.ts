@@ -5,6 +5,7 @@ import { brandUrls } from '../src/http/brand-routes.js';
 import { DEFAULT_TIME_ZONE } from '../src/i18n/datetime.js';
 import { DEFAULT_LOCALE, negotiateLocale, t, uiLocale, type Locale, type Params } from '../src/i18n/index.js';
 import { safeEqual } from '../src/random.js';
+import type { ClientStore, TenantStore } from '../src/store.js';
 import type { Views } from './views.js';
 
 const LANG_COOKIE = 'tobira_lang';
@@ -44,6 +45,17 @@ export function useUiLocales(ctx: Context, params: { ui_locales?: unknown }): vo
  */
 export function useTenant(ctx: Context, tenant: Tenant): void {
   (ctx.state as { pageTenant?: Tenant }).pageTenant = tenant;
+}
+
+/** The relying party's tenant for this request's pages (none for a client serving every tenant). */
+export async function useClientTenant(
+  ctx: Context,
+  store: Pick<ClientStore, 'getClient'> & Pick<TenantStore, 'getTenant'>,
+  clientId: string,
+): Promise<void> {
+  const client = await store.getClient(clientId);
+  const tenant = client ? await store.getTenant(client.tenantId) : null;
+  if (tenant) useTenant(ctx, tenant);
 }
 
 /** What the layout's brand partials show; null fields fall back to Tobira's defaults. */

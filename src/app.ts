@@ -300,7 +300,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       rateRules: loginRateRules(config.loginRatePerIpPerMinute, config.loginRatePerAccountPerMinute),
       totp,
     }),
-    consentRoutes({ provider, views, states }),
+    consentRoutes({ provider, views, states, store }),
     adminRoutes({ store, clock, audit, enrollment, certificates, recovery, clients }, trust, rateLimiter),
     enrollRoutes({ views, enrollment, downloads, forms, box }),
     recoveryRoutes({ views, recovery, forms, rateLimiter, trust, background }),

@@ -244,6 +244,23 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
     expect(own.text).to.include('さくら銀行 ログイン');
     expect(own.text).to.include('/brand/p-71.css');
 
+    // A third-party site of the tenant: its consent page too.
+    const thirdParty = await createClient(a.t.tobira, {
+      tenantId: 'p-71',
+      redirectUri: REDIRECT,
+      firstParty: false,
+    });
+    const rp3 = await TestRp.discover(a.t.url, thirdParty, a.t.tobira.ca.certificatePem);
+    const b3 = browserOf(sakura);
+    const login3 = await b3.follow((await rp3.start()).url, a.t.url);
+    const form3 = formOf(login3.text);
+    const consent = await b3.follow(new URL(form3.action, a.t.url).href, a.t.url, {
+      form: { csrf: form3.csrf, userId: sakura.account.userId, password: sakura.password },
+    });
+    expect(consent.url).to.match(/\/interaction\/[^/]+\/consent$/);
+    expect(consent.text).to.include('さくら銀行 ログイン');
+    expect(consent.text).to.include('/brand/p-71.css');
+
     // Another tenant's user at this site: the site's brand on the refusal, never the user's tenant's.
     const stranger = await browserOf(momiji).follow((await rp.start()).url, a.t.url);
     expect(stranger.status).to.equal(403);
