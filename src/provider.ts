@@ -29,7 +29,7 @@ import { clientCertificateDer, type ProxyTrust } from './http/client-context.js'
 import { TOBIRA_CLIENT_PROPERTIES, clientAuthConfiguration } from './provider-client-auth.js';
 import { ACR, acrValuesOf, requestedLevel } from './policy/login-steps.js';
 import type { Standing } from './policy/binding.js';
-import type { BindingGuard, GuardVerdict } from './services/binding-guard.js';
+import type { BindingGuard, BoundUse, GuardVerdict } from './services/binding-guard.js';
 import type { SessionBindings } from './services/session-bindings.js';
 import type { ClientStore, OidcArtifactStore } from './store.js';
 
@@ -123,6 +123,22 @@ function stepUpCheck(verdictOf: SessionVerdicts) {
   });
 }
 
+/**
+ * A token's use for the binding guard. The tenant comes from the client record oidc-provider read in
+ * this request (`tobira_tenant`, from the store); the account pages' client serves every tenant.
+ */
+function tokenUse(sessionUid: string | undefined, accountId: string, client: { clientId: string }): BoundUse {
+  const tenant = (client as { tobira_tenant?: unknown }).tobira_tenant;
+  const clientTenantId =
+    client.clientId === ACCOUNT_CLIENT_ID ? null : typeof tenant === 'string' ? tenant : undefined;
+  return {
+    sessionUid,
+    accountId,
+    clientId: client.clientId,
+    ...(clientTenantId !== undefined ? { clientTenantId } : {}),
+  };
+}
+
 /** The account as oidc-provider sees it: claims of this login's account, terminal and certificate. */
 function accountOf({ account, terminal, certificate }: Standing) {
   return {
@@ -207,8 +223,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   ) => {
     if (token.clientId !== client.clientId) return false;
     if (!token.accountId) return true;
-    const use = { sessionUid: token.sessionUid, accountId: token.accountId, clientId: client.clientId };
-    return (await guard.forToken(use)).ok;
+    return (await guard.forToken(tokenUse(token.sessionUid, token.accountId, client))).ok;
   };
 
   const clientAuth = clientAuthConfiguration({
@@ -297,13 +312,11 @@ export function createProvider(deps: ProviderDeps): Provider {
      * check decides whether this session may go on; an account it refuses is not handed out.
      */
     async findAccount(ctx, id, token) {
-      const verdict = token
-        ? await guard.forToken({
-            sessionUid: (token as { sessionUid?: string }).sessionUid,
-            accountId: id,
-            clientId: String((token as { clientId?: string }).clientId),
-          })
-        : await verdictOf(ctx);
+      const { sessionUid, clientId } = (token ?? {}) as { sessionUid?: string; clientId?: string };
+      // The client oidc-provider loaded for this request is the token's (it checks that before asking).
+      const loaded = ctx.oidc.client;
+      const client = loaded && loaded.clientId === clientId ? loaded : { clientId: String(clientId) };
+      const verdict = token ? await guard.forToken(tokenUse(sessionUid, id, client)) : await verdictOf(ctx);
       return verdict.ok && verdict.standing.account.id === id ? accountOf(verdict.standing) : undefined;
     },
   };

@@ -20,6 +20,8 @@ export interface BoundUse {
   fingerprint?: string;
   accountId: string;
   clientId: string;
+  /** The client's tenant when the caller has just read the client (oidc-provider has); else read here. */
+  clientTenantId?: string | null;
 }
 
 export class BindingGuard {
@@ -56,23 +58,26 @@ export class BindingGuard {
   async forToken(use: BoundUse): Promise<GuardVerdict> {
     const bound = use.fingerprint ?? (await this.#bindings.get(use.sessionUid));
     if (!bound) return { ok: false, reason: 'unbound' };
-    return this.#verdict(await this.#certificates.standing(bound), use.clientId, {
-      boundFingerprint: bound,
-      accountId: use.accountId,
-    });
+    return this.#verdict(
+      await this.#certificates.standing(bound),
+      use.clientId,
+      { boundFingerprint: bound, accountId: use.accountId },
+      use.clientTenantId,
+    );
   }
 
   async #verdict(
     identity: CertificateIdentity,
     clientId: string,
     bound: { boundFingerprint?: string; accountId?: string },
+    clientTenantId?: string | null,
   ): Promise<GuardVerdict> {
     const verdict = checkBinding({
       standing: identity.ok
         ? { ok: true, value: identity }
         : { ok: false, reason: identity.result satisfies BindingFailure },
       ...bound,
-      clientTenantId: await this.#clientTenant(clientId),
+      clientTenantId: clientTenantId === undefined ? await this.#clientTenant(clientId) : clientTenantId,
     });
     const serial = identity.ok ? identity.certificate.serial : identity.serial;
     return verdict.ok || !serial ? verdict : { ...verdict, serial };
