@@ -37,11 +37,12 @@ export class Views {
     });
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
-    // In the page's tenant zone (render() puts it in the root), labelled; `seconds=true` for history.
+    // In the page's tenant zone (render() puts it in the root), labelled; to the second, as the
+    // manual's ログイン履歴 shows it (`seconds=false` for minutes).
     hbs.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) => {
       const root = options.data?.root as { locale?: Locale; timeZone?: string } | undefined;
       return formatDateTime(value, root?.locale ?? 'ja', root?.timeZone, {
-        seconds: options.hash?.seconds === true,
+        seconds: options.hash?.seconds !== false,
       });
     });
     const partialsDir = new URL('partials/', dir);

@@ -314,19 +314,21 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
   it("shows times in the tenant's zone with its label, in Japanese and in English", async function () {
     const expiry = sakura.certificate.notAfter;
     const ja = await accountHome(sakura, 'ja');
-    expect(ja.text).to.include(formatDateTime(expiry, 'ja', 'Asia/Kolkata'));
+    expect(ja.text).to.include(formatDateTime(expiry, 'ja', 'Asia/Kolkata', { seconds: true }));
     expect(ja.text).to.include('（インド標準時）');
     expect(ja.text).not.to.include('日本時間');
     const en = await accountHome(sakura, 'en');
-    expect(en.text).to.include(formatDateTime(expiry, 'en', 'Asia/Kolkata'));
-    expect(en.text).to.match(/\d{2}:\d{2} GMT\+5:30/);
+    expect(en.text).to.include(formatDateTime(expiry, 'en', 'Asia/Kolkata', { seconds: true }));
+    expect(en.text).to.match(/\d{2}:\d{2}:\d{2} GMT\+5:30/);
     expect(en.text).to.include('<a href="https://sakura.example/terms">Terms of use</a>');
 
     // The default zone, labelled too, whatever the language.
     const momijiEn = await accountHome(momiji, 'en');
-    expect(momijiEn.text).to.include(formatDateTime(momiji.certificate.notAfter, 'en', 'Asia/Tokyo'));
-    expect(momijiEn.text).to.match(/\d{2}:\d{2} JST/);
+    expect(momijiEn.text).to.include(
+      formatDateTime(momiji.certificate.notAfter, 'en', 'Asia/Tokyo', { seconds: true }),
+    );
+    expect(momijiEn.text).to.match(/\d{2}:\d{2}:\d{2} JST/);
     const momijiJa = await accountHome(momiji, 'ja');
-    expect(momijiJa.text).to.match(/\d{4}年\d{1,2}月\d{1,2}日 \d{1,2}:\d{2}（日本時間）/);
+    expect(momijiJa.text).to.match(/\d{4}年\d{1,2}月\d{1,2}日 \d{1,2}:\d{2}:\d{2}（日本時間）/);
   });
 });
