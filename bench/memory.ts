@@ -24,31 +24,39 @@ export interface MemoryResult {
 
 const MiB = 1024 * 1024;
 
+/** RSS now; `logins` is how many the server has carried so far. */
+export function memoryPoint(server: ServerProcess, logins: number): MemoryPoint {
+  const tree = server.tree();
+  const rss = servingRss(tree);
+  return {
+    logins,
+    sumMiB: rss.sum / MiB,
+    maxMiB: rss.max / MiB,
+    processes: rss.count,
+    primaryMiB: tree.root.rss / MiB,
+  };
+}
+
+/**
+ * `start` is read before any login; the warm-up (one login per open browser) counts towards the
+ * checkpoints, which are totals of logins served.
+ */
 export async function benchMemory(
   server: ServerProcess,
   target: LoginTarget,
   users: BenchUser[],
   checkpoints: number[],
+  start: MemoryPoint,
+  warmUpLogins: number,
 ): Promise<MemoryResult> {
-  const point = (logins: number): MemoryPoint => {
-    const tree = server.tree();
-    const rss = servingRss(tree);
-    return {
-      logins,
-      sumMiB: rss.sum / MiB,
-      maxMiB: rss.max / MiB,
-      processes: rss.count,
-      primaryMiB: tree.root.rss / MiB,
-    };
-  };
-  const points = [point(0)];
-  let done = 0;
+  const points = [start];
+  let done = warmUpLogins;
   let seconds = 0;
   for (const checkpoint of checkpoints) {
     const run = await runLogins(target, users, { count: checkpoint - done });
     done += run.latencies.length;
     seconds += run.seconds;
-    points.push(point(done));
+    points.push(memoryPoint(server, done));
   }
-  return { clients: users.length, points, perSecond: done / seconds };
+  return { clients: users.length, points, perSecond: (done - warmUpLogins) / seconds };
 }

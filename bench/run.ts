@@ -20,11 +20,11 @@ import { benchArgon2 } from './argon2.js';
 import { benchIssuance } from './issuance.js';
 import { browsersFor, loginOnce, type BenchUser } from './login.js';
 import { measureLogins, type LoginPhase } from './logins.js';
-import { benchMemory } from './memory.js';
+import { benchMemory, memoryPoint, type MemoryPoint } from './memory.js';
 import { stopDescendants } from './proc.js';
 import { provision, type Provisioned } from './provision.js';
 import { renderReport, type BenchResults } from './report.js';
-import { startServerProcess } from './server.js';
+import { startServerProcess, type ServerProcess } from './server.js';
 import { buildCompiled, measureStart } from './startup.js';
 import { runTokenSide } from './token-side-guard.js';
 
@@ -44,7 +44,7 @@ const smoke = values.smoke;
 const list = (text: string) => text.split(',').map(Number);
 const clientCounts = list(values.clients ?? '1,2,4,8');
 const seconds = Number(values.seconds ?? (smoke ? 1.5 : 15));
-const memoryCheckpoints = list(values['memory-logins'] ?? (smoke ? '6,20' : '3000,10000'));
+const memoryCheckpoints = list(values['memory-logins'] ?? (smoke ? '10,20' : '3000,10000'));
 const memoryClients = Number(values['memory-clients'] ?? (smoke ? 4 : 16));
 const began = Date.now();
 const log = (line: string) =>
@@ -113,8 +113,12 @@ const issuance = await benchIssuance({
 });
 
 log(`memory over ${memoryCheckpoints.at(-1)} logins…`);
-const memory = await withServer(data, {}, (server, target, users) =>
-  benchMemory(server, target, users.slice(0, memoryClients), memoryCheckpoints),
+let start: MemoryPoint | undefined;
+const memory = await withServer(
+  data,
+  { atStart: (server) => (start = memoryPoint(server, 0)) },
+  (server, target, users) =>
+    benchMemory(server, target, users.slice(0, memoryClients), memoryCheckpoints, start!, users.length),
 );
 
 if (typeof build !== 'string') await build.remove();
@@ -142,7 +146,7 @@ process.exit(0);
 /** Starts `tobira start` on the provisioned data, opens a browser per user, runs `work`, stops it. */
 async function withServer<T>(
   provisioned: Provisioned,
-  options: { workers?: number },
+  options: { workers?: number; atStart?: (server: ServerProcess) => void },
   work: (
     server: Awaited<ReturnType<typeof startServerProcess>>,
     target: Parameters<typeof loginOnce>[0],
@@ -152,8 +156,10 @@ async function withServer<T>(
   const server = await startServerProcess({
     dataDir: provisioned.dataDir,
     caPem: provisioned.caPem,
-    ...options,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(compiledDir ? { compiledDir } : {}),
   });
+  options.atStart?.(server);
   const users = browsersFor(provisioned.users, server.url, provisioned.caPem);
   try {
     const target = {
