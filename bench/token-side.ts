@@ -15,7 +15,7 @@
  * on both sides back to back after a warm-up, so load from other processes hits both alike.
  *
  * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8]`; with
- * TOKEN_SIDE_PROFILE=<dir> Tobira's process writes a V8 CPU profile there.
+ * TOKEN_SIDE_PROFILE=<dir> Tobira's process writes a V8 CPU profile there (the bare one's in <dir>/bare).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -279,7 +279,9 @@ async function startTobira(): Promise<Side> {
 
 /** The bare oidc-provider in its own process (this file with --serve-bare); it prints its side. */
 async function startBare(): Promise<Side> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--serve-bare'], {
+  const profile = process.env.TOKEN_SIDE_PROFILE;
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profile, 'bare')] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', SCRIPT, '--serve-bare'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
