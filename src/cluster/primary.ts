@@ -75,6 +75,11 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
       if (isWorkerMessage(message)) onMessage(index, worker, message);
     });
     worker.on('exit', (code, signal) => onExit(index, worker, signal));
+    // A send to a worker that is going away fails here; unhandled, it would end the primary and so
+    // every worker. Its exit follows and is handled there.
+    worker.on('error', (error: Error) =>
+      log.warn('worker channel error', { worker: index, error: error.message }),
+    );
   }
 
   function onMessage(index: number, worker: Worker, message: WorkerMessage): void {
@@ -127,6 +132,9 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
     const cause = signal ?? `exit code ${worker.process.exitCode}`;
     if (slot.worker !== worker) return;
     slot.worker = null;
+    // node:cluster takes a worker out of the round-robin only on 'disconnect', which can trail 'exit':
+    // until then a new connection could be handed to the dead process and hang. Close the channel now.
+    if (worker.isConnected()) worker.process.disconnect();
     // Gathers still waiting for this worker count it as missing instead of waiting for the timeout.
     for (const [id, pending] of gathers)
       if (pending.waitingFor.delete(worker)) {

@@ -120,6 +120,14 @@ describe('tobira start with two workers on one port', function () {
       .filter((line) => line.includes('tobira.js'))
       .map((line) => Number.parseInt(line.trim(), 10));
   }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   /** Requests answered by each listening worker slot so far, from the summed /metrics (a scrape from this host). */
   async function perWorker(): Promise<Record<string, number>> {
     const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(20_000) })).text();
@@ -254,7 +262,9 @@ describe('tobira start with two workers on one port', function () {
     };
     const [victim, survivor] = await workerPids();
     process.kill(victim!, 'SIGKILL');
-    await until(async () => !(await workerPids()).includes(victim!), 'the primary to reap the worker');
+    // Reaped: signal 0 still reaches a zombie (whose ps line no longer names tobira.js). Before the
+    // primary has reaped it, node:cluster may still hand it a connection, which then is lost.
+    await until(async () => !alive(victim!), 'the primary to reap the worker');
     for (let i = 0; i < 4; i += 1) expect(await fresh()).to.equal(200);
     await until(async () => Object.keys(await perWorker()).length === 2, 'a replacement worker to listen');
     expect(await workerPids())
@@ -272,7 +282,7 @@ describe('tobira start with two workers on one port', function () {
     const pids = await workerPids();
     await node.stop();
     expect(await node.exited).to.equal(0);
-    for (const pid of pids) expect(() => process.kill(pid, 0), `worker ${pid} gone`).to.throw(/ESRCH/);
+    for (const pid of pids) expect(alive(pid), `worker ${pid} gone`).to.equal(false);
   });
 
   /** The serials a PEM CRL lists, as openssl prints them. */
