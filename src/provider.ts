@@ -158,21 +158,23 @@ function accountOf({ account, terminal, certificate }: Standing) {
 }
 
 /**
- * A client's metadata with its secret opened, once per stored metadata: oidc-provider reads the client on
- * every token, introspection and userinfo request, and keeps the opened secret in its own client cache
- * anyway. The key is the stored text (the sealed secret included), so a changed secret is opened anew.
+ * Client secrets opened once per sealed value: oidc-provider reads the client on every token,
+ * introspection and userinfo request (and keeps the opened secret in its own client cache anyway). The
+ * key is the sealed text itself, so a changed secret is opened anew.
  */
-function openedSecrets(box: SecretBox, limit = 1000) {
-  const opened = new Map<string, Record<string, unknown>>();
-  return (client: { clientId: string; metadata: Record<string, unknown> }) => {
-    const key = `${client.clientId}\n${JSON.stringify(client.metadata)}`;
-    let metadata = opened.get(key);
-    if (!metadata) {
-      metadata = openClientSecret(client.metadata, client.clientId, box);
-      if (opened.size >= limit) opened.clear();
-      opened.set(key, metadata);
-    }
-    return metadata;
+function openedSecrets(box: SecretBox, limit = 1000): Pick<SecretBox, 'openText'> {
+  const opened = new Map<string, string>();
+  return {
+    openText(sealed, purpose) {
+      const key = `${purpose}\n${sealed}`;
+      let secret = opened.get(key);
+      if (secret === undefined) {
+        secret = box.openText(sealed, purpose);
+        if (opened.size >= limit) opened.clear();
+        opened.set(key, secret);
+      }
+      return secret;
+    },
   };
 }
 
@@ -196,14 +198,14 @@ export function pagesOnly(provider: Provider) {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { store, clock } = deps;
-  const withSecret = openedSecrets(deps.box);
+  const secrets = openedSecrets(deps.box);
   // Clients live in the store with their tenant, their secret sealed; Tobira's own client is built in.
   const adapter = createOidcAdapterFactory(store, clock, {
     builtIn: (id) =>
       id === ACCOUNT_CLIENT_ID ? (accountClientMetadata(deps.issuer) as AdapterPayload) : undefined,
     toPayload: (client) =>
       ({
-        ...withSecret(client),
+        ...openClientSecret(client.metadata, client.clientId, secrets),
         client_id: client.clientId,
         tobira_tenant: client.tenantId,
         tobira_first_party: client.firstParty,

@@ -44,7 +44,7 @@ export function sealClientSecret(
 export function openClientSecret(
   metadata: Record<string, unknown>,
   clientId: string,
-  box: SecretBox,
+  box: Pick<SecretBox, 'openText'>,
 ): Record<string, unknown> {
   const { [SEALED_SECRET]: sealed, ...rest } = metadata;
   if (typeof sealed !== 'string') return metadata;
