@@ -5,6 +5,7 @@
 // output) the compiled JavaScript in dist/ runs and tsx is never loaded.
 // Before anything else loads, the runtime is checked (src/runtime-support.ts): an unsupported Node.js
 // stops here with one line; an end-of-life one gets one line of notice when the server starts.
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
@@ -22,7 +23,8 @@ if (verdict.kind === 'unsupported') {
   console.error(verdict.message);
   process.exit(1);
 }
-// Said once, where it matters (the server); other commands stay quiet.
-if (verdict.kind === 'end_of_life' && process.argv[2] === 'start') console.error(verdict.message);
+// Said once, where it matters (the server, not each of its workers); other commands stay quiet.
+if (verdict.kind === 'end_of_life' && process.argv[2] === 'start' && cluster.isPrimary)
+  console.error(verdict.message);
 
 await import(tree('cli/main'));
