@@ -85,7 +85,11 @@ export async function benchTokenSide(opts: {
       const tokens = new Map<string, string>();
       for (const side of sides) {
         tokens.set(side.name, await refreshGrant(side)); // a fresh access token for each endpoint
-        await hammer(side, endpoint, tokens.get(side.name)!, { seconds: 1, connections: 2 }); // warm-up
+        // Warm-up at full load: the first slice must not pay the JIT's compilation.
+        await hammer(side, endpoint, tokens.get(side.name)!, {
+          ...slice,
+          seconds: Math.min(2, opts.seconds),
+        });
       }
       // Slices taken in turn: a burst of load from other processes hits both sides alike.
       for (let i = 0; i < slices; i += 1)
