@@ -155,7 +155,10 @@ describe('foundation', function () {
       headers: Record<string, string> = {},
       peer: { raw?: Buffer } = {},
     ) =>
-      ({ socket: { remoteAddress, getPeerCertificate: () => peer }, headers }) as unknown as IncomingMessage;
+      ({
+        socket: { remoteAddress, getPeerX509Certificate: () => (peer.raw ? peer : undefined) },
+        headers,
+      }) as unknown as IncomingMessage;
     const trust = { trustedProxies: ['10.0.0.5'], certHeader: 'x-ssl-client-cert' };
 
     it('takes the source IP from the socket, or from X-Forwarded-For only behind a trusted proxy', function () {
