@@ -10,6 +10,7 @@ import { defaultTenantPolicy } from '../../src/policy/tenant-policy.js';
 import type { Store } from '../../src/store.js';
 import { instrumentStore, storeCallKind, storeCallMetric } from '../../src/store/instrumented.js';
 import { RequestCache } from '../../src/store/request-cache.js';
+import { fixtures } from './contract/context.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 
@@ -94,6 +95,22 @@ describe('request-scoped store reads', function () {
       expect((await store.getAccount('a1'))?.status).to.equal('locked');
     });
     expect(await calls('getAccount')).to.equal(3);
+  });
+
+  it('drops a certificate’s standing when its certificate, account or tenant changes', async function () {
+    const f = fixtures(raw);
+    const { account, terminal } = await f.owner();
+    const certificate = await f.issue(account.id, terminal.id);
+    const standing = () => store.findCertificateStanding(certificate.fingerprintS256);
+    await request(async () => {
+      expect((await standing())?.certificate.status).to.equal('active');
+      expect((await standing())?.account?.status).to.equal('active');
+      await store.lockAccount(account.id, 'password', T0);
+      expect((await standing())?.account?.status, 'after a lock').to.equal('locked');
+      await store.revokeCertificate(certificate.serial, 'keyCompromise', T0);
+      expect((await standing())?.certificate.status, 'after a revocation').to.equal('revoked');
+    });
+    expect(await calls('findCertificateStanding')).to.equal(3);
   });
 
   it('keeps records of other kinds and models across a write', async function () {
