@@ -6,6 +6,7 @@ import type { MemoryResult } from './memory.js';
 import type { StartupReading } from './startup.js';
 import { met, n, pct, table } from './markdown.js';
 import type { Quantiles } from './stats.js';
+import { renderSummary } from './summary.js';
 import { nonArgon2, renderTargets } from './targets.js';
 
 export interface TokenSideRow {
@@ -95,6 +96,11 @@ export function renderReport(r: BenchResults): string {
       ? 'The machine was shared with other jobs during this run (load average above); a quiet machine gives higher rates.'
       : 'The machine was otherwise idle at the start of the run.',
     `The servers ran ${r.runtime}.`,
+  );
+  section(
+    'Summary',
+    renderSummary(r),
+    'Every figure is measured in this run; the sections below give the detail.',
   );
   section(
     'argon2id ceiling',

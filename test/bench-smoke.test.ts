@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 /** Sections that need another module's work may say instead why they are missing. */
 const SECTIONS: Array<{ title: string; mayBeMissing?: RegExp }> = [
   { title: 'Machine' },
+  { title: 'Summary' },
   { title: 'argon2id ceiling' },
   { title: 'Logins by clients' },
   { title: '1 worker vs all workers' },
