@@ -34,22 +34,22 @@ export function storeCallMetric(registry: Registry): StoreCallCounter {
  * a method added later is counted without a change here; methods run with the adapter itself as `this`.
  */
 export function instrumentStore<S extends object>(store: S, count: StoreCallCounter): S {
-  const wrappers = new Map<string, unknown>();
+  // Per property, the wrapper of the method it held when wrapped (a method replaced later is wrapped anew).
+  const wrappers = new Map<string, { method: unknown; wrapper: unknown }>();
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function' || typeof property !== 'string' || LIFECYCLE.has(property))
         return typeof value === 'function' ? value.bind(target) : value;
-      let wrapper = wrappers.get(property);
-      if (!wrapper) {
-        const kind = storeCallKind(property);
-        const method = value as (...args: unknown[]) => unknown;
-        wrapper = (...args: unknown[]) => {
-          count(property, kind);
-          return method.apply(target, args);
-        };
-        wrappers.set(property, wrapper);
-      }
+      const known = wrappers.get(property);
+      if (known?.method === value) return known.wrapper;
+      const kind = storeCallKind(property);
+      const method = value as (...args: unknown[]) => unknown;
+      const wrapper = (...args: unknown[]) => {
+        count(property, kind);
+        return method.apply(target, args);
+      };
+      wrappers.set(property, { method, wrapper });
       return wrapper;
     },
   });

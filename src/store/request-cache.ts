@@ -122,7 +122,8 @@ export class RequestCache {
 
   /** `store` with its getters answered from the current request's cache. */
   wrap<S extends object>(store: S): S {
-    const wrappers = new Map<string, unknown>();
+    // Per property, the wrapper of the method it held when wrapped (a method replaced later is wrapped anew).
+    const wrappers = new Map<string, { method: unknown; wrapper: unknown }>();
     const scopeOf = () => {
       const scope = this.#scope.getStore();
       return scope?.open ? scope : undefined;
@@ -131,12 +132,11 @@ export class RequestCache {
       get(target, property) {
         const value: unknown = Reflect.get(target, property, target);
         if (typeof value !== 'function' || typeof property !== 'string') return value;
+        const known = wrappers.get(property);
+        if (known?.method === value) return known.wrapper;
         const method = value as (...args: unknown[]) => Promise<unknown>;
-        let wrapper = wrappers.get(property);
-        if (!wrapper) {
-          wrapper = cachedMethod(property, (args) => method.apply(target, args), scopeOf);
-          wrappers.set(property, wrapper);
-        }
+        const wrapper = cachedMethod(property, (args) => method.apply(target, args), scopeOf);
+        wrappers.set(property, { method, wrapper });
         return wrapper;
       },
     });
