@@ -249,6 +249,7 @@ describe('MongoDB adapter failures (no server)', function () {
         purgeSettledMail: () => s.purgeSettledMail(T0),
         commitWork: () => s.commitWork({ ticketId: 't' }, T0),
         hitRateLimit: () => s.hitRateLimit('k', T0, T0),
+        hitRateLimits: () => s.hitRateLimits([{ key: 'k', expiresAt: T0, previousKey: 'p' }], T0),
         countRateLimit: () => s.countRateLimit('k', T0),
         countCertificatesExpiring: () => s.countCertificatesExpiring(T0, T0),
         listCertificatesExpiring: () => s.listCertificatesExpiring(T0, T0),
