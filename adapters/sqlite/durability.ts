@@ -11,12 +11,25 @@
  * resetting a failure counter after a success (lost: the counter stays higher — stricter), oidc-provider
  * artifacts written by upsert (sessions, interactions, grants, codes, tokens: lost, they no longer
  * exist and the user signs in again) and Tobira's short-lived state (login state, session bindings,
- * form and account sessions: lost, the flow starts over; a binding lost refuses its tokens).
+ * account sessions: lost, the flow starts over; a binding lost refuses its tokens) — except the upserts
+ * that mark something used once (USED_ONCE_MODELS below).
  * Everything else stays FULL: a consumed ticket or code, a counted failure, a lock, a revocation, a
  * password change, a deletion (of a session: a logout), audit events, mail, enrollment's unit of work —
  * what must never come back or go missing after the answer was given.
  */
 import type Database from 'better-sqlite3';
+
+/**
+ * Upserted records that mark something as used once, so they stay FULL like a consumed ticket:
+ * oidc-provider's record of a client assertion's jti (private_key_jwt replay detection), and the form
+ * session a download overwrites to allow its file one fetch.
+ */
+const USED_ONCE_MODELS: ReadonlySet<string> = new Set(['ReplayDetection', 'TobiraFormSession']);
+
+/** Whether an upsert of `model` (an oidc-provider model or a short-lived state kind) may skip the fsync. */
+export function relaxedUpsert(model: string): boolean {
+  return !USED_ONCE_MODELS.has(model);
+}
 
 /** The store methods whose commits may skip the fsync (see above). */
 export const RELAXED_WRITES: ReadonlySet<string> = new Set([

@@ -51,7 +51,7 @@ import { AccountTable } from './accounts.js';
 import { CertificateTable, type CertificateQuery } from './certificates.js';
 import { openDatabase } from './connection.js';
 import { AccountCounters } from './counters.js';
-import { Durability } from './durability.js';
+import { Durability, relaxedUpsert } from './durability.js';
 import { mapSqliteError } from './errors.js';
 import { AuditLog, LoginHistory } from './history.js';
 import { ApiKeyTable, RateLimits } from './limits.js';
@@ -284,7 +284,10 @@ export class SqliteStore implements Store {
     payload: OidcPayload,
     expiresInSeconds: number | undefined,
     now: Date,
-  ): Promise<void> => this.#relaxed((x) => x.oidc.upsert(model, id, payload, expiresInSeconds, now));
+  ): Promise<void> => {
+    const write = (x: Tables) => x.oidc.upsert(model, id, payload, expiresInSeconds, now);
+    return relaxedUpsert(model) ? this.#relaxed(write) : this.#with(write);
+  };
   oidcFind = (model: string, id: string, now: Date): Promise<OidcPayload | null> =>
     this.#with((x) => x.oidc.find(model, id, now));
   oidcFindByUid = (model: string, uid: string, now: Date): Promise<OidcPayload | null> =>

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../../adapters/sqlite/connection.js';
-import { Durability, RELAXED_WRITES } from '../../adapters/sqlite/durability.js';
+import { Durability, RELAXED_WRITES, relaxedUpsert } from '../../adapters/sqlite/durability.js';
 import { SqliteStore } from '../../adapters/sqlite/index.js';
 
 const NORMAL = 1;
@@ -68,5 +68,12 @@ describe('SQLite durability per write', function () {
     ])
       expect(RELAXED_WRITES.has(critical), critical).to.equal(false);
     void store.close();
+  });
+
+  it('keeps the upserts that mark something used once at FULL: a client assertion’s jti, a download’s one fetch', function () {
+    for (const model of ['ReplayDetection', 'TobiraFormSession'])
+      expect(relaxedUpsert(model), model).to.equal(false);
+    for (const model of ['Session', 'Interaction', 'AccessToken', 'TobiraLogin', 'TobiraSessionCertificate'])
+      expect(relaxedUpsert(model), model).to.equal(true);
   });
 });
