@@ -47,7 +47,8 @@ export function brandRoutes(deps: { store: Pick<TenantStore, 'getTenant'> }): Ro
 
   router.get('/brand/:file', async (ctx, next) => {
     const tenant = await tenantOf(/^(.+)\.css$/.exec(ctx.params.file ?? '')?.[1]);
-    if (!tenant) return next();
+    // A tenant without colours answers as an unknown one: the route must not tell which tenant IDs exist.
+    if (!tenant || !hasColours(tenant.policy.branding)) return next();
     const css = brandStylesheet(tenant.policy.branding);
     if (cacheable(ctx, tenant, createHash('sha256').update(css).digest('base64url').slice(0, 22))) return;
     ctx.type = 'text/css; charset=utf-8';

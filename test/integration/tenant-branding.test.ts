@@ -210,6 +210,10 @@ describe('tenant branding and time zone (admin API, brand files, pages over HTTP
 
     expect((await browser.request(`${a.t.url}/brand/p-72/logo`)).status).to.equal(404);
     expect((await browser.request(`${a.t.url}/brand/p-99.css`)).status).to.equal(404);
+    await a.api('post', '/tenants').send({ id: 'p-73', name: 'Plain', supportContact: 'desk-73' });
+    expect((await browser.request(`${a.t.url}/brand/p-73.css`)).status, 'no colours: as if unknown').to.equal(
+      404,
+    );
     expect((await browser.request(`${a.t.url}/brand/..%2Fp-71.css`)).status).to.equal(404);
   });
 
