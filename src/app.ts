@@ -269,7 +269,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.proxy = config.trustedProxies.length > 0;
 
   provider.on('server_error', (_ctx, err) =>
-    log.error('oidc server error', { err, stack: (err as Error).stack }),
+    // The stack cut to its top frames: a log line stays under the pipe's atomic write size (log.ts).
+    log.error('oidc server error', { err, stack: (err as Error).stack?.slice(0, 2048) }),
   );
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
   provider.use(requestCache.middleware());

@@ -75,7 +75,8 @@ export function createLogger(
     ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) }
     : level === 'silent'
       ? { write: () => undefined }
-      : // Whole lines, at most PIPE_BUF bytes a write: workers sharing one stdout pipe never split a line.
+      : // Writes of at most PIPE_BUF bytes: workers sharing one stdout pipe never split a line shorter than
+        // that (Tobira's lines are: long fields such as stacks are cut before they are logged).
         pino.destination({ dest: 1, sync: false, maxWrite: 4096 });
   const logger = pino(
     {
