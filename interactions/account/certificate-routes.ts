@@ -21,11 +21,8 @@ export function certificateRoutes(kit: AccountKit): Router {
   const router = new Router();
 
   // The manual's four steps: 案内 → 案内完了 (here), then 証明書再発行 → 完了 through the mailed link.
-  const steps = (s: Signed, current: number) =>
-    ['request', 'sent', 'question', 'done'].map((step, i) => ({
-      label: t(s.locale, `recovery.certificate.step.${step}`),
-      current: i === current,
-    }));
+  const STEPS = ['request', 'sent', 'question', 'done'].map((step) => `recovery.certificate.step.${step}`);
+  const steps = (s: Signed, current: number) => kit.steps(s, STEPS, current);
 
   async function requestPage(ctx: Context, s: Signed, errors: string[] = [], status = 200) {
     const terminals = (await store.listTerminals(s.account.id)).filter((x) => !x.deleted);
