@@ -4,6 +4,7 @@
  * (`tobira_store_calls_total{method,kind}`). One counter increment per call; nothing else changes.
  */
 import { Counter, type Registry } from 'prom-client';
+import { decorateMethods } from './decorate.js';
 
 export type StoreCallKind = 'read' | 'write';
 
@@ -30,27 +31,18 @@ export function storeCallMetric(registry: Registry): StoreCallCounter {
 }
 
 /**
- * `store` with each method call counted first. A Proxy, so every role of every adapter is covered and
- * a method added later is counted without a change here; methods run with the adapter itself as `this`.
+ * `store` with each method call counted first (every method of every role, see decorate.ts).
  */
 export function instrumentStore<S extends object>(store: S, count: StoreCallCounter): S {
-  // Per property, the wrapper of the method it held when wrapped (a method replaced later is wrapped anew).
-  const wrappers = new Map<string, { method: unknown; wrapper: unknown }>();
-  return new Proxy(store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || typeof property !== 'string' || LIFECYCLE.has(property))
-        return typeof value === 'function' ? value.bind(target) : value;
-      const known = wrappers.get(property);
-      if (known?.method === value) return known.wrapper;
-      const kind = storeCallKind(property);
-      const method = value as (...args: unknown[]) => unknown;
-      const wrapper = (...args: unknown[]) => {
-        count(property, kind);
-        return method.apply(target, args);
+  return decorateMethods(
+    store,
+    (name, call) => {
+      const kind = storeCallKind(name);
+      return (...args: unknown[]) => {
+        count(name, kind);
+        return call(args);
       };
-      wrappers.set(property, { method, wrapper });
-      return wrapper;
     },
-  });
+    (name) => LIFECYCLE.has(name),
+  );
 }

@@ -15,6 +15,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
+import { decorateMethods } from './decorate.js';
 
 /**
  * Groups of cached records: a write drops its groups' entries. Artifacts and short-lived state group by
@@ -122,24 +123,13 @@ export class RequestCache {
 
   /** `store` with its getters answered from the current request's cache. */
   wrap<S extends object>(store: S): S {
-    // Per property, the wrapper of the method it held when wrapped (a method replaced later is wrapped anew).
-    const wrappers = new Map<string, { method: unknown; wrapper: unknown }>();
     const scopeOf = () => {
       const scope = this.#scope.getStore();
       return scope?.open ? scope : undefined;
     };
-    return new Proxy(store, {
-      get(target, property) {
-        const value: unknown = Reflect.get(target, property, target);
-        if (typeof value !== 'function' || typeof property !== 'string') return value;
-        const known = wrappers.get(property);
-        if (known?.method === value) return known.wrapper;
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        const wrapper = cachedMethod(property, (args) => method.apply(target, args), scopeOf);
-        wrappers.set(property, { method, wrapper });
-        return wrapper;
-      },
-    });
+    return decorateMethods(store, (name, call) =>
+      cachedMethod(name, call as (args: unknown[]) => Promise<unknown>, scopeOf),
+    );
   }
 }
 
