@@ -3,7 +3,7 @@ import * as OTPAuth from 'otpauth';
 import type { Tobira } from '../../src/app.js';
 import type { Account, Certificate, LoginMethod, Terminal } from '../../src/domain.js';
 import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
-import { newId, newToken } from '../../src/random.js';
+import { newId, newToken, sha256Hex } from '../../src/random.js';
 import type { ClientRegistration } from '../../src/services/clients.js';
 import { totpSealPurpose } from '../../src/services/totp.js';
 
@@ -125,4 +125,22 @@ export async function createUser(
     p12Password,
     ...(totp ? { totp } : {}),
   };
+}
+
+/** A certificate download link for `owner`'s terminal, as the enrollment mails it: its token. */
+export async function createDownloadLink(tobira: Tobira, owner: TestUser): Promise<string> {
+  const token = newToken();
+  await tobira.store.createTicket(
+    {
+      id: newId(),
+      purpose: 'cert_download',
+      tokenHash: sha256Hex(token),
+      accountId: owner.account.id,
+      terminalId: owner.terminal.id,
+      secretHash: null,
+      expiresAt: new Date(Date.now() + 3600_000),
+    },
+    tobira.clock.now(),
+  );
+  return token;
 }

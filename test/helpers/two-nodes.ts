@@ -11,10 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/config.js';
 import { createHttpsFetch } from '../../src/http/https-fetch.js';
-import { newId, newToken, sha256Hex } from '../../src/random.js';
 import type { Store } from '../../src/store.js';
 import { formOf, TestBrowser, type BrowserResponse } from './browser.js';
-import { createClient, createTenant, createUser, type TestClient, type TestUser } from './fixtures.js';
+import {
+  createClient,
+  createDownloadLink,
+  createTenant,
+  createUser,
+  type TestClient,
+  type TestUser,
+} from './fixtures.js';
 import { nodeEnv, startNode, type TobiraNode } from './processes.js';
 import { TestRp } from './rp.js';
 import { freePort, startTestTobira } from './tobira.js';
@@ -79,20 +85,8 @@ export function twoNodesSuite(options: TwoNodesOptions): void {
           userId: `p-68-usr00${n}`,
           password: PASSWORD,
         });
-      const token = newToken();
       const owner = users.download;
-      await tobira.store.createTicket(
-        {
-          id: newId(),
-          purpose: 'cert_download',
-          tokenHash: sha256Hex(token),
-          accountId: owner.account.id,
-          terminalId: owner.terminal.id,
-          secretHash: null,
-          expiresAt: new Date(Date.now() + 3600_000),
-        },
-        tobira.clock.now(),
-      );
+      const token = await createDownloadLink(tobira, owner);
       download = { token, password: owner.p12Password, accountId: owner.account.id };
       ca = tobira.ca.certificatePem;
       await setup.close();

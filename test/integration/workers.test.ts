@@ -15,10 +15,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import { createHttpsFetch, type HttpsFetch } from '../../src/http/https-fetch.js';
-import { newId, newToken, sha256Hex } from '../../src/random.js';
+import { newToken, sha256Hex } from '../../src/random.js';
 import { formOf, TestBrowser, type BrowserResponse } from '../helpers/browser.js';
 import {
   createClient,
+  createDownloadLink,
   createTenant,
   createUser,
   type TestClient,
@@ -67,20 +68,8 @@ describe('tobira start with two workers on one port', function () {
       { id: 'key-workers', keyHash: sha256Hex(apiKey), label: 'workers' },
       new Date(),
     );
-    const token = newToken();
     const owner = users.download;
-    await tobira.store.createTicket(
-      {
-        id: newId(),
-        purpose: 'cert_download',
-        tokenHash: sha256Hex(token),
-        accountId: owner.account.id,
-        terminalId: owner.terminal.id,
-        secretHash: null,
-        expiresAt: new Date(Date.now() + 3600_000),
-      },
-      tobira.clock.now(),
-    );
+    const token = await createDownloadLink(tobira, owner);
     download = { token, password: owner.p12Password };
     ca = tobira.ca.certificatePem;
     await setup.close();
