@@ -2,9 +2,17 @@
  * PKCS#12 packaging. We use 3DES (pbeWithSHAAnd3-KeyTripleDES-CBC) with a SHA-1 MAC on purpose: it is
  * the one format that older macOS Keychain, Windows 10's importer, Firefox and Chromium all accept.
  * AES-256/PBES2 PKCS#12 files (OpenSSL 3's default) are refused by those older importers.
+ * The layout is the one node-forge writes (`toPkcs12Asn1` with algorithm 3des, count 2048,
+ * generateLocalKeyId, a friendlyName): the leaf and the CA certificate in a plain SafeContents, the
+ * leaf carrying the bag attributes, then the shrouded key bag with the same attributes, and an HMAC-SHA1
+ * MacData. It is built here with node:crypto (3DES-CBC, SHA-1, HMAC) and the PKCS#12 KDF of
+ * pkcs12-kdf.ts: ~3 ms of CPU instead of forge's ~15.
  */
+import { createCipheriv, createHash, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
+import { bmpString, explicit, integer, nullValue, octetString, oid, pemToDer, sequence, set } from './der.js';
 import { CaError } from './errors.js';
+import { KdfPurpose, pkcs12Kdf } from './pkcs12-kdf.js';
 
 export interface Pkcs12Input {
   privateKeyPem: string;
@@ -14,19 +22,72 @@ export interface Pkcs12Input {
   friendlyName: string;
 }
 
+const OID = {
+  data: oid('1.2.840.113549.1.7.1'),
+  certBag: oid('1.2.840.113549.1.12.10.1.3'),
+  x509Certificate: oid('1.2.840.113549.1.9.22.1'),
+  shroudedKeyBag: oid('1.2.840.113549.1.12.10.1.2'),
+  pbeWithSha1And3DesCbc: oid('1.2.840.113549.1.12.1.3'),
+  localKeyId: oid('1.2.840.113549.1.9.21'),
+  friendlyName: oid('1.2.840.113549.1.9.20'),
+  sha1: oid('1.3.14.3.2.26'),
+};
+const ITERATIONS = 2048;
+const SALT_BYTES = 8;
+
+/** ContentInfo of type data around DER content. */
+const dataContent = (der: Buffer) => sequence(OID.data, explicit(0, octetString(der)));
+
 export function toPkcs12(input: Pkcs12Input): Buffer {
-  const key = forge.pki.privateKeyFromPem(input.privateKeyPem);
-  const chain = [
-    forge.pki.certificateFromPem(input.certificatePem),
-    forge.pki.certificateFromPem(input.caCertificatePem),
-  ];
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key, chain, input.password, {
-    algorithm: '3des',
-    friendlyName: input.friendlyName,
-    generateLocalKeyId: true,
-    count: 2048,
-  });
-  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+  const leaf = pemToDer(input.certificatePem);
+  const attributes = set(
+    sequence(OID.localKeyId, set(octetString(createHash('sha1').update(leaf).digest()))),
+    sequence(OID.friendlyName, set(bmpString(input.friendlyName))),
+  );
+  const certBag = (der: Buffer, withAttributes: boolean) =>
+    sequence(
+      OID.certBag,
+      explicit(0, sequence(OID.x509Certificate, explicit(0, octetString(der)))),
+      ...(withAttributes ? [attributes] : []),
+    );
+
+  const keySalt = randomBytes(SALT_BYTES);
+  const cipher = createCipheriv(
+    'des-ede3-cbc',
+    pkcs12Kdf(input.password, keySalt, KdfPurpose.key, ITERATIONS, 24),
+    pkcs12Kdf(input.password, keySalt, KdfPurpose.iv, ITERATIONS, 8),
+  );
+  const pkcs8 = createPrivateKey(input.privateKeyPem).export({ type: 'pkcs8', format: 'der' });
+  const encryptedKey = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
+  const keyBag = sequence(
+    OID.shroudedKeyBag,
+    explicit(
+      0,
+      sequence(
+        sequence(OID.pbeWithSha1And3DesCbc, sequence(octetString(keySalt), integer(ITERATIONS))),
+        octetString(encryptedKey),
+      ),
+    ),
+    attributes,
+  );
+
+  const authenticatedSafe = sequence(
+    dataContent(sequence(certBag(leaf, true), certBag(pemToDer(input.caCertificatePem), false))),
+    dataContent(sequence(keyBag)),
+  );
+  const macSalt = randomBytes(SALT_BYTES);
+  const mac = createHmac('sha1', pkcs12Kdf(input.password, macSalt, KdfPurpose.mac, ITERATIONS, 20))
+    .update(authenticatedSafe)
+    .digest();
+  return sequence(
+    integer(3),
+    dataContent(authenticatedSafe),
+    sequence(
+      sequence(sequence(OID.sha1, nullValue()), octetString(mac)),
+      octetString(macSalt),
+      integer(ITERATIONS),
+    ),
+  );
 }
 
 /** Read a PKCS#12 back (tests, and operators' files): the key and certificates inside. */
