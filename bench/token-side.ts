@@ -14,7 +14,7 @@
  * token and each mints an access token and an RS256 ID token on both sides. Each endpoint is measured
  * on both sides back to back after a warm-up, so load from other processes hits both alike.
  *
- * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8]`; with
+ * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8] [--endpoints userinfo]`; with
  * TOKEN_SIDE_PROFILE=<dir> Tobira's process writes a V8 CPU profile there (the bare one's in <dir>/bare).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -72,6 +72,8 @@ export async function benchTokenSide(opts: {
   seconds: number;
   connections: number;
   log?: (line: string) => void;
+  /** Only these endpoints (default: all three). */
+  endpoints?: readonly TokenEndpoint[];
 }): Promise<TokenSideResult[]> {
   const log = opts.log ?? (() => {});
   const sides: Side[] = [];
@@ -80,7 +82,7 @@ export async function benchTokenSide(opts: {
     const results: TokenSideResult[] = [];
     const slices = Math.max(1, Math.round(opts.seconds / SLICE_SECONDS));
     const slice = { seconds: opts.seconds / slices, connections: opts.connections };
-    for (const endpoint of ENDPOINTS) {
+    for (const endpoint of opts.endpoints ?? ENDPOINTS) {
       const done = new Map(sides.map((side) => [side.name, { requests: 0, seconds: 0, cpu: 0 }]));
       const tokens = new Map<string, string>();
       for (const side of sides) {
@@ -428,6 +430,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     options: {
       seconds: { type: 'string', default: '10' },
       connections: { type: 'string', default: '8' },
+      // e.g. --endpoints userinfo,introspection: measure (and profile) just these.
+      endpoints: { type: 'string', default: ENDPOINTS.join(',') },
       'serve-bare': { type: 'boolean', default: false },
     },
   });
@@ -437,6 +441,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     await benchTokenSide({
       seconds: Number(values.seconds),
       connections: Number(values.connections),
+      endpoints: values.endpoints.split(',').map((name) => {
+        if (!ENDPOINTS.includes(name as TokenEndpoint)) throw new Error(`unknown endpoint ${name}`);
+        return name as TokenEndpoint;
+      }),
       log: (line) => console.log(line),
     });
     process.exit(0);

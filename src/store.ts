@@ -20,6 +20,7 @@ import type { OutboxStore } from './store/outbox.js';
 import type { RateLimitStore } from './store/rate-limits.js';
 import type { TicketStore } from './store/tickets.js';
 import type { WorkStore } from './store/work.js';
+import type { SecurityEpochStore } from './store/epoch.js';
 
 export * from './store/accounts.js';
 export * from './store/artifacts.js';
@@ -32,6 +33,7 @@ export * from './store/rate-limits.js';
 export * from './store/results.js';
 export * from './store/tickets.js';
 export * from './store/work.js';
+export type { SecurityEpochStore } from './store/epoch.js';
 
 /** Opening, health and closing: for the composition root, readiness checks and metrics. */
 export interface StoreLifecycle {
@@ -54,6 +56,7 @@ export interface StoreLifecycle {
 export interface Store
   extends
     StoreLifecycle,
+    SecurityEpochStore,
     TenantStore,
     ClientStore,
     ApiKeyStore,

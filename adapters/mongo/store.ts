@@ -2,7 +2,7 @@
  * The production Store on MongoDB through mongoose: tenants, clients and accounts here; terminals and
  * certificates in devices.ts, the short-lived records in records.ts, the plumbing in base.ts.
  */
-import type { QueryFilter } from 'mongoose';
+import type { Connection, QueryFilter } from 'mongoose';
 import type {
   Account,
   AccountStatus,
@@ -29,10 +29,49 @@ import { toClient, type ClientDoc } from './models/clients.js';
 import { toTenant, type TenantDoc } from './models/tenants.js';
 import { MongoDevices } from './devices.js';
 import { commitWorkUnit } from './work.js';
+import { bumpAfterWrites } from '../../src/store/epoch.js';
+import { oidcId } from './models/oidc.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The security epoch's one document (src/store/epoch.ts). */
+const EPOCH = { collection: 'security_epoch', id: 'epoch' } as const;
+/** MongoBase's helpers, which are no Store methods. */
+const HELPERS = new Set(['run', 'unit', 'mustExist', 'page', 'insert', 'lasting', 'serverTraits']);
+
 export class MongoStore extends MongoDevices implements Store {
+  constructor(connection: Connection) {
+    super(connection);
+    // No triggers here: the epoch moves right after each write that could change a cached record.
+    bumpAfterWrites(
+      this,
+      {
+        bump: () =>
+          this.run(EPOCH.collection, async () => {
+            await this.#epoch().updateOne(
+              { _id: EPOCH.id },
+              { $inc: { value: 1 } },
+              { upsert: true, ...MAJORITY },
+            );
+          }),
+        exists: (model, id) =>
+          this.run('oidc', async () => Boolean(await this.m.Oidc.exists({ _id: oidcId(model, id) }))),
+      },
+      HELPERS,
+    );
+  }
+
+  #epoch() {
+    return this.connection.db!.collection<{ _id: string; value: number }>(EPOCH.collection);
+  }
+
+  getSecurityEpoch(): Promise<number> {
+    return this.run(
+      EPOCH.collection,
+      async () => (await this.#epoch().findOne({ _id: EPOCH.id }))?.value ?? 0,
+    );
+  }
+
   // ---- tenants and clients -----------------------------------------------------------------------
 
   createTenant(t: NewTenant, now: Date): Promise<Tenant> {

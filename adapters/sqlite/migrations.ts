@@ -114,6 +114,29 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE certificates ADD COLUMN reminded_days INTEGER;
   `,
+  // 8: the security epoch (src/store/epoch.ts), moved in the transaction of every write that could
+  // change a record cached across requests: any update or deletion of these tables, and of the oidc rows
+  // of the models cached (SHARED_MODELS; an upsert replacing a row is an UPDATE).
+  `
+  CREATE TABLE security_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+  INSERT INTO security_epoch (id, value) VALUES (1, 0);
+  CREATE TRIGGER security_epoch_tenants_update AFTER UPDATE ON tenants BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_tenants_delete AFTER DELETE ON tenants BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_clients_update AFTER UPDATE ON clients BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_clients_delete AFTER DELETE ON clients BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_accounts_update AFTER UPDATE ON accounts BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_accounts_delete AFTER DELETE ON accounts BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_terminals_update AFTER UPDATE ON terminals BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_terminals_delete AFTER DELETE ON terminals BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_certificates_update AFTER UPDATE ON certificates BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_certificates_delete AFTER DELETE ON certificates BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_oidc_update AFTER UPDATE ON oidc
+    WHEN OLD.model IN ('AccessToken', 'RefreshToken', 'Grant', 'Session', 'TobiraSessionCertificate')
+    BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER security_epoch_oidc_delete AFTER DELETE ON oidc
+    WHEN OLD.model IN ('AccessToken', 'RefreshToken', 'Grant', 'Session', 'TobiraSessionCertificate')
+    BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

@@ -78,6 +78,7 @@ function tables(db: Database.Database) {
   return {
     ...written,
     roundTrip: db.prepare('SELECT 1'),
+    securityEpoch: db.prepare<[], number>('SELECT value FROM security_epoch WHERE id = 1').pluck(),
     durability: new Durability(db),
     tenants: new TenantTable(db),
     clients: new ClientTable(db),
@@ -131,6 +132,9 @@ export class SqliteStore implements Store {
   };
 
   ping = (): Promise<void> => this.#with((x) => void x.roundTrip.get());
+
+  /** Moved by triggers in the transaction of each write that could invalidate a cached record (migration 8). */
+  getSecurityEpoch = (): Promise<number> => this.#with((x) => x.securityEpoch.get() ?? 0);
 
   close = async (): Promise<void> => {
     if (this.#db.open) this.#db.close();

@@ -10,14 +10,20 @@ import type { EphemeralStore } from '../store.js';
 import { EphemeralRecords } from './ephemeral-records.js';
 
 export class SessionBindings {
-  readonly #records: EphemeralRecords<{ certFingerprint: string }>;
+  readonly #records: EphemeralRecords<{ certFingerprint: string; exp?: number }>;
+  readonly #clock: Clock;
+  readonly #ttlSeconds: number;
 
   constructor(deps: { store: EphemeralStore; clock: Clock; ttlSeconds: number }) {
     this.#records = new EphemeralRecords({ ...deps, kind: 'TobiraSessionCertificate' });
+    this.#clock = deps.clock;
+    this.#ttlSeconds = deps.ttlSeconds;
   }
 
+  /** The record carries its expiry (`exp`, seconds, as the store's), so a copy kept in memory can check it. */
   bind(sessionUid: string, certFingerprint: string): Promise<void> {
-    return this.#records.put(sessionUid, { certFingerprint });
+    const exp = Math.floor(this.#clock.now().getTime() / 1000) + this.#ttlSeconds;
+    return this.#records.put(sessionUid, { certFingerprint, exp });
   }
 
   async get(sessionUid: string | undefined): Promise<string | null> {

@@ -12,10 +12,19 @@
  * records of what it touches (or all of them, for a write not listed), so a request always reads its own
  * writes. The atomic operations (counters, tickets, consumption) are writes and never answered from here.
  * Outside a request (jobs, CLI, tests' fixtures) and after the request's response, calls pass through.
+ *
+ * Across requests: the records a token request needs (the client, the certificate standing, the access
+ * or refresh token, the grant, the session binding) are also kept in this process between requests,
+ * valid only while the store's security epoch (epoch.ts) stays where it was when they were read. Each
+ * request that needs one reads the epoch once (one small read instead of five); when it moved (a
+ * revocation, lock, deletion, logout, consumption… by any process) everything kept is dropped. A write
+ * through this store drops them at once too. Misses are never kept, and an artifact's expiry is checked
+ * against the request's clock on every use.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
 import { decorateMethods } from './decorate.js';
+import { MODEL_WRITES, SHARED_MODELS, bumpsSecurityEpoch, type SecurityEpochStore } from './epoch.js';
 
 /**
  * Groups of cached records: a write drops its groups' entries. Artifacts and short-lived state group by
@@ -39,6 +48,20 @@ const CACHED: Record<string, { group: Group | ((args: unknown[]) => Group); keyA
   oidcFindByUid: { group: byModel, keyArgs: 2 },
   getState: { group: byModel, keyArgs: 2 },
 };
+
+/**
+ * The getters whose records are also kept across requests (see above): for artifacts and state, only
+ * of SHARED_MODELS and only with an expiry (`exp`, seconds) to check on each use.
+ */
+const SHARED: Record<string, 'record' | 'expiring'> = {
+  getClient: 'record',
+  findCertificateStanding: 'record',
+  oidcFind: 'expiring',
+  oidcFindByUid: 'expiring',
+  getState: 'expiring',
+};
+/** Kept across requests at most (tokens come and go): past it the process starts over. */
+const SHARED_LIMIT = 10_000;
 
 /**
  * Writes and the groups they change (`oidc`: every model); a write missing here (and from
@@ -102,10 +125,19 @@ const PASS_THROUGH = /^(list|find|count|init$|ping$|close$|backup$)/;
 interface Scope {
   open: boolean;
   entries: Map<string, { group: Group; value: Promise<unknown> }>;
+  /** The security epoch as this request read it (once, when it first needed a kept record). */
+  epoch?: Promise<number>;
+}
+
+/** Records kept across requests, valid for `epoch` (undefined: not known, nothing is kept). */
+interface Shared {
+  epoch: number | undefined;
+  entries: Map<string, { value: unknown; expiresAt: number }>;
 }
 
 export class RequestCache {
   readonly #scope = new AsyncLocalStorage<Scope>();
+  readonly #shared: Shared = { epoch: undefined, entries: new Map() };
 
   /** Koa middleware: the requests it wraps read each cached record once. */
   middleware(): Middleware {
@@ -127,26 +159,72 @@ export class RequestCache {
       const scope = this.#scope.getStore();
       return scope?.open ? scope : undefined;
     };
+    const epochStore = store as Partial<SecurityEpochStore>;
+    const shared = typeof epochStore.getSecurityEpoch === 'function' ? this.#shared : undefined;
+    const epochOf = (scope: Scope): Promise<number> =>
+      (scope.epoch ??= Promise.resolve(epochStore.getSecurityEpoch!()).then((epoch) => {
+        if (shared && epoch !== shared.epoch) {
+          shared.entries.clear();
+          shared.epoch = epoch;
+        }
+        return epoch;
+      }));
     return decorateMethods(store, (name, call) =>
-      cachedMethod(name, call as (args: unknown[]) => Promise<unknown>, scopeOf),
+      cachedMethod(
+        name,
+        call as (args: unknown[]) => Promise<unknown>,
+        scopeOf,
+        shared && { shared, epochOf },
+      ),
     );
   }
+}
+
+/** A read answered from the records kept across requests when the epoch allows, else from the store. */
+function sharedRead(
+  kind: 'record' | 'expiring',
+  key: string,
+  args: unknown[],
+  call: (args: unknown[]) => Promise<unknown>,
+  scope: Scope,
+  across: { shared: Shared; epochOf: (scope: Scope) => Promise<number> },
+): Promise<unknown> {
+  const { shared } = across;
+  const now = kind === 'expiring' ? (args[2] as Date).getTime() : 0;
+  return across.epochOf(scope).then(async (epoch) => {
+    const kept = shared.entries.get(key);
+    if (kept && shared.epoch === epoch && now < kept.expiresAt) return kept.value;
+    const record = await call(args);
+    const exp = kind === 'expiring' ? (record as { exp?: unknown } | null)?.exp : undefined;
+    const expiresAt = kind === 'record' ? Infinity : typeof exp === 'number' ? exp * 1000 : -Infinity;
+    // Kept only if nothing moved the epoch meanwhile; never a miss, never without an expiry to check.
+    if (record != null && shared.epoch === epoch && now < expiresAt) {
+      if (shared.entries.size >= SHARED_LIMIT) shared.entries.clear();
+      shared.entries.set(key, { value: record, expiresAt });
+    }
+    return record;
+  });
 }
 
 function cachedMethod(
   name: string,
   call: (args: unknown[]) => Promise<unknown>,
   scopeOf: () => Scope | undefined,
+  across: { shared: Shared; epochOf: (scope: Scope) => Promise<number> } | undefined,
 ): (...args: unknown[]) => unknown {
   const cached = CACHED[name];
   if (cached) {
+    const sharedKind = across ? SHARED[name] : undefined;
     return (...args: unknown[]) => {
       const scope = scopeOf();
       if (!scope) return call(args);
       const key = JSON.stringify([name, ...args.slice(0, cached.keyArgs)]);
       let entry = scope.entries.get(key);
       if (!entry) {
-        const value = Promise.resolve(call(args));
+        const kept = sharedKind && (sharedKind === 'record' || SHARED_MODELS.has(String(args[0])));
+        const value = kept
+          ? sharedRead(sharedKind, key, args, call, scope, across!)
+          : Promise.resolve(call(args));
         const group = typeof cached.group === 'function' ? cached.group(args) : cached.group;
         entry = { group, value };
         scope.entries.set(key, entry);
@@ -154,19 +232,70 @@ function cachedMethod(
         value.catch(() => scope.entries.get(key) === entry && scope.entries.delete(key));
       }
       // Every reader gets its own copy, as from the store itself (mutating it changes nothing cached).
-      return entry.value.then((record) => structuredClone(record));
+      return entry.value.then(copyOf);
     };
   }
-  if (UNCACHED_WRITES.has(name) || PASS_THROUGH.test(name)) return (...args: unknown[]) => call(args);
+  if (UNCACHED_WRITES.has(name) || PASS_THROUGH.test(name) || name === 'getSecurityEpoch')
+    return (...args: unknown[]) => call(args);
   const changes = WRITES[name];
   return (...args: unknown[]) => {
     const scope = scopeOf();
     const groups = typeof changes === 'function' ? changes(args) : changes;
+    const forgets = across && bumpsSecurityEpoch(name, args);
+    if (forgets) forget(across.shared, scope, name, args);
     if (scope) drop(scope, groups);
     const result = call(args);
     // Dropped again once written: a read started meanwhile may have cached the old record.
-    return scope ? Promise.resolve(result).finally(() => drop(scope, groups)) : result;
+    return scope || forgets
+      ? Promise.resolve(result).finally(() => {
+          if (forgets) forget(across.shared, scope, name, args);
+          if (scope) drop(scope, groups);
+        })
+      : result;
   };
+}
+
+/**
+ * A write in this process that may move the epoch. One artifact's write (a token saved, consumed or
+ * destroyed) drops that artifact; any other drops everything kept, and nothing is kept again until the
+ * epoch is read anew (this request reads it again too).
+ */
+function forget(shared: Shared, scope: Scope | undefined, name: string, args: unknown[]): void {
+  // Sessions are also found by uid: any write of one drops everything.
+  if (MODEL_WRITES.has(name) && args[0] !== 'Session') {
+    for (const getter of ['oidcFind', 'getState'])
+      shared.entries.delete(JSON.stringify([getter, args[0], args[1]]));
+    return;
+  }
+  shared.entries.clear();
+  shared.epoch = undefined;
+  if (scope) delete scope.epoch;
+}
+
+/**
+ * A copy for each reader: records are plain data (objects, arrays, dates), copied by hand at a fraction
+ * of structuredClone's cost; anything else (buffers, class instances) goes through structuredClone.
+ */
+function copyOf<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = copyOf((value as Record<string, unknown>)[key]);
+    // A parsed `__proto__` key stays a plain property, as structuredClone keeps it.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: field,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = field;
+  }
+  return copy as T;
 }
 
 function drop(scope: Scope, changed: Group[] | undefined): void {

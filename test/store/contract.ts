@@ -12,6 +12,7 @@ import { clientContract } from './contract/clients.js';
 import { freshStorePerTest, type StoreFactory } from './contract/context.js';
 import { counterContract } from './contract/counters.js';
 import { ephemeralContract } from './contract/ephemeral.js';
+import { epochContract } from './contract/epoch.js';
 import { expiryReminderContract } from './contract/expiry-reminders.js';
 import { integrityContract } from './contract/integrity.js';
 import { lifecycleContract } from './contract/lifecycle.js';
@@ -47,6 +48,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     apiKeyContract(ctx);
     oidcArtifactContract(ctx);
     ephemeralContract(ctx);
+    epochContract(ctx);
     integrityContract(ctx);
   });
 }

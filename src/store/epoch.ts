@@ -1,0 +1,125 @@
+/**
+ * The store's security epoch: one integer, moved by every write that could change a record some process
+ * keeps in memory across requests (request-cache.ts: clients, certificate standings, access and refresh
+ * tokens, grants, session bindings). A process reads it once per request and drops its cached records
+ * when it moved, so a revocation, lock, deletion or logout made by any worker, node or the CLI is seen by
+ * the very next request everywhere, at the price of one small read.
+ *
+ * Who moves it: on SQLite, triggers (migration 8) in the very transaction of the write, whatever wrote
+ * it — every UPDATE and DELETE of tenants, clients, accounts, terminals and certificates, and of the
+ * oidc rows of SHARED_MODELS. On MongoDB (no triggers, no transactions on FerretDB), the adapter moves
+ * it right after each write that `bumpsSecurityEpoch` names (`bumpAfterWrites`), before the write's
+ * caller goes on. Deny by default: every write moves it unless it is listed below as only adding new
+ * records (a miss is never cached, so a new record invalidates nothing) or as touching no record that is
+ * cached across requests.
+ */
+import { storeCallKind } from './instrumented.js';
+
+export interface SecurityEpochStore {
+  /** The current epoch; moves (never back) with every write that could invalidate a cached record. */
+  getSecurityEpoch(): Promise<number>;
+}
+
+/**
+ * oidc-provider models and Tobira state kinds whose records may be kept across requests. An upsert that
+ * replaces one, and its consumption or deletion, moves the epoch (SQLite migration 8 names the same).
+ */
+export const SHARED_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'RefreshToken',
+  'Grant',
+  // Found by uid for every token that expires with its session.
+  'Session',
+  'TobiraSessionCertificate',
+]);
+
+/** Writes that leave the epoch: new records only, or records never cached across requests. */
+const NEUTRAL_WRITES: ReadonlySet<string> = new Set([
+  // new records (never cached as a miss)
+  'createTenant',
+  'createClient',
+  'createAccount',
+  'createTicket',
+  'createApiKey',
+  'addLoginEvent',
+  'addAuditEvent',
+  'enqueueMail',
+  'hitRateLimit',
+  'hitRateLimits',
+  // tickets, mail, API keys, history: never cached across requests
+  'consumeTicket',
+  'reserveTicketAttempt',
+  'invalidateTickets',
+  'purgeExpiredTickets',
+  'purgeLoginEvents',
+  'claimMail',
+  'markMailSent',
+  'markMailFailed',
+  'replaceMailBody',
+  'redactSettledMail',
+  'purgeSettledMail',
+  'revokeApiKey',
+]);
+
+/** Writes of one model's record (model first): they move the epoch only for SHARED_MODELS. */
+export const MODEL_WRITES: ReadonlySet<string> = new Set([
+  'oidcUpsert',
+  'putState',
+  'oidcConsume',
+  'oidcDestroy',
+  'deleteState',
+]);
+/** Of those, the upserts: a new record (the usual case: a new token) invalidates nothing. */
+export const UPSERTS: ReadonlySet<string> = new Set(['oidcUpsert', 'putState']);
+
+const LIFECYCLE = new Set(['init', 'ping', 'close', 'backup', 'getSecurityEpoch']);
+
+/** Whether a call of `method` with `args` may change a record cached across requests. */
+export function bumpsSecurityEpoch(method: string, args: readonly unknown[]): boolean {
+  if (LIFECYCLE.has(method) || storeCallKind(method) === 'read' || NEUTRAL_WRITES.has(method)) return false;
+  if (MODEL_WRITES.has(method)) return SHARED_MODELS.has(String(args[0]));
+  return true;
+}
+
+/**
+ * For an adapter without triggers: every write `bumpsSecurityEpoch` names gets `bump()` after it
+ * (also when it failed: it may have been applied; a failed bump after a successful write fails it). An upsert bumps only when it replaced a record
+ * (`exists`, asked before the write). Defined as own properties of `target`, over its methods.
+ */
+export function bumpAfterWrites(
+  target: object,
+  epoch: { bump(): Promise<void>; exists(model: string, id: string): Promise<boolean> },
+  /** The adapter's own helpers (not Store methods), which its methods call. */
+  helpers: ReadonlySet<string>,
+): void {
+  const names = new Set<string>();
+  for (let proto = Object.getPrototypeOf(target); proto && proto !== Object.prototype;) {
+    for (const name of Object.getOwnPropertyNames(proto)) names.add(name);
+    proto = Object.getPrototypeOf(proto);
+  }
+  for (const name of Object.keys(target)) names.add(name);
+  for (const name of names) {
+    const method = (target as Record<string, unknown>)[name];
+    if (name === 'constructor' || helpers.has(name) || typeof method !== 'function') continue;
+    if (LIFECYCLE.has(name) || storeCallKind(name) === 'read' || NEUTRAL_WRITES.has(name)) continue;
+    const call = method as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(target, name, {
+      configurable: true,
+      writable: true,
+      value: async function (this: unknown, ...args: unknown[]) {
+        if (!bumpsSecurityEpoch(name, args)) return call.apply(this, args);
+        const replacing = UPSERTS.has(name) ? await epoch.exists(String(args[0]), String(args[1])) : true;
+        let result: unknown;
+        try {
+          result = await call.apply(this, args);
+        } catch (error) {
+          // It may have been applied all the same (an outage mid-write); the write's error is the answer.
+          if (replacing) await epoch.bump().catch(() => undefined);
+          throw error;
+        }
+        if (replacing) await epoch.bump();
+        return result;
+      },
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The request cache's records kept across requests (src/store/request-cache.ts) over a real SQLite file,
+ * with the call counter underneath: a token request's five records are read once and then only the
+ * security epoch, and every change made by another connection to the same database (as the CLI or
+ * another worker would) or by this process reaches the very next request.
+ */
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Context, Next } from 'koa';
+import { Registry } from 'prom-client';
+import { openSqliteStore } from '../../adapters/sqlite/index.js';
+import type { Certificate } from '../../src/domain.js';
+import type { Store } from '../../src/store.js';
+import { instrumentStore, storeCallMetric } from '../../src/store/instrumented.js';
+import { RequestCache } from '../../src/store/request-cache.js';
+import { fixtures } from './contract/context.js';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const EXP = T0.getTime() / 1000 + 600;
+
+describe('store records kept across requests', function () {
+  let dir: string;
+  let raw: Store;
+  /** Another connection to the same database: the CLI, another worker or node. */
+  let other: Store;
+  let store: Store;
+  let cache: RequestCache;
+  let registry: Registry;
+  let certificate: Certificate;
+  let accountId: string;
+
+  const request = <T>(fn: () => Promise<T>): Promise<T> => {
+    let result: T;
+    return cache
+      .middleware()({} as Context, (async () => void (result = await fn())) as Next)
+      .then(() => result);
+  };
+  const calls = async (method: string): Promise<number> => {
+    const values = (await registry.getSingleMetric('tobira_store_calls_total')!.get()).values;
+    return values.find((v) => v.labels.method === method)?.value ?? 0;
+  };
+  /** What a userinfo request reads: the token, its client, grant, session binding and certificate. */
+  const tokenRequest = (now = T0) =>
+    request(async () => ({
+      token: await store.oidcFind('AccessToken', 'at1', now),
+      client: await store.getClient('c1'),
+      grant: await store.oidcFind('Grant', 'g1', now),
+      binding: await store.getState('TobiraSessionCertificate', 's1', now),
+      standing: await store.findCertificateStanding(certificate.fingerprintS256),
+    }));
+
+  beforeEach(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-kept-'));
+    raw = await openSqliteStore({ path: path.join(dir, 'tobira.db') });
+    other = await openSqliteStore({ path: path.join(dir, 'tobira.db') });
+    registry = new Registry();
+    cache = new RequestCache();
+    store = cache.wrap(instrumentStore(raw, storeCallMetric(registry)));
+    const f = fixtures(raw);
+    const { tenant, account, terminal } = await f.owner();
+    accountId = account.id;
+    certificate = await f.issue(account.id, terminal.id);
+    await raw.createClient(
+      {
+        clientId: 'c1',
+        tenantId: tenant.id,
+        metadata: { redirect_uris: ['https://rp/cb'] },
+        firstParty: false,
+      },
+      T0,
+    );
+    await raw.oidcUpsert('AccessToken', 'at1', { grantId: 'g1', exp: EXP }, 600, T0);
+    await raw.oidcUpsert('Grant', 'g1', { exp: EXP }, 600, T0);
+    await raw.putState('TobiraSessionCertificate', 's1', { certFingerprint: 'f', exp: EXP }, 600, T0);
+  });
+  afterEach(async function () {
+    await Promise.all([raw.close(), other.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a token request’s records once, then only the security epoch per request', async function () {
+    const first = await tokenRequest();
+    for (let i = 0; i < 3; i += 1) expect(await tokenRequest()).to.deep.equal(first);
+    for (const method of ['oidcFind', 'getClient', 'getState', 'findCertificateStanding'])
+      expect(await calls(method), method).to.equal(method === 'oidcFind' ? 2 : 1);
+    expect(await calls('getSecurityEpoch'), 'one epoch read per request').to.equal(4);
+  });
+
+  it('sees every change another connection makes on the very next request', async function () {
+    const changes: [
+      string,
+      () => Promise<unknown>,
+      (r: Awaited<ReturnType<typeof tokenRequest>>) => unknown,
+    ][] = [
+      [
+        'certificate revoked',
+        () => other.revokeCertificate(certificate.serial, 'keyCompromise', T0),
+        (r) => r.standing?.certificate.status,
+      ],
+      ['account locked', () => other.lockAccount(accountId, 'admin', T0), (r) => r.standing?.account?.status],
+      [
+        'client changed',
+        () => other.updateClient('c1', { redirect_uris: ['https://rp/other'] }, T0),
+        (r) => r.client?.metadata,
+      ],
+      ['token consumed', () => other.oidcConsume('AccessToken', 'at1', T0), (r) => r.token?.consumed],
+      ['grant destroyed', () => other.oidcDestroy('Grant', 'g1'), (r) => r.grant],
+      ['binding deleted', () => other.deleteState('TobiraSessionCertificate', 's1'), (r) => r.binding],
+      ['client deleted', () => other.deleteClient('c1'), (r) => r.client],
+      ['account deleted', () => other.deleteAccount(accountId, T0), (r) => r.standing?.account ?? null],
+    ];
+    for (const [name, change, seen] of changes) {
+      const before = seen(await tokenRequest());
+      await change();
+      expect(seen(await tokenRequest()), name).to.not.deep.equal(before);
+    }
+  });
+
+  it('sees a change this process makes, later in the same request too', async function () {
+    await tokenRequest();
+    await request(async () => {
+      const standing = () => store.findCertificateStanding(certificate.fingerprintS256);
+      expect((await standing())?.certificate.status).to.equal('active');
+      await store.revokeCertificate(certificate.serial, 'keyCompromise', T0);
+      expect((await standing())?.certificate.status).to.equal('revoked');
+    });
+    expect((await tokenRequest()).standing?.certificate.status).to.equal('revoked');
+  });
+
+  it('never keeps a miss', async function () {
+    expect(await request(() => store.oidcFind('AccessToken', 'at2', T0))).to.equal(null);
+    await other.oidcUpsert('AccessToken', 'at2', { exp: EXP }, 600, T0);
+    expect(await request(() => store.oidcFind('AccessToken', 'at2', T0))).to.deep.equal({ exp: EXP });
+  });
+
+  it('checks an artifact’s expiry against the request’s clock on every use', async function () {
+    expect((await tokenRequest()).token).to.not.equal(null);
+    const later = new Date(EXP * 1000);
+    const { token, grant, binding } = await tokenRequest(later);
+    expect([token, grant, binding]).to.deep.equal([null, null, null]);
+  });
+
+  it('gives every request its own copy of a kept record', async function () {
+    await request(async () => {
+      const token = (await store.oidcFind('AccessToken', 'at1', T0))!;
+      token.grantId = 'changed';
+    });
+    expect((await tokenRequest()).token).to.have.property('grantId', 'g1');
+  });
+});
