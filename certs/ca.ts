@@ -22,6 +22,7 @@ import {
 import {
   decryptPrivateKeyPem,
   encryptPrivateKeyPem,
+  forgePublicKeyFromSpki,
   generateRsaKeyPair,
   keyPairFromPem,
   type RsaKeyPair,
@@ -149,6 +150,14 @@ export class CertificateAuthority {
     const keyPair = await generateRsaKeyPair(input.keyBits ?? 2048);
     const issued = this.#issueClient(keyPair.publicKey, input);
     return { ...issued, privateKeyPem: keyPair.privateKeyPem };
+  }
+
+  /** A client certificate for a key made elsewhere (the mint pool), given as SubjectPublicKeyInfo DER. */
+  issueClientCertificateFor(
+    publicKeyDer: Buffer,
+    input: { userId: string; terminalNumber: number; email: string; validityDays: number },
+  ): Omit<IssuedClientCertificate, 'privateKeyPem'> {
+    return this.#issueClient(forgePublicKeyFromSpki(publicKeyDer), input);
   }
 
   /**

@@ -8,5 +8,5 @@ export {
 export { CaError, type CaErrorCode } from './errors.js';
 export { REVOCATION_REASONS, type CrlInput } from './crl.js';
 export { fromPkcs12, type Pkcs12Input } from './pkcs12.js';
-export { Pkcs12Pool, inThreadPkcs12, type Pkcs12Builder } from './pkcs12-pool.js';
+export { MintPool, inThreadMinting, type KeyMaterial, type Minting } from './mint-pool.js';
 export { fingerprintS256, normalizeSerial, type ClientCertificateCheck } from './verify.js';

@@ -28,10 +28,12 @@ export interface RsaKeyPair {
 /** sha256WithRSAEncryption (PKCS#1 v1.5) over `data`, natively. */
 export const signSha256 = (privateKey: KeyObject, data: Buffer): Buffer => sign('sha256', data, privateKey);
 
+/** forge's view of an RSA SubjectPublicKeyInfo (DER), for the certificates it builds. */
+export const forgePublicKeyFromSpki = (der: Buffer): forge.pki.rsa.PublicKey =>
+  forge.pki.publicKeyFromAsn1(forge.asn1.fromDer(der.toString('binary'))) as forge.pki.rsa.PublicKey;
+
 const forgePublicKey = (key: KeyObject): forge.pki.rsa.PublicKey =>
-  forge.pki.publicKeyFromAsn1(
-    forge.asn1.fromDer(createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('binary')),
-  ) as forge.pki.rsa.PublicKey;
+  forgePublicKeyFromSpki(createPublicKey(key).export({ type: 'spki', format: 'der' }));
 
 export function keyPairFromPem(privateKeyPem: string): RsaKeyPair {
   const privateKey = createPrivateKey(privateKeyPem);

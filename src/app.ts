@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type Provider from 'oidc-provider';
-import { CertificateAuthority, Pkcs12Pool } from '../certs/index.js';
+import { CertificateAuthority, MintPool } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
 import { adminRoutes } from './admin/router.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
@@ -159,9 +159,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     log,
     peers: shareCrl(bus, log, () => crl.refresh()),
   });
-  // Two issuances at once (key generation on the libuv pool) and PKCS#12 workers on all but one core
-  // leave the event loop and argon2id a core while an enrollment wave is minted. Both bounds are the
-  // machine's, so several workers share them out (at least one each).
+  // Keys and PKCS#12 files on one low-priority minting thread per core, an issuance per thread: minting
+  // uses idle cores, the event loop and argon2id (libuv pool) go first on busy ones. The bound is the
+  // machine's, so several workers share it out (at least one each).
+  const mintThreads = Math.max(1, Math.floor(availableParallelism() / bus.workers));
   const certificates = new CertificateService({
     store,
     ca,
@@ -169,10 +170,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     clock,
     audit,
     crl,
-    pkcs12: new Pkcs12Pool({
-      maxThreads: Math.max(1, Math.floor((availableParallelism() - 1) / bus.workers)),
-    }),
-    issuing: new Semaphore(Math.max(1, Math.floor(2 / bus.workers))),
+    minting: new MintPool({ threads: mintThreads }),
+    issuing: new Semaphore(mintThreads),
   });
   const login = new LoginService({ store, hasher, box, clock, audit, metrics });
   const retention = new RetentionJob({ store, clock, log, mailRetentionDays: config.mailRetentionDays });

@@ -1,15 +1,15 @@
 /**
  * Certificates as the product sees them: issue one for a terminal (key + PKCS#12 kept sealed until
  * downloaded), identify the account behind a presented certificate, revoke, publish the CRL.
- * Issuance never stalls request handling: keys are generated natively, the PKCS#12 is built on a
- * worker thread, and at most `issuing` key generations run at once (they share the libuv pool
- * with argon2id, so an enrollment wave must not starve logins).
+ * Issuance never stalls request handling: the key and the PKCS#12 are made by the mint pool's
+ * low-priority threads (not on the libuv pool argon2id needs), only the certificate is built here,
+ * and at most `issuing` issuances run at once (the pool's size).
  */
 import {
-  inThreadPkcs12,
+  inThreadMinting,
   type CertificateAuthority,
   type IssuedClientCertificate,
-  type Pkcs12Builder,
+  type Minting,
 } from '../../certs/index.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -49,7 +49,7 @@ export class CertificateService {
   readonly #clock: Clock;
   readonly #audit: AuditLog;
   readonly #crl: CrlCache;
-  readonly #pkcs12: Pkcs12Builder;
+  readonly #minting: Minting;
   readonly #issuing: Semaphore;
 
   constructor(deps: {
@@ -60,9 +60,9 @@ export class CertificateService {
     audit: AuditLog;
     /** The kept CRL (default: one over this store and CA, without a log). */
     crl?: CrlCache;
-    /** Where PKCS#12 files are built (default: this thread; the app passes a worker pool). */
-    pkcs12?: Pkcs12Builder;
-    /** How many key generations may run at once (default 2). */
+    /** Where keys and PKCS#12 files are made (default: this process; the app passes the mint pool). */
+    minting?: Minting;
+    /** How many issuances may run at once (default 2; the app: the mint pool's size). */
     issuing?: Semaphore;
   }) {
     this.#store = deps.store;
@@ -73,7 +73,7 @@ export class CertificateService {
     this.#crl =
       deps.crl ??
       new CrlCache({ store: deps.store, sign: (input) => deps.ca.createCrl(input), clock: deps.clock });
-    this.#pkcs12 = deps.pkcs12 ?? inThreadPkcs12;
+    this.#minting = deps.minting ?? inThreadMinting;
     this.#issuing = deps.issuing ?? new Semaphore(2);
   }
 
@@ -111,20 +111,21 @@ export class CertificateService {
     downloadExpiresAt: Date;
   }): Promise<{ issued: IssuedCertificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
-    // Only key generation (libuv pool) is bounded here; the PKCS#12 pool bounds itself, and letting the
-    // next key start while this PKCS#12 is built keeps the cores busy.
-    const made = await this.#issuing.run(() =>
-      this.#ca.issueClientCertificate({
-        ...this.#subjectOf(account, tenant, terminal),
-        keyBits: keyBitsOf(tenant),
-      }),
-    );
-    const p12 = await this.#pkcs12.build({
-      privateKeyPem: made.privateKeyPem,
-      certificatePem: made.certificatePem,
-      caCertificatePem: this.#ca.certificatePem,
-      password: input.downloadPassword,
-      friendlyName: made.subjectCn,
+    // One slot per pool thread for the whole issuance, so a PKCS#12 never queues behind other keys.
+    const { made, p12 } = await this.#issuing.run(async () => {
+      const key = await this.#minting.generateKey(keyBitsOf(tenant));
+      const certificate = this.#ca.issueClientCertificateFor(
+        key.publicKeyDer,
+        this.#subjectOf(account, tenant, terminal),
+      );
+      const file = await this.#minting.pkcs12({
+        privateKeyPem: key.privateKeyPem,
+        certificatePem: certificate.certificatePem,
+        caCertificatePem: this.#ca.certificatePem,
+        password: input.downloadPassword,
+        friendlyName: certificate.subjectCn,
+      });
+      return { made: certificate, p12: file };
     });
     const issued = this.#record(made, account, terminal, {
       p12Enc: this.#box.seal(p12, sealPurpose.p12(terminal.id)),
@@ -288,9 +289,9 @@ export class CertificateService {
     return this.#crl.get();
   }
 
-  /** Stops the CRL schedule and the PKCS#12 workers. */
+  /** Stops the CRL schedule and the mint pool. */
   async close(): Promise<void> {
     await this.#crl.stop();
-    await this.#pkcs12.close();
+    await this.#minting.close();
   }
 }

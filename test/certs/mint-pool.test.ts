@@ -1,0 +1,94 @@
+/**
+ * The mint pool: RSA keys and PKCS#12 files made on its worker threads, which run at a lower CPU
+ * priority than the process (Linux), so the event loop and argon2id go first on busy cores.
+ */
+import { expect } from 'chai';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { getPriority } from 'node:os';
+import os from 'node:os';
+import path from 'node:path';
+import { CertificateAuthority, fromPkcs12, MintPool } from '../../certs/index.js';
+
+/** Nice values of this process's threads (null without /proc). */
+async function threadNices(): Promise<number[] | null> {
+  const tasks = await readdir('/proc/self/task').catch(() => null);
+  if (!tasks) return null;
+  const nices = await Promise.all(
+    tasks.map(async (tid) => {
+      const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => null);
+      // Field 19 (nice) counted from the end of the command name, which may hold spaces.
+      return stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) : null;
+    }),
+  );
+  return nices.filter((n): n is number => n !== null);
+}
+
+describe('mint pool', function () {
+  let dir: string;
+  let ca: CertificateAuthority;
+  let pool: MintPool;
+
+  before(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-mint-'));
+    ca = await CertificateAuthority.loadOrCreate({
+      dir,
+      keyPassphrase: 'pp',
+      serverHostnames: ['localhost'],
+    });
+    pool = new MintPool({ threads: 2 });
+  });
+  after(async function () {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('generates RSA keys of the asked size on its threads, the public half given as SPKI DER', async function () {
+    const [small, large] = await Promise.all([pool.generateKey(2048), pool.generateKey(3072)]);
+    for (const [key, bits] of [
+      [small, 2048],
+      [large, 3072],
+    ] as const) {
+      const privateKey = createPrivateKey(key.privateKeyPem);
+      expect(privateKey.asymmetricKeyDetails?.modulusLength).to.equal(bits);
+      expect(privateKey.asymmetricKeyDetails?.publicExponent).to.equal(0x10001n);
+      expect(
+        createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).equals(key.publicKeyDer),
+      ).to.equal(true);
+    }
+    expect(small.privateKeyPem).to.not.equal(large.privateKeyPem);
+  });
+
+  it('builds the PKCS#12 of a certificate issued for its key', async function () {
+    const key = await pool.generateKey(2048);
+    const issued = ca.issueClientCertificateFor(key.publicKeyDer, {
+      userId: 'p-01-mint',
+      terminalNumber: 1,
+      email: 'mint@example.jp',
+      validityDays: 30,
+    });
+    const p12 = await pool.pkcs12({
+      privateKeyPem: key.privateKeyPem,
+      certificatePem: issued.certificatePem,
+      caCertificatePem: ca.certificatePem,
+      password: 'Dl-Pass-123',
+      friendlyName: issued.subjectCn,
+    });
+    const back = fromPkcs12(p12, 'Dl-Pass-123');
+    expect(createPrivateKey(back.privateKeyPem).export({ type: 'pkcs8', format: 'pem' })).to.equal(
+      createPrivateKey(key.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }),
+    );
+    expect(back.certificatesPem).to.have.length(2);
+  });
+
+  it('runs its threads at a lower CPU priority than the process (Linux)', async function () {
+    const before = await threadNices();
+    if (!before) this.skip();
+    await pool.generateKey(2048); // the threads idle for 30 s before they leave
+    const own = getPriority();
+    const nices = (await threadNices())!;
+    expect(nices.filter((n) => n === Math.min(19, own + 10)).length).to.be.at.least(1);
+    // The process itself (its main thread) keeps its priority.
+    expect(getPriority(process.pid)).to.equal(own);
+  });
+});
