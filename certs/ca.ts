@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import forge from 'node-forge';
 import { newCertificateSerial } from '../src/random.js';
-import { buildCrl, type CrlInput } from './crl.js';
+import { buildCrl, type CrlInput, type CrlIssuer } from './crl.js';
 import { CaError } from './errors.js';
 import {
   caExtensions,
@@ -89,6 +89,7 @@ export class CertificateAuthority {
   readonly #certificate: forge.pki.Certificate;
   readonly #x509: X509Certificate;
   readonly #key: RsaKeyPair;
+  readonly #crlIssuer: CrlIssuer;
   readonly #organization: string;
   readonly #now: () => Date;
 
@@ -104,6 +105,14 @@ export class CertificateAuthority {
     this.certificateDer = toDer(this.#certificate);
     this.#x509 = new X509Certificate(this.certificateDer);
     this.#key = input.key;
+    this.#crlIssuer = {
+      nameDer: Buffer.from(
+        forge.asn1.toDer(forge.pki.distinguishedNameToAsn1(this.#certificate.subject)).getBytes(),
+        'binary',
+      ),
+      keyIdentifier: Buffer.from(this.#certificate.generateSubjectKeyIdentifier().getBytes(), 'binary'),
+      privateKey: input.key.privateKey,
+    };
     this.serverTls = input.serverTls;
     this.#organization = input.organization;
     this.#now = input.now;
@@ -148,7 +157,7 @@ export class CertificateAuthority {
     keyBits?: 2048 | 3072;
   }): Promise<IssuedClientCertificate> {
     const keyPair = await generateRsaKeyPair(input.keyBits ?? 2048);
-    const issued = this.#issueClient(keyPair.publicKey, input);
+    const issued = await this.#issueClient(keyPair.publicKey, input);
     return { ...issued, privateKeyPem: keyPair.privateKeyPem };
   }
 
@@ -156,7 +165,7 @@ export class CertificateAuthority {
   issueClientCertificateFor(
     publicKeyDer: Buffer,
     input: { userId: string; terminalNumber: number; email: string; validityDays: number },
-  ): Omit<IssuedClientCertificate, 'privateKeyPem'> {
+  ): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
     return this.#issueClient(forgePublicKeyFromSpki(publicKeyDer), input);
   }
 
@@ -198,12 +207,12 @@ export class CertificateAuthority {
     return this.#issueClient(this.verifyCsr(input.csrPem, input.minBits), input);
   }
 
-  #issueClient(
+  async #issueClient(
     publicKey: forge.pki.rsa.PublicKey,
     input: { userId: string; terminalNumber: number; email: string; validityDays: number },
   ) {
     const subjectCn = clientSubjectCn(input.userId, input.terminalNumber);
-    const cert = buildCertificate(
+    const cert = await buildCertificate(
       {
         serial: newCertificateSerial(),
         subject: subject(subjectCn, this.#organization),
@@ -234,8 +243,9 @@ export class CertificateAuthority {
     return toPkcs12({ ...input, caCertificatePem: this.certificatePem });
   }
 
-  createCrl(input: CrlInput): { der: Buffer; pem: string } {
-    return buildCrl({ certificate: this.#certificate, privateKey: this.#key.privateKey }, input);
+  /** A signed CRL (the signature made on the libuv pool). */
+  createCrl(input: CrlInput): Promise<{ der: Buffer; pem: string }> {
+    return buildCrl(this.#crlIssuer, input);
   }
 
   verifyClientCertificate(der: Buffer, now: Date): ClientCertificateCheck {
@@ -281,7 +291,7 @@ async function loadOrCreateOwnCa(
     return { certificatePem, key: keyPairFromPem(decryptPrivateKeyPem(encryptedKey, passphrase, keyFile)) };
   }
   const key = await generateRsaKeyPair(3072);
-  const cert = buildCertificate(
+  const cert = await buildCertificate(
     {
       serial: newCertificateSerial(),
       subject: subject(commonName, organization),
@@ -322,7 +332,7 @@ async function loadOrCreateServerTls(
       return { certPem, keyPem, chainPem: `${certPem}${caPem}` };
   }
   const key = await generateRsaKeyPair(2048);
-  const cert = buildCertificate(
+  const cert = await buildCertificate(
     {
       serial: newCertificateSerial(),
       subject: subject(hostnames[0] ?? 'localhost', organization),

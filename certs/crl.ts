@@ -1,20 +1,29 @@
 /**
- * X.509 v2 CRL (RFC 5280 §5). node-forge has no CRL builder, so the TBSCertList is assembled with
- * forge.asn1 and its DER signed natively with the CA key (sha256WithRSAEncryption).
+ * X.509 v2 CRL (RFC 5280 §5). node-forge has no CRL builder; the TBSCertList is written with der.ts
+ * (forge's string-based asn1 took ~27 ms of event loop for 5,000 entries) and signed with the CA key
+ * (sha256WithRSAEncryption) on the libuv pool, so a re-sign never holds the event loop for the
+ * signature either.
  */
 import type { KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import {
+  bitString,
+  enumerated,
+  explicit,
+  implicitPrimitive,
+  integer,
+  nullValue,
+  octetString,
+  oid,
+  sequence,
+  time,
+} from './der.js';
 import { signSha256 } from './keys.js';
 
-const { asn1 } = forge;
-const U = asn1.Class.UNIVERSAL;
-const T = asn1.Type;
-
 const OID = {
-  sha256WithRSA: '1.2.840.113549.1.1.11',
-  authorityKeyIdentifier: '2.5.29.35',
-  crlNumber: '2.5.29.20',
-  reasonCode: '2.5.29.21',
+  sha256WithRSA: oid('1.2.840.113549.1.1.11'),
+  authorityKeyIdentifier: oid('2.5.29.35'),
+  crlNumber: oid('2.5.29.20'),
+  reasonCode: oid('2.5.29.21'),
 };
 
 /** RFC 5280 CRLReason codes. */
@@ -29,32 +38,55 @@ export const REVOCATION_REASONS: Record<string, number> = {
   privilegeWithdrawn: 9,
 };
 
-/** DER INTEGER content for a non-negative hex number (a leading 00 keeps it positive). */
-function integerBytes(hex: string): string {
-  let clean = hex.replace(/^0+(?=.)/, '');
-  if (clean.length % 2) clean = `0${clean}`;
-  if (parseInt(clean.slice(0, 2), 16) >= 0x80) clean = `00${clean}`;
-  return forge.util.hexToBytes(clean);
+const HEX = /^[0-9a-f]{2,64}$/i;
+
+/**
+ * The revokedCertificates list, written straight into one buffer: a CRL can list thousands of
+ * superseded certificates, and a TLV helper per node cost ~3.6 µs per entry (18 ms per 5,000).
+ * Each entry: SEQUENCE { serial INTEGER, revocationDate Time, [crlEntryExtensions { reasonCode }] }.
+ */
+function revokedList(revoked: CrlInput['revoked']): Buffer {
+  const out = Buffer.alloc(revoked.length * 96 + 8);
+  let at = 6; // room for the outer SEQUENCE header, moved into place at the end
+  for (const r of revoked) {
+    let hex = r.serial.charCodeAt(0) === 0x30 ? r.serial.replace(/^0+(?=.)/, '') : r.serial;
+    if (hex.length % 2) hex = `0${hex}`;
+    if (!HEX.test(hex)) throw new Error(`not a hex serial: ${r.serial}`);
+    const positive = parseInt(hex.slice(0, 2), 16) >= 0x80 ? 1 : 0;
+    const serialLength = hex.length / 2 + positive;
+    const iso = r.revokedAt.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+    const year = r.revokedAt.getUTCFullYear();
+    const when = `${year < 2050 ? iso.slice(2, 4) : iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+    const code = r.reason !== undefined ? REVOCATION_REASONS[r.reason] : undefined;
+    const reason = code !== undefined ? REASON_EXTENSIONS[code]! : EMPTY;
+    const length = 2 + serialLength + 2 + when.length + reason.length;
+    at = out.writeUInt8(0x30, at);
+    at = out.writeUInt8(length, at); // < 128: a serial of at most 33 bytes, a 15-byte time, 16 of reason
+    at = out.writeUInt8(0x02, at);
+    at = out.writeUInt8(serialLength, at);
+    if (positive) at = out.writeUInt8(0, at);
+    at += out.write(hex, at, 'hex');
+    at = out.writeUInt8(year < 2050 ? 0x17 : 0x18, at);
+    at = out.writeUInt8(when.length, at);
+    at += out.write(when, at, 'latin1');
+    at += reason.copy(out, at);
+  }
+  const header = sequence(Buffer.alloc(at - 6)).subarray(0, -(at - 6) || undefined);
+  const start = 6 - header.length;
+  header.copy(out, start);
+  return out.subarray(start, at);
 }
 
-/** UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5). */
-function time(date: Date): forge.asn1.Asn1 {
-  return date.getUTCFullYear() < 2050
-    ? asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(date))
-    : asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
-}
-
-const extension = (oid: string, value: forge.asn1.Asn1) =>
-  asn1.create(U, T.SEQUENCE, true, [
-    asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes()),
-    asn1.create(U, T.OCTETSTRING, false, asn1.toDer(value).getBytes()),
-  ]);
-
-const algorithm = () =>
-  asn1.create(U, T.SEQUENCE, true, [
-    asn1.create(U, T.OID, false, asn1.oidToDer(OID.sha256WithRSA).getBytes()),
-    asn1.create(U, T.NULL, false, ''),
-  ]);
+const extension = (id: Buffer, value: Buffer) => sequence(id, octetString(value));
+const algorithm = () => sequence(OID.sha256WithRSA, nullValue());
+const EMPTY = Buffer.alloc(0);
+/** The crlEntryExtensions of each reason code, made once. */
+const REASON_EXTENSIONS: Record<number, Buffer> = Object.fromEntries(
+  Object.values(REVOCATION_REASONS).map((code) => [
+    code,
+    sequence(extension(OID.reasonCode, enumerated(code))),
+  ]),
+);
 
 export interface CrlInput {
   revoked: { serial: string; revokedAt: Date; reason?: string | undefined }[];
@@ -63,56 +95,31 @@ export interface CrlInput {
   crlNumber: bigint | number;
 }
 
-export function buildCrl(
-  ca: { certificate: forge.pki.Certificate; privateKey: KeyObject },
-  input: CrlInput,
-): { der: Buffer; pem: string } {
-  const entries = input.revoked.map((r) => {
-    const code = r.reason !== undefined ? REVOCATION_REASONS[r.reason] : undefined;
-    return asn1.create(U, T.SEQUENCE, true, [
-      asn1.create(U, T.INTEGER, false, integerBytes(r.serial)),
-      time(r.revokedAt),
-      ...(code !== undefined
-        ? [
-            asn1.create(U, T.SEQUENCE, true, [
-              extension(OID.reasonCode, asn1.create(U, T.ENUMERATED, false, String.fromCharCode(code))),
-            ]),
-          ]
-        : []),
-    ]);
-  });
-  const aki = asn1.create(U, T.SEQUENCE, true, [
-    asn1.create(
-      asn1.Class.CONTEXT_SPECIFIC,
-      0,
-      false,
-      ca.certificate.generateSubjectKeyIdentifier().getBytes(),
-    ),
-  ]);
-  const tbs = asn1.create(U, T.SEQUENCE, true, [
-    asn1.create(U, T.INTEGER, false, String.fromCharCode(1)), // v2
+/** What of the CA a CRL needs: its subject Name (DER), its key identifier and its private key. */
+export interface CrlIssuer {
+  nameDer: Buffer;
+  keyIdentifier: Buffer;
+  privateKey: KeyObject;
+}
+
+export async function buildCrl(issuer: CrlIssuer, input: CrlInput): Promise<{ der: Buffer; pem: string }> {
+  const tbs = sequence(
+    integer(1), // v2
     algorithm(),
-    forge.pki.distinguishedNameToAsn1(ca.certificate.subject),
+    issuer.nameDer,
     time(input.thisUpdate),
     time(input.nextUpdate),
-    ...(entries.length ? [asn1.create(U, T.SEQUENCE, true, entries)] : []),
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [
-      asn1.create(U, T.SEQUENCE, true, [
-        extension(OID.authorityKeyIdentifier, aki),
-        extension(
-          OID.crlNumber,
-          asn1.create(U, T.INTEGER, false, integerBytes(BigInt(input.crlNumber).toString(16))),
-        ),
-      ]),
-    ]),
-  ]);
-  const signature = signSha256(ca.privateKey, Buffer.from(asn1.toDer(tbs).getBytes(), 'binary'));
-  const crl = asn1.create(U, T.SEQUENCE, true, [
-    tbs,
-    algorithm(),
-    asn1.create(U, T.BITSTRING, false, String.fromCharCode(0) + signature.toString('binary')),
-  ]);
-  const der = Buffer.from(asn1.toDer(crl).getBytes(), 'binary');
+    ...(input.revoked.length ? [revokedList(input.revoked)] : []),
+    explicit(
+      0,
+      sequence(
+        extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, issuer.keyIdentifier))),
+        extension(OID.crlNumber, integer(BigInt(input.crlNumber))),
+      ),
+    ),
+  );
+  const signature = await signSha256(issuer.privateKey, tbs);
+  const der = sequence(tbs, algorithm(), bitString(signature));
   const pem = `-----BEGIN X509 CRL-----\n${der
     .toString('base64')
     .replace(/(.{64})/g, '$1\n')

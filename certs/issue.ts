@@ -24,12 +24,12 @@ export interface CertificateTemplate {
 }
 
 /** Sign `template` as `issuer` (or self-signed when issuer is null). */
-export function buildCertificate(
+export async function buildCertificate(
   template: CertificateTemplate,
   issuer:
     | { certificate: forge.pki.Certificate; privateKey: KeyObject }
     | { certificate: null; privateKey: KeyObject },
-): forge.pki.Certificate {
+): Promise<forge.pki.Certificate> {
   const cert = pki.createCertificate();
   cert.publicKey = template.publicKey;
   cert.serialNumber = template.serial;
@@ -43,7 +43,7 @@ export function buildCertificate(
     { name: 'subjectKeyIdentifier' },
     ...(aki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: aki }] : []),
   ]);
-  signNatively(cert, issuer.privateKey);
+  await signNatively(cert, issuer.privateKey);
   return cert;
 }
 
@@ -53,13 +53,13 @@ interface TbsBuilder {
 }
 
 /** What forge's `cert.sign` does, with the RSA signature made by Node instead of forge's JavaScript. */
-function signNatively(cert: forge.pki.Certificate, privateKey: KeyObject): void {
+async function signNatively(cert: forge.pki.Certificate, privateKey: KeyObject): Promise<void> {
   cert.md = forge.md.sha256.create();
   cert.signatureOid = cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
   // certificateToAsn1 reuses this cached TBS, so the signed bytes are the bytes that ship.
   cert.tbsCertificate = (pki as unknown as TbsBuilder).getTBSCertificate(cert);
   const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
-  cert.signature = signSha256(privateKey, tbs).toString('binary');
+  cert.signature = (await signSha256(privateKey, tbs)).toString('binary');
 }
 
 export const caExtensions = (): Record<string, unknown>[] => [

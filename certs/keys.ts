@@ -25,8 +25,11 @@ export interface RsaKeyPair {
   privateKeyPem: string;
 }
 
-/** sha256WithRSAEncryption (PKCS#1 v1.5) over `data`, natively. */
-export const signSha256 = (privateKey: KeyObject, data: Buffer): Buffer => sign('sha256', data, privateKey);
+const signWithCallback = promisify(sign);
+
+/** sha256WithRSAEncryption (PKCS#1 v1.5) over `data`, natively on the libuv pool (~1.5 ms for RSA-3072). */
+export const signSha256 = (privateKey: KeyObject, data: Buffer): Promise<Buffer> =>
+  signWithCallback('sha256', data, privateKey);
 
 /** forge's view of an RSA SubjectPublicKeyInfo (DER), for the certificates it builds. */
 export const forgePublicKeyFromSpki = (der: Buffer): forge.pki.rsa.PublicKey =>

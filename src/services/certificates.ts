@@ -114,7 +114,7 @@ export class CertificateService {
     // One slot per pool thread for the whole issuance, so a PKCS#12 never queues behind other keys.
     const { made, p12 } = await this.#issuing.run(async () => {
       const key = await this.#minting.generateKey(keyBitsOf(tenant));
-      const certificate = this.#ca.issueClientCertificateFor(
+      const certificate = await this.#ca.issueClientCertificateFor(
         key.publicKeyDer,
         this.#subjectOf(account, tenant, terminal),
       );

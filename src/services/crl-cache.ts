@@ -35,7 +35,7 @@ interface Signing {
 
 export class CrlCache {
   readonly #store: Pick<CertificateStore, 'listRevokedCertificates'>;
-  readonly #sign: (input: CrlInput) => { der: Buffer; pem: string };
+  readonly #sign: (input: CrlInput) => Promise<{ der: Buffer; pem: string }>;
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
   readonly #everyMs: number;
@@ -47,7 +47,7 @@ export class CrlCache {
   constructor(deps: {
     store: Pick<CertificateStore, 'listRevokedCertificates'>;
     /** The CA's CRL signer (CertificateAuthority.createCrl). */
-    sign: (input: CrlInput) => { der: Buffer; pem: string };
+    sign: (input: CrlInput) => Promise<{ der: Buffer; pem: string }>;
     clock: Clock;
     log?: Logger;
     resignEveryMs?: number;
@@ -122,7 +122,7 @@ export class CrlCache {
 
   async #build(thisUpdate: Date, crlNumber: bigint): Promise<SignedCrl> {
     const revoked = await this.#store.listRevokedCertificates(thisUpdate);
-    const { der, pem } = this.#sign({
+    const { der, pem } = await this.#sign({
       revoked: revoked.map((c) => ({
         serial: c.serial,
         revokedAt: c.revokedAt ?? thisUpdate,

@@ -172,7 +172,7 @@ describe('CA', function () {
       validityDays: 30,
     });
     const now = new Date();
-    const crl = ca.createCrl({
+    const crl = await ca.createCrl({
       revoked: [
         { serial: a.serial, revokedAt: now, reason: 'keyCompromise' },
         { serial: b.serial, revokedAt: now, reason: 'superseded' },
@@ -191,7 +191,7 @@ describe('CA', function () {
     expect(out.stdout).to.include(a.serial.toUpperCase()).and.include(b.serial.toUpperCase());
     expect(out.stdout).to.include('Key Compromise').and.include('Superseded');
     expect(out.stdout).to.match(/CRL Number: \s*42/);
-    const empty = ca.createCrl({
+    const empty = await ca.createCrl({
       revoked: [],
       thisUpdate: now,
       nextUpdate: new Date(now.getTime() + 86400_000),
@@ -200,6 +200,39 @@ describe('CA', function () {
     expect(await openssl('crl', '-in', await write('empty.pem', empty.pem), '-noout', '-text')).to.include(
       'No Revoked Certificates',
     );
+  });
+
+  it('signs a CRL of thousands of entries that openssl verifies, serials and dates as given', async function () {
+    const now = new Date('2049-12-31T23:59:59Z');
+    const revoked = Array.from({ length: 3000 }, (_, i) => ({
+      // A high first byte (needs a 00 pad), a leading zero nibble, and ordinary 16-byte serials.
+      serial:
+        i === 0
+          ? 'ff01'
+          : i === 1
+            ? '0a0b'
+            : (BigInt(i) * 0x9e3779b97f4a7c15n).toString(16).padStart(32, '1'),
+      revokedAt: i === 2 ? new Date('2051-02-03T04:05:06Z') : now,
+      reason: i % 2 ? 'superseded' : undefined,
+    }));
+    const crl = await ca.createCrl({
+      revoked,
+      thisUpdate: now,
+      nextUpdate: new Date('2050-01-01T12:00:00Z'),
+      crlNumber: 7n,
+    });
+    const out = await run(
+      'openssl',
+      ['crl', '-inform', 'DER', '-in', await write('big.crl', crl.der), '-noout', '-text', '-CAfile', caFile],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(out.stderr + out.stdout).to.include('verify OK');
+    expect(out.stdout.match(/Serial Number:/g)).to.have.length(3000);
+    expect(out.stdout.match(/Superseded/g)).to.have.length(1500);
+    expect(out.stdout).to.include('Serial Number: FF01').and.include('Serial Number: 0A0B');
+    expect(out.stdout)
+      .to.include('Feb  3 04:05:06 2051 GMT')
+      .and.include('Next Update: Jan  1 12:00:00 2050 GMT');
   });
 
   it('verifies presented certificates: ours ok; foreign, expired, server-only and garbage refused', async function () {

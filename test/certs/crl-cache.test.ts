@@ -94,7 +94,7 @@ describe('CrlCache schedule', function () {
   const revoked: Certificate[] = [];
   const store = { listRevokedCertificates: async () => revoked };
   let signings = 0;
-  const sign = () => {
+  const sign = async () => {
     signings += 1;
     return { der: Buffer.from([signings]), pem: String(signings) };
   };

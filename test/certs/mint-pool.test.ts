@@ -61,7 +61,7 @@ describe('mint pool', function () {
 
   it('builds the PKCS#12 of a certificate issued for its key', async function () {
     const key = await pool.generateKey(2048);
-    const issued = ca.issueClientCertificateFor(key.publicKeyDer, {
+    const issued = await ca.issueClientCertificateFor(key.publicKeyDer, {
       userId: 'p-01-mint',
       terminalNumber: 1,
       email: 'mint@example.jp',
