@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import { CertificateAuthority, MintPool } from '../certs/index.js';
 import { consentRoutes } from '../interactions/consent-routes.js';
 import { adminRoutes } from './admin/router.js';
+import { CookieSigner } from './http/cookie-signer.js';
 import { enrollRoutes } from '../interactions/enroll-routes.js';
 import { recoveryRoutes } from '../interactions/recovery-routes.js';
 import { accountRoutes } from '../interactions/account/routes.js';
@@ -255,6 +256,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     bindings,
     rpCas,
   });
+  // Koa's documented Keygrip slot: keygrip's signatures, with the keys imported once (cookie-signer.ts).
+  provider.keys = new CookieSigner(keys.cookieKeys);
   const clients = new ClientRegistry({
     store,
     box,
