@@ -17,6 +17,11 @@ if (fromSource) {
 const tree = (file) =>
   new URL(fromSource ? `../src/${file}.ts` : `../dist/src/${file}.js`, import.meta.url).href;
 
+// The serving process's thread pool, sized before libuv starts it (src/cluster/worker-env.ts); a
+// cluster worker has its size from the primary.
+if (process.argv[2] === 'start' && cluster.isPrimary)
+  (await import(tree('cluster/worker-env'))).sizeOwnThreadPool();
+
 const { runtimeVerdict } = await import(tree('runtime-support'));
 const verdict = runtimeVerdict(process.versions.node);
 if (verdict.kind === 'unsupported') {

@@ -1,8 +1,9 @@
 /**
  * The primary of `tobira start` with several workers: it only supervises. It forks one worker per
  * slot (node:cluster shares the listening port; on Linux the primary accepts and hands connections out
- * round-robin), relays gathers between workers (protocol.ts), restarts a worker that exits (policy in
- * worker-restarts.ts), and on SIGTERM / SIGINT passes the signal on and waits for every worker to drain.
+ * round-robin) with the start-up settings of worker-env.ts, relays gathers between workers
+ * (protocol.ts), restarts a worker that exits (policy in worker-restarts.ts), and on SIGTERM / SIGINT
+ * passes the signal on and waits for every worker to drain.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
@@ -14,6 +15,7 @@ import {
   type PrimaryMessage,
   type WorkerMessage,
 } from './protocol.js';
+import { workerEnvironment } from './worker-env.js';
 
 /** A worker that has not drained by then is killed: the last requests get 30 s (server.requestTimeout). */
 const STOP_GRACE_MS = 35_000;
@@ -67,6 +69,7 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
     slot.restart = null;
     slot.listened = false;
     const worker = cluster.fork({
+      ...workerEnvironment(options.workers),
       [WORKER_SLOT_ENV]: String(index),
       TOBIRA_WORKERS: String(options.workers),
     });

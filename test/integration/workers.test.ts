@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
+import { threadPoolSize } from '../../src/cluster/worker-env.js';
 import { createHttpsFetch, type HttpsFetch } from '../../src/http/https-fetch.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { formOf, TestBrowser, type BrowserResponse } from '../helpers/browser.js';
@@ -265,6 +266,16 @@ describe('tobira start with two workers on one port', function () {
     for (let i = 0; i < 6; i += 1) expect(await fresh()).to.equal(200);
     const after = await perWorker();
     for (const slot of ['0', '1']) expect(after[slot]!, `worker ${slot} served`).to.be.above(before[slot]!);
+  });
+
+  it('starts each worker with a libuv pool for its share of the cores (argon2id keeps 19 MiB per pool thread)', async function () {
+    const expected = process.env.UV_THREADPOOL_SIZE ?? String(threadPoolSize(os.availableParallelism(), 2));
+    const pids = await workerPids();
+    expect(pids).to.have.length(2);
+    for (const pid of pids) {
+      const environ = (await readFile(`/proc/${pid}/environ`, 'latin1')).split('\0');
+      expect(environ, `worker ${pid}`).to.include(`UV_THREADPOOL_SIZE=${expected}`);
+    }
   });
 
   it('stops the primary and every worker on SIGTERM, exit code 0', async function () {

@@ -1,0 +1,42 @@
+/**
+ * Settings a serving process reads once, at its start, from its environment: the primary gives them
+ * to the workers it forks, and bin/tobira.js to the single process before anything else runs.
+ *
+ * libuv's thread pool (UV_THREADPOOL_SIZE, default 4) runs every argon2id verify. Each verify mallocs
+ * its m = 19 MiB in the glibc arena of the pool thread that runs it, and the arena keeps that block
+ * warm for the thread's next verify (glibc's trim threshold follows the largest block freed: 2 × 19 MiB),
+ * so a process holds 19 MiB per pool thread that has ever verified — 76 MiB with 4 threads, the largest
+ * part of a worker's memory after a few logins. Handing the block back would fault it in afresh at every
+ * verify (+7 ms CPU, 37% more per verify, measured with MALLOC_MMAP_THRESHOLD_), so the number of
+ * threads is the lever: per worker, enough for its share of the cores (more threads than cores run no
+ * more verifies), and never below 2, so that other work on the pool (an asynchronous file read, a DNS
+ * lookup for SMTP) leaves a thread for logins. An operator's UV_THREADPOOL_SIZE wins.
+ */
+import { availableParallelism } from 'node:os';
+
+const LIBUV_DEFAULT = 4;
+
+/** As the operator set it: read when this module loads, before `sizeOwnThreadPool` sets it. */
+const operatorPoolSize = process.env.UV_THREADPOOL_SIZE;
+
+/** Threads in each serving process's pool: its share of the cores, at least 2, at most libuv's 4. */
+export function threadPoolSize(cores: number, workers: number): number {
+  return Math.min(LIBUV_DEFAULT, Math.max(2, Math.ceil(cores / Math.max(1, workers))));
+}
+
+/** The environment a forked worker adds to the primary's. */
+export function workerEnvironment(
+  workers: number,
+  cores: number = availableParallelism(),
+): Record<string, string> {
+  return { UV_THREADPOOL_SIZE: operatorPoolSize ?? String(threadPoolSize(cores, workers)) };
+}
+
+/**
+ * For `tobira start` in this process (the single process, or a primary that forks): libuv reads the
+ * variable when its pool first runs work, so this must run before any file is read asynchronously
+ * (bin/tobira.js: on Node.js 20 the module loader already has, and the pool keeps libuv's 4).
+ */
+export function sizeOwnThreadPool(cores: number = availableParallelism()): void {
+  process.env.UV_THREADPOOL_SIZE = operatorPoolSize ?? String(threadPoolSize(cores, 1));
+}
