@@ -46,7 +46,7 @@ export interface TokenSideResult {
 }
 
 /** One side under test: where it listens, the client's credentials and its current tokens. */
-interface Side {
+export interface Side {
   name: 'tobira' | 'bare';
   /** The server's process (with its workers, if any, as children). */
   pid: number;
@@ -173,7 +173,7 @@ async function hammer(
 }
 
 /** One refresh_token grant over HTTPS: a fresh access token (and a check that the side works). */
-async function refreshGrant(side: Side): Promise<string> {
+export async function refreshGrant(side: Side): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: side.refreshToken });
   const response = await httpsPost(side, '/token', body.toString());
   const json = JSON.parse(response) as { access_token?: string; refresh_token?: string };
@@ -206,7 +206,7 @@ function httpsPost(side: Side, pathname: string, body: string): Promise<string> 
 }
 
 /** Tobira as the bench runs it: provisioned in-process, then `tobira start` in its own process. */
-async function startTobira(): Promise<Side> {
+export async function startTobira(): Promise<Side> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-bench-token-'));
   const provisioning = await startTestTobira({ dataDir });
   await createTenant(provisioning.tobira, 'p-91');
@@ -284,7 +284,7 @@ async function startTobira(): Promise<Side> {
 }
 
 /** The bare oidc-provider in its own process (this file with --serve-bare); it prints its side. */
-async function startBare(): Promise<Side> {
+export async function startBare(): Promise<Side> {
   const profile = process.env.TOKEN_SIDE_PROFILE;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profile, 'bare')] : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', SCRIPT, '--serve-bare'], {

@@ -149,8 +149,9 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   // Every store call counted (tobira_store_calls_total); within a request each record read once.
   const requestCache = new RequestCache();
   const store = requestCache.wrap(instrumentStore(opened, storeCallMetric(metrics.registry)));
-  // The request being served, for the audit events it causes (set by the request log middleware).
-  const requestIds = new RequestIds();
+  // The request being served, for the audit events it causes (set by the request log middleware),
+  // carried in the request cache's context: one AsyncLocalStorage context per request.
+  const requestIds = new RequestIds(requestCache);
   const audit = new AuditLog({ store, clock, log, metrics, requestId: () => requestIds.current() });
   // Kept signed; a revocation in any worker re-signs it in every worker before it is answered.
   const crl: CrlCache = new CrlCache({

@@ -13,6 +13,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether lines at `level` are written (a caller may skip building fields that would be dropped). */
+  enabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 /** Field names that carry a secret: passwords, one-time and TOTP codes, answers, tokens, keys, bodies. */
@@ -58,6 +60,7 @@ function wrap(logger: PinoLogger): Logger {
     warn: at('warn'),
     error: at('error'),
     child: (fields) => wrap(logger.child(fields)),
+    enabled: (level) => logger.isLevelEnabled(level),
   };
 }
 

@@ -44,6 +44,10 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
   readonly registry = new Registry();
   readonly #requests: Counter<'method' | 'route' | 'status'>;
   readonly #duration: Histogram<'method' | 'route'>;
+  readonly #requestSeries = new Map<
+    string,
+    { count: { inc(): void }; duration: { observe(value: number): void } }
+  >();
   readonly #logins: Counter<'result'>;
   readonly #audit: Counter<'action'>;
   readonly #mail: Counter<'outcome'>;
@@ -136,8 +140,19 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
   }
 
   request(o: { method: string; route: string; status: number; seconds: number }): void {
-    this.#requests.inc({ method: o.method, route: o.route, status: String(o.status) });
-    this.#duration.observe({ method: o.method, route: o.route }, o.seconds);
+    // The labelled series looked up once per method, route and status, not per request.
+    const key = `${o.method} ${o.route} ${o.status}`;
+    let series = this.#requestSeries.get(key);
+    if (!series) {
+      if (this.#requestSeries.size >= 1000) this.#requestSeries.clear();
+      series = {
+        count: this.#requests.labels(o.method, o.route, String(o.status)),
+        duration: this.#duration.labels(o.method, o.route),
+      };
+      this.#requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(o.seconds);
   }
 
   loginAttempt(result: LoginResult): void {

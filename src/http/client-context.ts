@@ -65,7 +65,10 @@ const FORWARDED_HEADERS = [
 export function stripUntrustedForwarding(trust: ProxyTrust) {
   return async (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => {
     if (!isFromTrustedProxy(ctx.req, trust)) {
-      for (const name of [...FORWARDED_HEADERS, trust.certHeader.toLowerCase()]) delete ctx.req.headers[name];
+      // Deleted only when present: a delete turns the headers object into a slow dictionary.
+      const headers = ctx.req.headers;
+      for (const name of [...FORWARDED_HEADERS, trust.certHeader.toLowerCase()])
+        if (headers[name] !== undefined) delete headers[name];
     }
     await next();
   };

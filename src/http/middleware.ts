@@ -41,14 +41,32 @@ const helmet = koaHelmet({
 /** Helmet has no Permissions-Policy. */
 const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=()';
 
+/**
+ * What helmet does to every response, recorded once: with this configuration every header is a constant
+ * (helmet builds its values up front), so each request just sets the list instead of going through
+ * helmet's middleware chain and koa-helmet's promise. Helmet sets them synchronously.
+ */
+function recordHelmet(): { set: [string, string][]; removed: string[] } {
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  const res = {
+    setHeader: (name: string, value: unknown) => void set.push([name, String(value)]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  void helmet({ req: {}, res } as unknown as Context, async () => undefined);
+  if (set.length === 0) throw new Error('helmet set no header synchronously');
+  return { set, removed };
+}
+
 export function securityHeaders() {
+  const { set, removed } = recordHelmet();
+  const headers: [string, string][] = [['Permissions-Policy', PERMISSIONS_POLICY], ...set];
   return async (ctx: Context, next: Next) => {
-    ctx.set('Permissions-Policy', PERMISSIONS_POLICY);
-    await helmet(ctx, async () => {
-      await next();
-      const csp = ctx.response.get('Content-Security-Policy');
-      if (csp.includes("'sha256-")) ctx.set('Content-Security-Policy', withoutNoneBesideHashes(csp));
-    });
+    for (const [name, value] of headers) ctx.res.setHeader(name, value);
+    for (const name of removed) ctx.res.removeHeader(name);
+    await next();
+    const csp = ctx.response.get('Content-Security-Policy');
+    if (csp.includes("'sha256-")) ctx.set('Content-Security-Policy', withoutNoneBesideHashes(csp));
   };
 }
 

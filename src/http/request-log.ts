@@ -72,7 +72,7 @@ export function requestLog(deps: {
       const route = routeOf(ctx.path);
       deps.metrics.request({ method: ctx.method, route, status: ctx.status, seconds });
       // Load balancers and scrapers poll these every few seconds; log them only when they fail.
-      if (!QUIET_ROUTES.has(route) || ctx.status >= 400)
+      if ((!QUIET_ROUTES.has(route) || ctx.status >= 400) && deps.log.enabled?.('info') !== false)
         deps.log.info('request', {
           method: ctx.method,
           path: redactPath(ctx.path),

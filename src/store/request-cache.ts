@@ -23,6 +23,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
+import type { RequestIdCarrier } from '../http/request-id.js';
 import { decorateMethods } from './decorate.js';
 import { MODEL_WRITES, SHARED_MODELS, bumpsSecurityEpoch, type SecurityEpochStore } from './epoch.js';
 
@@ -122,11 +123,22 @@ const UNCACHED_WRITES = new Set([
 /** Lists and counts (not cached: a page is no record), and the lifecycle. */
 const PASS_THROUGH = /^(list|find|count|init$|ping$|close$|backup$)/;
 
+/** A record read in this request: pending (`value`), then `settled` with what the store answered. */
+interface Entry {
+  group: Group;
+  value?: Promise<unknown>;
+  settled?: { record: unknown };
+}
+
 interface Scope {
   open: boolean;
-  entries: Map<string, { group: Group; value: Promise<unknown> }>;
-  /** The security epoch as this request read it (once, when it first needed a kept record). */
+  entries: Map<string, Entry>;
+  /** The security epoch as this request read it (once, when it first needed a kept record)… */
   epoch?: Promise<number>;
+  /** …and its value once read. */
+  epochValue?: number;
+  /** The request's id (request-id.ts), carried in this one context; kept after the response. */
+  requestId?: string;
 }
 
 /** Records kept across requests, valid for `epoch` (undefined: not known, nothing is kept). */
@@ -135,7 +147,7 @@ interface Shared {
   entries: Map<string, { value: unknown; expiresAt: number }>;
 }
 
-export class RequestCache {
+export class RequestCache implements RequestIdCarrier {
   readonly #scope = new AsyncLocalStorage<Scope>();
   readonly #shared: Shared = { epoch: undefined, entries: new Map() };
 
@@ -153,6 +165,16 @@ export class RequestCache {
     };
   }
 
+  carryRequestId(id: string): boolean {
+    const scope = this.#scope.getStore();
+    if (scope) scope.requestId = id;
+    return scope !== undefined;
+  }
+
+  carriedRequestId(): string | undefined {
+    return this.#scope.getStore()?.requestId;
+  }
+
   /** `store` with its getters answered from the current request's cache. */
   wrap<S extends object>(store: S): S {
     const scopeOf = () => {
@@ -167,6 +189,7 @@ export class RequestCache {
           shared.entries.clear();
           shared.epoch = epoch;
         }
+        scope.epochValue = epoch;
         return epoch;
       }));
     return decorateMethods(store, (name, call) =>
@@ -180,6 +203,13 @@ export class RequestCache {
   }
 }
 
+/** A kept record still valid for this request (the epoch it read, the clock it runs at), else undefined. */
+function keptFor(shared: Shared, scope: Scope, key: string, now: number): { value: unknown } | undefined {
+  if (scope.epochValue === undefined || shared.epoch !== scope.epochValue) return undefined;
+  const kept = shared.entries.get(key);
+  return kept && now < kept.expiresAt ? kept : undefined;
+}
+
 /** A read answered from the records kept across requests when the epoch allows, else from the store. */
 function sharedRead(
   kind: 'record' | 'expiring',
@@ -190,7 +220,7 @@ function sharedRead(
   across: { shared: Shared; epochOf: (scope: Scope) => Promise<number> },
 ): Promise<unknown> {
   const { shared } = across;
-  const now = kind === 'expiring' ? (args[2] as Date).getTime() : 0;
+  const now = nowOf(kind, args);
   return across.epochOf(scope).then(async (epoch) => {
     const kept = shared.entries.get(key);
     if (kept && shared.epoch === epoch && now < kept.expiresAt) return kept.value;
@@ -206,6 +236,13 @@ function sharedRead(
   });
 }
 
+const nowOf = (kind: 'record' | 'expiring', args: unknown[]): number =>
+  kind === 'expiring' ? (args[2] as Date).getTime() : 0;
+
+/** The cache key of a getter's call: its name and key arguments (strings, as every getter's are). */
+const keyOf = (name: string, args: unknown[], keyArgs: number): string =>
+  keyArgs === 1 ? `${name}\0${String(args[0])}` : `${name}\0${String(args[0])}\0${String(args[1])}`;
+
 function cachedMethod(
   name: string,
   call: (args: unknown[]) => Promise<unknown>,
@@ -218,21 +255,31 @@ function cachedMethod(
     return (...args: unknown[]) => {
       const scope = scopeOf();
       if (!scope) return call(args);
-      const key = JSON.stringify([name, ...args.slice(0, cached.keyArgs)]);
+      const key = keyOf(name, args, cached.keyArgs);
       let entry = scope.entries.get(key);
       if (!entry) {
+        const group = typeof cached.group === 'function' ? cached.group(args) : cached.group;
         const kept = sharedKind && (sharedKind === 'record' || SHARED_MODELS.has(String(args[0])));
+        const hit = kept ? keptFor(across!.shared, scope, key, nowOf(sharedKind, args)) : undefined;
+        if (hit) {
+          // The common case of a token request: answered at once, with no store call and no waiting.
+          scope.entries.set(key, { group, settled: { record: hit.value } });
+          return Promise.resolve(copyOf(hit.value));
+        }
         const value = kept
           ? sharedRead(sharedKind, key, args, call, scope, across!)
           : Promise.resolve(call(args));
-        const group = typeof cached.group === 'function' ? cached.group(args) : cached.group;
-        entry = { group, value };
-        scope.entries.set(key, entry);
-        // A failed read is not remembered: the next reader tries the store again.
-        value.catch(() => scope.entries.get(key) === entry && scope.entries.delete(key));
+        const pending: Entry = { group, value };
+        entry = pending;
+        scope.entries.set(key, pending);
+        value.then(
+          (record) => (pending.settled = { record }),
+          // A failed read is not remembered: the next reader tries the store again.
+          () => scope.entries.get(key) === pending && scope.entries.delete(key),
+        );
       }
       // Every reader gets its own copy, as from the store itself (mutating it changes nothing cached).
-      return entry.value.then(copyOf);
+      return entry.settled ? Promise.resolve(copyOf(entry.settled.record)) : entry.value!.then(copyOf);
     };
   }
   if (UNCACHED_WRITES.has(name) || PASS_THROUGH.test(name) || name === 'getSecurityEpoch')
@@ -263,8 +310,7 @@ function cachedMethod(
 function forget(shared: Shared, scope: Scope | undefined, name: string, args: unknown[]): void {
   // Sessions are also found by uid: any write of one drops everything.
   if (MODEL_WRITES.has(name) && args[0] !== 'Session') {
-    for (const getter of ['oidcFind', 'getState'])
-      shared.entries.delete(JSON.stringify([getter, args[0], args[1]]));
+    for (const getter of ['oidcFind', 'getState']) shared.entries.delete(keyOf(getter, args, 2));
     return;
   }
   shared.entries.clear();

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { noMetrics } from '../../src/metrics.js';
 import { scrapeAccess } from '../../src/http/metrics-routes.js';
 import { RequestIds, requestIdFor } from '../../src/http/request-id.js';
+import { RequestCache } from '../../src/store/request-cache.js';
 import { redactPath, requestLog, routeOf } from '../../src/http/request-log.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -73,6 +74,23 @@ describe('request log and metrics access', function () {
       ),
     );
     expect(seen).to.deep.equal(['one', 'two']);
+    expect(ids.current()).to.equal(undefined);
+  });
+
+  it('carries the id in the request cache’s context: per request, across awaits, in background work', async function () {
+    const cache = new RequestCache();
+    const ids = new RequestIds(cache);
+    const background: Promise<string | undefined>[] = [];
+    const handle = (id: string) =>
+      cache.middleware()({} as Koa.Context, () =>
+        ids.run(id, async () => {
+          await new Promise((resolve) => setTimeout(resolve, id === 'one' ? 10 : 1));
+          expect(ids.current()).to.equal(id);
+          background.push(new Promise((resolve) => setTimeout(() => resolve(ids.current()), 5)));
+        }),
+      );
+    await Promise.all([handle('one'), handle('two')]);
+    expect((await Promise.all(background)).sort()).to.deep.equal(['one', 'two']);
     expect(ids.current()).to.equal(undefined);
   });
 
