@@ -185,7 +185,7 @@ export function renderReport(r: BenchResults): string {
         ],
       ],
     ),
-    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run.`,
+    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run: the rates are over ${iss.roundRatios.length} rounds of floor, openssl and minting one after the other (minting ÷ floor per round: ${iss.roundRatios.map((r) => n(r, 2)).join(', ')}).`,
   );
   section(
     'Login latency under issuance',

@@ -110,6 +110,7 @@ const issuance = await benchIssuance({
   crlRequests: smoke ? 5 : 100,
   warmUp: !smoke,
   wave: smoke ? 4 : 10,
+  rounds: smoke ? 1 : 8,
 });
 
 log(`memory over ${memoryCheckpoints.at(-1)} logins…`);
