@@ -9,9 +9,7 @@
  * pkcs12-kdf.ts: ~3 ms of CPU instead of forge's ~15.
  */
 import { createCipheriv, createHash, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
 import { bmpString, explicit, integer, nullValue, octetString, oid, pemToDer, sequence, set } from './der.js';
-import { CaError } from './errors.js';
 import { KdfPurpose, pkcs12Kdf } from './pkcs12-kdf.js';
 
 export interface Pkcs12Input {
@@ -88,28 +86,4 @@ export function toPkcs12(input: Pkcs12Input): Buffer {
       integer(ITERATIONS),
     ),
   );
-}
-
-/** Read a PKCS#12 back (tests, and operators' files): the key and certificates inside. */
-export function fromPkcs12(
-  p12: Buffer,
-  password: string,
-): { privateKeyPem: string; certificatesPem: string[] } {
-  try {
-    const parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12.toString('binary')), password);
-    const keyBags =
-      parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ??
-      [];
-    const certBags = parsed.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
-    const key = keyBags[0]?.key;
-    if (!key) throw new Error('no private key in the PKCS#12');
-    return {
-      privateKeyPem: forge.pki.privateKeyToPem(key),
-      certificatesPem: certBags.flatMap((b) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : [])),
-    };
-  } catch (cause) {
-    throw new CaError('pkcs12_invalid', 'cannot read the PKCS#12 (wrong password or damaged file)', {
-      cause,
-    });
-  }
 }
