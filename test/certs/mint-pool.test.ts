@@ -4,11 +4,10 @@
  */
 import { expect } from 'chai';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { getPriority } from 'node:os';
-import os from 'node:os';
-import path from 'node:path';
-import { CertificateAuthority, fromPkcs12, MintPool } from '../../certs/index.js';
+import { fromPkcs12, MintPool, type CertificateAuthority } from '../../certs/index.js';
+import { tempCa } from './temp-ca.js';
 
 /** Nice values of this process's threads (null without /proc). */
 async function threadNices(): Promise<number[] | null> {
@@ -25,22 +24,17 @@ async function threadNices(): Promise<number[] | null> {
 }
 
 describe('mint pool', function () {
-  let dir: string;
   let ca: CertificateAuthority;
+  let removeCa: () => Promise<void>;
   let pool: MintPool;
 
   before(async function () {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-mint-'));
-    ca = await CertificateAuthority.loadOrCreate({
-      dir,
-      keyPassphrase: 'pp',
-      serverHostnames: ['localhost'],
-    });
+    ({ ca, remove: removeCa } = await tempCa());
     pool = new MintPool({ threads: 2 });
   });
   after(async function () {
     await pool.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeCa();
   });
 
   it('generates RSA keys of the asked size on its threads, the public half given as SPKI DER', async function () {

@@ -6,30 +6,31 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import { CertificateAuthority, fromPkcs12, type IssuedClientCertificate } from '../../certs/index.js';
+import {
+  CaError,
+  fromPkcs12,
+  type CertificateAuthority,
+  type IssuedClientCertificate,
+} from '../../certs/index.js';
 import { toPkcs12, type Pkcs12Input } from '../../certs/pkcs12.js';
 import { iterateSha1, KdfPurpose, pkcs12Kdf } from '../../certs/pkcs12-kdf.js';
+import { tempCa } from './temp-ca.js';
 
 const run = promisify(execFile);
 
 describe('PKCS#12 (node:crypto)', function () {
   let dir: string;
   let ca: CertificateAuthority;
+  let remove: () => Promise<void>;
   let issued: IssuedClientCertificate;
   let input: Pkcs12Input;
 
   before(async function () {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tobira-p12-'));
-    ca = await CertificateAuthority.loadOrCreate({
-      dir,
-      keyPassphrase: 'pp',
-      serverHostnames: ['localhost'],
-    });
+    ({ ca, dir, remove } = await tempCa());
     // A user ID outside ASCII: the friendlyName is a BMPString.
     issued = await ca.issueClientCertificate({
       userId: 'p-01-ユーザー',
@@ -45,7 +46,7 @@ describe('PKCS#12 (node:crypto)', function () {
       friendlyName: issued.subjectCn,
     };
   });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  after(() => remove());
 
   const write = async (name: string, content: Buffer) => {
     const file = path.join(dir, name);
@@ -159,17 +160,9 @@ describe('PKCS#12 (node:crypto)', function () {
   it('refuses a wrong password in openssl and forge, and salts every file afresh', async function () {
     const p12 = toPkcs12(input);
     const file = await write('wrong.p12', p12);
-    const refused = await run('openssl', [
-      'pkcs12',
-      '-info',
-      '-nokeys',
-      '-in',
-      file,
-      '-passin',
-      'pass:nope',
-    ]).catch((e: unknown) => e);
+    const refused = await opensslInfo(file, 'nope').catch((e: unknown) => e);
     expect(refused).to.be.instanceOf(Error);
-    expect(() => fromPkcs12(p12, 'nope')).to.throw();
+    expect(() => fromPkcs12(p12, 'nope')).to.throw(CaError);
     expect(toPkcs12(input).equals(p12)).to.equal(false);
   });
 });
