@@ -7,11 +7,12 @@ import {
   type CertificateStanding,
   type IssuedCertificate,
   type NewTerminal,
+  type RevokedCertificate,
   type TerminalPatch,
 } from '../../src/store.js';
 import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
 import { toAccount, type AccountDoc } from './models/accounts.js';
-import { toCertificate, type CertificateDoc } from './models/certificates.js';
+import { toCertificate, toRevokedCertificate, type CertificateDoc } from './models/certificates.js';
 import { toTenant, type TenantDoc } from './models/tenants.js';
 import { toTerminal, type TerminalDoc } from './models/terminals.js';
 import { MongoRecords } from './records.js';
@@ -225,13 +226,16 @@ export abstract class MongoDevices extends MongoRecords {
     });
   }
 
-  listRevokedCertificates(now: Date): Promise<Certificate[]> {
+  listRevokedCertificates(now: Date): Promise<RevokedCertificate[]> {
     return this.run('certificates', async () =>
       (
-        await this.m.Certificate.find({ status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } })
+        await this.m.Certificate.find(
+          { status: { $in: ['revoked', 'superseded'] }, notAfter: { $gt: now } },
+          { _id: 1, revokedAt: 1, revocationReason: 1 },
+        )
           .sort({ revokedAt: 1, _id: 1 })
-          .lean<CertificateDoc[]>()
-      ).map(toCertificate),
+          .lean<Pick<CertificateDoc, '_id' | 'revokedAt' | 'revocationReason'>[]>()
+      ).map(toRevokedCertificate),
     );
   }
 

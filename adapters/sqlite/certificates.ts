@@ -1,9 +1,9 @@
 /** Certificates: issued per terminal (superseding the previous one), revoked, listed for the CRL. */
 import type Database from 'better-sqlite3';
 import type { Certificate } from '../../src/domain.js';
-import type { IssuedCertificate } from '../../src/store.js';
+import type { IssuedCertificate, RevokedCertificate } from '../../src/store.js';
 import { referenceMissing } from './errors.js';
-import { ms, pendingDownloadJson, toCertificate, type Row } from './rows.js';
+import { ms, pendingDownloadJson, toCertificate, toRevokedCertificate, type Row } from './rows.js';
 import { where, type StatementCache } from './sql.js';
 
 export interface CertificateQuery {
@@ -64,7 +64,8 @@ export class CertificateTable {
     );
     // Expired certificates leave the CRL (RFC 5280 allows it; it keeps the list short).
     this.#revoked = db.prepare(
-      `SELECT * FROM certificates WHERE status IN ('revoked', 'superseded') AND not_after > ?
+      `SELECT serial, revoked_at, revocation_reason FROM certificates
+       WHERE status IN ('revoked', 'superseded') AND not_after > ?
        ORDER BY revoked_at, serial`,
     );
     this.#expiring = db.prepare(
@@ -113,8 +114,8 @@ export class CertificateTable {
     return this.get(serial);
   }
 
-  listRevoked(now: Date): Certificate[] {
-    return this.#revoked.all(ms(now)).map(toCertificate);
+  listRevoked(now: Date): RevokedCertificate[] {
+    return this.#revoked.all(ms(now)).map(toRevokedCertificate);
   }
 
   countExpiring(now: Date, before: Date): number {

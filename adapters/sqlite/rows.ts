@@ -13,7 +13,7 @@ import type {
 } from '../../src/domain.js';
 import { parseTenantPolicy } from '../../src/policy/tenant-policy.js';
 import { parseOnce } from '../../src/store/parse-memo.js';
-import type { AttemptReservation } from '../../src/store.js';
+import type { AttemptReservation, RevokedCertificate } from '../../src/store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -94,6 +94,12 @@ export const pendingDownloadJson = (p: Terminal['pendingDownload']): string | nu
   p
     ? JSON.stringify({ p12Enc: p.p12Enc, passwordEnc: p.passwordEnc, expiresAt: p.expiresAt.getTime() })
     : null;
+
+export const toRevokedCertificate = (r: Row): RevokedCertificate => ({
+  serial: str(r.serial),
+  revokedAt: dateOrNull(r.revoked_at),
+  revocationReason: strOrNull(r.revocation_reason),
+});
 
 export const toCertificate = (r: Row): Certificate => ({
   serial: str(r.serial),

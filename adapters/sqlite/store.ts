@@ -42,6 +42,7 @@ import {
   type RateLimitCounts,
   type RateLimitHit,
   type Page,
+  type RevokedCertificate,
   type Store,
   type TenantPatch,
   type TerminalPatch,
@@ -224,7 +225,7 @@ export class SqliteStore implements Store {
     this.#with((x) => x.certificates.list(q));
   revokeCertificate = (serial: string, reason: string, now: Date): Promise<Certificate | null> =>
     this.#with((x) => x.certificates.revoke(serial, reason, now));
-  listRevokedCertificates = (now: Date): Promise<Certificate[]> =>
+  listRevokedCertificates = (now: Date): Promise<RevokedCertificate[]> =>
     this.#with((x) => x.certificates.listRevoked(now));
   countCertificatesExpiring = (now: Date, before: Date): Promise<number> =>
     this.#with((x) => x.certificates.countExpiring(now, before));

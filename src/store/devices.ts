@@ -12,6 +12,12 @@ export type TerminalPatch = Partial<Pick<Terminal, 'email' | 'type' | 'deleted' 
 
 export type NewCertificate = Omit<Certificate, 'status' | 'revokedAt' | 'revocationReason' | 'createdAt'>;
 
+/**
+ * What a CRL lists of a revoked or superseded certificate. Its PEM stays in the store: a CRL re-sign
+ * reads thousands of them on the event loop (SQLite: ~30 ms for 5,000 rows with the PEM, ~6 without).
+ */
+export type RevokedCertificate = Pick<Certificate, 'serial' | 'revokedAt' | 'revocationReason'>;
+
 export interface IssuedCertificate {
   certificate: NewCertificate;
   /** The PKCS#12 waiting for download, or null when the key never left the device (CSR). */
@@ -60,7 +66,7 @@ export interface CertificateStore {
   /** Revoke an active certificate; returns null if it does not exist, the record unchanged if not active. */
   revokeCertificate(serial: string, reason: string, now: Date): Promise<Certificate | null>;
   /** Revoked and superseded certificates that have not expired at `now`: the CRL's content. */
-  listRevokedCertificates(now: Date): Promise<Certificate[]>;
+  listRevokedCertificates(now: Date): Promise<RevokedCertificate[]>;
   /** How many active certificates expire after `now` and no later than `before` (for monitoring). */
   countCertificatesExpiring(now: Date, before: Date): Promise<number>;
   /** Active certificates that expire after `now` and no later than `before`, soonest first. */

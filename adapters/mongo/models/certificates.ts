@@ -4,6 +4,7 @@
  */
 import { Schema } from 'mongoose';
 import type { Certificate, CertificateStatus } from '../../../src/domain.js';
+import type { RevokedCertificate } from '../../../src/store.js';
 import {
   copyDate,
   copyDateOrNull,
@@ -46,6 +47,14 @@ certificateSchema.index({ accountId: 1, createdAt: 1 });
 certificateSchema.index({ terminalId: 1, createdAt: 1 });
 // The CRL: revoked or superseded and not yet expired.
 certificateSchema.index({ status: 1, notAfter: 1 });
+
+export const toRevokedCertificate = (
+  doc: Pick<CertificateDoc, '_id' | 'revokedAt' | 'revocationReason'>,
+): RevokedCertificate => ({
+  serial: doc._id,
+  revokedAt: copyDateOrNull(doc.revokedAt),
+  revocationReason: orNull(doc.revocationReason),
+});
 
 export const toCertificate = (doc: CertificateDoc): Certificate => ({
   serial: doc._id,

@@ -154,6 +154,18 @@ export function certificateContract(
         [longLived.serial, active.serial].sort(),
       );
       expect(await crl(at(86400))).to.deep.equal([]);
+      // What the CRL needs of each, and only that (the PEMs stay in the store).
+      const listed = await ctx.store.listRevokedCertificates(at(50));
+      expect(listed.find((c) => c.serial === longLived.serial)).to.deep.equal({
+        serial: longLived.serial,
+        revokedAt: at(5),
+        revocationReason: 'keyCompromise',
+      });
+      expect(listed.find((c) => c.serial === active.serial)).to.have.keys([
+        'serial',
+        'revokedAt',
+        'revocationReason',
+      ]);
     });
 
     it('counts active certificates expiring within a window, bounds as given', async function () {
