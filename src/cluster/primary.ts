@@ -15,7 +15,7 @@ import {
   type PrimaryMessage,
   type WorkerMessage,
 } from './protocol.js';
-import { workerEnvironment } from './worker-env.js';
+import { workerEnvironment, workerExecArgv } from './worker-env.js';
 
 /** A worker that has not drained by then is killed: the last requests get 30 s (server.requestTimeout). */
 const STOP_GRACE_MS = 35_000;
@@ -188,6 +188,7 @@ export function superviseWorkers(options: { workers: number; log: Logger; now?: 
   // Round-robin in the primary (Node's default except on Windows, named so NODE_CLUSTER_SCHED_POLICY
   // cannot turn it off): the kernel's own spreading leaves most connections with one worker.
   cluster.schedulingPolicy = cluster.SCHED_RR;
+  cluster.setupPrimary({ execArgv: workerExecArgv(options.workers) });
   for (let i = 0; i < slots.length; i += 1) fork(i);
   return { ready, done };
 }

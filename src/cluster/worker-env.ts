@@ -11,6 +11,11 @@
  * threads is the lever: per worker, enough for its share of the cores (more threads than cores run no
  * more verifies), and never below 2, so that other work on the pool (an asynchronous file read, a DNS
  * lookup for SMTP) leaves a thread for logins. An operator's UV_THREADPOOL_SIZE wins.
+ *
+ * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
+ * same share: each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
+ * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses). An
+ * operator's --v8-pool-size (command line or NODE_OPTIONS) wins.
  */
 import { availableParallelism } from 'node:os';
 
@@ -30,6 +35,17 @@ export function workerEnvironment(
   cores: number = availableParallelism(),
 ): Record<string, string> {
   return { UV_THREADPOOL_SIZE: operatorPoolSize ?? String(threadPoolSize(cores, workers)) };
+}
+
+/** The Node.js options a forked worker starts with: the primary's, plus its V8 helper threads. */
+export function workerExecArgv(
+  workers: number,
+  cores: number = availableParallelism(),
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg.startsWith('--v8-pool-size'));
+  return given ? [...execArgv] : [...execArgv, `--v8-pool-size=${threadPoolSize(cores, workers)}`];
 }
 
 /**

@@ -1,6 +1,6 @@
 /** How many libuv threads (each keeping argon2id's 19 MiB warm) a serving process gets (src/cluster/worker-env.ts). */
 import { expect } from 'chai';
-import { threadPoolSize } from '../../src/cluster/worker-env.js';
+import { threadPoolSize, workerExecArgv } from '../../src/cluster/worker-env.js';
 
 describe('thread pool size per serving process', function () {
   it('is the worker’s share of the cores', function () {
@@ -18,5 +18,21 @@ describe('thread pool size per serving process', function () {
   it('never rises above libuv’s default of 4', function () {
     expect(threadPoolSize(32, 1)).to.equal(4);
     expect(threadPoolSize(32, 4)).to.equal(4);
+  });
+});
+
+describe('Node.js options of a forked worker', function () {
+  it('keeps the primary’s options and gives V8 the same share of helper threads', function () {
+    expect(workerExecArgv(2, 2, ['--import', 'tsx'], '')).to.deep.equal([
+      '--import',
+      'tsx',
+      '--v8-pool-size=2',
+    ]);
+    expect(workerExecArgv(1, 16, [], '--enable-source-maps')).to.deep.equal(['--v8-pool-size=4']);
+  });
+
+  it('leaves an operator’s --v8-pool-size alone, on the command line or in NODE_OPTIONS', function () {
+    expect(workerExecArgv(2, 2, ['--v8-pool-size=8'], '')).to.deep.equal(['--v8-pool-size=8']);
+    expect(workerExecArgv(2, 2, [], '--v8-pool-size=1 --enable-source-maps')).to.deep.equal([]);
   });
 });

@@ -268,13 +268,18 @@ describe('tobira start with two workers on one port', function () {
     for (const slot of ['0', '1']) expect(after[slot]!, `worker ${slot} served`).to.be.above(before[slot]!);
   });
 
-  it('starts each worker with a libuv pool for its share of the cores (argon2id keeps 19 MiB per pool thread)', async function () {
-    const expected = process.env.UV_THREADPOOL_SIZE ?? String(threadPoolSize(os.availableParallelism(), 2));
+  it('starts each worker with libuv and V8 thread pools for its share of the cores (argon2id keeps 19 MiB per libuv thread)', async function () {
+    const share = threadPoolSize(os.availableParallelism(), 2);
     const pids = await workerPids();
     expect(pids).to.have.length(2);
     for (const pid of pids) {
       const environ = (await readFile(`/proc/${pid}/environ`, 'latin1')).split('\0');
-      expect(environ, `worker ${pid}`).to.include(`UV_THREADPOOL_SIZE=${expected}`);
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'latin1')).split('\0');
+      expect(environ, `worker ${pid}`).to.include(
+        `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? share}`,
+      );
+      if (!process.env.NODE_OPTIONS?.includes('--v8-pool-size'))
+        expect(argv, `worker ${pid}`).to.include(`--v8-pool-size=${share}`);
     }
   });
 
