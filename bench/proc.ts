@@ -101,3 +101,46 @@ export function stopDescendants(): void {
       // gone meanwhile
     }
 }
+
+/** Where a process's resident memory is, from /proc/<pid>/smaps, in bytes. */
+export interface RssByKind {
+  /** Mapped files: the node binary, shared libraries, native addons (shared with other processes). */
+  files: number;
+  /** glibc's main malloc heap ([heap]). */
+  mallocMain: number;
+  /** glibc's per-thread malloc arenas: anonymous spans of 64 MiB at 64 MiB-aligned addresses. */
+  mallocThreads: number;
+  /** Every other anonymous mapping: V8's heap above all, thread stacks. */
+  otherAnonymous: number;
+}
+
+const ARENA_SPAN = 64n * 1024n * 1024n;
+
+export function rssByKind(pid: number): RssByKind {
+  const kinds: RssByKind = { files: 0, mallocMain: 0, mallocThreads: 0, otherAnonymous: 0 };
+  const maps: Array<{ start: bigint; end: bigint; perm: string; name: string; rss: number }> = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head)
+      maps.push({
+        start: BigInt(`0x${head[1]}`),
+        end: BigInt(`0x${head[2]}`),
+        perm: head[3]!,
+        name: head[4]!,
+        rss: 0,
+      });
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && maps.length) maps.at(-1)!.rss = Number(rss[1]) * 1024;
+  }
+  for (const [i, m] of maps.entries()) {
+    // An arena's heap is its used part (rw-p) and the reserved rest (---p) of one aligned 64 MiB span.
+    const next = maps[i + 1];
+    const spanEnd = next?.start === m.end && next.perm === '---p' ? next.end : m.end;
+    if (m.name.startsWith('/')) kinds.files += m.rss;
+    else if (m.name === '[heap]') kinds.mallocMain += m.rss;
+    else if (m.name === '' && m.start % ARENA_SPAN === 0n && spanEnd - m.start === ARENA_SPAN)
+      kinds.mallocThreads += m.rss;
+    else kinds.otherAnonymous += m.rss;
+  }
+  return kinds;
+}
