@@ -28,7 +28,7 @@ import { stripUntrustedForwarding, type ProxyTrust } from './http/client-context
 import { platformRoutes } from './http/platform-routes.js';
 import { loadRpTrustBundle } from './http/mtls.js';
 import { offeredAuthMethods } from './policy/client-auth.js';
-import { errorPages, securityHeaders, staticAssets } from './http/middleware.js';
+import { errorPages, scriptHashesAlone, securityHeaders, staticAssets } from './http/middleware.js';
 import { brandRoutes } from './http/brand-routes.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { requestLog } from './http/request-log.js';
@@ -284,6 +284,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.use(securityHeaders());
   // Token, introspection, revocation, userinfo and JWKS requests skip what only pages need (provider.ts).
   const pages = pagesOnly(provider);
+  provider.use(pages(scriptHashesAlone()));
   provider.use(pages(errorPages({ views, log })));
   provider.use(pages(staticAssets(new URL('../interactions/public/', import.meta.url))));
   provider.use(pages(sameOriginForms({ issuer: config.issuer, views })));

@@ -324,13 +324,18 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(deps.issuer, configuration);
-  // After a login resumes the authorization, bind the (possibly new) session to its certificate.
-  provider.use(async (ctx, next) => {
+  // After a login resumes the authorization (GET /auth/:uid), bind the (possibly new) session to its
+  // certificate. Other requests pass straight through: no extra async step on every token request.
+  const resumePrefix = `${provider.pathFor('authorization')}/`;
+  const bindAfterResume = async (ctx: { oidc?: unknown }, next: Next) => {
     await next();
     const oidc = ctx.oidc as
       (KoaContextWithOIDC['oidc'] & { result?: { tobira?: TobiraLoginResult } }) | undefined;
     const fingerprint = oidc?.route === 'resume' ? oidc.result?.tobira?.certFingerprint : undefined;
     if (fingerprint && oidc?.session?.accountId) await bindings.bind(oidc.session.uid, fingerprint);
-  });
+  };
+  provider.use((ctx, next) =>
+    ctx.path.startsWith(resumePrefix) ? bindAfterResume(ctx as { oidc?: unknown }, next) : next(),
+  );
   return provider;
 }

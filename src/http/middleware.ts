@@ -58,12 +58,23 @@ function recordHelmet(): { set: [string, string][]; removed: string[] } {
   return { set, removed };
 }
 
+/** The headers on every response; with no async step of its own (each costs every request). */
 export function securityHeaders() {
   const { set, removed } = recordHelmet();
   const headers: [string, string][] = [['Permissions-Policy', PERMISSIONS_POLICY], ...set];
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     for (const [name, value] of headers) ctx.res.setHeader(name, value);
     for (const name of removed) ctx.res.removeHeader(name);
+    return next();
+  };
+}
+
+/**
+ * On pages only (oidc-provider's form_post and logout pages; the back-channel never carries a hash):
+ * a `script-src` that gained oidc-provider's inline-script hash keeps just its hashes.
+ */
+export function scriptHashesAlone() {
+  return async (ctx: Context, next: Next) => {
     await next();
     const csp = ctx.response.get('Content-Security-Policy');
     if (csp.includes("'sha256-")) ctx.set('Content-Security-Policy', withoutNoneBesideHashes(csp));

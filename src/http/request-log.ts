@@ -58,31 +58,38 @@ export function requestLog(deps: {
   trust: ProxyTrust;
   requestIds: RequestIds;
 }) {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFor(ctx.get('x-request-id'), isFromTrustedProxy(ctx.req, deps.trust));
     ctx.state.requestId = requestId;
     // Set first: the error pages keep headers already set, so a failed request still names its id.
     ctx.set('X-Request-Id', requestId);
-    try {
-      await deps.requestIds.run(requestId, next);
-    } finally {
-      // Runs outside the error page middleware, so a thrown error is already its 4xx/5xx status here.
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeOf(ctx.path);
-      deps.metrics.request({ method: ctx.method, route, status: ctx.status, seconds });
-      // Load balancers and scrapers poll these every few seconds; log them only when they fail.
-      if ((!QUIET_ROUTES.has(route) || ctx.status >= 400) && deps.log.enabled?.('info') !== false)
-        deps.log.info('request', {
-          method: ctx.method,
-          path: redactPath(ctx.path),
-          route,
-          status: ctx.status,
-          ms: Math.round(seconds * 1000),
-          ip: sourceIp(ctx.req, deps.trust),
-          bytes: ctx.response.length ?? null,
-          requestId,
-        });
-    }
+    // One promise step, not an async function's: every request pays for each (and its async hooks).
+    return deps.requestIds.run(requestId, next).then(
+      () => observe(ctx, started, requestId),
+      (error: unknown) => {
+        observe(ctx, started, requestId);
+        throw error;
+      },
+    );
   };
+
+  function observe(ctx: Context, started: bigint, requestId: string): void {
+    // Runs outside the error page middleware, so a thrown error is already its 4xx/5xx status here.
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const route = routeOf(ctx.path);
+    deps.metrics.request({ method: ctx.method, route, status: ctx.status, seconds });
+    // Load balancers and scrapers poll these every few seconds; log them only when they fail.
+    if ((!QUIET_ROUTES.has(route) || ctx.status >= 400) && deps.log.enabled?.('info') !== false)
+      deps.log.info('request', {
+        method: ctx.method,
+        path: redactPath(ctx.path),
+        route,
+        status: ctx.status,
+        ms: Math.round(seconds * 1000),
+        ip: sourceIp(ctx.req, deps.trust),
+        bytes: ctx.response.length ?? null,
+        requestId,
+      });
+  }
 }

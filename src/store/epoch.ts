@@ -33,32 +33,38 @@ export const SHARED_MODELS: ReadonlySet<string> = new Set([
   'TobiraSessionCertificate',
 ]);
 
-/** Writes that leave the epoch: new records only, or records never cached across requests. */
-const NEUTRAL_WRITES: ReadonlySet<string> = new Set([
-  // new records (never cached as a miss)
-  'createTenant',
-  'createClient',
-  'createAccount',
-  'createTicket',
-  'createApiKey',
-  'addLoginEvent',
-  'addAuditEvent',
-  'enqueueMail',
+/**
+ * Writes of records no cache keeps (per request or across requests): rate limits, the append-only
+ * history, tickets, mail, API keys. The request cache (request-cache.ts) passes them through too.
+ */
+export const UNCACHED_WRITES: ReadonlySet<string> = new Set([
   'hitRateLimit',
   'hitRateLimits',
-  // tickets, mail, API keys, history: never cached across requests
+  'addLoginEvent',
+  'addAuditEvent',
+  'createTicket',
   'consumeTicket',
   'reserveTicketAttempt',
   'invalidateTickets',
   'purgeExpiredTickets',
   'purgeLoginEvents',
+  'enqueueMail',
   'claimMail',
   'markMailSent',
   'markMailFailed',
   'replaceMailBody',
   'redactSettledMail',
   'purgeSettledMail',
+  'createApiKey',
   'revokeApiKey',
+]);
+
+/** Writes that leave the epoch: those, and new records only (a miss is never kept). */
+const NEUTRAL_WRITES: ReadonlySet<string> = new Set([
+  ...UNCACHED_WRITES,
+  'createTenant',
+  'createClient',
+  'createAccount',
 ]);
 
 /** Writes of one model's record (model first): they move the epoch only for SHARED_MODELS. */

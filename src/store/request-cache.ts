@@ -25,7 +25,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
 import type { RequestIdCarrier } from '../http/request-id.js';
 import { decorateMethods } from './decorate.js';
-import { MODEL_WRITES, SHARED_MODELS, bumpsSecurityEpoch, type SecurityEpochStore } from './epoch.js';
+import {
+  MODEL_WRITES,
+  UNCACHED_WRITES,
+  SHARED_MODELS,
+  bumpsSecurityEpoch,
+  type SecurityEpochStore,
+} from './epoch.js';
 
 /**
  * Groups of cached records: a write drops its groups' entries. Artifacts and short-lived state group by
@@ -52,11 +58,14 @@ const CACHED: Record<string, { group: Group | ((args: unknown[]) => Group); keyA
 
 /**
  * The getters whose records are also kept across requests (see above): for artifacts and state, only
- * of SHARED_MODELS and only with an expiry (`exp`, seconds) to check on each use.
+ * of SHARED_MODELS and only with an expiry (`exp`, seconds) to check on each use. A certificate's
+ * standing (`frozen`) is handed out deep-frozen instead of copied: read on every token request, and no
+ * caller changes it (one that tried would throw, never alter what is kept). Clients and artifacts are
+ * copied: oidc-provider changes what its models were built from (a client's keys, a grant's scopes).
  */
-const SHARED: Record<string, 'record' | 'expiring'> = {
+const SHARED: Record<string, 'record' | 'frozen' | 'expiring'> = {
   getClient: 'record',
-  findCertificateStanding: 'record',
+  findCertificateStanding: 'frozen',
   oidcFind: 'expiring',
   oidcFindByUid: 'expiring',
   getState: 'expiring',
@@ -97,29 +106,6 @@ const WRITES: Record<string, Group[] | ((args: unknown[]) => Group[])> = {
   deleteState: (args) => [byModel(args)],
 };
 
-/** Writes that touch no cached record: rate limits, the append-only history, tickets, mail. */
-const UNCACHED_WRITES = new Set([
-  'hitRateLimit',
-  'hitRateLimits',
-  'addLoginEvent',
-  'addAuditEvent',
-  'createTicket',
-  'consumeTicket',
-  'reserveTicketAttempt',
-  'invalidateTickets',
-  'purgeExpiredTickets',
-  'purgeLoginEvents',
-  'enqueueMail',
-  'claimMail',
-  'markMailSent',
-  'markMailFailed',
-  'replaceMailBody',
-  'redactSettledMail',
-  'purgeSettledMail',
-  'createApiKey',
-  'revokeApiKey',
-]);
-
 /** Lists and counts (not cached: a page is no record), and the lifecycle. */
 const PASS_THROUGH = /^(list|find|count|init$|ping$|close$|backup$)/;
 
@@ -153,15 +139,18 @@ export class RequestCache implements RequestIdCarrier {
 
   /** Koa middleware: the requests it wraps read each cached record once. */
   middleware(): Middleware {
-    return async (_ctx, next) => {
+    return (_ctx, next) => {
       const scope: Scope = { open: true, entries: new Map() };
-      try {
-        await this.#scope.run(scope, next);
-      } finally {
-        // Work the request started without waiting (background tasks) must not read a stale snapshot.
+      // Work the request started without waiting (background tasks) must not read a stale snapshot.
+      const close = () => {
         scope.open = false;
         scope.entries.clear();
-      }
+      };
+      // One promise step, not an async function's (each costs every request its async hooks).
+      return this.#scope.run(scope, next).then(close, (error: unknown) => {
+        close();
+        throw error;
+      });
     };
   }
 
@@ -212,7 +201,7 @@ function keptFor(shared: Shared, scope: Scope, key: string, now: number): { valu
 
 /** A read answered from the records kept across requests when the epoch allows, else from the store. */
 function sharedRead(
-  kind: 'record' | 'expiring',
+  kind: 'record' | 'frozen' | 'expiring',
   key: string,
   args: unknown[],
   call: (args: unknown[]) => Promise<unknown>,
@@ -224,9 +213,9 @@ function sharedRead(
   return across.epochOf(scope).then(async (epoch) => {
     const kept = shared.entries.get(key);
     if (kept && shared.epoch === epoch && now < kept.expiresAt) return kept.value;
-    const record = await call(args);
+    const record = kind === 'frozen' ? deepFreeze(await call(args)) : await call(args);
     const exp = kind === 'expiring' ? (record as { exp?: unknown } | null)?.exp : undefined;
-    const expiresAt = kind === 'record' ? Infinity : typeof exp === 'number' ? exp * 1000 : -Infinity;
+    const expiresAt = kind !== 'expiring' ? Infinity : typeof exp === 'number' ? exp * 1000 : -Infinity;
     // Kept only if nothing moved the epoch meanwhile; never a miss, never without an expiry to check.
     if (record != null && shared.epoch === epoch && now < expiresAt) {
       if (shared.entries.size >= SHARED_LIMIT) shared.entries.clear();
@@ -236,7 +225,7 @@ function sharedRead(
   });
 }
 
-const nowOf = (kind: 'record' | 'expiring', args: unknown[]): number =>
+const nowOf = (kind: 'record' | 'frozen' | 'expiring', args: unknown[]): number =>
   kind === 'expiring' ? (args[2] as Date).getTime() : 0;
 
 /** The cache key of a getter's call: its name and key arguments (strings, as every getter's are). */
@@ -252,6 +241,8 @@ function cachedMethod(
   const cached = CACHED[name];
   if (cached) {
     const sharedKind = across ? SHARED[name] : undefined;
+    // Frozen records are handed out as they are; any other reader gets its own copy.
+    const handOut = sharedKind === 'frozen' ? <T>(record: T): T => record : copyOf;
     return (...args: unknown[]) => {
       const scope = scopeOf();
       if (!scope) return call(args);
@@ -259,12 +250,12 @@ function cachedMethod(
       let entry = scope.entries.get(key);
       if (!entry) {
         const group = typeof cached.group === 'function' ? cached.group(args) : cached.group;
-        const kept = sharedKind && (sharedKind === 'record' || SHARED_MODELS.has(String(args[0])));
+        const kept = sharedKind && (sharedKind !== 'expiring' || SHARED_MODELS.has(String(args[0])));
         const hit = kept ? keptFor(across!.shared, scope, key, nowOf(sharedKind, args)) : undefined;
         if (hit) {
           // The common case of a token request: answered at once, with no store call and no waiting.
           scope.entries.set(key, { group, settled: { record: hit.value } });
-          return Promise.resolve(copyOf(hit.value));
+          return Promise.resolve(handOut(hit.value));
         }
         const value = kept
           ? sharedRead(sharedKind, key, args, call, scope, across!)
@@ -279,7 +270,7 @@ function cachedMethod(
         );
       }
       // Every reader gets its own copy, as from the store itself (mutating it changes nothing cached).
-      return entry.settled ? Promise.resolve(copyOf(entry.settled.record)) : entry.value!.then(copyOf);
+      return entry.settled ? Promise.resolve(handOut(entry.settled.record)) : entry.value!.then(handOut);
     };
   }
   if (UNCACHED_WRITES.has(name) || PASS_THROUGH.test(name) || name === 'getSecurityEpoch')
@@ -316,6 +307,14 @@ function forget(shared: Shared, scope: Scope | undefined, name: string, args: un
   shared.entries.clear();
   shared.epoch = undefined;
   if (scope) delete scope.epoch;
+}
+
+/** `value` and everything in it frozen (plain data: objects, arrays; dates stay as they are). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
+  for (const field of Object.values(value)) deepFreeze(field);
+  return Object.freeze(value);
 }
 
 /**

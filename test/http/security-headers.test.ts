@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
 import request from 'supertest';
-import { securityHeaders, withoutNoneBesideHashes } from '../../src/http/middleware.js';
+import { scriptHashesAlone, securityHeaders, withoutNoneBesideHashes } from '../../src/http/middleware.js';
 
 const POLICY =
   "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
@@ -35,6 +35,8 @@ const parse = (csp: string) =>
 function app() {
   const koa = new Koa();
   koa.use(securityHeaders());
+  // As src/app.ts mounts it: on pages (the back-channel skips it).
+  koa.use(scriptHashesAlone());
   koa.use(async (ctx, next) => {
     try {
       await next();

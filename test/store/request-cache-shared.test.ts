@@ -8,13 +8,13 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Context, Next } from 'koa';
 import { Registry } from 'prom-client';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import type { Certificate } from '../../src/domain.js';
 import type { Store } from '../../src/store.js';
 import { instrumentStore, storeCallMetric } from '../../src/store/instrumented.js';
 import { RequestCache } from '../../src/store/request-cache.js';
+import { inRequest, storeCalls } from './request-scope.js';
 import { fixtures } from './contract/context.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -31,16 +31,8 @@ describe('store records kept across requests', function () {
   let certificate: Certificate;
   let accountId: string;
 
-  const request = <T>(fn: () => Promise<T>): Promise<T> => {
-    let result: T;
-    return cache
-      .middleware()({} as Context, (async () => void (result = await fn())) as Next)
-      .then(() => result);
-  };
-  const calls = async (method: string): Promise<number> => {
-    const values = (await registry.getSingleMetric('tobira_store_calls_total')!.get()).values;
-    return values.find((v) => v.labels.method === method)?.value ?? 0;
-  };
+  const request = <T>(fn: () => Promise<T>): Promise<T> => inRequest(cache, fn);
+  const calls = (method: string): Promise<number> => storeCalls(registry, method);
   /** What a userinfo request reads: the token, its client, grant, session binding and certificate. */
   const tokenRequest = (now = T0) =>
     request(async () => ({
@@ -140,6 +132,16 @@ describe('store records kept across requests', function () {
     const later = new Date(EXP * 1000);
     const { token, grant, binding } = await tokenRequest(later);
     expect([token, grant, binding]).to.deep.equal([null, null, null]);
+  });
+
+  it('hands out a kept standing frozen, a kept client copied: neither alters what is kept', async function () {
+    await tokenRequest();
+    const { client, standing } = await tokenRequest();
+    expect(() => ((standing!.account as { status: string }).status = 'locked')).to.throw(TypeError);
+    (client!.metadata as { x?: number }).x = 1;
+    const again = await tokenRequest();
+    expect(again.standing?.account?.status).to.equal('active');
+    expect(again.client?.metadata).to.not.have.property('x');
   });
 
   it('gives every request its own copy of a kept record', async function () {

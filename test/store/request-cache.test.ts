@@ -3,13 +3,13 @@
  * read once per request, a request reads its own writes, and nothing is cached outside a request.
  */
 import { expect } from 'chai';
-import type { Context, Next } from 'koa';
 import { Registry } from 'prom-client';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import { defaultTenantPolicy } from '../../src/policy/tenant-policy.js';
 import type { Store } from '../../src/store.js';
 import { instrumentStore, storeCallKind, storeCallMetric } from '../../src/store/instrumented.js';
 import { RequestCache } from '../../src/store/request-cache.js';
+import { inRequest, storeCalls } from './request-scope.js';
 import { fixtures } from './contract/context.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -20,22 +20,8 @@ describe('request-scoped store reads', function () {
   let cache: RequestCache;
   let registry: Registry;
 
-  /** Runs `fn` as the handling of one request. */
-  const request = <T>(fn: () => Promise<T>): Promise<T> => {
-    let result: T;
-    return cache
-      .middleware()(
-        {} as Context,
-        (async () => {
-          result = await fn();
-        }) as Next,
-      )
-      .then(() => result);
-  };
-  const calls = async (method: string): Promise<number> => {
-    const values = (await registry.getSingleMetric('tobira_store_calls_total')!.get()).values;
-    return values.find((v) => v.labels.method === method)?.value ?? 0;
-  };
+  const request = <T>(fn: () => Promise<T>): Promise<T> => inRequest(cache, fn);
+  const calls = (method: string): Promise<number> => storeCalls(registry, method);
 
   beforeEach(async function () {
     raw = await openSqliteStore({ path: ':memory:' });
