@@ -80,6 +80,11 @@ export abstract class MongoBase {
       : work(undefined);
   }
 
+  /** The session of the unit being run, if any: a write made now belongs in it. */
+  protected get unitSession(): ClientSession | undefined {
+    return this.#unitSession.getStore();
+  }
+
   /** The server's traits (after `init()`), for logs and tests. */
   get serverTraits(): ServerTraits | null {
     return this.server;

@@ -36,8 +36,21 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 
 /** The security epoch's one document (src/store/epoch.ts). */
 const EPOCH = { collection: 'security_epoch', id: 'epoch' } as const;
-/** MongoBase's helpers, which are no Store methods. */
-const HELPERS = new Set(['run', 'unit', 'mustExist', 'page', 'insert', 'lasting', 'serverTraits']);
+/**
+ * Methods bumpAfterWrites leaves alone: MongoBase's helpers, which are no Store methods, and commitWork,
+ * which moves the epoch inside its unit, only once it wrote (work.ts).
+ */
+const UNWRAPPED = new Set([
+  'run',
+  'unit',
+  'mustExist',
+  'page',
+  'insert',
+  'lasting',
+  'serverTraits',
+  'unitSession',
+  'commitWork',
+]);
 
 export class MongoStore extends MongoDevices implements Store {
   constructor(connection: Connection) {
@@ -46,19 +59,23 @@ export class MongoStore extends MongoDevices implements Store {
     bumpAfterWrites(
       this,
       {
-        bump: () =>
-          this.run(EPOCH.collection, async () => {
-            await this.#epoch().updateOne(
-              { _id: EPOCH.id },
-              { $inc: { value: 1 } },
-              { upsert: true, ...MAJORITY },
-            );
-          }),
+        bump: () => this.#bumpEpoch(),
         exists: (model, id) =>
           this.run('oidc', async () => Boolean(await this.m.Oidc.exists({ _id: oidcId(model, id) }))),
       },
-      HELPERS,
+      UNWRAPPED,
     );
+  }
+
+  /** Move the epoch; inside a unit, as one of its writes (committed or rolled back with it). */
+  #bumpEpoch(): Promise<void> {
+    return this.run(EPOCH.collection, async () => {
+      await this.#epoch().updateOne(
+        { _id: EPOCH.id },
+        { $inc: { value: 1 } },
+        { upsert: true, ...this.lasting(this.unitSession) },
+      );
+    });
   }
 
   #epoch() {
@@ -68,7 +85,9 @@ export class MongoStore extends MongoDevices implements Store {
   getSecurityEpoch(): Promise<number> {
     return this.run(
       EPOCH.collection,
-      async () => (await this.#epoch().findOne({ _id: EPOCH.id }))?.value ?? 0,
+      async () =>
+        (await this.#epoch().findOne({ _id: EPOCH.id }, { maxTimeMS: this.connection.get('maxTimeMS') }))
+          ?.value ?? 0,
     );
   }
 
@@ -309,6 +328,7 @@ export class MongoStore extends MongoDevices implements Store {
 
   /** One transaction where the server has them, else ordered writes under a ticket claim (work.ts). */
   commitWork(unit: WorkUnit, now: Date): Promise<boolean> {
-    return this.run('work', () => this.unit((session) => commitWorkUnit(this, this.m, unit, now, session)));
+    const writer = { store: this, m: this.m, bumpEpoch: () => this.#bumpEpoch() };
+    return this.run('work', () => this.unit((session) => commitWorkUnit(writer, unit, now, session)));
   }
 }

@@ -19,7 +19,13 @@ import { StoreConflictError, WORK_CLAIM_MS, type Store, type WorkUnit } from '..
 import type { AccountDoc } from './models/accounts.js';
 import type { Models } from './models/index.js';
 
-type Writes = Pick<Store, 'saveIssuedCertificate' | 'createTicket' | 'enqueueMail'>;
+/** What a unit writes with: the Store methods it calls, the models, and the security epoch's bump. */
+interface Writer {
+  store: Pick<Store, 'saveIssuedCertificate' | 'createTicket' | 'enqueueMail'>;
+  m: Models;
+  /** Moves the epoch, inside the unit's transaction when there is one (src/store/epoch.ts). */
+  bumpEpoch(): Promise<void>;
+}
 type Session = ClientSession | undefined;
 
 /** A ticket a unit may redeem: unused, unexpired, and not claimed by a unit still running in order. */
@@ -32,22 +38,21 @@ const redeemable = (ticketId: string, now: Date) => ({
 
 /** Apply `unit`: in the transaction of `session` when there is one, else in order under a claim. */
 export function commitWorkUnit(
-  store: Writes,
-  m: Models,
+  writer: Writer,
   unit: WorkUnit,
   now: Date,
   session: Session,
 ): Promise<boolean> {
-  return session ? inTransaction(store, m, unit, now, session) : inOrder(store, m, unit, now);
+  return session ? inTransaction(writer, unit, now, session) : inOrder(writer, unit, now);
 }
 
 async function inTransaction(
-  store: Writes,
-  m: Models,
+  writer: Writer,
   unit: WorkUnit,
   now: Date,
   session: ClientSession,
 ): Promise<boolean> {
+  const { m } = writer;
   if (!(await accountAllows(m, unit, session))) return false;
   if (unit.ticketId) {
     const consumed = await m.Ticket.updateOne(
@@ -58,12 +63,13 @@ async function inTransaction(
     if (consumed.modifiedCount !== 1) return false;
   }
   crashPoint('work.ticket');
-  await applyWrites(store, m, unit, now, session);
+  await applyWrites(writer, unit, now, session);
   crashPoint('work.account');
   return true;
 }
 
-async function inOrder(store: Writes, m: Models, unit: WorkUnit, now: Date): Promise<boolean> {
+async function inOrder(writer: Writer, unit: WorkUnit, now: Date): Promise<boolean> {
+  const { m } = writer;
   const { ticketId } = unit;
   if (ticketId) {
     const claimed = await m.Ticket.updateOne(redeemable(ticketId, now), {
@@ -79,7 +85,7 @@ async function inOrder(store: Writes, m: Models, unit: WorkUnit, now: Date): Pro
       await release();
       return false;
     }
-    await applyWrites(store, m, unit, now, undefined);
+    await applyWrites(writer, unit, now, undefined);
     crashPoint('work.account');
     if (ticketId) await m.Ticket.updateOne({ _id: ticketId }, { $set: { usedAt: now, claimedUntil: null } });
     return true;
@@ -98,8 +104,11 @@ async function accountAllows(m: Models, { account }: WorkUnit, session: Session)
   return doc?.status === account.whileStatus;
 }
 
-/** The unit's records, then its account patch (the last write before the ticket is consumed in order). */
-async function applyWrites(store: Writes, m: Models, unit: WorkUnit, now: Date, session: Session) {
+/**
+ * The unit's records, then its account patch, then the epoch (the last writes before the ticket is
+ * consumed in order): a unit that wrote nothing leaves the epoch where it was.
+ */
+async function applyWrites({ store, m, bumpEpoch }: Writer, unit: WorkUnit, now: Date, session: Session) {
   const { account } = unit;
   if (unit.terminal) {
     const { number, ...t } = unit.terminal;
@@ -126,4 +135,5 @@ async function applyWrites(store: Writes, m: Models, unit: WorkUnit, now: Date, 
       { $set: { ...account.patch, updatedAt: now } },
       { runValidators: true, session },
     );
+  await bumpEpoch();
 }

@@ -146,6 +146,7 @@ if ('skip' in server) {
         'update terminals', // the certificate made current
         'insert tickets', // the download ticket
         'insert outbox',
+        'update security_epoch', // moved inside the unit, so with its writes or not at all
       );
       // Committed (by the stand-in: written as sent): the unit's effects are all there.
       expect((await store.getAccount(accountId))!.status).to.equal('active');
