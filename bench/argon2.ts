@@ -1,8 +1,22 @@
 /**
  * The floor of a password login: one argon2id verify at Tobira's parameters. Measured one at a time
  * (its latency and CPU) and with every core busy (the ceiling: no login rate can pass it).
+ *
+ * Measured in a child process whose libuv pool has as many threads as each worker of `tobira start`
+ * gets (src/cluster/worker-env.ts: its share of the cores, 2–4, or the operator's UV_THREADPOOL_SIZE),
+ * not libuv's default 4: libuv sizes its pool once per process, when it first runs work, and the
+ * bench's own process has long done so. With the server's thread count the verify's cost is the one
+ * the server pays (each pool thread keeps its own 19 MiB block warm), so "server CPU per login minus one
+ * verify" (bench/targets.ts) is not skewed by a different pool.
+ *
+ * Alone: `node --import tsx bench/argon2.ts [--seconds 10] [--sequential 20] [--workers N]`
+ * (N: the workers the pool is sized for; default one per core, as `tobira start`).
  */
+import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { workerEnvironment } from '../src/cluster/worker-env.js';
 import { DEFAULT_ARGON2, PasswordHasher } from '../src/crypto/password-hasher.js';
 import { PASSWORD } from './provision.js';
 import { cpuSince, ms, quantiles, type Quantiles } from './stats.js';
@@ -15,9 +29,40 @@ export interface Argon2Result {
   /** Verifies per second with every core busy. */
   ceiling: number;
   concurrency: number;
+  /** Threads in libuv's pool while measuring: a `tobira start` worker's (UV_THREADPOOL_SIZE). */
+  poolSize: number;
 }
 
-export async function benchArgon2(options: { seconds: number; sequential: number }): Promise<Argon2Result> {
+interface Options {
+  seconds: number;
+  sequential: number;
+  /** The worker count whose per-worker pool is measured; default one per core (`tobira start`). */
+  workers?: number;
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** Runs the measurement in a child process with a worker's libuv pool size. */
+export async function benchArgon2(options: Options): Promise<Argon2Result> {
+  const workers = options.workers ?? os.availableParallelism();
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      ...process.execArgv,
+      SELF,
+      '--measure',
+      '--seconds',
+      String(options.seconds),
+      '--sequential',
+      String(options.sequential),
+    ],
+    { env: { ...process.env, ...workerEnvironment(workers) }, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Argon2Result;
+}
+
+/** The measurement itself, in this process as its pool is. */
+async function measure(options: Options): Promise<Argon2Result> {
   const hasher = new PasswordHasher();
   const hash = await hasher.hash(PASSWORD);
   await hasher.verify(hash, PASSWORD); // warm-up
@@ -27,7 +72,7 @@ export async function benchArgon2(options: { seconds: number; sequential: number
     await hasher.verify(hash, PASSWORD);
     times.push(ms(start));
   }
-  // Twice the cores in flight keeps every core busy (the libuv pool has 4 threads by default).
+  // Twice the cores in flight keeps every core (and every pool thread) busy.
   const concurrency = os.availableParallelism() * 2;
   const deadline = Date.now() + options.seconds * 1000;
   let verifies = 0;
@@ -49,5 +94,29 @@ export async function benchArgon2(options: { seconds: number; sequential: number
     cpuPerVerifyMs: (cpuSince(cpu) / verifies) * 1000,
     ceiling: verifies / seconds,
     concurrency,
+    poolSize: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
   };
+}
+
+if (process.argv[1] === SELF) {
+  const { values } = parseArgs({
+    options: {
+      measure: { type: 'boolean', default: false },
+      seconds: { type: 'string', default: '10' },
+      sequential: { type: 'string', default: '20' },
+      workers: { type: 'string' },
+    },
+  });
+  const options = {
+    seconds: Number(values.seconds),
+    sequential: Number(values.sequential),
+    ...(values.workers ? { workers: Number(values.workers) } : {}),
+  };
+  if (values.measure) console.log(JSON.stringify(await measure(options)));
+  else {
+    const r = await benchArgon2(options);
+    console.log(
+      `argon2id ${r.params}, libuv pool ${r.poolSize} threads: verify p50 ${r.sequential.p50.toFixed(1)} ms one at a time; ${r.cpuPerVerifyMs.toFixed(1)} ms CPU each and ${r.ceiling.toFixed(1)} verifies/s with ${r.concurrency} in flight`,
+    );
+  }
 }
