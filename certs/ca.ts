@@ -9,6 +9,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { newCertificateSerial } from '../src/random.js';
 import { buildCrl, type CrlInput, type CrlIssuer } from './crl.js';
+import { checkCsr, type CheckedCsr } from './csr.js';
 import { CaError } from './errors.js';
 import {
   caExtensions,
@@ -170,29 +171,11 @@ export class CertificateAuthority {
   }
 
   /**
-   * Check a PKCS#10 request (parses, self-signature verifies, RSA of at least `minBits`) and return its
-   * public key. Separate from issuing so a caller can refuse a bad request before it spends anything.
+   * Check a PKCS#10 request (parses, self-signature verifies natively, RSA of at least `minBits`) and
+   * return its key. Separate from issuing so a caller can refuse a bad request before it spends anything.
    */
-  verifyCsr(csrPem: string, minBits = 2048): forge.pki.rsa.PublicKey {
-    let csr: ReturnType<typeof forge.pki.certificationRequestFromPem>;
-    try {
-      csr = forge.pki.certificationRequestFromPem(csrPem);
-    } catch (cause) {
-      throw new CaError(
-        'csr_invalid',
-        'the certificate request cannot be parsed (an RSA PKCS#10 PEM is required)',
-        { cause },
-      );
-    }
-    if (!csr.verify()) throw new CaError('csr_invalid', 'the certificate request signature does not verify');
-    const publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
-    const bits = publicKey.n.bitLength();
-    if (bits < minBits)
-      throw new CaError(
-        'csr_invalid',
-        `the certificate request key is too small (${bits} bits, ${minBits} required)`,
-      );
-    return publicKey;
+  verifyCsr(csrPem: string, minBits = 2048): CheckedCsr {
+    return checkCsr(csrPem, minBits);
   }
 
   /** Issue for a CSR (the key never leaves the device). Subject and SAN come from our inputs, never the CSR. */
@@ -204,7 +187,8 @@ export class CertificateAuthority {
     email: string;
     validityDays: number;
   }): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
-    return this.#issueClient(this.verifyCsr(input.csrPem, input.minBits), input);
+    const { spkiDer } = this.verifyCsr(input.csrPem, input.minBits);
+    return this.#issueClient(forgePublicKeyFromSpki(spkiDer), input);
   }
 
   async #issueClient(
