@@ -183,6 +183,45 @@ describe('SQLite adapter specifics', function () {
     }
   });
 
+  it('indexes only the oidc rows with a grant id, uid or user code, and finds those through the index', async function () {
+    const file = path.join(dir, 'tobira.db');
+    const store = await openStore(file);
+    await store.oidcUpsert('Interaction', 'i1', { jti: 'i1' }, 60, T0);
+    await store.oidcUpsert('Session', 's1', { jti: 's1', uid: 'u1' }, 60, T0);
+    await store.oidcUpsert('AccessToken', 'a1', { jti: 'a1', grantId: 'g1' }, 60, T0);
+    await store.oidcUpsert('DeviceCode', 'd1', { jti: 'd1', userCode: 'C-1', grantId: 'g1' }, 60, T0);
+    expect((await store.oidcFindByUid('Session', 'u1', T0))?.jti).to.equal('s1');
+    expect((await store.oidcFindByUserCode('DeviceCode', 'C-1', T0))?.jti).to.equal('d1');
+    await store.oidcRevokeByGrantId('g1');
+    expect(await store.oidcFind('AccessToken', 'a1', T0), 'revoked by grant id').to.equal(null);
+    expect(await store.oidcFind('Interaction', 'i1', T0), 'another grant’s row stays').to.not.equal(null);
+    raw(file, (db) => {
+      // The adapter's lookups (adapters/sqlite/oidc.ts), as it words them.
+      const live = '(expires_at IS NULL OR expires_at > ?)';
+      const plan = (sql: string, ...params: unknown[]) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
+          .map((r) => r.detail)
+          .join('; ');
+      expect(plan(`SELECT payload FROM oidc WHERE model = ? AND uid = ? AND ${live}`, 'm', 'u', 0)).to.match(
+        /USING INDEX oidc_uid\b/,
+      );
+      expect(
+        plan(`SELECT payload FROM oidc WHERE model = ? AND user_code = ? AND ${live}`, 'm', 'c', 0),
+      ).to.match(/USING INDEX oidc_user_code\b/);
+      expect(plan('DELETE FROM oidc WHERE grant_id = ?', 'g')).to.match(
+        /USING (COVERING )?INDEX oidc_grant\b/,
+      );
+      const partial = db
+        .prepare<[], { name: string }>(
+          "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'oidc' AND sql LIKE '%WHERE%IS NOT NULL%'",
+        )
+        .all()
+        .map((r) => r.name)
+        .sort();
+      expect(partial).to.deep.equal(['oidc_grant', 'oidc_uid', 'oidc_user_code']);
+    });
+  });
+
   it('enforces foreign keys: no client for a missing tenant', async function () {
     const store = await openStore(path.join(dir, 'tobira.db'));
     const error = await store
