@@ -101,6 +101,7 @@ const workersNote =
 const tokenSide = await runTokenSide({
   seconds: Number(values['token-seconds'] ?? (smoke ? 1 : 10)),
   connections: Number(values['token-connections'] ?? 10),
+  tobira: [compiledDir ? { compiledDir } : { tsx: true }],
   log,
 });
 

@@ -9,6 +9,8 @@ type BenchTokenSide = (opts: {
   seconds: number;
   connections: number;
   log?: (line: string) => void;
+  /** Tobira compiled from this tree, or the sources through tsx. */
+  tobira?: readonly ({ compiledDir: string } | { tsx: true })[];
 }) => Promise<TokenSideRow[]>;
 
 export async function runTokenSide(opts: Parameters<BenchTokenSide>[0]): Promise<TokenSideRow[] | string> {

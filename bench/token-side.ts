@@ -14,8 +14,14 @@
  * token and each mints an access token and an RS256 ID token on both sides. Each endpoint is measured
  * on both sides back to back after a warm-up, so load from other processes hits both alike.
  *
- * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8] [--endpoints userinfo]`; with
- * TOKEN_SIDE_PROFILE=<dir> Tobira's process writes a V8 CPU profile there (the bare one's in <dir>/bare).
+ * Tobira runs compiled (`npm run build`), as production does: bench/run.ts passes its build; alone,
+ * this module builds into var/ first (or takes prebuilt trees: `--tobira <dir>`, repeatable, to compare
+ * builds side by side in one run — e.g. one built before a change and one after — each reported against
+ * the same bare side; `--tsx` runs the sources instead).
+ *
+ * Alone: `node --import tsx bench/token-side.ts --seconds 10 [--connections 8] [--endpoints userinfo]
+ * [--tobira var/a --tobira var/b]`; with TOKEN_SIDE_PROFILE=<dir> each Tobira process writes a V8 CPU
+ * profile there (in <dir>/tobira-<n> with several), the bare one's in <dir>/bare.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -31,6 +37,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { TestBrowser, formOf } from '../test/helpers/browser.js';
 import { createClient, createTenant, createUser } from '../test/helpers/fixtures.js';
+import { buildCompiled } from './startup.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { freePort, startTestTobira } from '../test/helpers/tobira.js';
 
@@ -45,9 +52,13 @@ export interface TokenSideResult {
   ratio: number;
 }
 
+/** How each Tobira side runs: a compiled tree (`npm run build --out <dir>`), or the sources through tsx. */
+export type TobiraRuntime = { compiledDir: string; label?: string } | { tsx: true; label?: string };
+
 /** One side under test: where it listens, the client's credentials and its current tokens. */
 export interface Side {
-  name: 'tobira' | 'bare';
+  /** 'bare', 'tobira', or with several Tobira sides their labels. */
+  name: string;
   /** The server's process (with its workers, if any, as children). */
   pid: number;
   url: string;
@@ -74,11 +85,26 @@ export async function benchTokenSide(opts: {
   log?: (line: string) => void;
   /** Only these endpoints (default: all three). */
   endpoints?: readonly TokenEndpoint[];
+  /** Tobira's runtime(s); the first is the one reported. Unset: built here and run compiled. */
+  tobira?: readonly TobiraRuntime[];
 }): Promise<TokenSideResult[]> {
   const log = opts.log ?? (() => {});
   const sides: Side[] = [];
+  let runtimes = opts.tobira;
+  let removeBuild: (() => Promise<void>) | undefined;
+  if (!runtimes?.length) {
+    const build = await buildCompiled();
+    if (typeof build === 'string') throw new Error(build);
+    removeBuild = build.remove;
+    runtimes = [{ compiledDir: build.dir }];
+  }
   try {
-    sides.push(await startTobira(), await startBare());
+    for (const [i, runtime] of runtimes.entries())
+      sides.push(
+        await startTobira(runtime, runtimes.length > 1 ? (runtime.label ?? `tobira-${i + 1}`) : 'tobira'),
+      );
+    sides.push(await startBare());
+    const tobiraSides = sides.filter((side) => side.name !== 'bare');
     const results: TokenSideResult[] = [];
     const slices = Math.max(1, Math.round(opts.seconds / SLICE_SECONDS));
     const slice = { seconds: opts.seconds / slices, connections: opts.connections };
@@ -103,23 +129,26 @@ export async function benchTokenSide(opts: {
           total.seconds += run.seconds;
           total.cpu += processTreeCpu(side.pid) - cpuBefore;
         }
-      const rate = (name: Side['name']) => done.get(name)!.requests / done.get(name)!.seconds;
-      const cpuMs = (name: Side['name']) => (1000 * done.get(name)!.cpu) / done.get(name)!.requests;
-      const result = {
-        endpoint,
-        tobira: rate('tobira'),
-        bare: rate('bare'),
-        ratio: rate('tobira') / rate('bare'),
-      };
-      results.push(result);
-      log(
-        `${endpoint}: tobira ${result.tobira.toFixed(0)} req/s, bare oidc-provider ${result.bare.toFixed(0)} req/s, ratio ${result.ratio.toFixed(2)}` +
-          ` (server CPU per request: tobira ${cpuMs('tobira').toFixed(2)} ms, bare ${cpuMs('bare').toFixed(2)} ms)`,
-      );
+      const rate = (name: string) => done.get(name)!.requests / done.get(name)!.seconds;
+      const cpuMs = (name: string) => (1000 * done.get(name)!.cpu) / done.get(name)!.requests;
+      for (const [i, side] of tobiraSides.entries()) {
+        const result = {
+          endpoint,
+          tobira: rate(side.name),
+          bare: rate('bare'),
+          ratio: rate(side.name) / rate('bare'),
+        };
+        if (i === 0) results.push(result);
+        log(
+          `${endpoint}: ${side.name} ${result.tobira.toFixed(0)} req/s, bare oidc-provider ${result.bare.toFixed(0)} req/s, ratio ${result.ratio.toFixed(2)}` +
+            ` (server CPU per request: ${side.name} ${cpuMs(side.name).toFixed(3)} ms, bare ${cpuMs('bare').toFixed(3)} ms)`,
+        );
+      }
     }
     return results;
   } finally {
     for (const side of sides) await side.stop();
+    await removeBuild?.();
   }
 }
 
@@ -206,7 +235,7 @@ function httpsPost(side: Side, pathname: string, body: string): Promise<string> 
 }
 
 /** Tobira as the bench runs it: provisioned in-process, then `tobira start` in its own process. */
-export async function startTobira(): Promise<Side> {
+export async function startTobira(runtime: TobiraRuntime, name = 'tobira'): Promise<Side> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tobira-bench-token-'));
   const provisioning = await startTestTobira({ dataDir });
   await createTenant(provisioning.tobira, 'p-91');
@@ -226,8 +255,13 @@ export async function startTobira(): Promise<Side> {
   const url = `https://127.0.0.1:${port}`;
   // TOKEN_SIDE_PROFILE=<dir>: a V8 CPU profile of Tobira's process, written when it stops.
   const profile = process.env.TOKEN_SIDE_PROFILE;
-  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profile)] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bin/tobira.js', 'start'], {
+  const profileDir = name === 'tobira' ? path.resolve(profile ?? '.') : path.resolve(profile ?? '.', name);
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const entry =
+    'compiledDir' in runtime
+      ? [path.resolve(ROOT, runtime.compiledDir, 'src/cli/main.js'), 'start']
+      : ['--import', 'tsx', 'bin/tobira.js', 'start'];
+  const child = spawn(process.execPath, [...flags, ...entry], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -268,7 +302,7 @@ export async function startTobira(): Promise<Side> {
     const { tokens } = await rp.finish(back.location, start);
     if (!tokens.refresh_token) throw new Error('tobira issued no refresh token');
     return {
-      name: 'tobira',
+      name,
       pid: child.pid!,
       url,
       ca,
@@ -432,6 +466,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
       connections: { type: 'string', default: '8' },
       // e.g. --endpoints userinfo,introspection: measure (and profile) just these.
       endpoints: { type: 'string', default: ENDPOINTS.join(',') },
+      // Prebuilt trees (scripts/build.mjs --out <dir>), compared side by side; unset: built here.
+      tobira: { type: 'string', multiple: true },
+      tsx: { type: 'boolean', default: false },
       'serve-bare': { type: 'boolean', default: false },
     },
   });
@@ -445,6 +482,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
         if (!ENDPOINTS.includes(name as TokenEndpoint)) throw new Error(`unknown endpoint ${name}`);
         return name as TokenEndpoint;
       }),
+      ...(values.tsx
+        ? { tobira: [{ tsx: true as const }] }
+        : values.tobira?.length
+          ? { tobira: values.tobira.map((dir) => ({ compiledDir: dir, label: path.basename(dir) })) }
+          : {}),
       log: (line) => console.log(line),
     });
     process.exit(0);
