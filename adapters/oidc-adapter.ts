@@ -91,10 +91,11 @@ export class StoreClientAdapter implements Adapter {
     if (builtIn) return builtIn;
     const client = await this.#store.getClient(id);
     if (!client) return undefined;
-    return (
+    const payload =
       this.#options.toPayload?.(client) ??
-      ({ ...client.metadata, client_id: client.clientId } as AdapterPayload)
-    );
+      ({ ...client.metadata, client_id: client.clientId } as AdapterPayload);
+    // A record kept across requests is frozen (store/request-cache.ts): oidc-provider gets its own copy.
+    return Object.isFrozen(client) ? structuredClone(payload) : payload;
   }
 
   // Clients have no uid or user code: nothing to find.

@@ -40,7 +40,7 @@ import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
-import { BINDING_TTL_SECONDS, createProvider, pagesOnly } from './provider.js';
+import { BINDING_TTL_SECONDS, backChannelPaths, createProvider, pagesOnly } from './provider.js';
 import { BindingGuard } from './services/binding-guard.js';
 import { SessionBindings } from './services/session-bindings.js';
 import { AuditLog } from './services/audit.js';
@@ -281,7 +281,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   provider.use(
     requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust, requestIds }),
   );
-  provider.use(securityHeaders());
+  provider.use(securityHeaders({ apiPaths: backChannelPaths(provider) }));
   // Token, introspection, revocation, userinfo and JWKS requests skip what only pages need (provider.ts).
   const pages = pagesOnly(provider);
   provider.use(pages(scriptHashesAlone()));

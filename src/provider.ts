@@ -178,6 +178,28 @@ function openedSecrets(box: SecretBox, limit = 1000): Pick<SecretBox, 'openText'
   };
 }
 
+/**
+ * oidc-provider's `Client.find` on every token, introspection and userinfo request reads the metadata
+ * through the adapter, then serialises and hashes it to find the Client it built before. The store's
+ * client record — kept across requests, handed out frozen and the same object while the security epoch
+ * stands still (store/request-cache.ts) — names that Client instead: a change to the client (its secret,
+ * its deletion) moves the epoch, the next request reads a new record, and oidc-provider builds anew.
+ */
+function keepClients(provider: Provider, store: ClientStore): void {
+  const Client = provider.Client as unknown as { find(id: unknown): Promise<unknown> };
+  const find = Client.find.bind(Client);
+  const built = new WeakMap<object, unknown>();
+  Client.find = async (id) => {
+    const record = typeof id === 'string' && id ? await store.getClient(id) : null;
+    if (record && !Object.isFrozen(record)) return find(id); // not kept (outside a request): no key
+    const known = record && built.get(record);
+    if (known) return known;
+    const client = await find(id);
+    if (record && client) built.set(record, client);
+    return client;
+  };
+}
+
 // Any Koa middleware (a router's too, whose context type has more).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type PageMiddleware = (ctx: any, next: Next) => unknown;
@@ -185,13 +207,17 @@ type PageMiddleware = (ctx: any, next: Next) => unknown;
 /** oidc-provider's back-channel endpoints: JSON for relying parties, answered by oidc-provider alone. */
 const BACK_CHANNEL_ROUTES = ['token', 'introspection', 'revocation', 'userinfo', 'jwks'];
 
+/** The paths of the back-channel endpoints (JSON only: they get the API's security headers). */
+export const backChannelPaths = (provider: Provider): ReadonlySet<string> =>
+  new Set(BACK_CHANNEL_ROUTES.map((name) => provider.pathFor(name)));
+
 /**
  * Wraps middleware that serves pages (error pages, static files, form checks, Tobira's routers) so that
  * requests to the back-channel endpoints skip it: they need none of it (oidc-provider renders their
  * errors itself) and it would run on every token, introspection and userinfo request.
  */
 export function pagesOnly(provider: Provider) {
-  const backChannel = new Set(BACK_CHANNEL_ROUTES.map((name) => provider.pathFor(name)));
+  const backChannel = backChannelPaths(provider);
   return <M extends PageMiddleware>(middleware: M): M =>
     ((ctx, next) => (backChannel.has(ctx.path) ? next() : middleware(ctx, next))) as M;
 }
@@ -324,6 +350,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(deps.issuer, configuration);
+  keepClients(provider, store);
   // After a login resumes the authorization (GET /auth/:uid), bind the (possibly new) session to its
   // certificate. Other requests pass straight through: no extra async step on every token request.
   const resumePrefix = `${provider.pathFor('authorization')}/`;

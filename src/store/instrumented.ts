@@ -27,7 +27,13 @@ export function storeCallMetric(registry: Registry): StoreCallCounter {
     labelNames: ['method', 'kind'],
     registers: [registry],
   });
-  return (method, kind) => counter.inc({ method, kind });
+  // The labelled series looked up once per method: prom-client hashes a label object on every inc.
+  const series = new Map<string, { inc(): void }>();
+  return (method, kind) => {
+    let child = series.get(method);
+    if (!child) series.set(method, (child = counter.labels(method, kind)));
+    child.inc();
+  };
 }
 
 /**

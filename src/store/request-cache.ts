@@ -59,12 +59,13 @@ const CACHED: Record<string, { group: Group | ((args: unknown[]) => Group); keyA
 /**
  * The getters whose records are also kept across requests (see above): for artifacts and state, only
  * of SHARED_MODELS and only with an expiry (`exp`, seconds) to check on each use. A certificate's
- * standing (`frozen`) is handed out deep-frozen instead of copied: read on every token request, and no
- * caller changes it (one that tried would throw, never alter what is kept). Clients and artifacts are
- * copied: oidc-provider changes what its models were built from (a client's keys, a grant's scopes).
+ * standing and a client (`frozen`) are handed out deep-frozen instead of copied: read on every token
+ * request, and no caller changes them (one that tried would throw, never alter what is kept); the same
+ * object while it is kept, so a client's record also names oidc-provider's Client built from it
+ * (provider.ts). Artifacts are copied: oidc-provider changes what its models were built from.
  */
 const SHARED: Record<string, 'record' | 'frozen' | 'expiring'> = {
-  getClient: 'record',
+  getClient: 'frozen',
   findCertificateStanding: 'frozen',
   oidcFind: 'expiring',
   oidcFindByUid: 'expiring',

@@ -1,7 +1,7 @@
 /**
- * The security headers every response carries (koa-helmet configured to Tobira's policy), and the one
- * exception: a page into which oidc-provider pushed its inline script's hash (form_post, the logout
- * auto-submit) gets exactly that hash as its script source. Pages are checked in Chromium by
+ * The security headers every response carries (koa-helmet configured to Tobira’s policy; the back-channel
+ * JSON endpoints the smaller API set), and the one exception: a page into which oidc-provider pushed its
+ * inline script's hash (form_post, the logout auto-submit) gets exactly that hash as its script source. Pages are checked in Chromium by
  * test/e2e/browser-form-post.test.ts; this pins every header down on a small Koa app over HTTP.
  */
 import { expect } from 'chai';
@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import Koa from 'koa';
 import request from 'supertest';
 import { scriptHashesAlone, securityHeaders, withoutNoneBesideHashes } from '../../src/http/middleware.js';
+import { startTestTobira } from '../helpers/tobira.js';
 
 const POLICY =
   "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
@@ -32,9 +33,39 @@ const parse = (csp: string) =>
       .map(([name, ...sources]) => [name, sources]),
   );
 
+/** Every security header a response may carry, lower case (the page set). */
+const SECURITY_HEADERS = [
+  'content-security-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'permissions-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+];
+
+/** The set of a back-channel JSON response (OWASP REST Security cheat sheet; docs/SECURITY.md). */
+const API_SET = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const securityHeadersOf = (headers: Record<string, unknown>) =>
+  Object.fromEntries(SECURITY_HEADERS.filter((h) => h in headers).map((h) => [h, headers[h]]));
+
 function app() {
   const koa = new Koa();
-  koa.use(securityHeaders());
+  koa.use(securityHeaders({ apiPaths: new Set(['/token']) }));
   // As src/app.ts mounts it: on pages (the back-channel skips it).
   koa.use(scriptHashesAlone());
   koa.use(async (ctx, next) => {
@@ -79,6 +110,28 @@ describe('security headers', function () {
       'x-xss-protection': '0',
     });
     expect(res.headers).to.not.have.property('x-powered-by');
+  });
+
+  it('sends the API set, and only it, on a back-channel JSON endpoint', async function () {
+    const res = await request(app()).post('/token');
+    expect(securityHeadersOf(res.headers)).to.deep.equal(API_SET);
+    expect(res.headers).to.not.have.property('x-powered-by');
+  });
+
+  it('sends the API set on Tobira’s own back-channel endpoints and the page set elsewhere', async function () {
+    const t = await startTestTobira();
+    try {
+      const ca = t.tobira.ca.certificatePem;
+      for (const path of ['/jwks', '/me', '/token', '/token/introspection', '/token/revocation']) {
+        const res = await request(t.url).post(path).ca(ca);
+        expect(securityHeadersOf(res.headers), path).to.deep.equal(API_SET);
+      }
+      const page = await request(t.url).get('/guide').ca(ca);
+      expect(parse(page.headers['content-security-policy'] as string)).to.deep.equal(parse(POLICY));
+      expect(page.headers['permissions-policy']).to.be.a('string');
+    } finally {
+      await t.close();
+    }
   });
 
   it('keeps them on a response a failing handler left to the error page', async function () {

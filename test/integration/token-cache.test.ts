@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Store } from '../../src/store.js';
+import { sealClientSecret } from '../../src/services/clients.js';
 import { openStore } from '../../src/store-factory.js';
 import { runTobira } from '../helpers/cli-runner.js';
 import type { TestBrowser } from '../helpers/browser.js';
@@ -155,6 +156,34 @@ describe('token side: records kept across requests end with every revocation', f
     expect(await introspect(tokens.access_token, own.client)).to.equal(true);
     await other.deleteClient(own.client.clientId);
     expect((await userinfo(tokens.access_token)).status).to.equal(401);
+  });
+
+  it('refuses a client secret on the next request after another connection replaced it', async function () {
+    // oidc-provider's Client, built from the kept record, is kept with it (src/provider.ts).
+    const own = await w.relyingParty('p-k', 'https://rp.example.test/cb');
+    const authenticate = async (secret: string) =>
+      (
+        await request(w.t.url)
+          .post('/token/introspection')
+          .ca(w.t.tobira.ca.certificatePem)
+          .auth(own.client.clientId, secret)
+          .type('form')
+          .send({ token: 'not-a-token' })
+      ).status;
+    for (let i = 0; i < 2; i += 1) expect(await authenticate(own.client.clientSecret)).to.equal(200);
+    const record = (await other.getClient(own.client.clientId))!;
+    const metadata = Object.fromEntries(
+      Object.entries(record.metadata).filter(([name]) => !name.endsWith('_sealed')),
+    );
+    const replaced = 'replaced-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+    const sealed = sealClientSecret(
+      { ...metadata, client_secret: replaced },
+      own.client.clientId,
+      w.t.tobira.box,
+    );
+    await other.updateClient(own.client.clientId, sealed, new Date());
+    expect(await authenticate(own.client.clientSecret)).to.equal(401);
+    expect(await authenticate(replaced)).to.equal(200);
   });
 
   it('refuses the next request after the token is revoked at the revocation endpoint', async function () {
