@@ -16,6 +16,9 @@
  * Everything else stays FULL: a consumed ticket or code, a counted failure, a lock, a revocation, a
  * password change, a deletion (of a session: a logout), audit events, mail, enrollment's unit of work —
  * what must never come back or go missing after the answer was given.
+ * A full login commits 15 times and waits for the disk 3 times: the attempt reserved before the password
+ * is checked, the interaction deleted as the login resumes (its result is used once) and the code consumed
+ * at the token endpoint (test/integration/login-durability.test.ts).
  */
 import type Database from 'better-sqlite3';
 
