@@ -8,6 +8,7 @@ import {
   type IssuedCertificate,
   type NewTerminal,
   type RevokedCertificate,
+  type SavedCertificate,
   type TerminalPatch,
 } from '../../src/store.js';
 import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
@@ -90,11 +91,13 @@ export abstract class MongoDevices extends MongoRecords {
    * blindly left one active, neither current nor listed. In a transaction on a replica set; without
    * one every crash point fails closed: the new certificate is not current before the swap (login
    * refuses it, and it was never handed out), and the old one is on the CRL before the pointer leaves it.
+   * Returns the serials this call marked superseded (of a retried swap, each it marked).
    */
-  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate> {
+  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<SavedCertificate> {
     const c = issued.certificate;
     return this.run('certificates', () =>
       this.unit(async (session) => {
+        const superseded: string[] = [];
         await this.mustExist(this.m.Terminal, c.terminalId, 'terminal', session);
         const created = await this.insert(
           this.m.Certificate,
@@ -121,11 +124,12 @@ export abstract class MongoDevices extends MongoRecords {
           if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
           const previous = terminal.currentCertificateSerial ?? null;
           if (previous) {
-            await this.m.Certificate.updateOne(
+            const marked = await this.m.Certificate.updateOne(
               { _id: previous, status: 'active' },
               { $set: { status: 'superseded', revokedAt: now, revocationReason: 'superseded' } },
               this.lasting(session),
             );
+            if (marked.modifiedCount === 1) superseded.push(previous);
           }
           const swapped = await this.m.Terminal.updateOne(
             { _id: c.terminalId, currentCertificateSerial: previous },
@@ -138,7 +142,7 @@ export abstract class MongoDevices extends MongoRecords {
             },
             this.lasting(session),
           );
-          if (swapped.matchedCount === 1) return toCertificate(created);
+          if (swapped.matchedCount === 1) return { certificate: toCertificate(created), superseded };
         }
         throw new StoreError('store_contention', `terminal ${c.terminalId}: too many concurrent issuances`);
       }),

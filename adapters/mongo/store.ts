@@ -21,6 +21,7 @@ import {
   type Page,
   type Store,
   type TenantPatch,
+  type WorkDone,
   type WorkUnit,
 } from '../../src/store.js';
 import { AFTER, MAJORITY, PATCH, defined, maybe } from './base.js';
@@ -327,7 +328,7 @@ export class MongoStore extends MongoDevices implements Store {
   // ---- multi-step use cases (work.ts) -------------------------------------------------------------
 
   /** One transaction where the server has them, else ordered writes under a ticket claim (work.ts). */
-  commitWork(unit: WorkUnit, now: Date): Promise<boolean> {
+  commitWork(unit: WorkUnit, now: Date): Promise<WorkDone | false> {
     const writer = { store: this, m: this.m, bumpEpoch: () => this.#bumpEpoch() };
     return this.run('work', () => this.unit((session) => commitWorkUnit(writer, unit, now, session)));
   }

@@ -15,7 +15,13 @@
  */
 import type { ClientSession } from 'mongoose';
 import { crashPoint } from '../../src/crash-point.js';
-import { StoreConflictError, WORK_CLAIM_MS, type Store, type WorkUnit } from '../../src/store.js';
+import {
+  StoreConflictError,
+  WORK_CLAIM_MS,
+  type Store,
+  type WorkDone,
+  type WorkUnit,
+} from '../../src/store.js';
 import type { AccountDoc } from './models/accounts.js';
 import type { Models } from './models/index.js';
 
@@ -42,7 +48,7 @@ export function commitWorkUnit(
   unit: WorkUnit,
   now: Date,
   session: Session,
-): Promise<boolean> {
+): Promise<WorkDone | false> {
   return session ? inTransaction(writer, unit, now, session) : inOrder(writer, unit, now);
 }
 
@@ -51,7 +57,7 @@ async function inTransaction(
   unit: WorkUnit,
   now: Date,
   session: ClientSession,
-): Promise<boolean> {
+): Promise<WorkDone | false> {
   const { m } = writer;
   if (!(await accountAllows(m, unit, session))) return false;
   if (unit.ticketId) {
@@ -63,12 +69,12 @@ async function inTransaction(
     if (consumed.modifiedCount !== 1) return false;
   }
   crashPoint('work.ticket');
-  await applyWrites(writer, unit, now, session);
+  const done = await applyWrites(writer, unit, now, session);
   crashPoint('work.account');
-  return true;
+  return done;
 }
 
-async function inOrder(writer: Writer, unit: WorkUnit, now: Date): Promise<boolean> {
+async function inOrder(writer: Writer, unit: WorkUnit, now: Date): Promise<WorkDone | false> {
   const { m } = writer;
   const { ticketId } = unit;
   if (ticketId) {
@@ -85,10 +91,10 @@ async function inOrder(writer: Writer, unit: WorkUnit, now: Date): Promise<boole
       await release();
       return false;
     }
-    await applyWrites(writer, unit, now, undefined);
+    const done = await applyWrites(writer, unit, now, undefined);
     crashPoint('work.account');
     if (ticketId) await m.Ticket.updateOne({ _id: ticketId }, { $set: { usedAt: now, claimedUntil: null } });
-    return true;
+    return done;
   } catch (error) {
     await release()?.catch(() => undefined);
     throw error;
@@ -108,7 +114,12 @@ async function accountAllows(m: Models, { account }: WorkUnit, session: Session)
  * The unit's records, then its account patch, then the epoch (the last writes before the ticket is
  * consumed in order): a unit that wrote nothing leaves the epoch where it was.
  */
-async function applyWrites({ store, m, bumpEpoch }: Writer, unit: WorkUnit, now: Date, session: Session) {
+async function applyWrites(
+  { store, m, bumpEpoch }: Writer,
+  unit: WorkUnit,
+  now: Date,
+  session: Session,
+): Promise<WorkDone> {
   const { account } = unit;
   if (unit.terminal) {
     const { number, ...t } = unit.terminal;
@@ -124,7 +135,9 @@ async function applyWrites({ store, m, bumpEpoch }: Writer, unit: WorkUnit, now:
   }
   crashPoint('work.terminal');
   // These Store methods write inside the transaction of `session`, if any (base.ts `unit`).
-  for (const issued of unit.certificates ?? []) await store.saveIssuedCertificate(issued, now);
+  const superseded: string[] = [];
+  for (const issued of unit.certificates ?? [])
+    superseded.push(...(await store.saveIssuedCertificate(issued, now)).superseded);
   crashPoint('work.certificates');
   for (const ticket of unit.tickets ?? []) await store.createTicket(ticket, now);
   for (const mail of unit.mails ?? []) await store.enqueueMail(mail, now);
@@ -136,4 +149,5 @@ async function applyWrites({ store, m, bumpEpoch }: Writer, unit: WorkUnit, now:
       { runValidators: true, session },
     );
   await bumpEpoch();
+  return { superseded };
 }

@@ -1,7 +1,7 @@
 /** Certificates: issued per terminal (superseding the previous one), revoked, listed for the CRL. */
 import type Database from 'better-sqlite3';
 import type { Certificate } from '../../src/domain.js';
-import type { IssuedCertificate, RevokedCertificate } from '../../src/store.js';
+import type { IssuedCertificate, RevokedCertificate, SavedCertificate } from '../../src/store.js';
 import { referenceMissing } from './errors.js';
 import { ms, pendingDownloadJson, toCertificate, toRevokedCertificate, type Row } from './rows.js';
 import { where, type StatementCache } from './sql.js';
@@ -14,7 +14,7 @@ export interface CertificateQuery {
 
 export class CertificateTable {
   readonly #statements: StatementCache;
-  readonly #save: (issued: IssuedCertificate, now: Date) => Row;
+  readonly #save: (issued: IssuedCertificate, now: Date) => { row: Row; superseded: string[] };
   readonly #bySerial: Database.Statement<[string], Row>;
   readonly #byFingerprint: Database.Statement<[string], Row>;
   readonly #revoke: Database.Statement<unknown[]>;
@@ -25,10 +25,13 @@ export class CertificateTable {
 
   constructor(db: Database.Database, statements: StatementCache) {
     this.#statements = statements;
-    const supersede = db.prepare(
-      `UPDATE certificates SET status = 'superseded', revoked_at = ?, revocation_reason = 'superseded'
-       WHERE status = 'active' AND serial = (SELECT current_certificate_serial FROM terminals WHERE id = ?)`,
-    );
+    const supersede = db
+      .prepare<unknown[], string>(
+        `UPDATE certificates SET status = 'superseded', revoked_at = ?, revocation_reason = 'superseded'
+         WHERE status = 'active' AND serial = (SELECT current_certificate_serial FROM terminals WHERE id = ?)
+         RETURNING serial`,
+      )
+      .pluck();
     const insert = db.prepare<unknown[], Row>(
       `INSERT INTO certificates (serial, account_id, terminal_id, subject_cn, fingerprint_s256, not_before,
          not_after, status, pem, created_at)
@@ -39,7 +42,7 @@ export class CertificateTable {
     );
     // One unit: a duplicate serial or a missing terminal rolls the superseding back too.
     const save = db.transaction(({ certificate: c, pendingDownload }: IssuedCertificate, now: Date) => {
-      supersede.run(ms(now), c.terminalId);
+      const superseded = supersede.all(ms(now), c.terminalId);
       const row = insert.get(
         c.serial,
         c.accountId,
@@ -53,7 +56,7 @@ export class CertificateTable {
       )!;
       const pointed = point.run(c.serial, pendingDownloadJson(pendingDownload), ms(now), c.terminalId);
       if (pointed.changes !== 1) throw referenceMissing(`terminal ${c.terminalId}`);
-      return row;
+      return { row, superseded };
     });
     this.#save = (issued, now) => save.immediate(issued, now);
     this.#bySerial = db.prepare('SELECT * FROM certificates WHERE serial = ?');
@@ -82,8 +85,9 @@ export class CertificateTable {
     );
   }
 
-  saveIssued(issued: IssuedCertificate, now: Date): Certificate {
-    return toCertificate(this.#save(issued, now));
+  saveIssued(issued: IssuedCertificate, now: Date): SavedCertificate {
+    const { row, superseded } = this.#save(issued, now);
+    return { certificate: toCertificate(row), superseded };
   }
 
   get(serial: string): Certificate | null {

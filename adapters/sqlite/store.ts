@@ -43,9 +43,11 @@ import {
   type RateLimitHit,
   type Page,
   type RevokedCertificate,
+  type SavedCertificate,
   type Store,
   type TenantPatch,
   type TerminalPatch,
+  type WorkDone,
   type WorkUnit,
 } from '../../src/store.js';
 import { AccountTable } from './accounts.js';
@@ -213,7 +215,7 @@ export class SqliteStore implements Store {
     this.#with((x) => x.terminals.clearExpiredDownloads(now));
 
   // certificates
-  saveIssuedCertificate = (issued: IssuedCertificate, now: Date): Promise<Certificate> =>
+  saveIssuedCertificate = (issued: IssuedCertificate, now: Date): Promise<SavedCertificate> =>
     this.#with((x) => x.certificates.saveIssued(issued, now));
   getCertificate = (serial: string): Promise<Certificate | null> =>
     this.#with((x) => x.certificates.get(serial));
@@ -245,7 +247,8 @@ export class SqliteStore implements Store {
     this.#with((x) => x.tickets.invalidate(accountId, purpose, now));
   purgeExpiredTickets = (before: Date): Promise<number> => this.#with((x) => x.tickets.purgeExpired(before));
 
-  commitWork = (unit: WorkUnit, now: Date): Promise<boolean> => this.#with((x) => x.commitWork(unit, now));
+  commitWork = (unit: WorkUnit, now: Date): Promise<WorkDone | false> =>
+    this.#with((x) => x.commitWork(unit, now));
 
   // login history and audit
   addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#relaxed((x) => x.logins.add(e));

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { crashPoint } from '../../src/crash-point.js';
-import { StoreConflictError, type WorkUnit } from '../../src/store.js';
+import { StoreConflictError, type WorkDone, type WorkUnit } from '../../src/store.js';
 import type { AccountTable } from './accounts.js';
 import type { CertificateTable } from './certificates.js';
 import type { Outbox } from './outbox.js';
@@ -23,8 +23,11 @@ interface WorkTables {
 /** Thrown inside the transaction to roll it back when the unit is refused. */
 class Refused extends Error {}
 
-export function workCommitter(db: Database.Database, t: WorkTables): (unit: WorkUnit, now: Date) => boolean {
-  const apply = db.transaction((unit: WorkUnit, now: Date) => {
+export function workCommitter(
+  db: Database.Database,
+  t: WorkTables,
+): (unit: WorkUnit, now: Date) => WorkDone | false {
+  const apply = db.transaction((unit: WorkUnit, now: Date): WorkDone => {
     if (unit.ticketId && !t.tickets.consume(unit.ticketId, now)) throw new Refused();
     crashPoint('work.ticket');
     if (unit.account) {
@@ -39,16 +42,18 @@ export function workCommitter(db: Database.Database, t: WorkTables): (unit: Work
         throw new StoreConflictError('number', `terminal number ${number} is taken`);
     }
     crashPoint('work.terminal');
-    for (const issued of unit.certificates ?? []) t.certificates.saveIssued(issued, now);
+    const superseded: string[] = [];
+    for (const issued of unit.certificates ?? [])
+      superseded.push(...t.certificates.saveIssued(issued, now).superseded);
     crashPoint('work.certificates');
     for (const ticket of unit.tickets ?? []) t.tickets.create(ticket, now);
     for (const mail of unit.mails ?? []) t.outbox.enqueue(mail, now);
     crashPoint('work.mails');
+    return { superseded };
   });
   return (unit, now) => {
     try {
-      apply.immediate(unit, now);
-      return true;
+      return apply.immediate(unit, now);
     } catch (error) {
       if (error instanceof Refused) return false;
       throw error;

@@ -171,13 +171,18 @@ export class AccountSettings {
         .filter((t) => !t.deleted)
         .map((other) => this.#notice(account, tenant, other, terminal, locale));
       const writes = delivery.writes([prepared]);
+      let done;
       try {
-        await store.commitWork({ terminal, ...writes, mails: [...writes.mails, ...notices] }, clock.now());
+        done = await store.commitWork(
+          { terminal, ...writes, mails: [...writes.mails, ...notices] },
+          clock.now(),
+        );
       } catch (error) {
         if (error instanceof StoreConflictError && error.field === 'number' && attempt < 3) continue;
         throw error;
       }
-      await delivery.committed(account, [prepared], `user:${account.id}`);
+      // Never refused (no ticket, no account condition); a new terminal's certificate supersedes nothing.
+      await delivery.committed(account, [prepared], `user:${account.id}`, done || { superseded: [] });
       await this.#audit(account, 'terminal.added', { terminal: terminal.number });
       return (await store.getTerminal(terminal.id))!;
     }

@@ -94,14 +94,16 @@ export class CertificateService {
     actor: string;
   }): Promise<{ certificate: Certificate; p12: Buffer }> {
     const { issued, p12 } = await this.prepareForTerminal(input);
-    const certificate = await this.#store.saveIssuedCertificate(issued, this.#clock.now());
+    const { certificate, superseded } = await this.#store.saveIssuedCertificate(issued, this.#clock.now());
+    await this.superseded(superseded);
     await this.recordIssued(certificate, input);
     return { certificate, p12 };
   }
 
   /**
    * The certificate and its sealed PKCS#12, made but not stored: for a Store.commitWork unit that
-   * saves them with the rest of a use case (then `recordIssued`). The terminal may not exist yet.
+   * saves them with the rest of a use case (then `superseded` and `recordIssued`). The terminal may not
+   * exist yet.
    */
   async prepareForTerminal(input: {
     account: Account;
@@ -160,10 +162,11 @@ export class CertificateService {
         minBits: keyBitsOf(tenant),
       }),
     );
-    const certificate = await this.#store.saveIssuedCertificate(
+    const { certificate, superseded } = await this.#store.saveIssuedCertificate(
       this.#record(issued, account, terminal, null),
       this.#clock.now(),
     );
+    await this.superseded(superseded);
     await this.recordIssued(certificate, input, { via: 'csr' });
     return { certificate, chainPem: `${issued.certificatePem.trim()}\n${this.#ca.certificatePem.trim()}\n` };
   }
@@ -198,13 +201,21 @@ export class CertificateService {
     };
   }
 
-  /** The audit event of a stored certificate; storing it superseded the terminal's last one (CRL). */
+  /**
+   * Storing issuances marked these certificates superseded (the store says which): re-sign the CRL,
+   * here and in every worker, so it lists them at once. A first certificate supersedes nothing, and
+   * then nothing is re-signed.
+   */
+  async superseded(serials: readonly string[]): Promise<void> {
+    if (serials.length) await this.#crl.revoked();
+  }
+
+  /** The audit event of a stored certificate. */
   async recordIssued(
     certificate: Pick<Certificate, 'serial' | 'notAfter'>,
     input: { account: Account; terminal: Pick<Terminal, 'number'>; actor: string },
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    await this.#crl.revoked();
     await this.#audit.record({
       actor: input.actor,
       action: 'certificate.issued',

@@ -10,7 +10,7 @@ import type { Locale } from '../i18n/index.js';
 import { tenantMailData, type Mailer } from '../mail/index.js';
 import { ticketExpiry } from '../policy/expiry.js';
 import { newId, newToken, sha256Hex } from '../random.js';
-import type { IssuedCertificate, NewMail, NewTicket, WorkUnit } from '../store.js';
+import type { IssuedCertificate, NewMail, NewTicket, WorkDone, WorkUnit } from '../store.js';
 import type { CertificateService } from './certificates.js';
 
 export interface Delivery {
@@ -86,9 +86,10 @@ export class CertificateDelivery {
     };
   }
 
-  /** Once the unit is committed: wake the mail worker, audit each certificate. */
-  async committed(account: Account, deliveries: Delivery[], actor: string): Promise<void> {
+  /** Once the unit is committed: wake the mail worker, re-sign the CRL if it superseded any, audit. */
+  async committed(account: Account, deliveries: Delivery[], actor: string, done: WorkDone): Promise<void> {
     this.d.mailer.onEnqueued();
+    await this.d.certificates.superseded(done.superseded);
     for (const { terminal, certificate } of deliveries)
       await this.d.certificates.recordIssued(certificate.certificate, { account, terminal, actor });
   }

@@ -342,7 +342,7 @@ export class EnrollmentService {
     if (!committed) return { kind: 'used' };
     const actor = `user:${account.id}`;
     await audit.record({ actor, action: 'account.enrolled', tenantId: tenant.id, accountId: account.id });
-    await this.delivery.committed(account, deliveries, actor);
+    await this.delivery.committed(account, deliveries, actor, committed);
     return { kind: 'ok', downloadPassword };
   }
 }

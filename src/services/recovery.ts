@@ -268,7 +268,7 @@ export class RecoveryService {
       clock.now(),
     );
     if (!committed) return { kind: 'used' };
-    await delivery.committed(account, [prepared], `user:${account.id}`);
+    await delivery.committed(account, [prepared], `user:${account.id}`, committed);
     return { kind: 'ok', downloadPassword };
   }
 }

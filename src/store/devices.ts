@@ -24,6 +24,12 @@ export interface IssuedCertificate {
   pendingDownload: PendingDownload | null;
 }
 
+/** A stored issuance and what it superseded: serials a CRL must now list (none for a first one). */
+export interface SavedCertificate {
+  certificate: Certificate;
+  superseded: string[];
+}
+
 export interface TerminalStore {
   /** Assigns the next terminal number of the account (1, 2, …; numbers are never reused). */
   createTerminal(terminal: NewTerminal, now: Date): Promise<Terminal>;
@@ -48,9 +54,10 @@ export interface CertificateStore {
   /**
    * Record a newly issued certificate for a terminal in one unit: insert the certificate, mark the
    * terminal's previous current certificate `superseded` (with revokedAt = now), point the terminal at
-   * the new serial and set its pending download.
+   * the new serial and set its pending download. Returns the serials it marked superseded (only an
+   * active one is: a revoked one is listed already), so the caller re-signs the CRL only then.
    */
-  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<Certificate>;
+  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<SavedCertificate>;
   getCertificate(serial: string): Promise<Certificate | null>;
   getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null>;
   /**

@@ -24,6 +24,11 @@ export interface WorkUnit {
   mails?: NewMail[];
 }
 
+/** A committed unit: the certificates its issuances superseded (SavedCertificate), for the CRL. */
+export interface WorkDone {
+  superseded: string[];
+}
+
 export interface WorkStore {
   /**
    * Apply a WorkUnit whole, or nothing: false (nothing written) when its ticket is used or expired or
@@ -34,5 +39,5 @@ export interface WorkStore {
    * (WORK_CLAIM_MS) the same link runs the whole use case again (its new certificates supersede the
    * partial ones). Mail is enqueued by the unit; wake the worker afterwards.
    */
-  commitWork(unit: WorkUnit, now: Date): Promise<boolean>;
+  commitWork(unit: WorkUnit, now: Date): Promise<WorkDone | false>;
 }

@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/clock.js';
 import { CrlCache } from '../../src/services/crl-cache.js';
 import type { Certificate } from '../../src/domain.js';
 import { TestBrowser } from '../helpers/browser.js';
+import { downloadPasswordOn, enrollThroughPages } from '../helpers/enroll.js';
 import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -84,6 +85,55 @@ describe('CRL cache', function () {
       downloadExpiresAt: new Date(Date.now() + 3600_000),
       actor: 'test',
     });
+    const after = await fetchCrl();
+    expect(after.number).to.not.equal(before.number);
+    expect(after.text).to.include(other.certificate.serial.toUpperCase()).and.include('Superseded');
+  });
+
+  it('does not re-sign for a first certificate: a new user’s, a first enrollment’s', async function () {
+    const before = await fetchCrl();
+    const fresh = await createUser(t.tobira, {
+      tenantId: 'p-70',
+      userId: 'p-70-crl3',
+      password: 'Crl-Password-1',
+    });
+    const created = await t.tobira.enrollment.createAccount({
+      tenantId: 'p-70',
+      userId: 'p-70-crl4',
+      terminals: [{ email: 'p-70-crl4@example.jp', type: 'pc' }],
+      actor: 'test',
+    });
+    const enrolling = new TestBrowser({ ca: t.tobira.ca.certificatePem });
+    try {
+      expect(downloadPasswordOn(await enrollThroughPages(enrolling, t.url, created))).to.be.a('string');
+    } finally {
+      enrolling.close();
+    }
+    const [enrolled] = await t.tobira.store.listTerminals(created.account.id);
+    expect(enrolled!.currentCertificateSerial, 'the enrollment issued').to.be.a('string');
+    expect(fresh.terminal.currentCertificateSerial).to.equal(fresh.certificate.serial);
+    expect((await fetchCrl()).der.equals(before.der), 'not re-signed').to.equal(true);
+  });
+
+  it('lists what a unit of work superseded (a re-issue by mailed link) as soon as it commits', async function () {
+    const other = await createUser(t.tobira, {
+      tenantId: 'p-70',
+      userId: 'p-70-crl5',
+      password: 'Crl-Password-1',
+    });
+    const before = await fetchCrl();
+    const { delivery } = t.tobira.enrollment;
+    const tenant = (await t.tobira.store.getTenant('p-70'))!;
+    const prepared = await delivery.prepare(
+      other.account,
+      tenant,
+      other.terminal,
+      'Download-Password-1',
+      'ja',
+    );
+    const done = await t.tobira.store.commitWork(delivery.writes([prepared]), t.tobira.clock.now());
+    expect(done).to.deep.equal({ superseded: [other.certificate.serial] });
+    await delivery.committed(other.account, [prepared], 'test', done as Exclude<typeof done, false>);
     const after = await fetchCrl();
     expect(after.number).to.not.equal(before.number);
     expect(after.text).to.include(other.certificate.serial.toUpperCase()).and.include('Superseded');

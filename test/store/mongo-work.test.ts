@@ -126,7 +126,7 @@ if ('skip' in server) {
       tx.real ? sent.find((c) => c.autocommit === false)?.lsid : hex(tx.runs[0]?.session?.id);
 
     it('sends every read and write of the unit, the nested Store methods’ too, in one session', async function () {
-      expect(await store.commitWork(unit, at(1))).to.equal(true);
+      expect(await store.commitWork(unit, at(1))).to.deep.equal({ superseded: [] });
       const during = [...sent];
       if (!tx.real)
         expect(

@@ -26,7 +26,9 @@ export function certificateContract(
     it('saves an issued certificate as active and points the terminal at it with its download', async function () {
       const input = certificateInput(accountId, terminalId);
       const pendingDownload = { p12Enc: 'p1', passwordEnc: 'w1', expiresAt: at(60) };
-      const cert = await ctx.store.saveIssuedCertificate({ certificate: input, pendingDownload }, at(1));
+      const saved = await ctx.store.saveIssuedCertificate({ certificate: input, pendingDownload }, at(1));
+      expect(saved.superseded, 'a first certificate supersedes nothing').to.deep.equal([]);
+      const cert = saved.certificate;
       expect(cert).to.deep.equal({
         ...input,
         status: 'active',
@@ -60,15 +62,20 @@ export function certificateContract(
       expect(await ctx.store.findCertificateStanding(sha256Hex('none'))).to.equal(null);
     });
 
-    it('supersedes the terminal’s previous certificate in the same unit', async function () {
-      const first = await ctx.store.saveIssuedCertificate(
+    it('supersedes the terminal’s previous certificate in the same unit and says which', async function () {
+      const { certificate: first } = await ctx.store.saveIssuedCertificate(
         {
           certificate: certificateInput(accountId, terminalId),
           pendingDownload: { p12Enc: 'p1', passwordEnc: 'w1', expiresAt: at(60) },
         },
         T0,
       );
-      const second = await ctx.f.issue(accountId, terminalId, undefined, at(10));
+      const saved = await ctx.store.saveIssuedCertificate(
+        { certificate: certificateInput(accountId, terminalId), pendingDownload: null },
+        at(10),
+      );
+      expect(saved.superseded).to.deep.equal([first.serial]);
+      const second = saved.certificate;
       expect(await ctx.store.getCertificate(first.serial)).to.deep.include({
         status: 'superseded',
         revokedAt: at(10),
@@ -77,6 +84,17 @@ export function certificateContract(
       const terminal = (await ctx.store.getTerminal(terminalId))!;
       expect(terminal.currentCertificateSerial).to.equal(second.serial);
       expect(terminal.pendingDownload, 'a CSR issue leaves nothing to download').to.equal(null);
+    });
+
+    it('reports nothing superseded when the terminal’s certificate was revoked already', async function () {
+      const first = await ctx.f.issue(accountId, terminalId);
+      await ctx.store.revokeCertificate(first.serial, 'keyCompromise', at(5));
+      const saved = await ctx.store.saveIssuedCertificate(
+        { certificate: certificateInput(accountId, terminalId), pendingDownload: null },
+        at(10),
+      );
+      expect(saved.superseded, 'listed on the CRL already').to.deep.equal([]);
+      expect(await ctx.store.getCertificate(first.serial)).to.deep.include({ status: 'revoked' });
     });
 
     it('lists certificates by account, terminal and status, oldest first', async function () {

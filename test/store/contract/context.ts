@@ -151,11 +151,12 @@ export function fixtures(store: TenantStore & AccountStore & TerminalStore & Cer
       const a = await account(t.id);
       return { tenant: t, account: a, terminal: await terminal(a.id) };
     },
-    issue(accountId: string, terminalId: string, notAfter?: Date, now: Date = T0) {
-      return store.saveIssuedCertificate(
+    async issue(accountId: string, terminalId: string, notAfter?: Date, now: Date = T0) {
+      const saved = await store.saveIssuedCertificate(
         { certificate: certificateInput(accountId, terminalId, notAfter), pendingDownload: null },
         now,
       );
+      return saved.certificate;
     },
   };
 }

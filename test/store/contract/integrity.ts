@@ -32,8 +32,8 @@ export function integrityContract(ctx: ContractContext): void {
 
     it('leaves one current certificate and every other on the CRL after concurrent issuances', async function () {
       const { account, terminal } = await ctx.f.owner();
-      await ctx.f.issue(account.id, terminal.id);
-      await concurrently(8, () =>
+      const first = await ctx.f.issue(account.id, terminal.id);
+      const saved = await concurrently(8, () =>
         ctx.store.saveIssuedCertificate(
           { certificate: certificateInput(account.id, terminal.id), pendingDownload: null },
           at(1),
@@ -45,6 +45,9 @@ export function integrityContract(ctx: ContractContext): void {
       expect(all.filter((c) => c.status === 'active').map((c) => c.serial)).to.deep.equal([current]);
       const crl = (await ctx.store.listRevokedCertificates(at(2))).map((c) => c.serial);
       expect(crl).to.have.members(all.filter((c) => c.serial !== current).map((c) => c.serial));
+      // Each superseded certificate is reported by exactly the issuance that marked it (the CRL's cue).
+      expect(saved.flatMap((s) => s.superseded)).to.have.members(crl);
+      expect(crl).to.include(first.serial);
     });
 
     it('lists records of the same instant newest-inserted first: history, audit, outbox', async function () {

@@ -58,7 +58,8 @@ export function workContract(ctx: ContractContext<WorkStore & WrittenRoles>): vo
     });
 
     it('applies every write: ticket consumed, account patched, terminal, certificate, ticket, mail', async function () {
-      expect(await ctx.store.commitWork(unit, at(1))).to.equal(true);
+      const done = await ctx.store.commitWork(unit, at(1));
+      expect(done, 'a new terminal’s certificate supersedes nothing').to.deep.equal({ superseded: [] });
       const account = (await ctx.store.getAccount(accountId))!;
       expect(account).to.include({ status: 'active', passwordHash: 'h' });
       expect(await ctx.store.consumeTicket(ticketId, at(2)), 'consumed by the unit').to.equal(false);
@@ -109,7 +110,23 @@ export function workContract(ctx: ContractContext<WorkStore & WrittenRoles>): vo
       });
       expect(
         await ctx.store.commitWork({ ...unit, terminal: { ...unit.terminal!, number: 2 } }, at(2)),
-      ).to.equal(true);
+      ).to.deep.equal({ superseded: [] });
+    });
+
+    it('reports the certificates its issuances superseded (the CRL must list them)', async function () {
+      const { account, terminal } = await ctx.f.owner();
+      const first = await ctx.f.issue(account.id, terminal.id);
+      const fresh = await ctx.f.terminal(account.id);
+      const reissue = (terminalId: string) => ({
+        certificate: certificateInput(account.id, terminalId),
+        pendingDownload: null,
+      });
+      const done = await ctx.store.commitWork(
+        { certificates: [reissue(terminal.id), reissue(fresh.id)] },
+        at(1),
+      );
+      expect(done).to.deep.equal({ superseded: [first.serial] });
+      expect((await ctx.store.getCertificate(first.serial))!.status).to.equal('superseded');
     });
 
     it('lets exactly one of 5 concurrent units redeem one ticket', async function () {
