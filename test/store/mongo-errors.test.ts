@@ -282,6 +282,7 @@ describe('MongoDB adapter failures (no server)', function () {
         'insert',
         'lasting',
         'serverTraits',
+        'unitSession',
       ]);
       const methods = new Set<string>();
       for (
