@@ -6,10 +6,15 @@
  * 0.65–1.33 (p5–p95, simulated from 150 measured keys at a true 0.94) and 8 rounds 0.83–1.05; the
  * event loop's longest stall, login and /healthz latency while 10 issuances complete; what one
  * GET /ca/crl.der costs.
+ * Alone: `node --import tsx bench/issuance.ts [--rounds 8] [--wave 10] [--logins 10] [--crl 100]`
+ * (Tobira from the sources in this process; the load average is printed before and after).
  */
 import { generateKeyPair } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { startTestTobira } from '../test/helpers/tobira.js';
@@ -191,4 +196,45 @@ export async function benchIssuance(options: {
     await Promise.all(browsers.map((b) => b.close()));
     await t.close();
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '8' },
+      wave: { type: 'string', default: '10' },
+      logins: { type: 'string', default: '10' },
+      crl: { type: 'string', default: '100' },
+    },
+  });
+  const load = () =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  console.log(`load average before: ${load()}`);
+  const r = await benchIssuance({
+    idleLogins: Number(values.logins),
+    crlRequests: Number(values.crl),
+    warmUp: true,
+    wave: Number(values.wave),
+    rounds: Number(values.rounds),
+  });
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const q = (x: Quantiles) => `p50 ${f(x.p50)} p95 ${f(x.p95)} max ${f(x.max)} ms`;
+  console.log(`load average after: ${load()}`);
+  console.log(
+    `minting ${f(r.mintRate, 2)}/s, floor ${f(r.keygenRate, 2)}/s (ratio ${f(r.mintRate / r.keygenRate, 2)}), openssl ${typeof r.opensslRate === 'number' ? `${f(r.opensslRate, 2)}/s` : r.opensslRate}`,
+  );
+  console.log(`minting ÷ floor per round: ${r.roundRatios.map((x) => f(x, 2)).join(', ')}`);
+  console.log(`per issuance: ${q(r.perIssuance)}`);
+  console.log(`stall, wave alone: max ${f(r.stallWave.maxMs)} p99 ${f(r.stallWave.p99Ms)} ms`);
+  console.log(
+    `stall, wave + logins: max ${f(r.stallUnderLogins.maxMs)} p99 ${f(r.stallUnderLogins.p99Ms)} ms`,
+  );
+  console.log(
+    `login idle ${q(r.loginIdle)}; during ${q(r.loginDuring)}; /healthz during ${q(r.healthDuring)}`,
+  );
+  console.log(`GET /ca/crl.der ${q(r.crl)}, ${f(r.crlCpuMs, 2)} ms CPU each`);
+  process.exit(0);
 }
