@@ -37,6 +37,12 @@ export interface IssuanceResult {
   opensslRate: number | string;
   /** Minting ÷ floor in each round. */
   roundRatios: number[];
+  /**
+   * This process's CPU (every thread: libuv, mint pool) per key in the floor and per issuance: their
+   * ratio is what minting costs over the floor, whatever else the machine runs at the time.
+   */
+  floorCpuMs: number;
+  mintCpuMs: number;
   perIssuance: Quantiles;
   stallWave: Stall;
   stallUnderLogins: Stall;
@@ -105,13 +111,17 @@ export async function benchIssuance(options: {
     await loginOnce(target, loginUsers[0]!); // warm-up
     if (options.warmUp) await wave();
 
+    let floorCpu = 0;
+    let mintCpu = 0;
     const floor = async () => {
+      const cpu = process.cpuUsage();
       const start = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: WAVE }, () =>
           promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicExponent: 0x10001 }),
         ),
       );
+      floorCpu += cpuSince(cpu);
       return ms(start);
     };
     let floorMs = 0;
@@ -131,8 +141,10 @@ export async function benchIssuance(options: {
       );
       const stopWatch = watch();
       const waveStart = process.hrtime.bigint();
+      const waveCpu = process.cpuUsage();
       times.push(...(await wave()));
       const mintWall = ms(waveStart);
+      mintCpu += cpuSince(waveCpu);
       const stall = stopWatch();
       stallWave.maxMs = Math.max(stallWave.maxMs, stall.maxMs);
       stallWave.p99Ms = Math.max(stallWave.p99Ms, stall.p99Ms);
@@ -183,6 +195,8 @@ export async function benchIssuance(options: {
       keygenRate,
       opensslRate,
       roundRatios,
+      floorCpuMs: (floorCpu * 1000) / (roundRatios.length * WAVE),
+      mintCpuMs: (mintCpu * 1000) / (roundRatios.length * WAVE),
       perIssuance,
       stallWave,
       stallUnderLogins,
@@ -227,6 +241,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     `minting ${f(r.mintRate, 2)}/s, floor ${f(r.keygenRate, 2)}/s (ratio ${f(r.mintRate / r.keygenRate, 2)}), openssl ${typeof r.opensslRate === 'number' ? `${f(r.opensslRate, 2)}/s` : r.opensslRate}`,
   );
   console.log(`minting ÷ floor per round: ${r.roundRatios.map((x) => f(x, 2)).join(', ')}`);
+  console.log(
+    `CPU (all threads): ${f(r.floorCpuMs)} ms per key in the floor, ${f(r.mintCpuMs)} ms per issuance (floor ÷ minting ${f(r.floorCpuMs / r.mintCpuMs, 2)})`,
+  );
   console.log(`per issuance: ${q(r.perIssuance)}`);
   console.log(`stall, wave alone: max ${f(r.stallWave.maxMs)} p99 ${f(r.stallWave.p99Ms)} ms`);
   console.log(
