@@ -5,7 +5,7 @@
  * each request, which attributes it to that request's route. The other threads (argon2id and RS256
  * signing on the libuv pool, V8's GC and compiler threads) are given per login as a whole and by thread,
  * and the process's CPU per login less one argon2id verify — measured afterwards by bench/argon2.ts with
- * the same libuv pool, which the server gets as a `tobira start` worker does (cluster/worker-env.ts) — is
+ * the same libuv pool, which the server gets as a `tobira start` worker does (bench/server.ts) — is
  * the non-argon2 figure of issue 13.
  * The warm-up is long because V8 is: after 300 logins its compiler threads still optimised ~0.45
  * functions per login (~1 ms of their CPU), after 1,500 ~0.1 (--trace-opt, compiled server).
@@ -16,7 +16,6 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { workerEnvironment } from '../src/cluster/worker-env.js';
 import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { benchArgon2 } from './argon2.js';
@@ -48,9 +47,6 @@ function threadCpu(pid: number): Map<string, number> {
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 const data = await provision(1);
-// The server's libuv pool as a worker's: `tobira start` through bin/tobira.js sizes a single process's
-// too, but the compiled tree's main.js (started here) does not.
-Object.assign(process.env, workerEnvironment(1));
 const server = await startServerProcess({
   dataDir: data.dataDir,
   caPem: data.caPem,

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { workerEnvironment } from '../src/cluster/worker-env.js';
 import { createHttpsFetch } from '../src/http/https-fetch.js';
 import { freePort } from '../test/helpers/tobira.js';
 import { LIMITS } from './provision.js';
@@ -47,6 +48,9 @@ export async function startServerProcess(options: {
   };
   delete env.TOBIRA_WORKERS;
   if (options.workers !== undefined) env.TOBIRA_WORKERS = String(options.workers);
+  // A single process's libuv pool sized as a worker's (cluster/worker-env.ts) from its start: bin/tobira.js
+  // does so only on Node.js 22+, and the compiled main.js started here not at all (libuv's 4 threads).
+  if (options.workers === 1) Object.assign(env, workerEnvironment(1));
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = once(child, 'exit');
