@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { TestBrowser, formOf } from '../test/helpers/browser.js';
 import { createClient, createTenant, createUser } from '../test/helpers/fixtures.js';
+import { LIMITS } from './provision.js';
 import { buildCompiled } from './startup.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { freePort, startTestTobira } from '../test/helpers/tobira.js';
@@ -66,6 +67,10 @@ export interface Side {
   clientId: string;
   clientSecret: string;
   refreshToken: string;
+  /** Tobira only: one more full login (certificate, password, code exchange) in a new browser. */
+  login?(): Promise<void>;
+  /** Tobira only: its /metrics exposition. */
+  metrics?(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +79,7 @@ const PASSWORD = 'Bench-Password-1';
 /** Each side is measured in turns of about this long, alternating. */
 const SLICE_SECONDS = 2;
 const BARE_MARKER = 'bare-oidc-provider ';
+const METRICS_TOKEN = 'bench-token-side-metrics-0123456789';
 /** USER_HZ of /proc/<pid>/stat: 100 on Linux. */
 const CLOCK_TICKS = 100;
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -153,7 +159,7 @@ export async function benchTokenSide(opts: {
 }
 
 /** Requests/s answered 2xx (and, for introspection, active) over `seconds` with `connections`. */
-async function hammer(
+export async function hammer(
   side: Side,
   endpoint: TokenEndpoint,
   accessToken: string,
@@ -209,6 +215,19 @@ export async function refreshGrant(side: Side): Promise<string> {
   if (!json.access_token) throw new Error(`${side.name}: refresh_token grant failed: ${response}`);
   if (json.refresh_token) side.refreshToken = json.refresh_token;
   return json.access_token;
+}
+
+function httpsGet(url: string, ca: string, pathname: string, authorization: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(new URL(pathname, url), { ca, agent: false, headers: { authorization } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }
 
 function httpsPost(side: Side, pathname: string, body: string): Promise<string> {
@@ -270,6 +289,10 @@ export async function startTobira(runtime: TobiraRuntime, name = 'tobira'): Prom
       TOBIRA_HOST: '127.0.0.1',
       TOBIRA_PORT: String(port),
       TOBIRA_LOG_LEVEL: 'error',
+      TOBIRA_METRICS_TOKEN: METRICS_TOKEN,
+      // Logins run in a loop alongside token requests (bench/token-side-mixed.ts): no rate limit.
+      TOBIRA_LOGIN_RATE_PER_IP_PER_MINUTE: String(LIMITS.loginRatePerIpPerMinute),
+      TOBIRA_LOGIN_RATE_PER_ACCOUNT_PER_MINUTE: String(LIMITS.loginRatePerAccountPerMinute),
       // One process against the bare provider's one process.
       TOBIRA_WORKERS: '1',
     },
@@ -281,25 +304,28 @@ export async function startTobira(runtime: TobiraRuntime, name = 'tobira'): Prom
   };
   try {
     await waitReady(url, ca, child);
-    // A real login: certificate + password, then the code exchange (PKCE) by openid-client.
     const rp = await TestRp.discover(url, client, ca);
-    const browser = new TestBrowser({ ca, pfx: user.p12, passphrase: user.p12Password });
-    const start = await rp.start({ scope: 'openid email profile offline_access', prompt: 'consent' });
-    const page = await browser.follow(start.url, url);
-    const { action, csrf } = formOf(page.text);
-    let back = await browser.follow(new URL(action, url).href, url, {
-      form: { csrf, userId: user.account.userId, password: PASSWORD },
-    });
-    if (!back.location?.startsWith(client.redirectUri)) {
-      const consent = formOf(back.text); // prompt=consent: the consent page, allowed
-      back = await browser.follow(new URL(consent.action, url).href, url, {
-        form: { csrf: consent.csrf, decision: 'allow' },
+    // A real login: certificate + password, then the code exchange (PKCE) by openid-client.
+    const signIn = async (scope: string) => {
+      const browser = new TestBrowser({ ca, pfx: user.p12, passphrase: user.p12Password });
+      const start = await rp.start({ scope, prompt: 'consent' });
+      const page = await browser.follow(start.url, url);
+      const { action, csrf } = formOf(page.text);
+      let back = await browser.follow(new URL(action, url).href, url, {
+        form: { csrf, userId: user.account.userId, password: PASSWORD },
       });
-    }
-    browser.close();
-    if (!back.location?.startsWith(client.redirectUri))
-      throw new Error(`tobira login failed: ${back.status}`);
-    const { tokens } = await rp.finish(back.location, start);
+      if (!back.location?.startsWith(client.redirectUri)) {
+        const consent = formOf(back.text); // prompt=consent: the consent page, allowed
+        back = await browser.follow(new URL(consent.action, url).href, url, {
+          form: { csrf: consent.csrf, decision: 'allow' },
+        });
+      }
+      browser.close();
+      if (!back.location?.startsWith(client.redirectUri))
+        throw new Error(`tobira login failed: ${back.status}`);
+      return (await rp.finish(back.location, start)).tokens;
+    };
+    const tokens = await signIn('openid email profile offline_access');
     if (!tokens.refresh_token) throw new Error('tobira issued no refresh token');
     return {
       name,
@@ -309,6 +335,8 @@ export async function startTobira(runtime: TobiraRuntime, name = 'tobira'): Prom
       clientId: client.clientId,
       clientSecret: client.clientSecret,
       refreshToken: tokens.refresh_token,
+      login: async () => void (await signIn('openid email profile')),
+      metrics: () => httpsGet(url, ca, '/metrics', `Bearer ${METRICS_TOKEN}`),
       stop,
     };
   } catch (error) {
@@ -423,7 +451,7 @@ async function serveBare(): Promise<void> {
 }
 
 /** CPU seconds used so far by a process and its descendants (Linux /proc; 0 elsewhere). */
-function processTreeCpu(pid: number): number {
+export function processTreeCpu(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;

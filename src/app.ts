@@ -147,7 +147,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
   const metrics = new Metrics({ store: opened });
   // Every store call counted (tobira_store_calls_total); within a request each record read once.
-  const requestCache = new RequestCache();
+  const requestCache = new RequestCache({ count: (outcome) => metrics.keptRecord(outcome) });
   const store = requestCache.wrap(instrumentStore(opened, storeCallMetric(metrics.registry)));
   // The request being served, for the audit events it causes (set by the request log middleware),
   // carried in the request cache's context: one AsyncLocalStorage context per request.

@@ -18,6 +18,8 @@ export interface AuditMetrics {
 export interface MailMetrics {
   mailDelivery(outcome: MailOutcome): void;
 }
+export type KeptOutcome = 'hit' | 'miss';
+
 export interface RequestMetrics {
   request(observation: { method: string; route: string; status: number; seconds: number }): void;
 }
@@ -49,6 +51,8 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
     { count: { inc(): void }; duration: { observe(value: number): void } }
   >();
   readonly #logins: Counter<'result'>;
+  /** Reads of records kept across requests (store/request-cache.ts): answered from memory, or not. */
+  readonly #kept: Record<KeptOutcome, { inc(): void }>;
   readonly #audit: Counter<'action'>;
   readonly #mail: Counter<'outcome'>;
 
@@ -69,6 +73,13 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const kept = new Counter({
+      name: 'tobira_kept_records_total',
+      help: 'Reads of records kept across requests while the security epoch stands still: hit (answered from memory) or miss (read from the store).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#kept = { hit: kept.labels('hit'), miss: kept.labels('miss') };
     this.#logins = new Counter({
       name: 'tobira_login_attempts_total',
       help: 'Login attempts recorded in the login history, by result code.',
@@ -153,6 +164,10 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
     }
     series.count.inc();
     series.duration.observe(o.seconds);
+  }
+
+  keptRecord(outcome: KeptOutcome): void {
+    this.#kept[outcome].inc();
   }
 
   loginAttempt(result: LoginResult): void {

@@ -148,6 +148,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_uid ON oidc(model, uid) WHERE uid IS NOT NULL;
   CREATE INDEX oidc_user_code ON oidc(model, user_code) WHERE user_code IS NOT NULL;
   `,
+  // 10: an account's update moves the security epoch only when it sets a column other than the failure
+  // counters, the last TOTP step and updated_at (store/epoch.ts COUNTER_WRITES: every login writes them,
+  // no decision reads them from a kept record); test/store/sqlite-epoch.test.ts: every column is one or
+  // the other.
+  `
+  DROP TRIGGER security_epoch_accounts_update;
+  CREATE TRIGGER security_epoch_accounts_update AFTER UPDATE OF
+    id, tenant_id, user_id, display_name, status, lock_reason, locked_at, password_hash,
+    password_changed_at, password_history, must_change_password, secret_question_id, secret_answer_hash,
+    login_method, totp_secret_enc, created_at
+    ON accounts BEGIN UPDATE security_epoch SET value = value + 1 WHERE id = 1; END;
+  `,
 ];
 
 /** Brings the schema up to date; returns the version it is at. Safe to call any number of times. */

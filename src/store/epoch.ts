@@ -7,7 +7,8 @@
  *
  * Who moves it: on SQLite, triggers (migration 8) in the very transaction of the write, whatever wrote
  * it — every UPDATE and DELETE of tenants, clients, accounts, terminals and certificates, and of the
- * oidc rows of SHARED_MODELS. On MongoDB (no triggers, no transactions on FerretDB), the adapter moves
+ * oidc rows of SHARED_MODELS; an account's UPDATE only when it sets a column other than its counters
+ * (COUNTER_WRITES, migration 10). On MongoDB (no triggers, no transactions on FerretDB), the adapter moves
  * it right after each write that `bumpsSecurityEpoch` names (`bumpAfterWrites`), before the write's
  * caller goes on. Deny by default: every write moves it unless it is listed below as only adding new
  * records (a miss is never cached, so a new record invalidates nothing) or as touching no record that is
@@ -59,9 +60,25 @@ export const UNCACHED_WRITES: ReadonlySet<string> = new Set([
   'revokeApiKey',
 ]);
 
-/** Writes that leave the epoch: those, and new records only (a miss is never kept). */
+/**
+ * Writes of an account's failure counters and last TOTP step only (and its `updatedAt`), which every
+ * login makes: a kept certificate standing may carry these fields stale, since no decision reads them
+ * from a kept record — each is decided by the conditional update itself (`reserveAttempt`'s
+ * `failed < max`, `advanceTotpStep`'s `step > last`), the lock that ends a series of failures is its
+ * own write (`lockAccount`, which moves the epoch) and `#locked` re-reads the account. On SQLite the
+ * accounts trigger names every other column (migration 10); test/store/sqlite-epoch.test.ts checks that
+ * each column is named or one of these.
+ */
+export const COUNTER_WRITES: ReadonlySet<string> = new Set([
+  'reserveAttempt',
+  'resetCounter',
+  'advanceTotpStep',
+]);
+
+/** Writes that leave the epoch: those, counters, and new records only (a miss is never kept). */
 const NEUTRAL_WRITES: ReadonlySet<string> = new Set([
   ...UNCACHED_WRITES,
+  ...COUNTER_WRITES,
   'createTenant',
   'createClient',
   'createAccount',

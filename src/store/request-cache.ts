@@ -137,6 +137,12 @@ interface Shared {
 export class RequestCache implements RequestIdCarrier {
   readonly #scope = new AsyncLocalStorage<Scope>();
   readonly #shared: Shared = { epoch: undefined, entries: new Map() };
+  readonly #count: (outcome: 'hit' | 'miss') => void;
+
+  /** `count`: each read of a record that may be kept across requests, answered from memory or not. */
+  constructor(options: { count?: (outcome: 'hit' | 'miss') => void } = {}) {
+    this.#count = options.count ?? (() => undefined);
+  }
 
   /** Koa middleware: the requests it wraps read each cached record once. */
   middleware(): Middleware {
@@ -182,15 +188,23 @@ export class RequestCache implements RequestIdCarrier {
         scope.epochValue = epoch;
         return epoch;
       }));
+    const count = this.#count;
     return decorateMethods(store, (name, call) =>
       cachedMethod(
         name,
         call as (args: unknown[]) => Promise<unknown>,
         scopeOf,
-        shared && { shared, epochOf },
+        shared && { shared, epochOf, count },
       ),
     );
   }
+}
+
+/** What reads across requests need: the kept records, this request's epoch, the hit/miss count. */
+interface Across {
+  shared: Shared;
+  epochOf: (scope: Scope) => Promise<number>;
+  count: (outcome: 'hit' | 'miss') => void;
 }
 
 /** A kept record still valid for this request (the epoch it read, the clock it runs at), else undefined. */
@@ -207,13 +221,17 @@ function sharedRead(
   args: unknown[],
   call: (args: unknown[]) => Promise<unknown>,
   scope: Scope,
-  across: { shared: Shared; epochOf: (scope: Scope) => Promise<number> },
+  across: Across,
 ): Promise<unknown> {
   const { shared } = across;
   const now = nowOf(kind, args);
   return across.epochOf(scope).then(async (epoch) => {
     const kept = shared.entries.get(key);
-    if (kept && shared.epoch === epoch && now < kept.expiresAt) return kept.value;
+    if (kept && shared.epoch === epoch && now < kept.expiresAt) {
+      across.count('hit');
+      return kept.value;
+    }
+    across.count('miss');
     const record = kind === 'frozen' ? deepFreeze(await call(args)) : await call(args);
     const exp = kind === 'expiring' ? (record as { exp?: unknown } | null)?.exp : undefined;
     const expiresAt = kind !== 'expiring' ? Infinity : typeof exp === 'number' ? exp * 1000 : -Infinity;
@@ -237,7 +255,7 @@ function cachedMethod(
   name: string,
   call: (args: unknown[]) => Promise<unknown>,
   scopeOf: () => Scope | undefined,
-  across: { shared: Shared; epochOf: (scope: Scope) => Promise<number> } | undefined,
+  across: Across | undefined,
 ): (...args: unknown[]) => unknown {
   const cached = CACHED[name];
   if (cached) {
@@ -255,6 +273,7 @@ function cachedMethod(
         const hit = kept ? keptFor(across!.shared, scope, key, nowOf(sharedKind, args)) : undefined;
         if (hit) {
           // The common case of a token request: answered at once, with no store call and no waiting.
+          across!.count('hit');
           scope.entries.set(key, { group, settled: { record: hit.value } });
           return Promise.resolve(handOut(hit.value));
         }

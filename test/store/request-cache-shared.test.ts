@@ -121,6 +121,23 @@ describe('store records kept across requests', function () {
     expect((await tokenRequest()).standing?.certificate.status).to.equal('revoked');
   });
 
+  it('keeps the records through a login’s counter writes, here and by another connection, not through a lock', async function () {
+    await tokenRequest();
+    const reads = async () =>
+      (await calls('findCertificateStanding')) + (await calls('oidcFind')) + (await calls('getClient'));
+    const kept = await reads();
+    for (const write of [store, other]) {
+      await request(() => write.reserveAttempt(accountId, 'password', 5, T0));
+      await request(() => write.resetCounter(accountId, 'password', T0));
+      await request(() => write.advanceTotpStep(accountId, 9, T0));
+      expect((await tokenRequest()).standing?.account?.status).to.equal('active');
+    }
+    expect(await reads(), 'nothing read again after the counters moved').to.equal(kept);
+    await request(() => store.reserveAttempt(accountId, 'password', 5, T0));
+    await other.lockAccount(accountId, 'password', T0);
+    expect((await tokenRequest()).standing?.account?.status).to.equal('locked');
+  });
+
   it('never keeps a miss', async function () {
     expect(await request(() => store.oidcFind('AccessToken', 'at2', T0))).to.equal(null);
     await other.oidcUpsert('AccessToken', 'at2', { exp: EXP }, 600, T0);

@@ -31,7 +31,13 @@ export function epochContract(ctx: ContractContext<Store>): void {
         ['updateClient', () => s.updateClient('c1', { redirect_uris: ['https://rp.example/cb'] }, T0)],
         ['updateTenant', () => s.updateTenant(tenant.id, { name: 'renamed' }, T0)],
         ['updateAccount', () => s.updateAccount(account.id, { displayName: 'Renamed' }, T0)],
-        ['reserveAttempt', () => s.reserveAttempt(account.id, 'password', 5, T0)],
+        // Every field a kept standing's reader decides on (the counters are not: see the test below).
+        ['a status change', () => s.updateAccount(account.id, { status: 'pending' }, T0)],
+        ['a status change back', () => s.updateAccount(account.id, { status: 'active' }, T0)],
+        ['a new password', () => s.updateAccount(account.id, { passwordHash: 'h2' }, T0)],
+        ['a forced change', () => s.updateAccount(account.id, { mustChangePassword: true }, T0)],
+        ['a login method', () => s.updateAccount(account.id, { loginMethod: 'password_otp' }, T0)],
+        ['a TOTP secret', () => s.updateAccount(account.id, { totpSecretEnc: 'sealed' }, T0)],
         ['lockAccount', () => s.lockAccount(account.id, 'admin', T0)],
         ['unlockAccount', () => s.unlockAccount(account.id, T0)],
         ['updateTerminal', () => s.updateTerminal(terminal.id, { deleted: true }, T0)],
@@ -70,6 +76,10 @@ export function epochContract(ctx: ContractContext<Store>): void {
       const s = ctx.store;
       const { account } = await ctx.f.owner();
       const writes: [string, () => Promise<unknown>][] = [
+        // A login's counters (store/epoch.ts COUNTER_WRITES): decided by the conditional update alone.
+        ['a failed attempt reserved', () => s.reserveAttempt(account.id, 'password', 5, T0)],
+        ['a counter reset', () => s.resetCounter(account.id, 'password', T0)],
+        ['a TOTP step used', () => s.advanceTotpStep(account.id, 7, T0)],
         ['a new access token', () => s.oidcUpsert('AccessToken', newId(), { exp: 2_000_000_000 }, 600, T0)],
         [
           'a new binding',
