@@ -10,6 +10,7 @@
  * (Tobira from the sources in this process; the load average is printed before and after).
  */
 import { generateKeyPair } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -27,6 +28,45 @@ import { cpuSince, ms, quantiles, type Quantiles } from './stats.js';
 export interface Stall {
   maxMs: number;
   p99Ms: number;
+  /**
+   * The longest gap between two 5 ms ticks (Linux: the main thread's /proc schedstat), split into
+   * this thread's CPU, its wait for a core (the machine busy) and the rest: blocked, e.g. in a
+   * synchronous SQLite commit's fsync. Tells a stall the code causes from one the machine causes.
+   */
+  longest?: { wallMs: number; cpuMs: number; runQueueMs: number; blockedMs: number };
+}
+
+/** The main thread's CPU and run-queue wait so far, in ms (null without /proc). */
+function schedstat(): { cpu: number; queue: number } | null {
+  try {
+    const [cpu, queue] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+    return { cpu: Number(cpu) / 1e6, queue: Number(queue) / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+/** Watches the event loop from now on; the returned function stops and reports. */
+function watchLoop(): () => Stall {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  let last = { at: performance.now(), sched: schedstat() };
+  let longest: Stall['longest'];
+  const ticker = setInterval(() => {
+    const now = { at: performance.now(), sched: schedstat() };
+    const wallMs = now.at - last.at;
+    if (now.sched && last.sched && wallMs > (longest?.wallMs ?? 0)) {
+      const cpuMs = now.sched.cpu - last.sched.cpu;
+      const runQueueMs = now.sched.queue - last.sched.queue;
+      longest = { wallMs, cpuMs, runQueueMs, blockedMs: Math.max(0, wallMs - cpuMs - runQueueMs) };
+    }
+    last = now;
+  }, 5);
+  return () => {
+    clearInterval(ticker);
+    delay.disable();
+    return { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, ...(longest ? { longest } : {}) };
+  };
 }
 
 export interface IssuanceResult {
@@ -99,14 +139,7 @@ export async function benchIssuance(options: {
           return ms(start);
         }),
       );
-    const watch = () => {
-      const delay = monitorEventLoopDelay({ resolution: 5 });
-      delay.enable();
-      return (): Stall => {
-        delay.disable();
-        return { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6 };
-      };
-    };
+    const watch = watchLoop;
 
     await loginOnce(target, loginUsers[0]!); // warm-up
     if (options.warmUp) await wave();
@@ -146,6 +179,8 @@ export async function benchIssuance(options: {
       const mintWall = ms(waveStart);
       mintCpu += cpuSince(waveCpu);
       const stall = stopWatch();
+      if (stall.longest && stall.longest.wallMs > (stallWave.longest?.wallMs ?? 0))
+        stallWave.longest = stall.longest;
       stallWave.maxMs = Math.max(stallWave.maxMs, stall.maxMs);
       stallWave.p99Ms = Math.max(stallWave.p99Ms, stall.p99Ms);
       mintMs += mintWall;
@@ -245,9 +280,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     `CPU (all threads): ${f(r.floorCpuMs)} ms per key in the floor, ${f(r.mintCpuMs)} ms per issuance (floor ÷ minting ${f(r.floorCpuMs / r.mintCpuMs, 2)})`,
   );
   console.log(`per issuance: ${q(r.perIssuance)}`);
-  console.log(`stall, wave alone: max ${f(r.stallWave.maxMs)} p99 ${f(r.stallWave.p99Ms)} ms`);
+  const split = (s: Stall) =>
+    s.longest
+      ? `; longest tick gap ${f(s.longest.wallMs)} ms = main-thread CPU ${f(s.longest.cpuMs)} + waiting for a core ${f(s.longest.runQueueMs)} + blocked ${f(s.longest.blockedMs)}`
+      : '';
   console.log(
-    `stall, wave + logins: max ${f(r.stallUnderLogins.maxMs)} p99 ${f(r.stallUnderLogins.p99Ms)} ms`,
+    `stall, wave alone: max ${f(r.stallWave.maxMs)} p99 ${f(r.stallWave.p99Ms)} ms${split(r.stallWave)}`,
+  );
+  console.log(
+    `stall, wave + logins: max ${f(r.stallUnderLogins.maxMs)} p99 ${f(r.stallUnderLogins.p99Ms)} ms${split(r.stallUnderLogins)}`,
   );
   console.log(
     `login idle ${q(r.loginIdle)}; during ${q(r.loginDuring)}; /healthz during ${q(r.healthDuring)}`,

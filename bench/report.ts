@@ -1,6 +1,6 @@
 /** The results file: markdown tables, one section per measurement, and the issue's targets. */
 import type { Argon2Result } from './argon2.js';
-import type { IssuanceResult } from './issuance.js';
+import type { IssuanceResult, Stall } from './issuance.js';
 import type { LoginPhase } from './logins.js';
 import type { MemoryResult } from './memory.js';
 import type { StartupReading } from './startup.js';
@@ -40,6 +40,9 @@ export interface BenchResults {
 }
 
 const lat = (q: Quantiles) => [n(q.p50), n(q.p95), n(q.max), String(q.n)];
+/** What the main thread did in the longest gap (issuance.ts): its CPU, waiting for a core, blocked. */
+const gap = ({ longest: l }: Stall) =>
+  l ? `${n(l.cpuMs)} / ${n(l.runQueueMs)} / ${n(l.blockedMs)}` : 'n/a (no /proc)';
 
 function startRow(label: string, s: StartupReading | string): string[] {
   if (typeof s === 'string') return [label, s, '—', '—'];
@@ -187,7 +190,7 @@ export function renderReport(r: BenchResults): string {
         ],
       ],
     ),
-    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run: the rates are over ${iss.roundRatios.length} rounds of floor, openssl and minting one after the other (minting ÷ floor per round: ${iss.roundRatios.map((r) => n(r, 2)).join(', ')}).`,
+    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run: the rates are over ${iss.roundRatios.length} rounds of floor, openssl and minting one after the other (minting ÷ floor per round: ${iss.roundRatios.map((r) => n(r, 2)).join(', ')}). CPU of the bench process (every thread): ${n(iss.floorCpuMs)} ms per key in the floor, ${n(iss.mintCpuMs)} ms per issuance (floor ÷ minting ${n(iss.floorCpuMs / iss.mintCpuMs, 2)}), which other load on the machine does not move.`,
   );
   section(
     'Login latency under issuance',
@@ -201,13 +204,14 @@ export function renderReport(r: BenchResults): string {
       ],
     ),
     table(
-      ['event loop', 'longest stall ms', 'p99 ms'],
+      ['event loop', 'longest stall ms', 'p99 ms', 'longest gap: own CPU / waiting for a core / blocked ms'],
       [
-        [`${iss.wave} issuances alone`, n(iss.stallWave.maxMs), n(iss.stallWave.p99Ms)],
+        [`${iss.wave} issuances alone`, n(iss.stallWave.maxMs), n(iss.stallWave.p99Ms), gap(iss.stallWave)],
         [
           `${iss.wave} issuances with 2 clients logging in`,
           n(iss.stallUnderLogins.maxMs),
           n(iss.stallUnderLogins.p99Ms),
+          gap(iss.stallUnderLogins),
         ],
       ],
     ),
