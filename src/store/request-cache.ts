@@ -28,6 +28,7 @@ import { decorateMethods } from './decorate.js';
 import {
   MODEL_WRITES,
   UNCACHED_WRITES,
+  UPSERTS,
   SHARED_MODELS,
   bumpsSecurityEpoch,
   type SecurityEpochStore,
@@ -132,11 +133,18 @@ interface Scope {
 interface Shared {
   epoch: number | undefined;
   entries: Map<string, { value: unknown; expiresAt: number }>;
+  /** The keys of the kept Session records, by session id (`jti`): a session is also found by uid. */
+  sessions: Map<string, string[]>;
+}
+
+function clearShared(shared: Shared): void {
+  shared.entries.clear();
+  shared.sessions.clear();
 }
 
 export class RequestCache implements RequestIdCarrier {
   readonly #scope = new AsyncLocalStorage<Scope>();
-  readonly #shared: Shared = { epoch: undefined, entries: new Map() };
+  readonly #shared: Shared = { epoch: undefined, entries: new Map(), sessions: new Map() };
   readonly #count: (outcome: 'hit' | 'miss') => void;
 
   /** `count`: each read of a record that may be kept across requests, answered from memory or not. */
@@ -182,7 +190,7 @@ export class RequestCache implements RequestIdCarrier {
     const epochOf = (scope: Scope): Promise<number> =>
       (scope.epoch ??= Promise.resolve(epochStore.getSecurityEpoch!()).then((epoch) => {
         if (shared && epoch !== shared.epoch) {
-          shared.entries.clear();
+          clearShared(shared);
           shared.epoch = epoch;
         }
         scope.epochValue = epoch;
@@ -237,8 +245,10 @@ function sharedRead(
     const expiresAt = kind !== 'expiring' ? Infinity : typeof exp === 'number' ? exp * 1000 : -Infinity;
     // Kept only if nothing moved the epoch meanwhile; never a miss, never without an expiry to check.
     if (record != null && shared.epoch === epoch && now < expiresAt) {
-      if (shared.entries.size >= SHARED_LIMIT) shared.entries.clear();
+      if (shared.entries.size >= SHARED_LIMIT) clearShared(shared);
       shared.entries.set(key, { value: record, expiresAt });
+      const jti = args[0] === 'Session' ? (record as { jti?: unknown }).jti : undefined;
+      if (typeof jti === 'string') shared.sessions.set(jti, [...(shared.sessions.get(jti) ?? []), key]);
     }
     return record;
   });
@@ -314,17 +324,24 @@ function cachedMethod(
 }
 
 /**
- * A write in this process that may move the epoch. One artifact's write (a token saved, consumed or
- * destroyed) drops that artifact; any other drops everything kept, and nothing is kept again until the
- * epoch is read anew (this request reads it again too).
+ * A write in this process that may move the epoch. One artifact's write (a token or session saved,
+ * consumed or destroyed) drops that artifact — a session under its id, every uid it was kept under and
+ * the uid a saved one names (each login saves one); any other drops everything kept, and nothing is
+ * kept again until the epoch is read anew (this request reads it again too).
  */
 function forget(shared: Shared, scope: Scope | undefined, name: string, args: unknown[]): void {
-  // Sessions are also found by uid: any write of one drops everything.
-  if (MODEL_WRITES.has(name) && args[0] !== 'Session') {
+  if (MODEL_WRITES.has(name)) {
     for (const getter of ['oidcFind', 'getState']) shared.entries.delete(keyOf(getter, args, 2));
+    if (args[0] === 'Session') {
+      const id = String(args[1]);
+      for (const key of shared.sessions.get(id) ?? []) shared.entries.delete(key);
+      shared.sessions.delete(id);
+      const uid = UPSERTS.has(name) ? (args[2] as { uid?: unknown } | undefined)?.uid : undefined;
+      if (typeof uid === 'string') shared.entries.delete(keyOf('oidcFindByUid', ['Session', uid], 2));
+    }
     return;
   }
-  shared.entries.clear();
+  clearShared(shared);
   shared.epoch = undefined;
   if (scope) delete scope.epoch;
 }

@@ -138,6 +138,36 @@ describe('store records kept across requests', function () {
     expect((await tokenRequest()).standing?.account?.status).to.equal('locked');
   });
 
+  it('drops a kept session under every uid it was found by when this process saves or destroys it', async function () {
+    const session = (jti: string, n: number) => ({ jti, uid: 'u1', n, exp: EXP });
+    await raw.oidcUpsert('Session', 's1', session('s1', 1), 600, T0);
+    const byUid = () => store.oidcFindByUid('Session', 'u1', T0);
+    await request(byUid);
+    expect(await request(byUid)).to.include({ n: 1 });
+    // A login saves its session again (its uid names it); the same request then reads it by uid.
+    const saved = await request(async () => {
+      await byUid();
+      await store.oidcUpsert('Session', 's1', session('s1', 2), 600, T0);
+      return byUid();
+    });
+    expect(saved).to.include({ n: 2 });
+    expect(await request(byUid)).to.include({ n: 2 });
+    const destroyed = await request(async () => {
+      await byUid();
+      await store.oidcDestroy('Session', 's1');
+      return byUid();
+    });
+    expect(destroyed).to.equal(null);
+  });
+
+  it('keeps the other records through a new session saved in this process', async function () {
+    await tokenRequest();
+    const before = await calls('findCertificateStanding');
+    await request(() => store.oidcUpsert('Session', 's9', { jti: 's9', uid: 'u9', exp: EXP }, 600, T0));
+    await tokenRequest();
+    expect(await calls('findCertificateStanding')).to.equal(before);
+  });
+
   it('never keeps a miss', async function () {
     expect(await request(() => store.oidcFind('AccessToken', 'at2', T0))).to.equal(null);
     await other.oidcUpsert('AccessToken', 'at2', { exp: EXP }, 600, T0);
