@@ -16,9 +16,14 @@
  * Everything else stays FULL: a consumed ticket or code, a counted failure, a lock, a revocation, a
  * password change, a deletion (of a session: a logout), audit events, mail, enrollment's unit of work —
  * what must never come back or go missing after the answer was given.
- * A full login commits 15 times and waits for the disk 3 times: the attempt reserved before the password
- * is checked, the interaction deleted as the login resumes (its result is used once) and the code consumed
- * at the token endpoint (test/integration/login-durability.test.ts).
+ * A counted failure is durable before its answer without its reservation waiting for the disk: the login
+ * reserves its attempt with `syncWithFailureEvent` (NORMAL), and the login event of a failed attempt
+ * (COUNTED_FAILURES below) commits FULL before the failure is answered — the WAL is one sequential file,
+ * so its fsync takes the reservation along; after a success the counter is reset anyway (a lost
+ * reservation and a lost reset leave the count as it was before the attempt).
+ * A full login commits 15 times and waits for the disk twice: the interaction deleted as the login
+ * resumes (its result is used once) and the code consumed at the token endpoint
+ * (test/integration/login-durability.test.ts).
  */
 import type Database from 'better-sqlite3';
 
@@ -28,6 +33,9 @@ import type Database from 'better-sqlite3';
  * session a download overwrites to allow its file one fetch.
  */
 const USED_ONCE_MODELS: ReadonlySet<string> = new Set(['ReplayDetection', 'TobiraFormSession']);
+
+/** Login events of an attempt that counted as a failure: FULL, they make its reservation durable. */
+export const COUNTED_FAILURES: ReadonlySet<string> = new Set(['bad_password', 'user_mismatch', 'otp_failed']);
 
 /** Whether an upsert of `model` (an oidc-provider model or a short-lived state kind) may skip the fsync. */
 export function relaxedUpsert(model: string): boolean {

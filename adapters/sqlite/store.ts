@@ -54,7 +54,7 @@ import { AccountTable } from './accounts.js';
 import { CertificateTable, type CertificateQuery } from './certificates.js';
 import { openDatabase } from './connection.js';
 import { AccountCounters } from './counters.js';
-import { Durability, relaxedUpsert } from './durability.js';
+import { COUNTED_FAILURES, Durability, relaxedUpsert } from './durability.js';
 import { mapSqliteError } from './errors.js';
 import { AuditLog, LoginHistory } from './history.js';
 import { ApiKeyTable, RateLimits } from './limits.js';
@@ -191,9 +191,11 @@ export class SqliteStore implements Store {
     counter: FailureCounter,
     max: number,
     now: Date,
-    options?: { allowPending?: boolean },
-  ): Promise<AttemptReservation> =>
-    this.#with((x) => x.counters.reserve(accountId, counter, max, now, options));
+    options?: { allowPending?: boolean; syncWithFailureEvent?: boolean },
+  ): Promise<AttemptReservation> => {
+    const reserve = (x: Tables) => x.counters.reserve(accountId, counter, max, now, options);
+    return options?.syncWithFailureEvent ? this.#relaxed(reserve) : this.#with(reserve);
+  };
   resetCounter = (accountId: string, counter: FailureCounter, now: Date): Promise<void> =>
     this.#relaxed((x) => x.counters.reset(accountId, counter, now));
   lockAccount = (accountId: string, reason: LockReason, now: Date): Promise<Account | null> =>
@@ -251,7 +253,10 @@ export class SqliteStore implements Store {
     this.#with((x) => x.commitWork(unit, now));
 
   // login history and audit
-  addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> => this.#relaxed((x) => x.logins.add(e));
+  addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> =>
+    COUNTED_FAILURES.has(e.result)
+      ? this.#with((x) => x.logins.add(e))
+      : this.#relaxed((x) => x.logins.add(e));
   listLoginEvents = (q: LoginEventQuery): Promise<Page<LoginEvent>> => this.#with((x) => x.logins.list(q));
   purgeLoginEvents = (before: Date, tenantId?: string | null): Promise<number> =>
     this.#with((x) => x.logins.purge(before, tenantId));

@@ -95,7 +95,10 @@ export class LoginService {
   ): Promise<PasswordOutcome> {
     if (account.status === 'locked') return this.#locked(account, tenant, attempt, false);
     const max = tenant.policy.lockout.maxPasswordFailures;
-    const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
+    // Durable with the failure's login event (#failure, before any answer); a success resets it.
+    const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now(), {
+      syncWithFailureEvent: true,
+    });
     if (!reservation.ok) return this.#locked(account, tenant, attempt, true);
 
     const sameUser = typedUserId === account.userId;
@@ -134,7 +137,10 @@ export class LoginService {
   ): Promise<{ kind: 'ok' } | FailureOutcome> {
     if (account.status === 'locked') return this.#locked(account, tenant, attempt, false);
     const max = tenant.policy.lockout.maxPasswordFailures;
-    const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now());
+    // Durable with the failure's login event (#failure, before any answer); a success resets it.
+    const reservation = await this.#store.reserveAttempt(account.id, 'password', max, this.#clock.now(), {
+      syncWithFailureEvent: true,
+    });
     if (!reservation.ok) return this.#locked(account, tenant, attempt, true);
 
     const step = this.#matchTotp(account, code);
@@ -240,6 +246,7 @@ export class LoginService {
   ): Promise<FailureOutcome> {
     const max = tenant.policy.lockout.maxPasswordFailures;
     const { lock, remaining } = afterFailure(count, max);
+    // Awaited before any answer: this event's write is what makes the reservation durable (see above).
     await this.recordEvent(result, account, attempt);
     if (lock) {
       await lockAccount({ store: this.#store, clock: this.#clock, audit: this.#audit }, account, 'password', {

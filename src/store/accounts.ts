@@ -58,13 +58,17 @@ export interface CounterStore {
    * it is below `max`. Returns `{ ok: false }` when the account is missing, not active, or has no
    * attempt left — concurrent callers can never exceed `max` between them.
    * (Enrollment counts on `pending` accounts: pass `allowPending`.)
+   * `syncWithFailureEvent`: the caller records the login event of a failed attempt (`bad_password`,
+   * `user_mismatch`, `otp_failed`) before it answers, and resets the counter after a success, so the
+   * reservation need not reach the disk on its own: that event's durable write takes it along
+   * (SQLite: adapters/sqlite/durability.ts; each MongoDB write is acknowledged as it stands).
    */
   reserveAttempt(
     accountId: string,
     counter: FailureCounter,
     max: number,
     now: Date,
-    options?: { allowPending?: boolean },
+    options?: { allowPending?: boolean; syncWithFailureEvent?: boolean },
   ): Promise<AttemptReservation>;
   /** Set `counter` back to 0 (after a success). */
   resetCounter(accountId: string, counter: FailureCounter, now: Date): Promise<void>;

@@ -1,14 +1,15 @@
 /**
- * Which of a full login's SQLite commits wait for the disk (adapters/sqlite/durability.ts), over real
- * HTTPS with openid-client: the counted attempt, the finished interaction's deletion and the code's
- * consumption are fsynced (synchronous = FULL) before their answers; everything else a login writes
- * commits without the fsync. A new write on the login path must be placed in one or the other on purpose.
+ * Which of a login's SQLite commits wait for the disk (adapters/sqlite/durability.ts), over real HTTPS
+ * with openid-client: the finished interaction's deletion and the code's consumption are fsynced
+ * (synchronous = FULL) before their answers; a wrong password's attempt is durable before its answer, by
+ * the fsynced login event after its reservation; everything else a login writes commits without the
+ * fsync. A new write on the login path must be placed in one or the other on purpose.
  * Each write statement's level is read as it runs (better-sqlite3's Statement methods, observed in place).
  */
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { TestBrowser, formOf } from '../helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { openPasswordForm, passwordLogin } from '../helpers/password-login.js';
 import { TestRp } from '../helpers/rp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -32,6 +33,7 @@ const LABELS: [string, RegExp][] = [
   ['upsert artifact', /^INSERT INTO oidc /],
   ['rate limit', /^INSERT INTO rate_limits /],
   ['login event', /^INSERT INTO login_events /],
+  ['lock account', /^UPDATE accounts SET status = 'locked'/],
 ];
 const nameOf = (sql: string) => {
   const text = sql.replace(/\s+/g, ' ').trim();
@@ -73,45 +75,26 @@ describe('durability of a full login’s writes (SQLite)', function () {
     await t?.close();
   });
 
-  async function login(): Promise<string> {
-    const browser = new TestBrowser({
-      ca: t.tobira.ca.certificatePem,
-      pfx: user.p12,
-      passphrase: user.p12Password,
-    });
-    try {
-      const auth = await rp.start();
-      const page = await browser.follow(auth.url, t.url);
-      const { action, csrf } = formOf(page.text);
-      const back = await browser.follow(new URL(action, t.url).href, t.url, {
-        form: { csrf, userId: user.account.userId, password: PASSWORD },
-      });
-      expect(back.location, 'redirected to the RP with a code').to.match(
-        /^https:\/\/rp\.example\.test\/cb\?code=/,
-      );
-      const { userinfo } = await rp.finish(back.location!, auth);
-      return userinfo.sub;
-    } finally {
-      browser.close();
-    }
-  }
-
-  it('fsyncs the counted attempt, the finished interaction’s deletion and the code’s consumption, and nothing else', async function () {
-    await login(); // warm-up: first uses write keys and records a login alone does not
+  it('fsyncs the finished interaction’s deletion and the code’s consumption, and nothing else', async function () {
+    await passwordLogin(t, rp, user, PASSWORD); // warm-up: first uses write keys and records a login alone does not
     seen = [];
-    expect(await login(), 'the login ended in userinfo of this account').to.equal(user.account.id);
+    expect(
+      await passwordLogin(t, rp, user, PASSWORD),
+      'the login ended in userinfo of this account',
+    ).to.equal(user.account.id);
     const writes = seen;
     seen = null;
     const full = writes.filter((w) => w.level === FULL).map((w) => nameOf(w.sql));
     const relaxed = writes.filter((w) => w.level === NORMAL).map((w) => nameOf(w.sql));
     const report = JSON.stringify({ full, relaxed });
     expect(full, report).to.deep.equal([
-      'reserve attempt', // counted before the password is checked: never taken back after the answer
       'delete artifact', // the interaction, whose result is used once, deleted as the login resumes
       'consume artifact', // the authorization code, consumed at the token endpoint
     ]);
-    // Lost at a power cut, these fail safe: the user signs in again, a window forgives a request.
+    // Lost at a power cut, these fail safe: the user signs in again, a window forgives a request, a
+    // reservation lost with its reset leaves the count as it was before the attempt.
     expect(relaxed, report).to.include.members([
+      'reserve attempt',
       'upsert artifact',
       'rate limit',
       'login event',
@@ -121,5 +104,28 @@ describe('durability of a full login’s writes (SQLite)', function () {
       writes.every((w) => w.level === FULL || w.level === NORMAL),
       'no other level',
     ).to.equal(true);
+  });
+  it('makes a wrong password’s counted attempt durable before the failure page: its login event is fsynced after the reservation', async function () {
+    const form = await openPasswordForm(t, rp, user);
+    try {
+      seen = [];
+      const failed = await form.submit(`${PASSWORD}-wrong`);
+      const writes = seen.map((w) => ({ name: nameOf(w.sql), level: w.level }));
+      seen = null;
+      expect(failed.status, 'the failure page').to.equal(401);
+      const report = JSON.stringify(writes);
+      const reserved = writes.findIndex((w) => w.name === 'reserve attempt');
+      const event = writes.findIndex((w) => w.name === 'login event');
+      expect(reserved, report).to.be.greaterThan(-1);
+      expect(event, `the event after the reservation: ${report}`).to.be.greaterThan(reserved);
+      expect(writes[event]!.level, report).to.equal(FULL);
+      expect(
+        (await t.tobira.store.getAccount(user.account.id))!.failedPasswordCount,
+        'the attempt counted',
+      ).to.equal(1);
+    } finally {
+      seen = null;
+      form.browser.close();
+    }
   });
 });

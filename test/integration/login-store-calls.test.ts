@@ -4,8 +4,8 @@
  * of the same record come back (issue 13: 38 reads + 16 writes before the request-scoped cache).
  */
 import { expect } from 'chai';
-import { TestBrowser, formOf } from '../helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { passwordLogin } from '../helpers/password-login.js';
 import { TestRp } from '../helpers/rp.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -64,28 +64,7 @@ describe('store calls of one full login', function () {
     await t?.close();
   });
 
-  async function login(): Promise<string> {
-    const browser = new TestBrowser({
-      ca: t.tobira.ca.certificatePem,
-      pfx: user.p12,
-      passphrase: user.p12Password,
-    });
-    try {
-      const auth = await rp.start();
-      const page = await browser.follow(auth.url, t.url);
-      const { action, csrf } = formOf(page.text);
-      const back = await browser.follow(new URL(action, t.url).href, t.url, {
-        form: { csrf, userId: user.account.userId, password: PASSWORD },
-      });
-      expect(back.location, 'redirected to the RP with a code').to.match(
-        /^https:\/\/rp\.example\.test\/cb\?code=/,
-      );
-      const { userinfo } = await rp.finish(back.location!, auth);
-      return userinfo.sub;
-    } finally {
-      browser.close();
-    }
-  }
+  const login = () => passwordLogin(t, rp, user, PASSWORD);
 
   it('reads each record at most once per request and stays within the bound of reads and writes', async function () {
     await login(); // warm-up: the first use of the signing keys and the client is not a login's cost

@@ -8,7 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../../adapters/sqlite/connection.js';
-import { Durability, RELAXED_WRITES, relaxedUpsert } from '../../adapters/sqlite/durability.js';
+import {
+  COUNTED_FAILURES,
+  Durability,
+  RELAXED_WRITES,
+  relaxedUpsert,
+} from '../../adapters/sqlite/durability.js';
 import { SqliteStore } from '../../adapters/sqlite/index.js';
 
 const NORMAL = 1;
@@ -68,6 +73,12 @@ describe('SQLite durability per write', function () {
     ])
       expect(RELAXED_WRITES.has(critical), critical).to.equal(false);
     void store.close();
+  });
+
+  it('fsyncs the login events of counted failures only: a flood of refused or rate-limited requests waits for no disk', function () {
+    expect([...COUNTED_FAILURES].sort()).to.deep.equal(['bad_password', 'otp_failed', 'user_mismatch']);
+    for (const result of ['success', 'rate_limited', 'locked', 'cert_missing', 'cert_unknown'])
+      expect(COUNTED_FAILURES.has(result), result).to.equal(false);
   });
 
   it('keeps the upserts that mark something used once at FULL: a client assertion’s jti, a download’s one fetch', function () {
