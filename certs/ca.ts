@@ -113,6 +113,7 @@ export class CertificateAuthority {
       ),
       keyIdentifier: Buffer.from(this.#certificate.generateSubjectKeyIdentifier().getBytes(), 'binary'),
       privateKey: input.key.privateKey,
+      memo: { entries: new Map() },
     };
     this.serverTls = input.serverTls;
     this.#organization = input.organization;

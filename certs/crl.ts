@@ -16,6 +16,7 @@ import {
   oid,
   sequence,
   time,
+  tlv,
 } from './der.js';
 import { signSha256 } from './keys.js';
 
@@ -41,40 +42,59 @@ export const REVOCATION_REASONS: Record<string, number> = {
 const HEX = /^[0-9a-f]{2,64}$/i;
 
 /**
- * The revokedCertificates list, written straight into one buffer: a CRL can list thousands of
- * superseded certificates, and a TLV helper per node cost ~3.6 µs per entry (18 ms per 5,000).
- * Each entry: SEQUENCE { serial INTEGER, revocationDate Time, [crlEntryExtensions { reasonCode }] }.
+ * One revokedCertificates entry, written straight into one buffer (a TLV helper per node cost ~3.6 µs
+ * per entry, 18 ms per 5,000): SEQUENCE { serial INTEGER, revocationDate Time, [crlEntryExtensions
+ * { reasonCode }] }.
  */
-function revokedList(revoked: CrlInput['revoked']): Buffer {
-  const out = Buffer.alloc(revoked.length * 96 + 8);
-  let at = 6; // room for the outer SEQUENCE header, moved into place at the end
-  for (const r of revoked) {
-    let hex = r.serial.charCodeAt(0) === 0x30 ? r.serial.replace(/^0+(?=.)/, '') : r.serial;
-    if (hex.length % 2) hex = `0${hex}`;
-    if (!HEX.test(hex)) throw new Error(`not a hex serial: ${r.serial}`);
-    const positive = parseInt(hex.slice(0, 2), 16) >= 0x80 ? 1 : 0;
-    const serialLength = hex.length / 2 + positive;
-    const iso = r.revokedAt.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-    const year = r.revokedAt.getUTCFullYear();
-    const when = `${year < 2050 ? iso.slice(2, 4) : iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-    const code = r.reason !== undefined ? REVOCATION_REASONS[r.reason] : undefined;
-    const reason = code !== undefined ? REASON_EXTENSIONS[code]! : EMPTY;
-    const length = 2 + serialLength + 2 + when.length + reason.length;
-    at = out.writeUInt8(0x30, at);
-    at = out.writeUInt8(length, at); // < 128: a serial of at most 33 bytes, a 15-byte time, 16 of reason
-    at = out.writeUInt8(0x02, at);
-    at = out.writeUInt8(serialLength, at);
-    if (positive) at = out.writeUInt8(0, at);
-    at += out.write(hex, at, 'hex');
-    at = out.writeUInt8(year < 2050 ? 0x17 : 0x18, at);
-    at = out.writeUInt8(when.length, at);
-    at += out.write(when, at, 'latin1');
-    at += reason.copy(out, at);
+function revokedEntry(r: CrlInput['revoked'][number]): Buffer {
+  let hex = r.serial.charCodeAt(0) === 0x30 ? r.serial.replace(/^0+(?=.)/, '') : r.serial;
+  if (hex.length % 2) hex = `0${hex}`;
+  if (!HEX.test(hex)) throw new Error(`not a hex serial: ${r.serial}`);
+  const positive = parseInt(hex.slice(0, 2), 16) >= 0x80 ? 1 : 0;
+  const serialLength = hex.length / 2 + positive;
+  const iso = r.revokedAt.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  const year = r.revokedAt.getUTCFullYear();
+  const when = `${year < 2050 ? iso.slice(2, 4) : iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const code = r.reason !== undefined ? REVOCATION_REASONS[r.reason] : undefined;
+  const reason = code !== undefined ? REASON_EXTENSIONS[code]! : EMPTY;
+  const length = 2 + serialLength + 2 + when.length + reason.length;
+  const out = Buffer.allocUnsafe(2 + length);
+  let at = out.writeUInt8(0x30, 0);
+  at = out.writeUInt8(length, at); // < 128: a serial of at most 33 bytes, a 15-byte time, 16 of reason
+  at = out.writeUInt8(0x02, at);
+  at = out.writeUInt8(serialLength, at);
+  if (positive) at = out.writeUInt8(0, at);
+  at += out.write(hex, at, 'hex');
+  at = out.writeUInt8(year < 2050 ? 0x17 : 0x18, at);
+  at = out.writeUInt8(when.length, at);
+  at += out.write(when, at, 'latin1');
+  reason.copy(out, at);
+  return out;
+}
+
+/**
+ * The revokedCertificates list. Entries never change once revoked, and every issuance that supersedes
+ * one re-signs the whole list in every worker: `memo` keeps each entry's bytes from the last build,
+ * keyed by everything they are made of (serial, time, reason), and keeps only the entries listed now.
+ * 5,000 entries: ~5 ms of event loop written afresh, ~1 ms from the memo.
+ */
+function revokedList(revoked: CrlInput['revoked'], memo: CrlEntryMemo): Buffer {
+  const entries: Buffer[] = new Array<Buffer>(revoked.length);
+  const kept = new Map<string, Buffer>();
+  for (let i = 0; i < revoked.length; i += 1) {
+    const r = revoked[i]!;
+    const key = `${r.serial} ${r.revokedAt.getTime()} ${r.reason ?? ''}`;
+    const bytes = memo.entries.get(key) ?? revokedEntry(r);
+    kept.set(key, bytes);
+    entries[i] = bytes;
   }
-  const header = sequence(Buffer.alloc(at - 6)).subarray(0, -(at - 6) || undefined);
-  const start = 6 - header.length;
-  header.copy(out, start);
-  return out.subarray(start, at);
+  memo.entries = kept;
+  return tlv(0x30, Buffer.concat(entries));
+}
+
+/** The entries of the last CRL built (see revokedList). */
+export interface CrlEntryMemo {
+  entries: Map<string, Buffer>;
 }
 
 const extension = (id: Buffer, value: Buffer) => sequence(id, octetString(value));
@@ -100,6 +120,8 @@ export interface CrlIssuer {
   nameDer: Buffer;
   keyIdentifier: Buffer;
   privateKey: KeyObject;
+  /** The last CRL's entries, reused by the next (one per CA). */
+  memo: CrlEntryMemo;
 }
 
 export async function buildCrl(issuer: CrlIssuer, input: CrlInput): Promise<{ der: Buffer; pem: string }> {
@@ -109,7 +131,7 @@ export async function buildCrl(issuer: CrlIssuer, input: CrlInput): Promise<{ de
     issuer.nameDer,
     time(input.thisUpdate),
     time(input.nextUpdate),
-    ...(input.revoked.length ? [revokedList(input.revoked)] : []),
+    ...(input.revoked.length ? [revokedList(input.revoked, issuer.memo)] : []),
     explicit(
       0,
       sequence(
@@ -120,9 +142,15 @@ export async function buildCrl(issuer: CrlIssuer, input: CrlInput): Promise<{ de
   );
   const signature = await signSha256(issuer.privateKey, tbs);
   const der = sequence(tbs, algorithm(), bitString(signature));
-  const pem = `-----BEGIN X509 CRL-----\n${der
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '')}\n-----END X509 CRL-----\n`;
-  return { der, pem };
+  // Written when first asked for (GET /ca/crl.pem): ~1.7 ms of event loop at 5,000 entries per re-sign.
+  let pem: string | undefined;
+  return {
+    der,
+    get pem() {
+      return (pem ??= `-----BEGIN X509 CRL-----\n${der
+        .toString('base64')
+        .replace(/(.{64})/g, '$1\n')
+        .replace(/\n$/, '')}\n-----END X509 CRL-----\n`);
+    },
+  };
 }

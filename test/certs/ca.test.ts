@@ -235,6 +235,29 @@ describe('CA', function () {
       .and.include('Next Update: Jan  1 12:00:00 2050 GMT');
   });
 
+  it('reuses a CRL entry from the last CRL only while its serial, time and reason are the same', async function () {
+    const now = new Date('2030-01-02T03:04:05Z');
+    const crlOf = (revoked: { serial: string; revokedAt: Date; reason?: string }[]) =>
+      ca.createCrl({ revoked, thisUpdate: now, nextUpdate: new Date('2030-01-03T00:00:00Z'), crlNumber: 9n });
+    const first = [
+      { serial: 'abc123', revokedAt: now, reason: 'superseded' },
+      { serial: 'abc124', revokedAt: now, reason: 'superseded' },
+    ];
+    const cold = await crlOf(first);
+    // The same serial revoked again with another time and reason (as the store would never do, but a
+    // key that forgot either would hand out the old bytes).
+    const changed = await crlOf([
+      { serial: 'abc123', revokedAt: new Date('2030-01-01T00:00:00Z'), reason: 'keyCompromise' },
+      { serial: 'abc124', revokedAt: now },
+    ]);
+    const text = await openssl('crl', '-in', await write('changed.pem', changed.pem), '-noout', '-text');
+    expect(text)
+      .to.include('Key Compromise')
+      .and.include('Jan  1 00:00:00 2030 GMT')
+      .and.not.include('Superseded');
+    expect((await crlOf(first)).der.equals(cold.der), 'the same CRL from reused entries').to.equal(true);
+  });
+
   it('verifies presented certificates: ours ok; foreign, expired, server-only and garbage refused', async function () {
     const issued = await ca.issueClientCertificate({
       userId: 'p-01-v',
