@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,6 @@ import { promisify } from 'node:util';
 import { CaError } from '../../certs/index.js';
 import { checkCsr } from '../../certs/csr.js';
 import { makeCsr } from '../helpers/csr.js';
-import { tempCa } from './temp-ca.js';
 
 const run = promisify(execFile);
 
@@ -103,32 +102,5 @@ describe('certificate requests (PKCS#10, verified natively)', function () {
     const indefinite = Buffer.from(bytes);
     indefinite[1] = 0x80; // BER's indefinite length
     refusal(pem(indefinite));
-  });
-
-  it('issues for a checked request through the CA, with the request’s key', async function () {
-    const temp = await tempCa();
-    try {
-      const device = makeCsr(2048);
-      const issued = await temp.ca.issueFromCsr({
-        csrPem: device.csrPem,
-        userId: 'u-csr',
-        terminalNumber: 2,
-        email: 'csr@example.jp',
-        validityDays: 30,
-      });
-      expect(new X509Certificate(issued.certificatePem).checkPrivateKey(device.privateKey)).to.equal(true);
-      const error = await temp.ca
-        .issueFromCsr({
-          csrPem: makeCsr(1024).csrPem,
-          userId: 'u-csr',
-          terminalNumber: 2,
-          email: 'csr@example.jp',
-          validityDays: 30,
-        })
-        .catch((e: unknown) => e);
-      expect(error).to.be.instanceOf(CaError).with.property('code', 'csr_invalid');
-    } finally {
-      await temp.remove();
-    }
   });
 });
