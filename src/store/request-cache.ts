@@ -222,6 +222,18 @@ function keptFor(shared: Shared, scope: Scope, key: string, now: number): { valu
   return kept && now < kept.expiresAt ? kept : undefined;
 }
 
+/**
+ * No refresh token has the id of an access token this request found: both are oidc-provider's random
+ * 256-bit ids. Introspection and revocation without a `token_type_hint` look a token up as both at once
+ * (and take the access token when both are found), so the refresh token's read is answered here
+ * instead of by a store read that misses on every such request. Nothing is kept.
+ */
+function namedByAccessToken(scope: Scope, name: string, args: unknown[]): { value: null } | undefined {
+  if (name !== 'oidcFind' || args[0] !== 'RefreshToken') return undefined;
+  const accessToken = scope.entries.get(keyOf('oidcFind', ['AccessToken', args[1]], 2));
+  return accessToken?.settled?.record != null ? { value: null } : undefined;
+}
+
 /** A read answered from the records kept across requests when the epoch allows, else from the store. */
 function sharedRead(
   kind: 'record' | 'frozen' | 'expiring',
@@ -280,7 +292,10 @@ function cachedMethod(
       if (!entry) {
         const group = typeof cached.group === 'function' ? cached.group(args) : cached.group;
         const kept = sharedKind && (sharedKind !== 'expiring' || SHARED_MODELS.has(String(args[0])));
-        const hit = kept ? keptFor(across!.shared, scope, key, nowOf(sharedKind, args)) : undefined;
+        const hit = kept
+          ? (keptFor(across!.shared, scope, key, nowOf(sharedKind, args)) ??
+            namedByAccessToken(scope, name, args))
+          : undefined;
         if (hit) {
           // The common case of a token request: answered at once, with no store call and no waiting.
           across!.count('hit');

@@ -168,6 +168,24 @@ describe('store records kept across requests', function () {
     expect(await calls('findCertificateStanding')).to.equal(before);
   });
 
+  it('answers a refresh token of an id this request found as an access token without a read, nothing else', async function () {
+    await tokenRequest();
+    await raw.oidcUpsert('RefreshToken', 'rt1', { grantId: 'g1', exp: EXP }, 600, T0);
+    const before = await calls('oidcFind');
+    const found = await request(async () => ({
+      access: await store.oidcFind('AccessToken', 'at1', T0),
+      refresh: await store.oidcFind('RefreshToken', 'at1', T0),
+      other: await store.oidcFind('RefreshToken', 'rt1', T0),
+    }));
+    expect(found.access).to.include({ grantId: 'g1' });
+    expect(found.refresh).to.equal(null);
+    expect(found.other).to.include({ grantId: 'g1' });
+    expect(await calls('oidcFind'), 'one read: the other refresh token').to.equal(before + 1);
+    // Without the access token found first, the refresh token is read (and misses).
+    expect(await request(() => store.oidcFind('RefreshToken', 'at1', T0))).to.equal(null);
+    expect(await calls('oidcFind')).to.equal(before + 2);
+  });
+
   it('never keeps a miss', async function () {
     expect(await request(() => store.oidcFind('AccessToken', 'at2', T0))).to.equal(null);
     await other.oidcUpsert('AccessToken', 'at2', { exp: EXP }, 600, T0);
