@@ -41,7 +41,8 @@ const QUIET_ROUTES = new Set(['healthz', 'readyz', 'metrics']);
 export function routeOf(path: string): string {
   if (path === '/') return 'root';
   if (path.startsWith('/.well-known/')) return 'discovery';
-  const first = path.split('/')[1] ?? '';
+  const end = path.indexOf('/', 1);
+  const first = path.slice(1, end === -1 ? undefined : end);
   return ROUTES.has(first) ? first : 'other';
 }
 
