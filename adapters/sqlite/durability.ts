@@ -21,6 +21,8 @@
  * (COUNTED_FAILURES below) commits FULL before the failure is answered — the WAL is one sequential file,
  * so its fsync takes the reservation along; after a success the counter is reset anyway (a lost
  * reservation and a lost reset leave the count as it was before the attempt).
+ * An issuance outside a unit of work (a PKCS#12 kept for download, a CSR's certificate) is saved the
+ * same way: `syncWithAuditEvent` (NORMAL), then its audit event (FULL) before anything is handed out.
  * A full login commits 15 times and waits for the disk twice: the interaction deleted as the login
  * resumes (its result is used once) and the code consumed at the token endpoint
  * (test/integration/login-durability.test.ts).

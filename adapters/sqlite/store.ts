@@ -217,8 +217,14 @@ export class SqliteStore implements Store {
     this.#with((x) => x.terminals.clearExpiredDownloads(now));
 
   // certificates
-  saveIssuedCertificate = (issued: IssuedCertificate, now: Date): Promise<SavedCertificate> =>
-    this.#with((x) => x.certificates.saveIssued(issued, now));
+  saveIssuedCertificate = (
+    issued: IssuedCertificate,
+    now: Date,
+    options?: { syncWithAuditEvent?: boolean },
+  ): Promise<SavedCertificate> => {
+    const save = (x: Tables) => x.certificates.saveIssued(issued, now);
+    return options?.syncWithAuditEvent ? this.#relaxed(save) : this.#with(save);
+  };
   getCertificate = (serial: string): Promise<Certificate | null> =>
     this.#with((x) => x.certificates.get(serial));
   getCertificateByFingerprint = (fingerprintS256: string): Promise<Certificate | null> =>

@@ -94,7 +94,11 @@ export class CertificateService {
     actor: string;
   }): Promise<{ certificate: Certificate; p12: Buffer }> {
     const { issued, p12 } = await this.prepareForTerminal(input);
-    const { certificate, superseded } = await this.#store.saveIssuedCertificate(issued, this.#clock.now());
+    // One fsync for both: the audit event's durable write takes the save along (nothing is handed out
+    // before it); a crash in between leaves the terminal as it was, its certificate never given out.
+    const { certificate, superseded } = await this.#store.saveIssuedCertificate(issued, this.#clock.now(), {
+      syncWithAuditEvent: true,
+    });
     await this.superseded(superseded);
     await this.recordIssued(certificate, input);
     return { certificate, p12 };
@@ -165,6 +169,7 @@ export class CertificateService {
     const { certificate, superseded } = await this.#store.saveIssuedCertificate(
       this.#record(issued, account, terminal, null),
       this.#clock.now(),
+      { syncWithAuditEvent: true }, // made durable by the audit event below, before the chain is served
     );
     await this.superseded(superseded);
     await this.recordIssued(certificate, input, { via: 'csr' });

@@ -56,8 +56,15 @@ export interface CertificateStore {
    * terminal's previous current certificate `superseded` (with revokedAt = now), point the terminal at
    * the new serial and set its pending download. Returns the serials it marked superseded (only an
    * active one is: a revoked one is listed already), so the caller re-signs the CRL only then.
+   * `syncWithAuditEvent`: the caller records the issuance's audit event before it hands anything out,
+   * so the save need not reach the disk on its own: that event's durable write takes it along (SQLite:
+   * adapters/sqlite/durability.ts; each MongoDB write is acknowledged as it stands).
    */
-  saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<SavedCertificate>;
+  saveIssuedCertificate(
+    issued: IssuedCertificate,
+    now: Date,
+    options?: { syncWithAuditEvent?: boolean },
+  ): Promise<SavedCertificate>;
   getCertificate(serial: string): Promise<Certificate | null>;
   getCertificateByFingerprint(fingerprintS256: string): Promise<Certificate | null>;
   /**
