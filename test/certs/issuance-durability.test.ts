@@ -2,16 +2,13 @@
  * Which of an issuance's SQLite commits wait for the disk (adapters/sqlite/durability.ts): the
  * certificate saved for a download or for a CSR commits without the fsync, and its audit event, fsynced,
  * follows before anything is handed out — one wait for the disk per issuance instead of two.
- * Each write statement's level is read as it runs (better-sqlite3's Statement methods, observed in place).
+ * Each write statement's level is read as it runs (test/helpers/sqlite-writes.ts).
  */
 import { expect } from 'chai';
-import Database from 'better-sqlite3';
 import { makeCsr } from '../helpers/csr.js';
 import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
+import { FULL, NORMAL, observeSqliteWrites } from '../helpers/sqlite-writes.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
-
-const FULL = 2;
-const NORMAL = 1;
 
 /** What a write statement does, by its SQL. */
 const nameOf = (sql: string): string => {
@@ -28,46 +25,32 @@ describe('durability of an issuance’s writes (SQLite)', function () {
   this.timeout(60_000);
   let t: TestTobira;
   let user: TestUser;
-  let seen: { name: string; level: number }[] | null = null;
-  const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as Record<
-    'run' | 'get' | 'all',
-    (...args: unknown[]) => unknown
-  >;
-  const originals = { run: proto.run, get: proto.get, all: proto.all };
+  let observer: ReturnType<typeof observeSqliteWrites> | undefined;
 
   before(async function () {
     if (process.env.TOBIRA_TEST_STORE === 'mongodb') this.skip();
-    for (const method of ['run', 'get', 'all'] as const) {
-      const original = originals[method];
-      proto[method] = function (this: Database.Statement, ...args: unknown[]) {
-        if (seen && !this.readonly)
-          seen.push({
-            name: nameOf(this.source),
-            level: this.database.pragma('synchronous', { simple: true }) as number,
-          });
-        return original.apply(this, args);
-      };
-    }
+    observer = observeSqliteWrites();
     t = await startTestTobira();
     await createTenant(t.tobira, 'p-73');
     user = await createUser(t.tobira, { tenantId: 'p-73', userId: 'p-73-durable1', password: 'Pass-p73-1' });
   });
   after(async function () {
-    Object.assign(proto, originals);
+    observer?.restore();
     await t?.close();
   });
 
   /** The levels of the writes `issue` makes, in order. */
   const writesOf = async (issue: () => Promise<unknown>) => {
-    seen = [];
-    try {
-      await issue();
-      return seen
-        .filter((w) => w.name !== 'transaction')
-        .map((w) => `${w.name}: ${w.level === FULL ? 'FULL' : w.level === NORMAL ? 'NORMAL' : w.level}`);
-    } finally {
-      seen = null;
-    }
+    observer!.start();
+    await issue().catch((error: unknown) => {
+      observer!.stop();
+      throw error;
+    });
+    return observer!
+      .stop()
+      .map((w) => ({ name: nameOf(w.sql), level: w.level }))
+      .filter((w) => w.name !== 'transaction')
+      .map((w) => `${w.name}: ${w.level === FULL ? 'FULL' : w.level === NORMAL ? 'NORMAL' : w.level}`);
   };
 
   it('saves a re-issued certificate without the fsync and fsyncs its audit event after it', async function () {

@@ -7,22 +7,14 @@
  * Each write statement's level is read as it runs (better-sqlite3's Statement methods, observed in place).
  */
 import { expect } from 'chai';
-import Database from 'better-sqlite3';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { openPasswordForm, passwordLogin } from '../helpers/password-login.js';
 import { TestRp } from '../helpers/rp.js';
+import { FULL, NORMAL, observeSqliteWrites } from '../helpers/sqlite-writes.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
 const REDIRECT = 'https://rp.example.test/cb';
 const PASSWORD = 'Durable-Login-Pass-1';
-const FULL = 2;
-const NORMAL = 1;
-
-type Method = 'run' | 'get' | 'all';
-interface Seen {
-  sql: string;
-  level: number;
-}
 
 /** Names a write statement by what it does. */
 const LABELS: [string, RegExp][] = [
@@ -44,26 +36,11 @@ describe('durability of a full login’s writes (SQLite)', function () {
   let t: TestTobira;
   let rp: TestRp;
   let user: TestUser;
-  let seen: Seen[] | null = null;
-  const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as Record<
-    Method,
-    (...args: unknown[]) => unknown
-  >;
-  const originals = { run: proto.run, get: proto.get, all: proto.all };
+  let observer: ReturnType<typeof observeSqliteWrites> | undefined;
 
   before(async function () {
     if (process.env.TOBIRA_TEST_STORE === 'mongodb') this.skip();
-    for (const method of ['run', 'get', 'all'] as const) {
-      const original = originals[method];
-      proto[method] = function (this: Database.Statement, ...args: unknown[]) {
-        if (seen && !this.readonly)
-          seen.push({
-            sql: this.source,
-            level: this.database.pragma('synchronous', { simple: true }) as number,
-          });
-        return original.apply(this, args);
-      };
-    }
+    observer = observeSqliteWrites();
     t = await startTestTobira();
     await createTenant(t.tobira, 'p-72');
     const client = await createClient(t.tobira, { tenantId: 'p-72', redirectUri: REDIRECT });
@@ -71,19 +48,18 @@ describe('durability of a full login’s writes (SQLite)', function () {
     rp = await TestRp.discover(t.url, client, t.tobira.ca.certificatePem);
   });
   after(async function () {
-    Object.assign(proto, originals);
+    observer?.restore();
     await t?.close();
   });
 
   it('fsyncs the finished interaction’s deletion and the code’s consumption, and nothing else', async function () {
     await passwordLogin(t, rp, user, PASSWORD); // warm-up: first uses write keys and records a login alone does not
-    seen = [];
+    observer!.start();
     expect(
       await passwordLogin(t, rp, user, PASSWORD),
       'the login ended in userinfo of this account',
     ).to.equal(user.account.id);
-    const writes = seen;
-    seen = null;
+    const writes = observer!.stop();
     const full = writes.filter((w) => w.level === FULL).map((w) => nameOf(w.sql));
     const relaxed = writes.filter((w) => w.level === NORMAL).map((w) => nameOf(w.sql));
     const report = JSON.stringify({ full, relaxed });
@@ -108,10 +84,9 @@ describe('durability of a full login’s writes (SQLite)', function () {
   it('makes a wrong password’s counted attempt durable before the failure page: its login event is fsynced after the reservation', async function () {
     const form = await openPasswordForm(t, rp, user);
     try {
-      seen = [];
+      observer!.start();
       const failed = await form.submit(`${PASSWORD}-wrong`);
-      const writes = seen.map((w) => ({ name: nameOf(w.sql), level: w.level }));
-      seen = null;
+      const writes = observer!.stop().map((w) => ({ name: nameOf(w.sql), level: w.level }));
       expect(failed.status, 'the failure page').to.equal(401);
       const report = JSON.stringify(writes);
       const reserved = writes.findIndex((w) => w.name === 'reserve attempt');
@@ -124,7 +99,7 @@ describe('durability of a full login’s writes (SQLite)', function () {
         'the attempt counted',
       ).to.equal(1);
     } finally {
-      seen = null;
+      observer!.stop();
       form.browser.close();
     }
   });
