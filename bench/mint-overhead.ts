@@ -1,0 +1,64 @@
+/**
+ * What minting costs beyond its RSA key, without the key's randomness (alone:
+ * `node --import tsx bench/mint-overhead.ts [--waves 4]`). bench/issuance.ts compares minting with key
+ * generation alone, but a key's prime search costs 42–326 ms of CPU, so that ratio moves ±10% from run
+ * to run. Here the mint pool hands out keys made beforehand, so a wave of 10 re-issues costs only the
+ * rest — certificate, CA signature, PKCS#12, sealing, store writes, audit, CRL re-sign — as this
+ * process's CPU on every thread; with the floor's CPU per key F the expected minting ÷ floor is F / (F + x).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { MintPool, type KeyMaterial } from '../certs/index.js';
+import { createTenant, createUser } from '../test/helpers/fixtures.js';
+import { startTestTobira } from '../test/helpers/tobira.js';
+import { LIMITS, PASSWORD } from './provision.js';
+import { cpuSince } from './stats.js';
+
+const { values } = parseArgs({ options: { waves: { type: 'string', default: '4' } } });
+const WAVE = 10;
+const keys: KeyMaterial[] = Array.from({ length: WAVE }, () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyDer: publicKey.export({ type: 'spki', format: 'der' }),
+  };
+});
+let next = 0;
+// The stand-in: the pool's threads still make every PKCS#12, only the key is taken from the set.
+MintPool.prototype.generateKey = async () => keys[next++ % WAVE]!;
+
+const t = await startTestTobira({ config: LIMITS });
+try {
+  await createTenant(t.tobira, 'p-94');
+  const users = await Promise.all(
+    Array.from({ length: WAVE }, (_, i) =>
+      createUser(t.tobira, { tenantId: 'p-94', userId: `p-94-w${i}`, password: PASSWORD }),
+    ),
+  );
+  const tenant = (await t.tobira.store.getTenant('p-94'))!;
+  await t.tobira.certificates.crl();
+  const wave = () =>
+    Promise.all(
+      users.map(async (u) =>
+        t.tobira.certificates.issueForTerminal({
+          account: u.account,
+          tenant,
+          terminal: (await t.tobira.store.getTerminal(u.terminal.id))!,
+          downloadPassword: 'Bench-Download-1',
+          downloadExpiresAt: new Date(Date.now() + 3600_000),
+          actor: 'bench',
+        }),
+      ),
+    );
+  await wave(); // warm-up: the pool's threads start, code is compiled
+  for (let i = 0; i < Number(values.waves); i += 1) {
+    const cpu = process.cpuUsage();
+    await wave();
+    console.log(
+      `wave ${i}: ${((cpuSince(cpu) * 1000) / WAVE).toFixed(1)} ms CPU per issuance beyond the key`,
+    );
+  }
+} finally {
+  await t.close();
+}
+process.exit(0);
