@@ -16,6 +16,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import type { Tobira } from '../src/app.js';
+import type { Tenant } from '../src/domain.js';
 import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { startTestTobira } from '../test/helpers/tobira.js';
@@ -34,6 +36,27 @@ export interface Stall {
    * synchronous SQLite commit's fsync. Tells a stall the code causes from one the machine causes.
    */
   longest?: { wallMs: number; cpuMs: number; runQueueMs: number; blockedMs: number };
+}
+
+/**
+ * Re-issue for every user's terminal at once (key + certificate + PKCS#12, superseding the last);
+ * each issuance's wall time in ms.
+ */
+export function reissueWave(tobira: Tobira, tenant: Tenant, users: TestUser[]): Promise<number[]> {
+  return Promise.all(
+    users.map(async (u) => {
+      const start = process.hrtime.bigint();
+      await tobira.certificates.issueForTerminal({
+        account: u.account,
+        tenant,
+        terminal: (await tobira.store.getTerminal(u.terminal.id))!,
+        downloadPassword: 'Bench-Download-1',
+        downloadExpiresAt: new Date(Date.now() + 3600_000),
+        actor: 'bench',
+      });
+      return ms(start);
+    }),
+  );
 }
 
 /** The main thread's CPU and run-queue wait so far, in ms (null without /proc). */
@@ -123,22 +146,7 @@ export async function benchIssuance(options: {
     const loginUsers = browsersFor(users.slice(WAVE), t.url, caPem);
     browsers.push(...loginUsers.map((u) => u.browser));
     const tenant = (await t.tobira.store.getTenant('p-91'))!;
-    // Re-issue for every wave user's terminal at once: key + certificate + PKCS#12, superseding the last.
-    const wave = () =>
-      Promise.all(
-        users.slice(0, WAVE).map(async (u) => {
-          const start = process.hrtime.bigint();
-          await t.tobira.certificates.issueForTerminal({
-            account: u.account,
-            tenant,
-            terminal: (await t.tobira.store.getTerminal(u.terminal.id))!,
-            downloadPassword: 'Bench-Download-1',
-            downloadExpiresAt: new Date(Date.now() + 3600_000),
-            actor: 'bench',
-          });
-          return ms(start);
-        }),
-      );
+    const wave = () => reissueWave(t.tobira, tenant, users.slice(0, WAVE));
     const watch = watchLoop;
 
     await loginOnce(target, loginUsers[0]!); // warm-up

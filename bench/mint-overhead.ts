@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { MintPool, type KeyMaterial } from '../certs/index.js';
 import { createTenant, createUser } from '../test/helpers/fixtures.js';
 import { startTestTobira } from '../test/helpers/tobira.js';
+import { reissueWave } from './issuance.js';
 import { LIMITS, PASSWORD } from './provision.js';
 import { cpuSince } from './stats.js';
 
@@ -37,19 +38,7 @@ try {
   );
   const tenant = (await t.tobira.store.getTenant('p-94'))!;
   await t.tobira.certificates.crl();
-  const wave = () =>
-    Promise.all(
-      users.map(async (u) =>
-        t.tobira.certificates.issueForTerminal({
-          account: u.account,
-          tenant,
-          terminal: (await t.tobira.store.getTerminal(u.terminal.id))!,
-          downloadPassword: 'Bench-Download-1',
-          downloadExpiresAt: new Date(Date.now() + 3600_000),
-          actor: 'bench',
-        }),
-      ),
-    );
+  const wave = () => reissueWave(t.tobira, tenant, users);
   await wave(); // warm-up: the pool's threads start, code is compiled
   for (let i = 0; i < Number(values.waves); i += 1) {
     const cpu = process.cpuUsage();
