@@ -91,7 +91,8 @@ export abstract class MongoDevices extends MongoRecords {
    * blindly left one active, neither current nor listed. In a transaction on a replica set; without
    * one every crash point fails closed: the new certificate is not current before the swap (login
    * refuses it, and it was never handed out), and the old one is on the CRL before the pointer leaves it.
-   * Returns the serials this call marked superseded (of a retried swap, each it marked).
+   * Returns the serial this call's swap superseded, if any: one re-sign of the CRL per superseded
+   * certificate, also when a run cut off after its mark left it to this one.
    */
   saveIssuedCertificate(issued: IssuedCertificate, now: Date): Promise<SavedCertificate> {
     const c = issued.certificate;
@@ -123,13 +124,19 @@ export abstract class MongoDevices extends MongoRecords {
           }).lean<TerminalDoc>();
           if (!terminal) throw new StoreError('store_reference_missing', `no terminal ${c.terminalId}`);
           const previous = terminal.currentCertificateSerial ?? null;
+          // Reported by the call whose swap moves the pointer away from it, marked by this call or
+          // earlier (by a concurrent issuance, or a run cut off between its mark and its swap).
+          let supersedes = false;
           if (previous) {
             const marked = await this.m.Certificate.updateOne(
               { _id: previous, status: 'active' },
               { $set: { status: 'superseded', revokedAt: now, revocationReason: 'superseded' } },
               this.lasting(session),
             );
-            if (marked.modifiedCount === 1) superseded.push(previous);
+            supersedes =
+              marked.modifiedCount === 1 ||
+              (await this.m.Certificate.findById(previous, { status: 1 }, { session }).lean<CertificateDoc>())
+                ?.status === 'superseded';
           }
           const swapped = await this.m.Terminal.updateOne(
             { _id: c.terminalId, currentCertificateSerial: previous },
@@ -142,7 +149,10 @@ export abstract class MongoDevices extends MongoRecords {
             },
             this.lasting(session),
           );
-          if (swapped.matchedCount === 1) return { certificate: toCertificate(created), superseded };
+          if (swapped.matchedCount === 1) {
+            if (previous && supersedes) superseded.push(previous);
+            return { certificate: toCertificate(created), superseded };
+          }
         }
         throw new StoreError('store_contention', `terminal ${c.terminalId}: too many concurrent issuances`);
       }),

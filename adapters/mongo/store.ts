@@ -38,6 +38,12 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 /** The security epoch's one document (src/store/epoch.ts). */
 const EPOCH = { collection: 'security_epoch', id: 'epoch' } as const;
 /**
+ * The epoch read from the primary, majority-committed only: a bump rolled back by a fail-over must not
+ * be seen, or the next bump would give the same number again and hide a change from this process.
+ */
+const EPOCH_READ = (maxTimeMS: number) =>
+  ({ maxTimeMS, readConcern: { level: 'majority' }, readPreference: 'primary' }) as const;
+/**
  * Methods bumpAfterWrites leaves alone: MongoBase's helpers, which are no Store methods, and commitWork,
  * which moves the epoch inside its unit, only once it wrote (work.ts).
  */
@@ -87,7 +93,7 @@ export class MongoStore extends MongoDevices implements Store {
     return this.run(
       EPOCH.collection,
       async () =>
-        (await this.#epoch().findOne({ _id: EPOCH.id }, { maxTimeMS: this.connection.get('maxTimeMS') }))
+        (await this.#epoch().findOne({ _id: EPOCH.id }, EPOCH_READ(this.connection.get('maxTimeMS'))))
           ?.value ?? 0,
     );
   }

@@ -99,8 +99,9 @@ export class CertificateService {
     const { certificate, superseded } = await this.#store.saveIssuedCertificate(issued, this.#clock.now(), {
       syncWithAuditEvent: true,
     });
-    await this.superseded(superseded);
+    // The CRL lists the superseded one only once the audit event made the supersede durable.
     await this.recordIssued(certificate, input);
+    await this.superseded(superseded);
     return { certificate, p12 };
   }
 
@@ -171,8 +172,8 @@ export class CertificateService {
       this.#clock.now(),
       { syncWithAuditEvent: true }, // made durable by the audit event below, before the chain is served
     );
-    await this.superseded(superseded);
     await this.recordIssued(certificate, input, { via: 'csr' });
+    await this.superseded(superseded);
     return { certificate, chainPem: `${issued.certificatePem.trim()}\n${this.#ca.certificatePem.trim()}\n` };
   }
 

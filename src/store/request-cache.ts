@@ -74,6 +74,13 @@ const SHARED: Record<string, 'record' | 'frozen' | 'expiring'> = {
 };
 /** Kept across requests at most (tokens come and go): past it the process starts over. */
 const SHARED_LIMIT = 10_000;
+/**
+ * A backstop, not the mechanism: a record kept without an expiry of its own (a client, a standing) is
+ * read again after this long even if the epoch stood still — bounding the harm of an epoch that failed
+ * to move (on MongoDB the bump is a write of its own after the change; a crash or outage between the
+ * two leaves it where it was).
+ */
+export const KEPT_MAX_MS = 30_000;
 
 /**
  * Writes and the groups they change (`oidc`: every model); a write missing here (and from
@@ -146,10 +153,15 @@ export class RequestCache implements RequestIdCarrier {
   readonly #scope = new AsyncLocalStorage<Scope>();
   readonly #shared: Shared = { epoch: undefined, entries: new Map(), sessions: new Map() };
   readonly #count: (outcome: 'hit' | 'miss') => void;
+  readonly #maxAgeMs: number;
 
-  /** `count`: each read of a record that may be kept across requests, answered from memory or not. */
-  constructor(options: { count?: (outcome: 'hit' | 'miss') => void } = {}) {
+  /**
+   * `count`: each read of a record that may be kept across requests, answered from memory or not;
+   * `keptMaxMs`: the backstop age of a kept record without an expiry of its own (KEPT_MAX_MS).
+   */
+  constructor(options: { count?: (outcome: 'hit' | 'miss') => void; keptMaxMs?: number } = {}) {
     this.#count = options.count ?? (() => undefined);
+    this.#maxAgeMs = options.keptMaxMs ?? KEPT_MAX_MS;
   }
 
   /** Koa middleware: the requests it wraps read each cached record once. */
@@ -197,12 +209,13 @@ export class RequestCache implements RequestIdCarrier {
         return epoch;
       }));
     const count = this.#count;
+    const maxAgeMs = this.#maxAgeMs;
     return decorateMethods(store, (name, call) =>
       cachedMethod(
         name,
         call as (args: unknown[]) => Promise<unknown>,
         scopeOf,
-        shared && { shared, epochOf, count },
+        shared && { shared, epochOf, count, maxAgeMs },
       ),
     );
   }
@@ -213,6 +226,7 @@ interface Across {
   shared: Shared;
   epochOf: (scope: Scope) => Promise<number>;
   count: (outcome: 'hit' | 'miss') => void;
+  maxAgeMs: number;
 }
 
 /** A kept record still valid for this request (the epoch it read, the clock it runs at), else undefined. */
@@ -254,7 +268,8 @@ function sharedRead(
     across.count('miss');
     const record = kind === 'frozen' ? deepFreeze(await call(args)) : await call(args);
     const exp = kind === 'expiring' ? (record as { exp?: unknown } | null)?.exp : undefined;
-    const expiresAt = kind !== 'expiring' ? Infinity : typeof exp === 'number' ? exp * 1000 : -Infinity;
+    const expiresAt =
+      kind !== 'expiring' ? now + across.maxAgeMs : typeof exp === 'number' ? exp * 1000 : -Infinity;
     // Kept only if nothing moved the epoch meanwhile; never a miss, never without an expiry to check.
     if (record != null && shared.epoch === epoch && now < expiresAt) {
       if (shared.entries.size >= SHARED_LIMIT) clearShared(shared);
@@ -267,7 +282,7 @@ function sharedRead(
 }
 
 const nowOf = (kind: 'record' | 'frozen' | 'expiring', args: unknown[]): number =>
-  kind === 'expiring' ? (args[2] as Date).getTime() : 0;
+  kind === 'expiring' ? (args[2] as Date).getTime() : Date.now();
 
 /** The cache key of a getter's call: its name and key arguments (strings, as every getter's are). */
 const keyOf = (name: string, args: unknown[], keyArgs: number): string =>

@@ -13,6 +13,7 @@ import { defaultTenantPolicy } from '../../src/policy/tenant-policy.js';
 import { newId, sha256Hex } from '../../src/random.js';
 import { StoreError, StoreUnavailableError, type AccountPatch, type Store } from '../../src/store.js';
 import { testMongoServer } from '../helpers/ferretdb.js';
+import { certificateInput, fixtures } from './contract/context.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const server = testMongoServer();
@@ -143,6 +144,25 @@ if ('skip' in server) {
         expect(write.writeConcern, String(write.name)).to.include({ w: 'majority' });
       const finds = sent.filter((c) => c.name === 'find' || c.name === 'findAndModify');
       for (const find of finds) expect(find.maxTimeMS, String(find.name)).to.equal(10_000);
+      const epochRead = sent.find((c) => c.name === 'find' && c.find === 'security_epoch');
+      expect(epochRead?.readConcern, 'the epoch as a majority has it').to.deep.equal({ level: 'majority' });
+    });
+
+    it('reports a certificate superseded by a run cut off between its mark and its swap, once (for the CRL)', async function () {
+      const { account, terminal } = await seed(store);
+      const first = await fixtures(store).issue(account.id, terminal.id);
+      // What a cut-off run leaves without a transaction: marked superseded, still the terminal's current one.
+      await connection
+        .collection('certificates')
+        .updateOne({ _id: first.serial as never }, { $set: { status: 'superseded' } });
+      const saved = await store.saveIssuedCertificate(
+        { certificate: certificateInput(account.id, terminal.id), pendingDownload: null },
+        T0,
+      );
+      expect(saved.superseded).to.deep.equal([first.serial]);
+      expect((await store.getTerminal(terminal.id))!.currentCertificateSerial).to.equal(
+        saved.certificate.serial,
+      );
     });
 
     it('fails a request within the timeout when the server is cut off, as StoreUnavailableError', async function () {

@@ -5,6 +5,8 @@
  * another worker would) or by this process reaches the very next request.
  */
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +110,22 @@ describe('store records kept across requests', function () {
       await change();
       expect(seen(await tokenRequest()), name).to.not.deep.equal(before);
     }
+  });
+
+  it('reads a kept standing again past its backstop age, even when the epoch failed to move', async function () {
+    cache = new RequestCache({ keptMaxMs: 300 });
+    store = cache.wrap(raw);
+    expect((await tokenRequest()).standing?.certificate.status).to.equal('active');
+    // A revocation whose epoch bump was lost (MongoDB: a crash between the write and its bump).
+    const db = new Database(path.join(dir, 'tobira.db'));
+    db.exec(`UPDATE certificates SET status = 'revoked' WHERE serial = '${certificate.serial}';
+      UPDATE security_epoch SET value = value - 1 WHERE id = 1;`);
+    db.close();
+    expect((await tokenRequest()).standing?.certificate.status, 'kept: the epoch stood still').to.equal(
+      'active',
+    );
+    await sleep(350);
+    expect((await tokenRequest()).standing?.certificate.status, 'past the backstop').to.equal('revoked');
   });
 
   it('sees a change this process makes, later in the same request too', async function () {
