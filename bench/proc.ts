@@ -2,7 +2,8 @@
  * The server's processes as Linux sees them (/proc): the process `tobira start` runs in and the
  * workers node:cluster forks from it. CPU and RSS read here do not depend on what /metrics covers.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -143,4 +144,25 @@ export function rssByKind(pid: number): RssByKind {
     else kinds.otherAnonymous += m.rss;
   }
   return kinds;
+}
+
+/** CPU seconds used so far by a process and its descendants (Linux /proc; 0 elsewhere). */
+export function processTreeCpu(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let seconds = (Number(fields[11]) + Number(fields[12])) / TICKS;
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' '))
+        if (child.trim()) seconds += processTreeCpu(Number(child));
+    return seconds;
+  } catch {
+    return 0;
+  }
+}
+
+/** Stop a child process (SIGTERM) and wait for it, unless it has ended. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
 }

@@ -15,7 +15,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildCompiled } from './startup.js';
-import { hammer, processTreeCpu, refreshGrant, startTobira, type Side } from './token-side.js';
+import { processTreeCpu } from './proc.js';
+import { hammer, refreshGrant, startTobira, type Side } from './token-side.js';
 
 export interface MixedPhase {
   side: string;

@@ -23,15 +23,11 @@
  * [--tobira var/a --tobira var/b]`; with TOKEN_SIDE_PROFILE=<dir> each Tobira process writes a V8 CPU
  * profile there (in <dir>/tobira-<n> with several), the bare one's in <dir>/bare.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -41,6 +37,8 @@ import { LIMITS } from './provision.js';
 import { buildCompiled } from './startup.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { freePort, startTestTobira } from '../test/helpers/tobira.js';
+import { processTreeCpu, stopChild } from './proc.js';
+import { startBare } from './token-side-bare.js';
 
 export type TokenEndpoint = 'userinfo' | 'introspection' | 'refresh_token';
 
@@ -78,10 +76,8 @@ const ENDPOINTS: readonly TokenEndpoint[] = ['userinfo', 'introspection', 'refre
 const PASSWORD = 'Bench-Password-1';
 /** Each side is measured in turns of about this long, alternating. */
 const SLICE_SECONDS = 2;
-const BARE_MARKER = 'bare-oidc-provider ';
 const METRICS_TOKEN = 'bench-token-side-metrics-0123456789';
 /** USER_HZ of /proc/<pid>/stat: 100 on Linux. */
-const CLOCK_TICKS = 100;
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SCRIPT), '..');
 
@@ -345,125 +341,6 @@ export async function startTobira(runtime: TobiraRuntime, name = 'tobira'): Prom
   }
 }
 
-/** The bare oidc-provider in its own process (this file with --serve-bare); it prints its side. */
-export async function startBare(): Promise<Side> {
-  const profile = process.env.TOKEN_SIDE_PROFILE;
-  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profile, 'bare')] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', SCRIPT, '--serve-bare'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = () => stopChild(child);
-  // oidc-provider writes its notices to stdout too: the side is the line after the marker.
-  const exited = once(child, 'exit').then(() => null);
-  const found = (async () => {
-    for await (const line of createInterface({ input: child.stdout! }))
-      if (line.startsWith(BARE_MARKER)) return line.slice(BARE_MARKER.length);
-    return null;
-  })();
-  const line = await Promise.race([found, exited]);
-  if (!line) {
-    await stop();
-    throw new Error('the bare oidc-provider did not start');
-  }
-  return {
-    name: 'bare',
-    pid: child.pid!,
-    ...(JSON.parse(line) as Omit<Side, 'stop' | 'name' | 'pid'>),
-    stop,
-  };
-}
-
-/** Child mode: a bare oidc-provider 9 with the same claims, one client and one login's tokens. */
-async function serveBare(): Promise<void> {
-  const { default: Provider } = await import('oidc-provider');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bare-op-'));
-  execFileSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
-      ...['-addext', 'subjectAltName=IP:127.0.0.1'],
-      ...['-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
-    ],
-    { stdio: 'pipe' },
-  );
-  const [key, cert] = await Promise.all([
-    readFile(path.join(dir, 'key.pem'), 'utf8'),
-    readFile(path.join(dir, 'cert.pem'), 'utf8'),
-  ]);
-  await rm(dir, { recursive: true, force: true });
-  const port = await freePort();
-  const url = `https://127.0.0.1:${port}`;
-  const signing = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
-  const clientId = 'bench-rp';
-  const clientSecret = randomBytes(32).toString('base64url');
-  const claims = {
-    sub: 'account-1',
-    preferred_username: 'p-91-token',
-    tenant: 'p-91',
-    email: 'p-91-token@example.jp',
-    email_verified: false,
-  };
-  const provider = new Provider(url, {
-    jwks: { keys: [{ ...signing, use: 'sig', alg: 'RS256', kid: 'bench' }] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: ['https://rp.example.test/cb'],
-        grant_types: ['authorization_code', 'refresh_token'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    ],
-    claims: {
-      sid: null,
-      iss: null,
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
-      email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username', 'tenant'],
-    },
-    conformIdTokenClaims: false,
-    // Tobira's lifetimes (src/provider.ts).
-    ttl: { AccessToken: 600, IdToken: 600, Grant: 365 * 24 * 3600, RefreshToken: 24 * 3600 },
-    responseTypes: ['code'],
-    features: { devInteractions: { enabled: false }, introspection: { enabled: true } },
-    findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ ...claims, sub: id }) }),
-  });
-  const client = (await provider.Client.find(clientId))!;
-  const grant = new provider.Grant({ clientId, accountId: claims.sub });
-  grant.addOIDCScope('openid email profile offline_access');
-  const grantId = await grant.save();
-  const refreshToken = await new provider.RefreshToken({
-    client,
-    accountId: claims.sub,
-    grantId,
-    scope: 'openid email profile offline_access',
-    gty: 'authorization_code',
-    authTime: Math.floor(Date.now() / 1000),
-  }).save();
-  const server = https.createServer({ key, cert }, provider.callback());
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const side = { url, ca: cert, clientId, clientSecret, refreshToken };
-  process.stdout.write(`${BARE_MARKER}${JSON.stringify(side)}\n`);
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
-}
-
-/** CPU seconds used so far by a process and its descendants (Linux /proc; 0 elsewhere). */
-export function processTreeCpu(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    for (const task of readdirSync(`/proc/${pid}/task`))
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' '))
-        if (child.trim()) seconds += processTreeCpu(Number(child));
-    return seconds;
-  } catch {
-    return 0;
-  }
-}
-
 async function waitReady(url: string, ca: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i <= 150; i += 1) {
     if (child.exitCode !== null) throw new Error(`tobira exited (${child.exitCode})`);
@@ -481,12 +358,6 @@ async function waitReady(url: string, ca: string, child: ChildProcess): Promise<
   throw new Error('tobira did not start');
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
-
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const { values } = parseArgs({
     options: {
@@ -497,11 +368,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
       // Prebuilt trees (scripts/build.mjs --out <dir>), compared side by side; unset: built here.
       tobira: { type: 'string', multiple: true },
       tsx: { type: 'boolean', default: false },
-      'serve-bare': { type: 'boolean', default: false },
     },
   });
-  if (values['serve-bare']) await serveBare();
-  else {
+  {
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
     await benchTokenSide({
       seconds: Number(values.seconds),
