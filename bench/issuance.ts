@@ -12,9 +12,7 @@
 import { generateKeyPair } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import type { Tobira } from '../src/app.js';
 import type { Tenant } from '../src/domain.js';
@@ -26,6 +24,7 @@ import { browsersFor, loginOnce } from './login.js';
 import { opensslMint } from './openssl-mint.js';
 import { LIMITS, PASSWORD } from './provision.js';
 import { cpuSince, ms, quantiles, type Quantiles } from './stats.js';
+import { runsAlone } from './entry.js';
 
 export interface Stall {
   maxMs: number;
@@ -255,7 +254,7 @@ export async function benchIssuance(options: {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (runsAlone(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       rounds: { type: 'string', default: '8' },

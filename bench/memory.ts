@@ -5,8 +5,6 @@
  * Alone, on the compiled server, with where each worker's RSS is (bench/proc.ts `rssByKind`):
  *   node --import tsx bench/memory.ts --logins 3000,10000 --clients 16
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
@@ -15,6 +13,7 @@ import { rssByKind, servingRss } from './proc.js';
 import { provision } from './provision.js';
 import { startServerProcess, type ServerProcess } from './server.js';
 import { buildCompiled } from './startup.js';
+import { runsAlone } from './entry.js';
 
 export interface MemoryPoint {
   logins: number;
@@ -82,7 +81,7 @@ export function describeRss(server: ServerProcess): string[] {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (runsAlone(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       logins: { type: 'string', default: '3000,10000' },

@@ -10,10 +10,11 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/tobira.js';
 import { stopChild } from './proc.js';
 import type { Side } from './token-side.js';
+import { runsAlone } from './entry.js';
 
 const BARE_MARKER = 'bare-oidc-provider ';
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -124,6 +125,6 @@ async function serveBare(): Promise<void> {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (runsAlone(import.meta.url)) {
   await serveBare();
 }

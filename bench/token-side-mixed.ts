@@ -12,11 +12,11 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildCompiled } from './startup.js';
 import { processTreeCpu } from './proc.js';
 import { hammer, refreshGrant, startTobira, type Side } from './token-side.js';
+import { runsAlone } from './entry.js';
 
 export interface MixedPhase {
   side: string;
@@ -98,7 +98,7 @@ export async function benchTokenSideMixed(opts: {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (runsAlone(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '10' },

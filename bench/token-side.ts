@@ -28,7 +28,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { TestBrowser, formOf } from '../test/helpers/browser.js';
@@ -39,6 +39,7 @@ import { TestRp } from '../test/helpers/rp.js';
 import { freePort, startTestTobira } from '../test/helpers/tobira.js';
 import { processTreeCpu, stopChild } from './proc.js';
 import { startBare } from './token-side-bare.js';
+import { runsAlone } from './entry.js';
 
 export type TokenEndpoint = 'userinfo' | 'introspection' | 'refresh_token';
 
@@ -358,7 +359,7 @@ async function waitReady(url: string, ca: string, child: ChildProcess): Promise<
   throw new Error('tobira did not start');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (runsAlone(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '10' },
