@@ -75,7 +75,7 @@ describe('mint pool', function () {
     expect(back.certificatesPem).to.have.length(2);
   });
 
-  it('runs its threads at a lower CPU priority than the process (Linux)', async function () {
+  it('runs its threads at a lower CPU priority than the process (Linux; skipped where /proc/self/task cannot be read)', async function () {
     const before = await threadNices();
     if (!before) this.skip();
     await pool.generateKey(2048); // the threads idle for 30 s before they leave

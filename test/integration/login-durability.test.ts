@@ -32,7 +32,7 @@ const nameOf = (sql: string) => {
   return LABELS.find(([, pattern]) => pattern.test(text))?.[0] ?? text.slice(0, 60);
 };
 
-describe('durability of a full login’s writes (SQLite)', function () {
+describe('durability of a full login’s writes (SQLite; skipped when TOBIRA_TEST_STORE=mongodb: MongoDB has no synchronous levels)', function () {
   let t: TestTobira;
   let rp: TestRp;
   let user: TestUser;
