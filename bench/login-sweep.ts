@@ -1,0 +1,172 @@
+/**
+ * The logins sweep of bench/run.ts (1/2/4/8 clients against `tobira start` with its default workers)
+ * run alone, against one or several compiled trees side by side, with the server's CPU per login split
+ * by thread (issue 13 point 1). Each arm gets its own server, started once and warmed up; the phases then
+ * run interleaved (arm A 1 client, arm B 1 client, A 2 clients, …), so load from elsewhere on the
+ * machine falls on both arms alike.
+ *
+ * Per phase and serving process, from /proc/<pid>/task/<tid>/schedstat: the main thread; libuv's pool
+ * (the UV_THREADPOOL_SIZE threads of that process with the most CPU in the phase: argon2id at ~17 ms a
+ * verify dwarfs any other thread; the pool also signs the RS256 tokens); the rest (V8's GC and
+ * compiler helpers, the cluster's primary). So argon2id's own cost inside the serving processes at
+ * load is read (pool CPU per login, an upper bound: RS256 rides along) next to bench/argon2.ts's
+ * figure measured alone, and "non-argon2" is given both ways: whole less bench/argon2.ts's CPU per
+ * verify (bench/run.ts's figure), and whole less the pool's CPU (everything off the pool).
+ *
+ * `--warm-up N`: logins each server runs first with the largest client count (default: one per user, as
+ * bench/run.ts); their CPU per login is printed per block of 200, to see when it settles. Repeated, the
+ * i-th applies to the i-th `--tobira` (one tree twice with two warm-ups compares the warm-ups).
+ *
+ * Alone: `node --import tsx bench/login-sweep.ts --tobira DIR [--tobira DIR2] [--clients 1,2,4,8]
+ * [--seconds 15] [--warm-up N]… [--rounds 1] [--workers N]` (DIR from `node scripts/build.mjs --out DIR`,
+ * inside the package). Linux only (/proc).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { workerEnvironment } from '../src/cluster/worker-env.js';
+import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
+import { TestRp } from '../test/helpers/rp.js';
+import { benchArgon2 } from './argon2.js';
+import { browsersFor, loginOnce, runLogins, type BenchUser, type LoginTarget } from './login.js';
+import { provision } from './provision.js';
+import { startServerProcess, type ServerProcess } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    tobira: { type: 'string', multiple: true, default: [] },
+    clients: { type: 'string', default: '1,2,4,8' },
+    seconds: { type: 'string', default: '15' },
+    'warm-up': { type: 'string', multiple: true, default: [] },
+    rounds: { type: 'string', default: '1' },
+    workers: { type: 'string' },
+  },
+});
+if (!values.tobira.length) throw new Error('--tobira DIR (a compiled tree) at least once');
+const clientCounts = values.clients.split(',').map(Number);
+const maxClients = Math.max(...clientCounts);
+const workers = values.workers ? Number(values.workers) : os.availableParallelism();
+const poolSize = Number(workerEnvironment(workers).UV_THREADPOOL_SIZE);
+
+/** CPU nanoseconds by thread id of one process (schedstat's first field). */
+function threadCpu(pid: number): Map<string, number> {
+  const cpu = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      cpu.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return cpu;
+}
+
+type Snapshot = Map<number, Map<string, number>>;
+/** Every process of the server's tree (the primary and its workers), by pid. */
+function snapshot(server: ServerProcess): Snapshot {
+  const tree = server.tree();
+  return new Map([tree.root, ...tree.workers].map(({ pid }) => [pid, threadCpu(pid)]));
+}
+
+interface Split {
+  whole: number;
+  main: number;
+  pool: number;
+  rest: number;
+}
+/** CPU ns between two snapshots, by class; the primary (no requests) counts as rest. */
+function split(before: Snapshot, after: Snapshot, servingPids: Set<number>): Split {
+  const out: Split = { whole: 0, main: 0, pool: 0, rest: 0 };
+  for (const [pid, threads] of after) {
+    const was = before.get(pid) ?? new Map<string, number>();
+    const deltas = [...threads].map(([tid, ns]) => ({ tid, ns: ns - (was.get(tid) ?? 0) }));
+    for (const d of deltas) out.whole += d.ns;
+    if (!servingPids.has(pid)) {
+      out.rest += deltas.reduce((a, d) => a + d.ns, 0);
+      continue;
+    }
+    const main = deltas.find((d) => d.tid === String(pid))?.ns ?? 0;
+    const others = deltas.filter((d) => d.tid !== String(pid)).sort((a, b) => b.ns - a.ns);
+    const pool = others.slice(0, poolSize).reduce((a, d) => a + d.ns, 0);
+    out.main += main;
+    out.pool += pool;
+    out.rest += others.slice(poolSize).reduce((a, d) => a + d.ns, 0);
+  }
+  return out;
+}
+
+interface Arm {
+  dir: string;
+  warmUp: number;
+  server: ServerProcess;
+  target: LoginTarget;
+  users: BenchUser[];
+  serving: Set<number>;
+}
+
+const data = await provision(maxClients);
+const arms: Arm[] = [];
+const ms = (ns: number, logins: number) => (ns / logins / 1e6).toFixed(2);
+try {
+  for (const [i, dir] of values.tobira.entries()) {
+    const warmUp = Number(values['warm-up'][i] ?? values['warm-up'][0] ?? maxClients);
+    const server = await startServerProcess({
+      dataDir: data.dataDir,
+      caPem: data.caPem,
+      compiledDir: dir,
+      ...(values.workers ? { workers } : {}),
+    });
+    const users = browsersFor(data.users, server.url, data.caPem);
+    const target = { rp: await TestRp.discover(server.url, data.client, data.caPem), url: server.url };
+    const tree = server.tree();
+    const serving = new Set((tree.workers.length ? tree.workers : [tree.root]).map((w) => w.pid));
+    arms.push({ dir, warmUp, server, target, users, serving });
+  }
+  for (const arm of arms) {
+    // bench/run.ts's warm-up: one login per user (connections open), then the rest in blocks.
+    await Promise.all(arm.users.map((u) => loginOnce(arm.target, u)));
+    let left = arm.warmUp - arm.users.length;
+    for (let block = 1; left > 0; block += 1) {
+      const count = Math.min(200, left);
+      const before = snapshot(arm.server);
+      const run = await runLogins(arm.target, arm.users, { count });
+      const s = split(before, snapshot(arm.server), arm.serving);
+      const n = run.latencies.length;
+      console.log(
+        `warm-up ${arm.dir} block ${block}: ${n} logins, server CPU ${ms(s.whole, n)} ms/login (main ${ms(s.main, n)}, pool ${ms(s.pool, n)}, rest ${ms(s.rest, n)})`,
+      );
+      left -= count;
+    }
+  }
+  // After the warm-up (nothing else of ours runs) and before the phases: the same figure bench/run.ts uses.
+  const argon2 = await benchArgon2({ seconds: 5, sequential: 10, workers });
+  console.log(
+    `argon2id alone (bench/argon2.ts, libuv pool ${argon2.poolSize}, ${argon2.concurrency} in flight): ${argon2.cpuPerVerifyMs.toFixed(2)} ms CPU per verify, ceiling ${argon2.ceiling.toFixed(1)}/s`,
+  );
+  console.log(
+    '| arm | round | clients | logins | logins/s | server CPU/login | non-argon2 (less alone) | main threads | libuv pool | rest | non-pool | client CPU/login |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (let round = 1; round <= Number(values.rounds); round += 1)
+    for (const clients of clientCounts)
+      for (const arm of arms) {
+        const before = snapshot(arm.server);
+        const run = await runLogins(arm.target, arm.users.slice(0, clients), {
+          seconds: Number(values.seconds),
+        });
+        const s = split(before, snapshot(arm.server), arm.serving);
+        const n = run.latencies.length;
+        const whole = s.whole / n / 1e6;
+        console.log(
+          `| ${arm.dir} (warm-up ${arm.warmUp}) | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} |`,
+        );
+      }
+} finally {
+  for (const arm of arms) {
+    await Promise.all(arm.users.map((u) => u.browser.close()));
+    await arm.server.stop();
+  }
+  closeAllHttpsFetches();
+  await data.remove();
+}
+process.exit(0);
