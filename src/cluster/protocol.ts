@@ -9,6 +9,8 @@
  * re-signs before the revoking request is answered) and the metrics scrape (every worker's snapshot).
  */
 
+import type { DemoStatus } from '../services/demo.js';
+
 export type GatherScope = 'all' | 'others';
 
 export type WorkerMessage =
@@ -40,3 +42,17 @@ export const GATHER_TIMEOUT_MS = 3000;
 
 /** The environment variable that gives a forked worker its stable slot (0 … workers-1). */
 export const WORKER_SLOT_ENV = 'TOBIRA_WORKER_SLOT';
+
+/** Set in the one process the primary forks before its workers to prepare what must exist once (src/cli/prepare.ts). */
+export const PREPARE_ENV = 'TOBIRA_PREPARE';
+
+/** What that process reports before it exits: what the primary would otherwise have built Tobira for. */
+export interface Prepared {
+  tobira: 'prepared';
+  store: string;
+  caPem: string;
+  /** The demo records' credentials (`start --demo`): the primary runs the demo relying party. */
+  demo: DemoStatus | null;
+}
+
+export const isPrepared = (message: unknown): message is Prepared => kindOf(message) === 'prepared';
