@@ -15,20 +15,20 @@
  *
  * `--warm-up N`: logins each server runs first with the largest client count (default: one per user, as
  * bench/run.ts); their CPU per login is printed per block of 200, to see when it settles. Repeated, the
- * i-th applies to the i-th `--tobira` (one tree twice with two warm-ups compares the warm-ups).
+ * i-th applies to the i-th `--tobira` (one tree twice with two warm-ups compares the warm-ups). `--uv-pool N`
+ * (repeatable likewise): the server's UV_THREADPOOL_SIZE, as an operator sets it.
  *
  * Alone: `node --import tsx bench/login-sweep.ts --tobira DIR [--tobira DIR2] [--clients 1,2,4,8]
- * [--seconds 15] [--warm-up N]… [--rounds 1] [--workers N]` (DIR from `node scripts/build.mjs --out DIR`,
+ * [--seconds 15] [--warm-up N]… [--uv-pool N]… [--rounds 1] [--workers N]` (DIR from `node scripts/build.mjs --out DIR`,
  * inside the package). Linux only (/proc).
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { workerEnvironment } from '../src/cluster/worker-env.js';
 import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { benchArgon2 } from './argon2.js';
 import { browsersFor, loginOnce, runLogins, type BenchUser, type LoginTarget } from './login.js';
+import { splitByThread, threadSnapshot } from './logins.js';
 import { provision } from './provision.js';
 import { startServerProcess, type ServerProcess } from './server.js';
 
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '1,2,4,8' },
     seconds: { type: 'string', default: '15' },
     'warm-up': { type: 'string', multiple: true, default: [] },
+    'uv-pool': { type: 'string', multiple: true, default: [] },
     rounds: { type: 'string', default: '1' },
     workers: { type: 'string' },
   },
@@ -46,62 +47,15 @@ if (!values.tobira.length) throw new Error('--tobira DIR (a compiled tree) at le
 const clientCounts = values.clients.split(',').map(Number);
 const maxClients = Math.max(...clientCounts);
 const workers = values.workers ? Number(values.workers) : os.availableParallelism();
-const poolSize = Number(workerEnvironment(workers).UV_THREADPOOL_SIZE);
-
-/** CPU nanoseconds by thread id of one process (schedstat's first field). */
-function threadCpu(pid: number): Map<string, number> {
-  const cpu = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      cpu.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return cpu;
-}
-
-type Snapshot = Map<number, Map<string, number>>;
-/** Every process of the server's tree (the primary and its workers), by pid. */
-function snapshot(server: ServerProcess): Snapshot {
-  const tree = server.tree();
-  return new Map([tree.root, ...tree.workers].map(({ pid }) => [pid, threadCpu(pid)]));
-}
-
-interface Split {
-  whole: number;
-  main: number;
-  pool: number;
-  rest: number;
-}
-/** CPU ns between two snapshots, by class; the primary (no requests) counts as rest. */
-function split(before: Snapshot, after: Snapshot, servingPids: Set<number>): Split {
-  const out: Split = { whole: 0, main: 0, pool: 0, rest: 0 };
-  for (const [pid, threads] of after) {
-    const was = before.get(pid) ?? new Map<string, number>();
-    const deltas = [...threads].map(([tid, ns]) => ({ tid, ns: ns - (was.get(tid) ?? 0) }));
-    for (const d of deltas) out.whole += d.ns;
-    if (!servingPids.has(pid)) {
-      out.rest += deltas.reduce((a, d) => a + d.ns, 0);
-      continue;
-    }
-    const main = deltas.find((d) => d.tid === String(pid))?.ns ?? 0;
-    const others = deltas.filter((d) => d.tid !== String(pid)).sort((a, b) => b.ns - a.ns);
-    const pool = others.slice(0, poolSize).reduce((a, d) => a + d.ns, 0);
-    out.main += main;
-    out.pool += pool;
-    out.rest += others.slice(poolSize).reduce((a, d) => a + d.ns, 0);
-  }
-  return out;
-}
 
 interface Arm {
   dir: string;
   warmUp: number;
+  /** UV_THREADPOOL_SIZE given to the server (as an operator would), or its default. */
+  pool: number | undefined;
   server: ServerProcess;
   target: LoginTarget;
   users: BenchUser[];
-  serving: Set<number>;
 }
 
 const data = await provision(maxClients);
@@ -110,6 +64,11 @@ const ms = (ns: number, logins: number) => (ns / logins / 1e6).toFixed(2);
 try {
   for (const [i, dir] of values.tobira.entries()) {
     const warmUp = Number(values['warm-up'][i] ?? values['warm-up'][0] ?? maxClients);
+    const given = values['uv-pool'][i] ?? values['uv-pool'][0];
+    const pool = given ? Number(given) : undefined;
+    // The server's primary reads an operator's UV_THREADPOOL_SIZE from its environment (this one's copy).
+    if (pool) process.env.UV_THREADPOOL_SIZE = String(pool);
+    else delete process.env.UV_THREADPOOL_SIZE;
     const server = await startServerProcess({
       dataDir: data.dataDir,
       caPem: data.caPem,
@@ -118,9 +77,7 @@ try {
     });
     const users = browsersFor(data.users, server.url, data.caPem);
     const target = { rp: await TestRp.discover(server.url, data.client, data.caPem), url: server.url };
-    const tree = server.tree();
-    const serving = new Set((tree.workers.length ? tree.workers : [tree.root]).map((w) => w.pid));
-    arms.push({ dir, warmUp, server, target, users, serving });
+    arms.push({ dir, warmUp, pool, server, target, users });
   }
   for (const arm of arms) {
     // bench/run.ts's warm-up: one login per user (connections open), then the rest in blocks.
@@ -128,9 +85,9 @@ try {
     let left = arm.warmUp - arm.users.length;
     for (let block = 1; left > 0; block += 1) {
       const count = Math.min(200, left);
-      const before = snapshot(arm.server);
+      const before = threadSnapshot(arm.server, arm.pool);
       const run = await runLogins(arm.target, arm.users, { count });
-      const s = split(before, snapshot(arm.server), arm.serving);
+      const s = splitByThread(before, threadSnapshot(arm.server, arm.pool));
       const n = run.latencies.length;
       console.log(
         `warm-up ${arm.dir} block ${block}: ${n} logins, server CPU ${ms(s.whole, n)} ms/login (main ${ms(s.main, n)}, pool ${ms(s.pool, n)}, rest ${ms(s.rest, n)})`,
@@ -150,15 +107,15 @@ try {
   for (let round = 1; round <= Number(values.rounds); round += 1)
     for (const clients of clientCounts)
       for (const arm of arms) {
-        const before = snapshot(arm.server);
+        const before = threadSnapshot(arm.server, arm.pool);
         const run = await runLogins(arm.target, arm.users.slice(0, clients), {
           seconds: Number(values.seconds),
         });
-        const s = split(before, snapshot(arm.server), arm.serving);
+        const s = splitByThread(before, threadSnapshot(arm.server, arm.pool));
         const n = run.latencies.length;
         const whole = s.whole / n / 1e6;
         console.log(
-          `| ${arm.dir} (warm-up ${arm.warmUp}) | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} |`,
+          `| ${arm.dir} (warm-up ${arm.warmUp}${arm.pool ? `, pool ${arm.pool}` : ''}) | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} |`,
         );
       }
 } finally {

@@ -31,6 +31,8 @@ export interface BenchResults {
   runtime: string;
   argon2: Argon2Result;
   sweep: LoginPhase[];
+  /** Logins each login server ran before it was measured (after one per user). */
+  loginWarmUp: number;
   /** The same clients against TOBIRA_WORKERS=1 and against the default. */
   workers: { one: LoginPhase; all: LoginPhase; note: string };
   tokenSide: TokenSideRow[] | string;
@@ -63,6 +65,8 @@ function loginRows(phases: LoginPhase[], argon2: Argon2Result, label: (p: LoginP
     ...lat(p.latency).slice(0, 3),
     `${n(p.serverCpuMs)} (${p.cpuSource})`,
     n(nonArgon2(p, argon2)),
+    n(p.poolCpuMs),
+    n(p.serverCpuMs - p.poolCpuMs),
     n(p.clientCpuMs),
   ]);
 }
@@ -75,6 +79,8 @@ const LOGIN_HEADERS = [
   'max ms',
   'server CPU/login ms',
   'server non-argon2 CPU/login ms',
+  "of it on libuv's pool ms",
+  'off the pool ms',
   'client CPU/login ms',
 ];
 
@@ -140,6 +146,12 @@ export function renderReport(r: BenchResults): string {
       "The clients run in the bench process on the same cores as the server; server CPU comes from the server's " +
       '/metrics (or /proc over its processes when /metrics did not cover every worker), client CPU from the bench process.',
     `Server time by route at ${best.clients} clients (requests per login × mean): ${best.routes.join('; ') || '—'}.`,
+    `Non-argon2 is server CPU less one verify's CPU measured alone (${n(argon2.cpuPerVerifyMs)} ms, argon2id ceiling above). ` +
+      "Libuv's pool (argon2id and the RS256 signatures; per serving process its threads with the most CPU, /proc) is read " +
+      'in the server at this load: where it exceeds the verify alone, argon2id costs more under co-load (4 pool threads ' +
+      'of 2 workers time-share the cores with the main threads) and the ceiling at load is lower than the one above; ' +
+      '"off the pool" is everything else (main threads, V8 helpers, the primary). ' +
+      `Each server first ran ${r.loginWarmUp} logins (after one per user), as one that has served for a while.`,
   );
   section(
     '1 worker vs all workers',

@@ -18,8 +18,8 @@ import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { benchArgon2 } from './argon2.js';
 import { benchIssuance } from './issuance.js';
-import { browsersFor, loginOnce, type BenchUser } from './login.js';
-import { measureLogins, type LoginPhase } from './logins.js';
+import { browsersFor, loginOnce, runLogins, type BenchUser } from './login.js';
+import { measureLogins, SWEEP_WARM_UP, type LoginPhase } from './logins.js';
 import { benchMemory, memoryPoint, type MemoryPoint } from './memory.js';
 import { stopDescendants } from './proc.js';
 import { provision, type Provisioned } from './provision.js';
@@ -80,7 +80,9 @@ const startup = {
   tsx: await measureStart(data.dataDir, data.caPem),
   compiled: compiledDir ? await measureStart(data.dataDir, data.caPem, compiledDir) : (build as string),
 };
-const sweep: LoginPhase[] = await withServer(data, {}, async (server, target, users) => {
+// Both login servers run SWEEP_WARM_UP logins first (bench/logins.ts: when their CPU per login settles).
+const warmUp = { logins: smoke ? 0 : SWEEP_WARM_UP, clients: clientCounts.at(-1)! };
+const sweep: LoginPhase[] = await withServer(data, { warmUp }, async (server, target, users) => {
   const phases: LoginPhase[] = [];
   for (const count of clientCounts) {
     phases.push(await measureLogins(server, target, users.slice(0, count), { seconds }));
@@ -88,7 +90,7 @@ const sweep: LoginPhase[] = await withServer(data, {}, async (server, target, us
   }
   return phases;
 });
-const one = await withServer(data, { workers: 1 }, (server, target, users) =>
+const one = await withServer(data, { workers: 1, warmUp }, (server, target, users) =>
   measureLogins(server, target, users.slice(0, clientCounts.at(-1)), { seconds }),
 );
 say(one);
@@ -132,6 +134,7 @@ const results: BenchResults = {
   argon2,
   runtime,
   sweep,
+  loginWarmUp: warmUp.logins,
   workers: { one, all: allPhase, note: workersNote },
   tokenSide,
   issuance,
@@ -148,7 +151,12 @@ process.exit(0);
 /** Starts `tobira start` on the provisioned data, opens a browser per user, runs `work`, stops it. */
 async function withServer<T>(
   provisioned: Provisioned,
-  options: { workers?: number; atStart?: (server: ServerProcess) => void },
+  options: {
+    workers?: number;
+    atStart?: (server: ServerProcess) => void;
+    /** Logins (with `clients` at once) after the one per user, before `work`. */
+    warmUp?: { logins: number; clients: number };
+  },
   work: (
     server: Awaited<ReturnType<typeof startServerProcess>>,
     target: Parameters<typeof loginOnce>[0],
@@ -169,6 +177,8 @@ async function withServer<T>(
       url: server.url,
     };
     await Promise.all(users.map((u) => loginOnce(target, u))); // warm-up: connections open, code paths hot
+    if (options.warmUp?.logins)
+      await runLogins(target, users.slice(0, options.warmUp.clients), { count: options.warmUp.logins });
     return await work(server, target, users);
   } finally {
     await Promise.all(users.map((u) => u.browser.close()));

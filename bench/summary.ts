@@ -23,7 +23,7 @@ export function renderSummary(r: BenchResults): string {
     [
       `logins, ${sweep.map((p) => p.clients).join('/')} clients, ${sweep.at(-1)!.workers} workers`,
       `${range(sweep.map((p) => p.perSecond))} logins/s; server CPU ${range(sweep.map((p) => p.serverCpuMs))} ms per login, ` +
-        `of which not argon2id ${range(sweep.map((p) => nonArgon2(p, argon2)))} ms; clients ${range(sweep.map((p) => p.clientCpuMs))} ms`,
+        `of which not argon2id ${range(sweep.map((p) => nonArgon2(p, argon2)))} ms (off libuv's pool ${range(sweep.map((p) => p.serverCpuMs - p.poolCpuMs))} ms); clients ${range(sweep.map((p) => p.clientCpuMs))} ms`,
     ],
     [
       `1 worker vs ${r.workers.all.workers}, ${r.workers.all.clients} clients`,
