@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import Keygrip from 'keygrip';
-import { CookieSigner } from '../../src/http/cookie-signer.js';
+import { CookieSigner, REMEMBERED_DIGESTS } from '../../src/http/cookie-signer.js';
 import { TestBrowser } from '../helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { TestRp } from '../helpers/rp.js';
@@ -37,6 +37,24 @@ describe('CookieSigner', function () {
       for (const forged of [flipped, `${digest}=`, `${digest}.`, digest.slice(0, -1), '', 'A'])
         expect(signer.index(data, forged), `digest ${forged}`).to.equal(-1);
     }
+  });
+
+  it('answers a remembered digest as the HMAC would: only that digest, only for its signer, past the bound', function () {
+    const signer = new CookieSigner([NEW_KEY, OLD_KEY]);
+    const data = '_session=remembered';
+    const byOld = new Keygrip([OLD_KEY]).sign(data);
+    expect(signer.index(data, byOld), 'verified by the rotated key').to.equal(1);
+    expect(signer.index(data, byOld), 'again, remembered: still the rotated key').to.equal(1);
+    const byNew = signer.sign(data);
+    expect(signer.index(data, byNew)).to.equal(0);
+    expect(signer.index(data, byOld), 'the other remembered digest is computed anew').to.equal(1);
+    expect(signer.index(data, new Keygrip(['another key']).sign(data))).to.equal(-1);
+    // Another signer (a rotation) remembers nothing of this one.
+    expect(new CookieSigner(['a rotated-in key 0123456789abcdef']).index(data, byNew)).to.equal(-1);
+    // Past the bound the oldest are forgotten, and verify as before.
+    for (let i = 0; i <= REMEMBERED_DIGESTS; i += 1) signer.sign(`filler=${i}`);
+    expect(signer.index(data, byNew)).to.equal(0);
+    expect(signer.index(data, new Keygrip([NEW_KEY]).sign(`${data}x`))).to.equal(-1);
   });
 
   it('needs a key', function () {
