@@ -70,6 +70,7 @@ import { openStore } from './store-factory.js';
 import type { Store } from './store.js';
 import { instrumentStore, storeCallMetric } from './store/instrumented.js';
 import { RequestCache } from './store/request-cache.js';
+import { providerContexts } from './provider-context.js';
 
 export interface Tobira {
   config: Config;
@@ -147,7 +148,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
   const metrics = new Metrics({ store: opened });
   // Every store call counted (tobira_store_calls_total); within a request each record read once.
-  const requestCache = new RequestCache({ count: (outcome) => metrics.keptRecord(outcome) });
+  const requestCache = new RequestCache({
+    count: (outcome) => metrics.keptRecord(outcome),
+    contexts: providerContexts,
+  });
   const store = requestCache.wrap(instrumentStore(opened, storeCallMetric(metrics.registry)));
   // The request being served, for the audit events it causes (set by the request log middleware),
   // carried in the request cache's context: one AsyncLocalStorage context per request.
@@ -283,11 +287,12 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   );
   provider.use(securityHeaders({ apiPaths: backChannelPaths(provider) }));
   // Token, introspection, revocation, userinfo and JWKS requests skip what only pages need (provider.ts).
-  const pages = pagesOnly(provider);
-  provider.use(pages(scriptHashesAlone()));
-  provider.use(pages(errorPages({ views, log })));
-  provider.use(pages(staticAssets(new URL('../interactions/public/', import.meta.url))));
-  provider.use(pages(sameOriginForms({ issuer: config.issuer, views })));
+  const pages = [
+    scriptHashesAlone(),
+    errorPages({ views, log }),
+    staticAssets(new URL('../interactions/public/', import.meta.url)),
+    sameOriginForms({ issuer: config.issuer, views }),
+  ];
   const routers = [
     platformRoutes({ store, certificates }),
     brandRoutes({ store }),
@@ -342,7 +347,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       rateLimiter,
     }),
   ];
-  for (const router of routers) provider.use(pages(router.routes()));
+  provider.use(pagesOnly(provider, [...pages, ...routers.map((router) => router.routes())]));
 
   return {
     config,

@@ -3,9 +3,10 @@
  * instances in one process — tests, or a benchmark beside the server — never mix their numbers.
  * Labels are bounded sets only: route names, result codes, audit actions; never IDs or addresses.
  */
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { LoginResult, OutboxMail } from './domain.js';
 import type { CertificateStore, OutboxStore, StoreLifecycle } from './store.js';
+import { TallyHistogram, talliedCounter, type HistogramSeries, type TallySeries } from './metrics-tally.js';
 
 export type MailOutcome = 'sent' | 'retried' | 'failed';
 
@@ -44,42 +45,40 @@ const EXPIRY_WINDOWS_DAYS = [7, 30] as const;
 
 export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, RequestMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<'method' | 'route' | 'status'>;
-  readonly #duration: Histogram<'method' | 'route'>;
-  readonly #requestSeries = new Map<
-    string,
-    { count: { inc(): void }; duration: { observe(value: number): void } }
-  >();
+  // Counted on every request: tallied in plain numbers, read into the registry at each scrape.
+  readonly #requests: (labels: Record<'method' | 'route' | 'status', string>) => TallySeries;
+  readonly #duration: TallyHistogram<'method' | 'route'>;
+  readonly #requestSeries = new Map<string, { count: TallySeries; duration: HistogramSeries }>();
   readonly #logins: Counter<'result'>;
   /** Reads of records kept across requests (store/request-cache.ts): answered from memory, or not. */
-  readonly #kept: Record<KeptOutcome, { inc(): void }>;
+  readonly #kept: Record<KeptOutcome, TallySeries>;
   readonly #audit: Counter<'action'>;
   readonly #mail: Counter<'outcome'>;
 
   constructor(deps: { store: StoreLifecycle & CertificateStore & OutboxStore; processMetrics?: boolean }) {
     const registers = [this.registry];
     if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tobira_' });
-    this.#requests = new Counter({
+    this.#requests = talliedCounter({
       name: 'tobira_http_requests_total',
       help: 'HTTP requests answered, by route and status.',
       labelNames: ['method', 'route', 'status'],
       registers,
     });
-    this.#duration = new Histogram({
-      name: 'tobira_http_request_duration_seconds',
-      help: 'Time to answer an HTTP request, by route.',
-      labelNames: ['method', 'route'],
+    this.#duration = new TallyHistogram(
+      'tobira_http_request_duration_seconds',
+      'Time to answer an HTTP request, by route.',
+      ['method', 'route'],
       // A login step costs one argon2id verify (~25 ms here); slow stores show in the upper buckets.
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    const kept = new Counter({
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      this.registry,
+    );
+    const kept = talliedCounter({
       name: 'tobira_kept_records_total',
       help: 'Reads of records kept across requests while the security epoch stands still: hit (answered from memory) or miss (read from the store).',
       labelNames: ['outcome'],
       registers,
     });
-    this.#kept = { hit: kept.labels('hit'), miss: kept.labels('miss') };
+    this.#kept = { hit: kept({ outcome: 'hit' }), miss: kept({ outcome: 'miss' }) };
     this.#logins = new Counter({
       name: 'tobira_login_attempts_total',
       help: 'Login attempts recorded in the login history, by result code.',
@@ -155,19 +154,19 @@ export class Metrics implements LoginMetrics, AuditMetrics, MailMetrics, Request
     const key = `${o.method} ${o.route} ${o.status}`;
     let series = this.#requestSeries.get(key);
     if (!series) {
-      if (this.#requestSeries.size >= 1000) this.#requestSeries.clear();
+      // Bounded: the parser's known methods, Tobira's route names, the statuses it answers.
       series = {
-        count: this.#requests.labels(o.method, o.route, String(o.status)),
-        duration: this.#duration.labels(o.method, o.route),
+        count: this.#requests({ method: o.method, route: o.route, status: String(o.status) }),
+        duration: this.#duration.series({ method: o.method, route: o.route }),
       };
       this.#requestSeries.set(key, series);
     }
-    series.count.inc();
+    series.count.n += 1;
     series.duration.observe(o.seconds);
   }
 
   keptRecord(outcome: KeptOutcome): void {
-    this.#kept[outcome].inc();
+    this.#kept[outcome].n += 1;
   }
 
   loginAttempt(result: LoginResult): void {

@@ -212,14 +212,33 @@ export const backChannelPaths = (provider: Provider): ReadonlySet<string> =>
   new Set(BACK_CHANNEL_ROUTES.map((name) => provider.pathFor(name)));
 
 /**
- * Wraps middleware that serves pages (error pages, static files, form checks, Tobira's routers) so that
- * requests to the back-channel endpoints skip it: they need none of it (oidc-provider renders their
- * errors itself) and it would run on every token, introspection and userinfo request.
+ * The middleware that serves pages (error pages, static files, form checks, Tobira's routers), composed
+ * into one that requests to the back-channel endpoints skip with a single check: they need none of it
+ * (oidc-provider renders their errors itself), and each middleware they passed through, even just to
+ * skip it, cost every token, introspection and userinfo request a step of Koa's dispatch.
  */
-export function pagesOnly(provider: Provider) {
+export function pagesOnly(provider: Provider, stack: readonly PageMiddleware[]): PageMiddleware {
   const backChannel = backChannelPaths(provider);
-  return <M extends PageMiddleware>(middleware: M): M =>
-    ((ctx, next) => (backChannel.has(ctx.path) ? next() : middleware(ctx, next))) as M;
+  const pages = composed(stack);
+  return (ctx, next) => (backChannel.has(ctx.path) ? next() : pages(ctx, next));
+}
+
+/** `stack` as one middleware, as Koa runs an application's (koa-compose's rules: `next` at most once). */
+function composed(stack: readonly PageMiddleware[]): PageMiddleware {
+  return (ctx, next) => {
+    let called = -1;
+    const dispatch = (i: number): Promise<unknown> => {
+      if (i <= called) return Promise.reject(new Error('next() called multiple times'));
+      called = i;
+      const middleware = i < stack.length ? stack[i]! : next;
+      try {
+        return Promise.resolve(middleware(ctx, () => dispatch(i + 1)));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
+    return dispatch(0);
+  };
 }
 
 export function createProvider(deps: ProviderDeps): Provider {

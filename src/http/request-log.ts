@@ -64,7 +64,7 @@ export function requestLog(deps: {
     const requestId = requestIdFor(ctx.get('x-request-id'), isFromTrustedProxy(ctx.req, deps.trust));
     ctx.state.requestId = requestId;
     // Set first: the error pages keep headers already set, so a failed request still names its id.
-    ctx.set('X-Request-Id', requestId);
+    ctx.set('x-request-id', requestId); // lower case: Node's key, no per-request lower-casing
     // One promise step, not an async function's: every request pays for each (and its async hooks).
     return deps.requestIds.run(requestId, next).then(
       () => observe(ctx, started, requestId),

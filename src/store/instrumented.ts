@@ -3,7 +3,8 @@
  * so the bench and tests can read how many a login costs from `/metrics`
  * (`tobira_store_calls_total{method,kind}`). One counter increment per call; nothing else changes.
  */
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { talliedCounter, type TallySeries } from '../metrics-tally.js';
 import { decorateMethods } from './decorate.js';
 
 export type StoreCallKind = 'read' | 'write';
@@ -21,18 +22,18 @@ export type StoreCallCounter = (method: string, kind: StoreCallKind) => void;
 
 /** The `tobira_store_calls_total` counter in `registry`. */
 export function storeCallMetric(registry: Registry): StoreCallCounter {
-  const counter = new Counter({
+  const counter = talliedCounter({
     name: 'tobira_store_calls_total',
     help: 'Store calls (database round trips) by method and kind: read or write.',
     labelNames: ['method', 'kind'],
     registers: [registry],
   });
-  // The labelled series looked up once per method: prom-client hashes a label object on every inc.
-  const series = new Map<string, { inc(): void }>();
+  // The series looked up once per method, then counted by an addition (metrics-tally.ts).
+  const series = new Map<string, TallySeries>();
   return (method, kind) => {
-    let child = series.get(method);
-    if (!child) series.set(method, (child = counter.labels(method, kind)));
-    child.inc();
+    let tally = series.get(method);
+    if (!tally) series.set(method, (tally = counter({ method, kind })));
+    tally.n += 1;
   };
 }
 

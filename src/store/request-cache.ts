@@ -150,51 +150,69 @@ function clearShared(shared: Shared): void {
 }
 
 export class RequestCache implements RequestIdCarrier {
-  readonly #scope = new AsyncLocalStorage<Scope>();
+  /** The request being handled (its Koa context, which holds its scope under this cache's key). */
+  readonly #contexts: AsyncLocalStorage<object>;
+  readonly #key = Symbol('request cache scope');
   readonly #shared: Shared = { epoch: undefined, entries: new Map(), sessions: new Map() };
   readonly #count: (outcome: 'hit' | 'miss') => void;
   readonly #maxAgeMs: number;
 
   /**
    * `count`: each read of a record that may be kept across requests, answered from memory or not;
-   * `keptMaxMs`: the backstop age of a kept record without an expiry of its own (KEPT_MAX_MS).
+   * `keptMaxMs`: the backstop age of a kept record without an expiry of its own (KEPT_MAX_MS);
+   * `contexts`: an AsyncLocalStorage that carries the request's Koa context — oidc-provider's own
+   * (provider-context.ts), so that the process runs one storage, not two: on Node 20 every storage
+   * ever run is copied onto every promise the process creates. Default: one of the cache's own.
    */
-  constructor(options: { count?: (outcome: 'hit' | 'miss') => void; keptMaxMs?: number } = {}) {
+  constructor(
+    options: {
+      count?: (outcome: 'hit' | 'miss') => void;
+      keptMaxMs?: number;
+      contexts?: AsyncLocalStorage<object>;
+    } = {},
+  ) {
     this.#count = options.count ?? (() => undefined);
     this.#maxAgeMs = options.keptMaxMs ?? KEPT_MAX_MS;
+    this.#contexts = options.contexts ?? new AsyncLocalStorage<object>();
   }
 
   /** Koa middleware: the requests it wraps read each cached record once. */
   middleware(): Middleware {
-    return (_ctx, next) => {
+    return (ctx, next) => {
       const scope: Scope = { open: true, entries: new Map() };
+      (ctx as unknown as Record<symbol, Scope>)[this.#key] = scope;
       // Work the request started without waiting (background tasks) must not read a stale snapshot.
       const close = () => {
         scope.open = false;
         scope.entries.clear();
       };
       // One promise step, not an async function's (each costs every request its async hooks).
-      return this.#scope.run(scope, next).then(close, (error: unknown) => {
+      return this.#contexts.run(ctx, next).then(close, (error: unknown) => {
         close();
         throw error;
       });
     };
   }
 
+  #current(): Scope | undefined {
+    const ctx = this.#contexts.getStore() as Record<symbol, Scope | undefined> | undefined;
+    return ctx?.[this.#key];
+  }
+
   carryRequestId(id: string): boolean {
-    const scope = this.#scope.getStore();
+    const scope = this.#current();
     if (scope) scope.requestId = id;
     return scope !== undefined;
   }
 
   carriedRequestId(): string | undefined {
-    return this.#scope.getStore()?.requestId;
+    return this.#current()?.requestId;
   }
 
   /** `store` with its getters answered from the current request's cache. */
   wrap<S extends object>(store: S): S {
     const scopeOf = () => {
-      const scope = this.#scope.getStore();
+      const scope = this.#current();
       return scope?.open ? scope : undefined;
     };
     const epochStore = store as Partial<SecurityEpochStore>;
