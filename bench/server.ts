@@ -29,6 +29,8 @@ export async function startServerProcess(options: {
   workers?: number;
   /** The compiled tree's directory (`npm run build --out`); unset = the sources through tsx. */
   compiledDir?: string;
+  /** Added to the server's environment (its workers inherit it): settings to compare (bench/memory.ts). */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
@@ -51,6 +53,7 @@ export async function startServerProcess(options: {
   // A single process's libuv pool sized as a worker's (cluster/worker-env.ts) from its start: bin/tobira.js
   // does so only on Node.js 22+, and the compiled main.js started here not at all (libuv's 4 threads).
   if (options.workers === 1) Object.assign(env, workerEnvironment(1));
+  Object.assign(env, options.env);
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = once(child, 'exit');
