@@ -58,29 +58,19 @@ export class BindingGuard {
   async forToken(use: BoundUse): Promise<GuardVerdict> {
     const bound = use.fingerprint ?? (await this.#bindings.get(use.sessionUid));
     if (!bound) return { ok: false, reason: 'unbound' };
-    return this.#verdict(
-      await this.#certificates.standing(bound),
-      use.clientId,
-      { boundFingerprint: bound, accountId: use.accountId },
-      use.clientTenantId,
-    );
+    const identity = await this.#certificates.standing(bound);
+    // On every token request: the client's tenant is known (oidc-provider read the client), no more steps.
+    const tenantId =
+      use.clientTenantId === undefined ? await this.#clientTenant(use.clientId) : use.clientTenantId;
+    return decide(identity, { boundFingerprint: bound, accountId: use.accountId }, tenantId);
   }
 
   async #verdict(
     identity: CertificateIdentity,
     clientId: string,
     bound: { boundFingerprint?: string; accountId?: string },
-    clientTenantId?: string | null,
   ): Promise<GuardVerdict> {
-    const verdict = checkBinding({
-      standing: identity.ok
-        ? { ok: true, value: identity }
-        : { ok: false, reason: identity.result satisfies BindingFailure },
-      ...bound,
-      clientTenantId: clientTenantId === undefined ? await this.#clientTenant(clientId) : clientTenantId,
-    });
-    const serial = identity.ok ? identity.certificate.serial : identity.serial;
-    return verdict.ok || !serial ? verdict : { ...verdict, serial };
+    return decide(identity, bound, await this.#clientTenant(clientId));
   }
 
   /** The tenant a client serves: null for the account pages (every tenant), undefined if unknown. */
@@ -88,4 +78,21 @@ export class BindingGuard {
     if (clientId === ACCOUNT_CLIENT_ID) return null;
     return (await this.#store.getClient(clientId))?.tenantId ?? undefined;
   }
+}
+
+/** The binding rule over what was loaded, with the serial of the certificate involved when one is known. */
+function decide(
+  identity: CertificateIdentity,
+  bound: { boundFingerprint?: string; accountId?: string },
+  clientTenantId: string | null | undefined,
+): GuardVerdict {
+  const verdict = checkBinding({
+    standing: identity.ok
+      ? { ok: true, value: identity }
+      : { ok: false, reason: identity.result satisfies BindingFailure },
+    ...bound,
+    clientTenantId,
+  });
+  const serial = identity.ok ? identity.certificate.serial : identity.serial;
+  return verdict.ok || !serial ? verdict : { ...verdict, serial };
 }

@@ -26,8 +26,11 @@ export class SessionBindings {
     return this.#records.put(sessionUid, { certFingerprint, exp });
   }
 
-  async get(sessionUid: string | undefined): Promise<string | null> {
-    const found = sessionUid ? await this.#records.get(sessionUid) : null;
-    return typeof found?.certFingerprint === 'string' ? found.certFingerprint : null;
+  /** The bound fingerprint (asked on every token request: one promise step, no async frame of its own). */
+  get(sessionUid: string | undefined): Promise<string | null> {
+    if (!sessionUid) return Promise.resolve(null);
+    return this.#records
+      .get(sessionUid)
+      .then((found) => (typeof found?.certFingerprint === 'string' ? found.certFingerprint : null));
   }
 }

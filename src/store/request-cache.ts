@@ -412,18 +412,20 @@ function copyOf<T>(value: T): T {
   if (value instanceof Date) return new Date(value.getTime()) as T;
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const field = copyOf((value as Record<string, unknown>)[key]);
-    // A parsed `__proto__` key stays a plain property, as structuredClone keeps it.
+  // Spread copies every own field at once (a parsed `__proto__` key stays a plain property, as
+  // structuredClone keeps it); only the fields that hold objects are then replaced by their copies.
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of Object.keys(copy)) {
+    const field = copy[key];
+    if (typeof field !== 'object' || field === null) continue;
     if (key === '__proto__')
       Object.defineProperty(copy, key, {
-        value: field,
+        value: copyOf(field),
         enumerable: true,
         writable: true,
         configurable: true,
       });
-    else copy[key] = field;
+    else copy[key] = copyOf(field);
   }
   return copy as T;
 }

@@ -234,4 +234,24 @@ describe('store records kept across requests', function () {
     });
     expect((await tokenRequest()).token).to.have.property('grantId', 'g1');
   });
+
+  it('copies a kept record’s nested objects too, and keeps a parsed __proto__ key a plain field', async function () {
+    const payload = JSON.parse(
+      `{"exp":${EXP},"claims":{"userinfo":{"email":null}},"scopes":["openid"],"__proto__":{"polluted":true}}`,
+    ) as Record<string, unknown>;
+    await raw.oidcUpsert('AccessToken', 'at3', payload as never, 600, T0);
+    const read = () => request(() => store.oidcFind('AccessToken', 'at3', T0));
+    // The first read keeps the record, the second is answered from it: neither copy reaches it.
+    for (let i = 0; i < 2; i += 1) {
+      const copy = (await read()) as { claims: { userinfo: Record<string, unknown> }; scopes: string[] };
+      copy.claims.userinfo.email = 'changed';
+      copy.scopes.push('changed');
+      (copy as unknown as { __proto__: Record<string, unknown> }).__proto__.polluted = 'changed';
+    }
+    const again = (await read()) as Record<string, unknown>;
+    expect(again).to.deep.include({ claims: { userinfo: { email: null } }, scopes: ['openid'] });
+    expect(Object.getPrototypeOf(again)).to.equal(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(again, '__proto__')?.value).to.deep.equal({ polluted: true });
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+  });
 });
