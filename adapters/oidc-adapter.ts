@@ -43,8 +43,9 @@ export class StoreOidcAdapter implements Adapter {
     await this.#store.oidcUpsert(this.#model, id, payload as OidcPayload, expiresIn, this.#clock.now());
   }
 
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    return toAdapterPayload(await this.#store.oidcFind(this.#model, id, this.#clock.now()));
+  /** On every token request (the token, its grant): one promise step, no async frame of its own. */
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#store.oidcFind(this.#model, id, this.#clock.now()).then(toAdapterPayload);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

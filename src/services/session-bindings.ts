@@ -29,8 +29,9 @@ export class SessionBindings {
   /** The bound fingerprint (asked on every token request: one promise step, no async frame of its own). */
   get(sessionUid: string | undefined): Promise<string | null> {
     if (!sessionUid) return Promise.resolve(null);
-    return this.#records
-      .get(sessionUid)
-      .then((found) => (typeof found?.certFingerprint === 'string' ? found.certFingerprint : null));
+    return this.#records.get(sessionUid).then(fingerprintOf);
   }
 }
+
+const fingerprintOf = (found: { certFingerprint?: unknown } | null): string | null =>
+  typeof found?.certFingerprint === 'string' ? found.certFingerprint : null;
