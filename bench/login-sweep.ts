@@ -31,6 +31,7 @@ import { browsersFor, loginOnce, runLogins, type BenchUser, type LoginTarget } f
 import { splitByThread, threadSnapshot } from './logins.js';
 import { provision } from './provision.js';
 import { startServerProcess, type ServerProcess } from './server.js';
+import { quantiles } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +62,10 @@ interface Arm {
 const data = await provision(maxClients);
 const arms: Arm[] = [];
 const ms = (ns: number, logins: number) => (ns / logins / 1e6).toFixed(2);
+const latency = (samples: number[]) => {
+  const q = quantiles(samples);
+  return `${q.p50.toFixed(0)} / ${q.p95.toFixed(0)}`;
+};
 try {
   for (const [i, dir] of values.tobira.entries()) {
     const warmUp = Number(values['warm-up'][i] ?? values['warm-up'][0] ?? maxClients);
@@ -101,9 +106,9 @@ try {
     `argon2id alone (bench/argon2.ts, libuv pool ${argon2.poolSize}, ${argon2.concurrency} in flight): ${argon2.cpuPerVerifyMs.toFixed(2)} ms CPU per verify, ceiling ${argon2.ceiling.toFixed(1)}/s`,
   );
   console.log(
-    '| arm | round | clients | logins | logins/s | server CPU/login | non-argon2 (less alone) | main threads | libuv pool | rest | non-pool | client CPU/login |',
+    '| arm | round | clients | logins | logins/s | server CPU/login | non-argon2 (less alone) | main threads | libuv pool | rest | non-pool | client CPU/login | p50 / p95 ms |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (let round = 1; round <= Number(values.rounds); round += 1)
     for (const clients of clientCounts)
       for (const arm of arms) {
@@ -115,7 +120,7 @@ try {
         const n = run.latencies.length;
         const whole = s.whole / n / 1e6;
         console.log(
-          `| ${arm.dir} (warm-up ${arm.warmUp}${arm.pool ? `, pool ${arm.pool}` : ''}) | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} |`,
+          `| ${arm.dir} (warm-up ${arm.warmUp}${arm.pool ? `, pool ${arm.pool}` : ''}) | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} | ${latency(run.latencies)} |`,
         );
       }
 } finally {

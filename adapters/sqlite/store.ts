@@ -52,7 +52,7 @@ import {
 } from '../../src/store.js';
 import { AccountTable } from './accounts.js';
 import { CertificateTable, type CertificateQuery } from './certificates.js';
-import { failFastOnLocks, isLockBusy, openDatabase, waitForLock } from './connection.js';
+import { openDatabase } from './connection.js';
 import { AccountCounters } from './counters.js';
 import { COUNTED_FAILURES, Durability, relaxedUpsert } from './durability.js';
 import { mapSqliteError } from './errors.js';
@@ -108,20 +108,11 @@ export class SqliteStore implements Store {
     this.#db = openDatabase(path);
   }
 
-  /**
-   * Runs `fn` on the tables, turning driver errors into StoreErrors; behind another connection's lock,
-   * again once the event loop had its turn (connection.ts, waitForLock).
-   */
+  /** Runs `fn` on the tables, turning driver errors into StoreErrors. */
   async #with<T>(fn: (t: Tables) => T): Promise<T> {
-    const tables = this.#tables;
-    if (!tables) throw new StoreError('store_not_initialized', 'call init() before using the store');
+    if (!this.#tables) throw new StoreError('store_not_initialized', 'call init() before using the store');
     try {
-      return fn(tables);
-    } catch (error) {
-      if (!isLockBusy(error)) throw mapSqliteError(error);
-    }
-    try {
-      return await waitForLock(() => fn(tables));
+      return fn(this.#tables);
     } catch (error) {
       throw mapSqliteError(error);
     }
@@ -136,10 +127,8 @@ export class SqliteStore implements Store {
   // passed around unbound.
   init = async (): Promise<void> => {
     try {
-      failFastOnLocks(this.#db, false); // opening and migrating wait in SQLite's busy handler
       migrate(this.#db);
       this.#tables ??= tables(this.#db);
-      failFastOnLocks(this.#db);
     } catch (error) {
       throw mapSqliteError(error);
     }
