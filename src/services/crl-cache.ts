@@ -8,6 +8,7 @@
  * keep working through a store outage; a CRL older than two intervals (the timer missed) is re-signed
  * on request.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { CrlInput } from '../../certs/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -15,6 +16,13 @@ import type { CertificateStore } from '../store.js';
 
 export const CRL_RESIGN_MS = 5 * 60_000;
 const CRL_VALIDITY_MS = 24 * 3600_000;
+/**
+ * The schedule starts on the first request for the CRL, but must not live in that request's
+ * AsyncLocalStorage context: a timer keeps the context it was created in (oidc-provider's holds the
+ * whole Koa context), so every re-sign would run as that long-gone request — its id in the logs, its
+ * context kept alive for the process's life. Entered at module load, where no request is.
+ */
+const outsideRequests = new AsyncResource('TobiraCrlSchedule');
 
 export interface SignedCrl {
   der: Buffer;
@@ -66,7 +74,9 @@ export class CrlCache {
   get(): Promise<SignedCrl> {
     const current = this.#current;
     if (current && !(current.signed && this.#stale(current.signed))) return current.promise;
-    this.#timer ??= setInterval(() => void this.#resign(), this.#everyMs).unref();
+    this.#timer ??= outsideRequests.runInAsyncScope(() =>
+      setInterval(() => void this.#resign(), this.#everyMs).unref(),
+    );
     return this.#start().promise;
   }
 

@@ -3,6 +3,7 @@
  * revoked or superseded, and on its schedule; what it serves is what OpenSSL verifies.
  */
 import { expect } from 'chai';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -167,6 +168,25 @@ describe('CrlCache schedule', function () {
     expect(fresh.crlNumber > kept.crlNumber).to.equal(true);
     expect(fresh.thisUpdate.getTime()).to.equal(clock.now().getTime());
     await stalled.stop();
+  });
+
+  it('re-signs on its timer outside the context of the request that first asked', async function () {
+    const requests = new AsyncLocalStorage<string>();
+    const contexts: (string | undefined)[] = [];
+    const noting = async () => {
+      contexts.push(requests.getStore());
+      return sign();
+    };
+    const cache = new CrlCache({ store, sign: noting, clock: new ManualClock(), resignEveryMs: 10 });
+    await requests.run('first request', () => cache.get());
+    for (let i = 0; i < 200 && contexts.length < 2; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await cache.stop();
+    expect(contexts[0]).to.equal('first request');
+    expect(contexts.length, 'the timer re-signed').to.be.greaterThan(1);
+    expect(contexts.slice(1), 'no re-sign ran as the first request').to.deep.equal(
+      contexts.slice(1).map(() => undefined),
+    );
   });
 
   it('does not sign before anyone asks, and asks again after a failed signing', async function () {
