@@ -1,6 +1,11 @@
 /** How many libuv threads (each keeping argon2id's 19 MiB warm) a serving process gets (src/cluster/worker-env.ts). */
 import { expect } from 'chai';
-import { SEMI_SPACE_MIB, threadPoolSize, workerExecArgv } from '../../src/cluster/worker-env.js';
+import {
+  OLD_SPACE_MIB,
+  SEMI_SPACE_MIB,
+  threadPoolSize,
+  workerExecArgv,
+} from '../../src/cluster/worker-env.js';
 
 describe('thread pool size per serving process', function () {
   it('is the worker’s share of the cores', function () {
@@ -22,16 +27,18 @@ describe('thread pool size per serving process', function () {
 });
 
 describe('Node.js options of a forked worker', function () {
-  it('keeps the primary’s options and gives V8 the same share of helper threads and a smaller young generation', function () {
+  it('keeps the primary’s options and gives V8 the same share of helper threads, a smaller young generation and an old one sized to what it holds', function () {
     expect(workerExecArgv(2, 2, ['--import', 'tsx'], '')).to.deep.equal([
       '--import',
       'tsx',
       '--v8-pool-size=2',
       `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+      `--max-old-space-size=${OLD_SPACE_MIB}`,
     ]);
     expect(workerExecArgv(1, 16, [], '--enable-source-maps')).to.deep.equal([
       '--v8-pool-size=4',
       `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+      `--max-old-space-size=${OLD_SPACE_MIB}`,
     ]);
   });
 
@@ -39,17 +46,27 @@ describe('Node.js options of a forked worker', function () {
     expect(workerExecArgv(2, 2, ['--v8-pool-size=8'], '')).to.deep.equal([
       '--v8-pool-size=8',
       `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+      `--max-old-space-size=${OLD_SPACE_MIB}`,
     ]);
     expect(workerExecArgv(2, 2, [], '--v8-pool-size=1 --enable-source-maps')).to.deep.equal([
       `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+      `--max-old-space-size=${OLD_SPACE_MIB}`,
     ]);
   });
 
-  it('leaves an operator’s semi-space size alone, on the command line or in NODE_OPTIONS, in either spelling', function () {
+  it('leaves an operator’s heap sizes alone, on the command line or in NODE_OPTIONS, in either spelling', function () {
     expect(workerExecArgv(2, 2, ['--max-semi-space-size=32'], '')).to.deep.equal([
       '--max-semi-space-size=32',
       '--v8-pool-size=2',
+      `--max-old-space-size=${OLD_SPACE_MIB}`,
     ]);
-    expect(workerExecArgv(2, 2, [], '--max_semi_space_size=4')).to.deep.equal(['--v8-pool-size=2']);
+    expect(workerExecArgv(2, 2, [], '--max_semi_space_size=4 --max-old-space-size=2048')).to.deep.equal([
+      '--v8-pool-size=2',
+    ]);
+    expect(workerExecArgv(2, 2, ['--max_old_space_size=1024'], '')).to.deep.equal([
+      '--max_old_space_size=1024',
+      '--v8-pool-size=2',
+      `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+    ]);
   });
 });
