@@ -49,6 +49,9 @@ export class CrlCache {
   readonly #everyMs: number;
   readonly #peers: CrlPeers | undefined;
   #current: Signing | null = null;
+  /** The signing under way, and the one queued behind it (it has not read the store yet). */
+  #running: Promise<SignedCrl> | null = null;
+  #next: Signing | null = null;
   #lastNumber = 0n;
   #timer: NodeJS.Timeout | null = null;
 
@@ -114,12 +117,25 @@ export class CrlCache {
     }
   }
 
+  /**
+   * A signing that reads the store after this call. While one is under way (it may have read the
+   * store before the caller's change), the next one starts when it ends, and every call in between
+   * shares that next one: 10 issuances superseding at once sign 2 CRLs, not 10, each a store read of
+   * every revoked certificate, its DER and an RSA signature.
+   */
   #start(): Signing {
-    // Time and number are taken before the store read, so a later start always carries a higher number.
-    const thisUpdate = this.#clock.now();
-    const byTime = BigInt(thisUpdate.getTime());
-    const crlNumber = (this.#lastNumber = byTime > this.#lastNumber ? byTime : this.#lastNumber + 1n);
-    const signing: Signing = { promise: this.#build(thisUpdate, crlNumber), signed: null };
+    if (this.#next) return this.#next;
+    const running = this.#running;
+    const signing: Signing = {
+      promise: running
+        ? running.then(
+            () => this.#begin(signing),
+            () => this.#begin(signing),
+          )
+        : this.#begin(null),
+      signed: null,
+    };
+    if (running) this.#next = signing;
     this.#current = signing;
     signing.promise.then(
       (signed) => (signing.signed = signed),
@@ -128,6 +144,21 @@ export class CrlCache {
       },
     );
     return signing;
+  }
+
+  #begin(queued: Signing | null): Promise<SignedCrl> {
+    if (queued && this.#next === queued) this.#next = null;
+    // Time and number are taken before the store read, so a later start always carries a higher number.
+    const thisUpdate = this.#clock.now();
+    const byTime = BigInt(thisUpdate.getTime());
+    const crlNumber = (this.#lastNumber = byTime > this.#lastNumber ? byTime : this.#lastNumber + 1n);
+    const running = this.#build(thisUpdate, crlNumber);
+    this.#running = running;
+    const done = () => {
+      if (this.#running === running) this.#running = null;
+    };
+    running.then(done, done);
+    return running;
   }
 
   async #build(thisUpdate: Date, crlNumber: bigint): Promise<SignedCrl> {

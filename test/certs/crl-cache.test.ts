@@ -208,6 +208,50 @@ describe('CrlCache schedule', function () {
     await cache.stop();
   });
 
+  it('shares one signing among revocations made while another is under way, and lists each of them', async function () {
+    const listed: string[] = [];
+    const gates: (() => void)[] = [];
+    let reads = 0;
+    const changing = {
+      listRevokedCertificates: async () => {
+        reads += 1;
+        return listed.map((serial) => ({ serial }) as Certificate);
+      },
+    };
+    const gated = async (input: { revoked: { serial: string }[] }) => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return { der: Buffer.from(input.revoked.map((r) => r.serial).join(',')), pem: '' };
+    };
+    const cache = new CrlCache({ store: changing, sign: gated, clock: new ManualClock() });
+    /** Until a signing waits for its signature (it has read the store). */
+    const opened = async () => {
+      for (let i = 0; i < 50 && !gates.length; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(gates, 'a signing waits').to.have.length(1);
+    };
+    const first = cache.get();
+    await opened();
+    gates.shift()!();
+    await first;
+    listed.push('a1');
+    const a = cache.revoked();
+    await opened(); // its signing has read the store and waits for its signature
+    expect(reads).to.equal(2);
+    const later = ['b2', 'c3', 'd4'].map((serial) => {
+      listed.push(serial);
+      return cache.revoked();
+    });
+    expect(reads, 'the later ones wait for the one under way').to.equal(2);
+    gates.shift()!();
+    await a;
+    await opened();
+    expect(reads, 'then one signing for all three').to.equal(3);
+    gates.shift()!();
+    await Promise.all(later);
+    expect((await cache.get()).der.toString()).to.equal('a1,b2,c3,d4');
+    expect(gates, 'no other signing').to.have.length(0);
+    await cache.stop();
+  });
+
   it("answers a revocation only once the other workers re-signed; a peer's news re-signs without telling anyone", async function () {
     const told: (() => void)[] = [];
     const peers = { revoked: () => new Promise<void>((resolve) => told.push(resolve)) };
