@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { browsersFor, loginOnce, runLogins, type BenchUser, type LoginTarget } from './login.js';
-import { rssByKind, servingRss } from './proc.js';
+import { pssOf, rssByKind, servingRss } from './proc.js';
 import { provision } from './provision.js';
 import { startServerProcess, type ServerProcess } from './server.js';
 import { buildCompiled } from './startup.js';
@@ -26,6 +26,8 @@ export interface MemoryPoint {
   logins: number;
   sumMiB: number;
   maxMiB: number;
+  /** The largest PSS of a serving process: pages shared with the others (the node binary) counted in shares. */
+  pssMaxMiB: number;
   processes: number;
   /** The cluster's primary (or the one process): it serves no requests in cluster mode. */
   primaryMiB: number;
@@ -47,6 +49,8 @@ export function memoryPoint(server: ServerProcess, logins: number): MemoryPoint 
     logins,
     sumMiB: rss.sum / MiB,
     maxMiB: rss.max / MiB,
+    pssMaxMiB:
+      Math.max(...(tree.workers.length ? tree.workers : [tree.root]).map((p) => pssOf(p.pid).pss)) / MiB,
     processes: rss.count,
     primaryMiB: tree.root.rss / MiB,
   };
@@ -84,7 +88,8 @@ export function describeRss(server: ServerProcess): string[] {
   const mib = (bytes: number) => (bytes / MiB).toFixed(1);
   return (tree.workers.length ? tree.workers : [tree.root]).map((p) => {
     const k = rssByKind(p.pid);
-    return `pid ${p.pid}: ${mib(p.rss)} MiB = V8 heap and other anonymous ${mib(k.otherAnonymous)} + malloc thread arenas ${mib(k.mallocThreads)} + malloc main heap ${mib(k.mallocMain)} + files ${mib(k.files)}`;
+    const pss = pssOf(p.pid);
+    return `pid ${p.pid}: ${mib(p.rss)} MiB = V8 heap and other anonymous ${mib(k.otherAnonymous)} + malloc thread arenas ${mib(k.mallocThreads)} + malloc main heap ${mib(k.mallocMain)} + files ${mib(k.files)}; PSS ${mib(pss.pss)} (files ${mib(pss.pssFile)})`;
   });
 }
 
@@ -183,7 +188,7 @@ if (runsAlone(import.meta.url)) {
     const n = run.done - run.lastDone;
     const perLogin = (s: number) => (n > 0 ? ((s * 1000) / n).toFixed(2) : '-');
     console.log(
-      `[${run.variant.name}] after ${point.logins} logins: ${point.processes} serving, max ${point.maxMiB.toFixed(0)} MiB, sum ${point.sumMiB.toFixed(0)} MiB; primary ${point.primaryMiB.toFixed(0)} MiB; server CPU ${perLogin(cpu - run.cpu)} ms/login, GC ${perLogin(gcSeconds - run.gc)} ms/login (over ${n}); ${run.seconds > 0 ? (n / run.seconds).toFixed(1) : '-'} logins/s`,
+      `[${run.variant.name}] after ${point.logins} logins: ${point.processes} serving, max ${point.maxMiB.toFixed(0)} MiB (PSS ${point.pssMaxMiB.toFixed(0)}), sum ${point.sumMiB.toFixed(0)} MiB; primary ${point.primaryMiB.toFixed(0)} MiB; server CPU ${perLogin(cpu - run.cpu)} ms/login, GC ${perLogin(gcSeconds - run.gc)} ms/login (over ${n}); ${run.seconds > 0 ? (n / run.seconds).toFixed(1) : '-'} logins/s`,
     );
     console.log(`  V8 heap used/committed MiB (all workers): ${spaces}`);
     for (const line of describeRss(run.server)) console.log(`  ${line}`);

@@ -146,6 +146,17 @@ export function rssByKind(pid: number): RssByKind {
   return kinds;
 }
 
+/**
+ * Proportional set size (Linux smaps_rollup): each shared page counted as 1/n in each of the n processes
+ * that map it — the node binary's pages and the shared libraries are counted whole in every worker's RSS.
+ */
+export function pssOf(pid: number): { pss: number; pssFile: number } {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kB = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { pss: kB('Pss'), pssFile: kB('Pss_File') };
+}
+
 /** CPU seconds used so far by a process and its descendants (Linux /proc; 0 elsewhere). */
 export function processTreeCpu(pid: number): number {
   try {

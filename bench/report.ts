@@ -232,16 +232,24 @@ export function renderReport(r: BenchResults): string {
   section(
     'Memory',
     table(
-      ['after logins', 'serving processes', 'RSS sum MiB', 'RSS max per process MiB', 'primary process MiB'],
+      [
+        'after logins',
+        'serving processes',
+        'RSS sum MiB',
+        'RSS max per process MiB',
+        'PSS max per process MiB',
+        'primary process MiB',
+      ],
       memory.points.map((p) => [
         String(p.logins),
         String(p.processes),
         n(p.sumMiB, 0),
         n(p.maxMiB, 0),
+        n(p.pssMaxMiB, 0),
         p.processes > 1 ? n(p.primaryMiB, 0) : '(the one process)',
       ]),
     ),
-    `${memory.clients} clients, ${n(memory.perSecond)} logins/s, on a freshly started server (default workers; the cluster's primary serves no requests and is shown apart).`,
+    `${memory.clients} clients, ${n(memory.perSecond)} logins/s, on a freshly started server (default workers; the cluster's primary serves no requests and is shown apart). PSS counts a page the processes share (the node binary, shared libraries) in shares; RSS counts it whole in each.`,
   );
   const c = r.startup.compiled;
   section(

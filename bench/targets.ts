@@ -54,7 +54,7 @@ export function renderTargets(r: BenchResults, best: LoginPhase): string {
     ],
     [
       `RSS ≤ 200 MiB per process after ${last.logins} logins`,
-      `${n(last.maxMiB, 0)} MiB max`,
+      `${n(last.maxMiB, 0)} MiB max (PSS ${n(last.pssMaxMiB, 0)})`,
       met(last.maxMiB <= 200),
     ],
     [
