@@ -157,7 +157,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   // carried in the request cache's context: one AsyncLocalStorage context per request.
   const requestIds = new RequestIds(requestCache);
   const audit = new AuditLog({ store, clock, log, metrics, requestId: () => requestIds.current() });
-  // Kept signed; a revocation in any worker re-signs it in every worker before it is answered.
+  // Kept signed; a revocation in any worker marks it stale in every worker before it is answered.
   const crl: CrlCache = new CrlCache({
     store,
     sign: (input) => ca.createCrl(input),

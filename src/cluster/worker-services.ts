@@ -16,9 +16,9 @@ const CRL_REVOKED = 'crl.revoked';
 const METRICS = 'metrics';
 
 /**
- * The CRL's peers: a revocation waits until every other worker re-signed (or was given up on after the
- * gather timeout — then that worker's CRL catches up at its next scheduled re-sign; logins read the
- * store, so they refuse the certificate at once anyway). `refresh` is this worker's own re-sign.
+ * The CRL's peers: a revocation waits until every other worker marked its CRL stale (or was given up on
+ * after the gather timeout — then that worker's CRL catches up at its next scheduled re-sign; logins
+ * read the store, so they refuse the certificate at once anyway). `refresh` is this worker's own mark.
  */
 export function shareCrl(bus: ClusterBus, log: Logger, refresh: () => Promise<void>): CrlPeers {
   bus.handle(CRL_REVOKED, refresh);

@@ -208,9 +208,9 @@ export class CertificateService {
   }
 
   /**
-   * Storing issuances marked these certificates superseded (the store says which): re-sign the CRL,
-   * here and in every worker, so it lists them at once. A first certificate supersedes nothing, and
-   * then nothing is re-signed.
+   * Storing issuances marked these certificates superseded (the store says which): the kept CRL is
+   * stale, here and in every worker, so the next one served lists them. A first certificate supersedes
+   * nothing, and then the CRL stands.
    */
   async superseded(serials: readonly string[]): Promise<void> {
     if (serials.length) await this.#crl.revoked();
@@ -294,14 +294,14 @@ export class CertificateService {
   }
 
   /**
-   * The store revoked certificates on its own (an account deleted with its certificates): re-sign
-   * the CRL so they are listed at once.
+   * The store revoked certificates on its own (an account deleted with its certificates): the CRL
+   * served next lists them.
    */
   certificatesRevoked(): Promise<void> {
     return this.#crl.revoked();
   }
 
-  /** The kept CRL (crl-cache.ts): signed once, re-signed on revocation and every 5 minutes. */
+  /** The kept CRL (crl-cache.ts): signed once, re-signed on the first request after a revocation and every 5 minutes. */
   crl(): Promise<SignedCrl> {
     return this.#crl.get();
   }

@@ -1,8 +1,10 @@
 /**
- * The signed CRL, kept: signed on first request, then re-signed when this node revokes or supersedes a
- * certificate and every `resignEveryMs` (5 minutes, the endpoint's `max-age=300`), so serving it costs
- * no signing. Workers of one node tell each other (`peers`: through the cluster's primary) and the
- * revocation is answered only once every worker has re-signed, so each one's CRL lists it at once.
+ * The signed CRL, kept: signed on first request, then re-signed on the first request after this node
+ * revokes or supersedes a certificate (the revocation only marks the kept one stale) and every
+ * `resignEveryMs` (5 minutes, the endpoint's `max-age=300`), so serving it costs no signing and an
+ * issuance none either: ten revocations before the next request cost one signing. Workers of one node
+ * tell each other (`peers`: through the cluster's primary) and the revocation is answered only once
+ * every worker has marked its CRL stale, so whatever CRL any of them serves afterwards lists it.
  * Behind several nodes each keeps its own: another node's revocation reaches this node's CRL at the
  * latest at its next scheduled re-sign. nextUpdate is a day ahead, so proxies that fetch it
  * keep working through a store outage; a CRL older than two intervals (the timer missed) is re-signed
@@ -31,7 +33,7 @@ export interface SignedCrl {
   crlNumber: bigint;
 }
 
-/** Tells the other workers of this node to re-sign; resolves once they have (or were given up on). */
+/** Tells the other workers of this node their CRL is stale; resolves once they marked it (or were given up on). */
 export interface CrlPeers {
   revoked(): Promise<void>;
 }
@@ -53,6 +55,8 @@ export class CrlCache {
   #running: Promise<SignedCrl> | null = null;
   #next: Signing | null = null;
   #lastNumber = 0n;
+  /** A revocation since the last signing started: the kept CRL may not list it. */
+  #revokedSince = false;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(deps: {
@@ -76,7 +80,8 @@ export class CrlCache {
   /** The current CRL; signs only the first time, after a revocation, or when the schedule fell behind. */
   get(): Promise<SignedCrl> {
     const current = this.#current;
-    if (current && !(current.signed && this.#stale(current.signed))) return current.promise;
+    if (current && !this.#revokedSince && !(current.signed && this.#stale(current.signed)))
+      return current.promise;
     this.#timer ??= outsideRequests.runInAsyncScope(() =>
       setInterval(() => void this.#resign(), this.#everyMs).unref(),
     );
@@ -84,17 +89,18 @@ export class CrlCache {
   }
 
   /**
-   * A certificate was revoked or superseded: re-sign now, so the next request sees it (requests after
-   * this call wait for the new CRL, never the old one) — here and in every other worker of this node.
-   * A worker that has not signed one yet has nothing to do: its first one reads the store.
+   * A certificate was revoked or superseded (the store has it): the kept CRL is stale, here and in every
+   * other worker of this node, so the next request waits for one signed after this call, never the old
+   * one. Nothing is signed here: an issuance that supersedes pays no CRL.
    */
   async revoked(): Promise<void> {
-    await Promise.all([this.refresh(), this.#peers?.revoked()]);
+    this.#revokedSince = true;
+    await this.#peers?.revoked();
   }
 
-  /** Another worker revoked: re-sign this worker's CRL (if it has one) without telling anyone. */
+  /** Another worker revoked: this worker's CRL is stale (the next request re-signs), told to no one. */
   async refresh(): Promise<void> {
-    if (this.#current) await this.#resign();
+    this.#revokedSince = true;
   }
 
   async stop(): Promise<void> {
@@ -121,10 +127,11 @@ export class CrlCache {
    * A signing that reads the store after this call. While one is under way (it may have read the
    * store before the caller's change), the next one starts when it ends, and every call in between
    * shares that next one, not one each (a store read of every revoked certificate, its DER and an RSA
-   * signature). Issuances end apart (their PKCS#12s take turns on the mint pool), so a wave of 10
-   * re-issues saves only a few: 10 -> 8-9 signings in bench/mint-overhead.ts.
+   * signature).
    */
   #start(): Signing {
+    // Whatever is returned reads the store after this moment, so it lists every revocation so far.
+    this.#revokedSince = false;
     if (this.#next) return this.#next;
     const running = this.#running;
     const signing: Signing = {

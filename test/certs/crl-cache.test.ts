@@ -208,7 +208,37 @@ describe('CrlCache schedule', function () {
     await cache.stop();
   });
 
-  it('shares one signing among revocations made while another is under way, and lists each of them', async function () {
+  it('signs nothing on a revocation; the next request gets one signed after it, shared by all revocations before it', async function () {
+    const listed: string[] = [];
+    let reads = 0;
+    const changing = {
+      listRevokedCertificates: async () => {
+        reads += 1;
+        return listed.map((serial) => ({ serial }) as Certificate);
+      },
+    };
+    const listing = async (input: { revoked: { serial: string }[] }) => ({
+      der: Buffer.from(input.revoked.map((r) => r.serial).join(',')),
+      pem: '',
+    });
+    const cache = new CrlCache({ store: changing, sign: listing, clock: new ManualClock() });
+    const first = await cache.get();
+    expect(reads).to.equal(1);
+    for (const serial of ['a1', 'b2', 'c3']) {
+      listed.push(serial);
+      await cache.revoked();
+    }
+    expect(reads, 'no signing on revocation').to.equal(1);
+    const [x, y] = await Promise.all([cache.get(), cache.get()]);
+    expect(x, 'one signing for both requests').to.equal(y);
+    expect(x.der.toString(), 'the first request after them lists them all').to.equal('a1,b2,c3');
+    expect(x.crlNumber > first.crlNumber).to.equal(true);
+    expect(reads, 'one signing for three revocations').to.equal(2);
+    expect(await cache.get(), 'then kept').to.equal(x);
+    await cache.stop();
+  });
+
+  it('never hands a revocation a signing that may have read the store before it', async function () {
     const listed: string[] = [];
     const gates: (() => void)[] = [];
     let reads = 0;
@@ -229,46 +259,58 @@ describe('CrlCache schedule', function () {
       expect(gates, 'a signing waits').to.have.length(1);
     };
     const first = cache.get();
-    await opened();
-    gates.shift()!();
-    await first;
+    await opened(); // it has read the store and waits for its signature
+    expect(reads).to.equal(1);
     listed.push('a1');
-    const a = cache.revoked();
-    await opened(); // its signing has read the store and waits for its signature
-    expect(reads).to.equal(2);
-    const later = ['b2', 'c3', 'd4'].map((serial) => {
-      listed.push(serial);
-      return cache.revoked();
-    });
-    expect(reads, 'the later ones wait for the one under way').to.equal(2);
+    await cache.revoked();
+    const afterA = cache.get();
+    listed.push('b2');
+    await cache.revoked();
+    const afterB = cache.get();
+    expect(afterA, 'both wait for the one queued behind').to.equal(afterB);
+    expect(reads, 'which reads once the one under way ends').to.equal(1);
     gates.shift()!();
-    await a;
+    expect((await first).der.toString()).to.equal('');
     await opened();
-    expect(reads, 'then one signing for all three').to.equal(3);
+    expect(reads).to.equal(2);
+    listed.push('c3');
+    await cache.revoked(); // while the second has read the store
+    const afterC = cache.get();
     gates.shift()!();
-    await Promise.all(later);
-    expect((await cache.get()).der.toString()).to.equal('a1,b2,c3,d4');
+    expect((await afterB).der.toString()).to.equal('a1,b2');
+    await opened();
+    gates.shift()!();
+    expect((await afterC).der.toString()).to.equal('a1,b2,c3');
     expect(gates, 'no other signing').to.have.length(0);
     await cache.stop();
   });
 
-  it("answers a revocation only once the other workers re-signed; a peer's news re-signs without telling anyone", async function () {
+  it("answers a revocation only once the other workers marked theirs stale; a peer's news marks without telling anyone", async function () {
     const told: (() => void)[] = [];
     const peers = { revoked: () => new Promise<void>((resolve) => told.push(resolve)) };
-    const cache = new CrlCache({ store, sign, clock: new ManualClock(), peers });
+    let signed = 0;
+    const counting = async () => {
+      signed += 1;
+      return { der: Buffer.from([signed]), pem: '' };
+    };
+    const cache = new CrlCache({ store, sign: counting, clock: new ManualClock(), peers });
     const first = await cache.get();
     let answered = false;
     const revocation = cache.revoked().then(() => (answered = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(told, 'the other workers were told').to.have.length(1);
-    expect(answered, 'not before they re-signed').to.equal(false);
-    expect((await cache.get()).crlNumber > first.crlNumber, 'this worker re-signed').to.equal(true);
+    expect(answered, 'not before they marked theirs').to.equal(false);
+    expect(signed, 'nothing signed yet').to.equal(1);
+    expect((await cache.get()).crlNumber > first.crlNumber, 'this worker re-signed when asked').to.equal(
+      true,
+    );
     told[0]!();
     await revocation;
     const second = await cache.get();
     await cache.refresh();
     expect(told, 'refresh tells nobody').to.have.length(1);
-    expect((await cache.get()).crlNumber > second.crlNumber).to.equal(true);
+    expect(signed, 'refresh signs nothing').to.equal(2);
+    expect((await cache.get()).crlNumber > second.crlNumber, 'the next request re-signs').to.equal(true);
     await cache.stop();
   });
 });
