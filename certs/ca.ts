@@ -3,29 +3,22 @@
  * or taken from operator-supplied files. Issues the TLS server certificate and client certificates,
  * packs PKCS#12 files and signs CRLs.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import forge from 'node-forge';
 import { newCertificateSerial } from '../src/random.js';
+import { certificatePem, clientTbs, signedCertificate } from './client-cert.js';
 import { buildCrl, type CrlInput, type CrlIssuer } from './crl.js';
 import { checkCsr, type CheckedCsr } from './csr.js';
 import { CaError } from './errors.js';
-import {
-  caExtensions,
-  buildCertificate,
-  clientExtensions,
-  serverExtensions,
-  subject,
-  toDer,
-  toPem,
-} from './issue.js';
+import { caExtensions, buildCertificate, serverExtensions, subject, toDer, toPem } from './issue.js';
 import {
   decryptPrivateKeyPem,
   encryptPrivateKeyPem,
-  forgePublicKeyFromSpki,
   generateRsaKeyPair,
   keyPairFromPem,
+  signSha256,
   type RsaKeyPair,
 } from './keys.js';
 import { toPkcs12 } from './pkcs12.js';
@@ -159,7 +152,8 @@ export class CertificateAuthority {
     keyBits?: 2048 | 3072;
   }): Promise<IssuedClientCertificate> {
     const keyPair = await generateRsaKeyPair(input.keyBits ?? 2048);
-    const issued = await this.#issueClient(keyPair.publicKey, input);
+    const spki = createPublicKey(keyPair.privateKey).export({ type: 'spki', format: 'der' });
+    const issued = await this.#issueClient(spki, input);
     return { ...issued, privateKeyPem: keyPair.privateKeyPem };
   }
 
@@ -168,7 +162,7 @@ export class CertificateAuthority {
     publicKeyDer: Buffer,
     input: { userId: string; terminalNumber: number; email: string; validityDays: number },
   ): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
-    return this.#issueClient(forgePublicKeyFromSpki(publicKeyDer), input);
+    return this.#issueClient(publicKeyDer, input);
   }
 
   /**
@@ -188,34 +182,35 @@ export class CertificateAuthority {
     email: string;
     validityDays: number;
   }): Promise<Omit<IssuedClientCertificate, 'privateKeyPem'>> {
-    const { spkiDer } = this.verifyCsr(input.csrPem, input.minBits);
-    return this.#issueClient(forgePublicKeyFromSpki(spkiDer), input);
+    const { publicKey } = this.verifyCsr(input.csrPem, input.minBits);
+    // The key as Node encodes it, whatever (valid) encoding the device chose.
+    return this.#issueClient(publicKey.export({ type: 'spki', format: 'der' }), input);
   }
 
+  /** The certificate written by client-cert.ts (forge's bytes, without forge), signed on the libuv pool. */
   async #issueClient(
-    publicKey: forge.pki.rsa.PublicKey,
+    spkiDer: Buffer,
     input: { userId: string; terminalNumber: number; email: string; validityDays: number },
   ) {
     const subjectCn = clientSubjectCn(input.userId, input.terminalNumber);
-    const cert = await buildCertificate(
-      {
-        serial: newCertificateSerial(),
-        subject: subject(subjectCn, this.#organization),
-        publicKey,
-        now: this.#now(),
-        validityDays: input.validityDays,
-        extensions: clientExtensions(input.email),
-      },
-      { certificate: this.#certificate, privateKey: this.#key.privateKey },
-    );
-    const der = toDer(cert);
+    const serial = newCertificateSerial();
+    const { tbs, notBefore, notAfter } = clientTbs(this.#crlIssuer, {
+      serial,
+      commonName: subjectCn,
+      organization: this.#organization,
+      email: input.email,
+      spkiDer,
+      now: this.#now(),
+      validityDays: input.validityDays,
+    });
+    const der = signedCertificate(tbs, await signSha256(this.#key.privateKey, tbs));
     return {
-      serial: cert.serialNumber.toLowerCase(),
+      serial: serial.toLowerCase(),
       subjectCn,
       fingerprintS256: fingerprintS256(der),
-      notBefore: cert.validity.notBefore,
-      notAfter: cert.validity.notAfter,
-      certificatePem: toPem(cert),
+      notBefore,
+      notAfter,
+      certificatePem: certificatePem(der),
     };
   }
 
