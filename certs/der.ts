@@ -1,7 +1,8 @@
 /**
  * A minimal DER writer over Buffers: the few universal types the PKCS#12 and CRL builders need.
  * forge's asn1 builds the same bytes through binary strings, which costs far more per node (a CRL of
- * 1,000 entries took ~6 ms of event loop in forge); the X.509 certificates are still built by forge.
+ * 1,000 entries took ~6 ms of event loop in forge); client certificates too (client-cert.ts), while
+ * the CA and TLS server certificates, made once, are built by forge.
  */
 
 const length = (n: number): Buffer => {
