@@ -1,5 +1,5 @@
 /**
- * Minting off the event loop: RSA key generation and PKCS#12 files on a few worker threads of low CPU
+ * Minting off the event loop: RSA key generation and its PKCS#12 key bag on a few worker threads of low CPU
  * priority (mint-worker.ts). Key generation stays off the libuv pool, where argon2id verifies passwords,
  * so an enrollment wave cannot queue logins behind it; the pool's size bounds how many run at once. The
  * worker is the .ts source under tsx (it gets its own `--import tsx`, as bin/tobira.js registers tsx
@@ -10,40 +10,50 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Piscina } from 'piscina';
-import type { MintedKey, MintTask } from './mint-worker.js';
-import { toPkcs12, type Pkcs12Input } from './pkcs12.js';
+import type { MintedKeyMessage, MintTask } from './mint-worker.js';
+import { shroudKey, type ShroudedKey } from './pkcs12.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
 
-/** A new RSA key: the unencrypted PKCS#8 PEM (for the PKCS#12) and the SubjectPublicKeyInfo DER. */
-export interface KeyMaterial {
-  privateKeyPem: string;
+/**
+ * A new RSA key as minting hands it out: the SubjectPublicKeyInfo DER (for the certificate) and the
+ * private key only shrouded under the download password (for the PKCS#12: pkcs12.ts pkcs12File).
+ */
+export interface MintedKey {
   publicKeyDer: Buffer;
+  shrouded: ShroudedKey;
 }
 
 export interface Minting {
-  generateKey(bits: 2048 | 3072): Promise<KeyMaterial>;
-  pkcs12(input: Pkcs12Input): Promise<Buffer>;
+  generateKey(bits: 2048 | 3072, password: string): Promise<MintedKey>;
   close(): Promise<void>;
 }
 
 /** In the calling process without threads (tests, one-off tools): keys on the libuv pool. */
 export const inThreadMinting: Minting = {
-  generateKey: async (bits) => {
+  generateKey: async (bits, password) => {
     const { privateKey, publicKey } = await generateKeyPair('rsa', {
       modulusLength: bits,
       publicExponent: 0x10001,
     });
     return {
-      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       publicKeyDer: publicKey.export({ type: 'spki', format: 'der' }),
+      shrouded: shroudKey(privateKey.export({ type: 'pkcs8', format: 'der' }), password),
     };
   },
-  pkcs12: async (input) => toPkcs12(input),
   close: async () => {},
 };
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+const minted = (made: MintedKeyMessage): MintedKey => ({
+  publicKeyDer: asBuffer(made.publicKeyDer),
+  shrouded: {
+    encryptedKeyInfo: asBuffer(made.encryptedKeyInfo),
+    macKey: asBuffer(made.macKey),
+    macSalt: asBuffer(made.macSalt),
+  },
+});
 
 export class MintPool implements Minting {
   readonly #pool: Piscina;
@@ -60,13 +70,18 @@ export class MintPool implements Minting {
     });
   }
 
-  async generateKey(bits: 2048 | 3072): Promise<KeyMaterial> {
-    const made = (await this.#pool.run({ kind: 'key', bits } satisfies MintTask)) as MintedKey;
-    return { privateKeyPem: made.privateKeyPem, publicKeyDer: asBuffer(made.publicKeyDer) };
+  /** A new key and its shrouded private half, made in one task on a pool thread. */
+  async generateKey(bits: 2048 | 3072, password: string): Promise<MintedKey> {
+    return minted(
+      (await this.#pool.run({ kind: 'key', bits, password } satisfies MintTask)) as MintedKeyMessage,
+    );
   }
 
-  async pkcs12(input: Pkcs12Input): Promise<Buffer> {
-    return asBuffer((await this.#pool.run({ kind: 'pkcs12', input } satisfies MintTask)) as Uint8Array);
+  /** A key made elsewhere (PKCS#8 DER), shrouded on a pool thread: bench/mint-overhead.ts's stand-in. */
+  async shroud(pkcs8Der: Buffer, password: string): Promise<MintedKey> {
+    return minted(
+      (await this.#pool.run({ kind: 'shroud', pkcs8Der, password } satisfies MintTask)) as MintedKeyMessage,
+    );
   }
 
   close(): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import {
   inThreadMinting,
+  pkcs12File,
   type CertificateAuthority,
   type IssuedClientCertificate,
   type Minting,
@@ -118,18 +119,18 @@ export class CertificateService {
     downloadExpiresAt: Date;
   }): Promise<{ issued: IssuedCertificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
-    // One slot per pool thread for the whole issuance, so a PKCS#12 never queues behind other keys.
+    // One slot per pool thread for the whole issuance. The pool thread makes the key and its encrypted
+    // key bag in one task (the password's KDF with it); here the certificate, then the file around both.
     const { made, p12 } = await this.#issuing.run(async () => {
-      const key = await this.#minting.generateKey(keyBitsOf(tenant));
+      const key = await this.#minting.generateKey(keyBitsOf(tenant), input.downloadPassword);
       const certificate = await this.#ca.issueClientCertificateFor(
         key.publicKeyDer,
         this.#subjectOf(account, tenant, terminal),
       );
-      const file = await this.#minting.pkcs12({
-        privateKeyPem: key.privateKeyPem,
+      const file = pkcs12File({
+        shrouded: key.shrouded,
         certificatePem: certificate.certificatePem,
         caCertificatePem: this.#ca.certificatePem,
-        password: input.downloadPassword,
         friendlyName: certificate.subjectCn,
       });
       return { made: certificate, p12: file };
