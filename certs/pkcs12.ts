@@ -10,7 +10,7 @@
  */
 import { createCipheriv, createHash, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
 import { bmpString, explicit, integer, nullValue, octetString, oid, pemToDer, sequence, set } from './der.js';
-import { KdfPurpose, pkcs12Kdf } from './pkcs12-kdf.js';
+import { KdfPurpose, pkcs12Kdfs } from './pkcs12-kdf.js';
 
 export interface Pkcs12Input {
   privateKeyPem: string;
@@ -50,19 +50,24 @@ export interface ShroudedKey {
 
 export function shroudKey(pkcs8Der: Buffer, password: string): ShroudedKey {
   const keySalt = randomBytes(SALT_BYTES);
-  const cipher = createCipheriv(
-    'des-ede3-cbc',
-    pkcs12Kdf(password, keySalt, KdfPurpose.key, ITERATIONS, 24),
-    pkcs12Kdf(password, keySalt, KdfPurpose.iv, ITERATIONS, 8),
-  );
-  const encryptedKey = Buffer.concat([cipher.update(pkcs8Der), cipher.final()]);
   const macSalt = randomBytes(SALT_BYTES);
+  const [key, iv, macKey] = pkcs12Kdfs(
+    password,
+    [
+      { salt: keySalt, purpose: KdfPurpose.key, n: 24 },
+      { salt: keySalt, purpose: KdfPurpose.iv, n: 8 },
+      { salt: macSalt, purpose: KdfPurpose.mac, n: 20 },
+    ],
+    ITERATIONS,
+  );
+  const cipher = createCipheriv('des-ede3-cbc', key!, iv!);
+  const encryptedKey = Buffer.concat([cipher.update(pkcs8Der), cipher.final()]);
   return {
     encryptedKeyInfo: sequence(
       sequence(OID.pbeWithSha1And3DesCbc, sequence(octetString(keySalt), integer(ITERATIONS))),
       octetString(encryptedKey),
     ),
-    macKey: pkcs12Kdf(password, macSalt, KdfPurpose.mac, ITERATIONS, 20),
+    macKey: macKey!,
     macSalt,
   };
 }

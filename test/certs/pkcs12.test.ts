@@ -17,7 +17,8 @@ import {
   type IssuedClientCertificate,
 } from '../../certs/index.js';
 import { toPkcs12, type Pkcs12Input } from '../../certs/pkcs12.js';
-import { iterateSha1, KdfPurpose, pkcs12Kdf } from '../../certs/pkcs12-kdf.js';
+import { iterateSha1, KdfPurpose, pkcs12Kdf, pkcs12Kdfs } from '../../certs/pkcs12-kdf.js';
+import { iterateSha1Chains } from '../../certs/sha1-chain.js';
 import { tempCa } from './temp-ca.js';
 
 const run = promisify(execFile);
@@ -84,6 +85,46 @@ describe('PKCS#12 (node:crypto)', function () {
       let expected = start;
       for (let i = 0; i < times; i += 1) expected = createHash('sha1').update(expected).digest();
       expect(iterateSha1(start, times).toString('hex'), `${times} rounds`).to.equal(expected.toString('hex'));
+    }
+  });
+
+  it('iterates several SHA-1 chains side by side exactly as node:crypto does, one to nine at once', function () {
+    for (const chains of [1, 2, 3, 4, 5, 9]) {
+      for (const times of [0, 1, 37, 2047]) {
+        const starts = Array.from({ length: chains }, () => randomBytes(20));
+        const expected = starts.map((start) => {
+          let value = start;
+          for (let i = 0; i < times; i += 1) value = createHash('sha1').update(value).digest();
+          return value.toString('hex');
+        });
+        expect(
+          iterateSha1Chains(starts, times).map((d) => d.toString('hex')),
+          `${chains} chains, ${times} rounds`,
+        ).to.deep.equal(expected);
+      }
+    }
+  });
+
+  it('derives side by side what it derives one by one (key and IV of one salt, MAC key of another)', function () {
+    for (const password of ['Dl-Pass-123', 'パスワード', '']) {
+      const keySalt = randomBytes(8);
+      const macSalt = randomBytes(8);
+      const requests = [
+        { salt: keySalt, purpose: KdfPurpose.key, n: 24 },
+        { salt: keySalt, purpose: KdfPurpose.iv, n: 8 },
+        { salt: macSalt, purpose: KdfPurpose.mac, n: 20 },
+        { salt: macSalt, purpose: KdfPurpose.key, n: 45 },
+      ];
+      expect(pkcs12Kdfs(password, requests, 2048).map((b) => b.toString('hex'))).to.deep.equal(
+        requests.map((r) =>
+          Buffer.from(
+            forge.pkcs12
+              .generateKey(password, forge.util.createBuffer(r.salt.toString('binary')), r.purpose, 2048, r.n)
+              .getBytes(),
+            'binary',
+          ).toString('hex'),
+        ),
+      );
     }
   });
 
