@@ -16,10 +16,12 @@
  * `--warm-up N`: logins each server runs first with the largest client count (default: one per user, as
  * bench/run.ts); their CPU per login is printed per block of 200, to see when it settles. Repeated, the
  * i-th applies to the i-th `--tobira` (one tree twice with two warm-ups compares the warm-ups). `--uv-pool N`
- * (repeatable likewise): the server's UV_THREADPOOL_SIZE, as an operator sets it.
+ * (repeatable likewise): the server's UV_THREADPOOL_SIZE, as an operator sets it; `--workers N` (likewise): its
+ * TOBIRA_WORKERS, so that 1 worker and all run interleaved; `--env K=V,K=V` (likewise, '' for none): added
+ * to its environment (bench/memory.ts's `--variant` settings).
  *
  * Alone: `node --import tsx bench/login-sweep.ts --tobira DIR [--tobira DIR2] [--clients 1,2,4,8]
- * [--seconds 15] [--warm-up N]… [--uv-pool N]… [--rounds 1] [--workers N]` (DIR from `node scripts/build.mjs --out DIR`,
+ * [--seconds 15] [--warm-up N]… [--uv-pool N]… [--workers N]… [--env K=V,…]… [--rounds 1]` (DIR from `node scripts/build.mjs --out DIR`,
  * inside the package). Linux only (/proc).
  */
 import os from 'node:os';
@@ -29,6 +31,7 @@ import { TestRp } from '../test/helpers/rp.js';
 import { benchArgon2 } from './argon2.js';
 import { browsersFor, loginOnce, runLogins, type BenchUser, type LoginTarget } from './login.js';
 import { splitByThread, threadSnapshot } from './logins.js';
+import { parseSettings } from './memory.js';
 import { provision } from './provision.js';
 import { startServerProcess, type ServerProcess } from './server.js';
 import { quantiles } from './stats.js';
@@ -41,23 +44,39 @@ const { values } = parseArgs({
     'warm-up': { type: 'string', multiple: true, default: [] },
     'uv-pool': { type: 'string', multiple: true, default: [] },
     rounds: { type: 'string', default: '1' },
-    workers: { type: 'string' },
+    workers: { type: 'string', multiple: true, default: [] },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 if (!values.tobira.length) throw new Error('--tobira DIR (a compiled tree) at least once');
 const clientCounts = values.clients.split(',').map(Number);
 const maxClients = Math.max(...clientCounts);
-const workers = values.workers ? Number(values.workers) : os.availableParallelism();
+/** The i-th `--workers` for the i-th arm (the first for the rest); unset = the server's default. */
+const workersOf = (i: number) => values.workers[i] ?? values.workers[0];
+const workers = Number(workersOf(0) ?? os.availableParallelism());
 
 interface Arm {
   dir: string;
   warmUp: number;
   /** UV_THREADPOOL_SIZE given to the server (as an operator would), or its default. */
   pool: number | undefined;
+  /** Added to the server's environment (`--env K=V,K=V`, the i-th for the i-th arm). */
+  env: Record<string, string>;
+  /** TOBIRA_WORKERS given to the server, or its default (one per core). */
+  workers: number | undefined;
   server: ServerProcess;
   target: LoginTarget;
   users: BenchUser[];
 }
+
+/** The arm's tree and what it was given. */
+const label = (arm: Arm) =>
+  [
+    `${arm.dir} (warm-up ${arm.warmUp}`,
+    ...(arm.pool ? [`pool ${arm.pool}`] : []),
+    ...(arm.workers ? [`${arm.workers} workers`] : []),
+    ...Object.entries(arm.env).map(([k, v]) => `${k}=${v}`),
+  ].join(', ') + ')';
 
 const data = await provision(maxClients);
 const arms: Arm[] = [];
@@ -71,6 +90,8 @@ try {
     const warmUp = Number(values['warm-up'][i] ?? values['warm-up'][0] ?? maxClients);
     const given = values['uv-pool'][i] ?? values['uv-pool'][0];
     const pool = given ? Number(given) : undefined;
+    const armWorkers = workersOf(i) ? Number(workersOf(i)) : undefined;
+    const env = parseSettings(values.env[i] ?? '');
     // The server's primary reads an operator's UV_THREADPOOL_SIZE from its environment (this one's copy).
     if (pool) process.env.UV_THREADPOOL_SIZE = String(pool);
     else delete process.env.UV_THREADPOOL_SIZE;
@@ -78,11 +99,12 @@ try {
       dataDir: data.dataDir,
       caPem: data.caPem,
       compiledDir: dir,
-      ...(values.workers ? { workers } : {}),
+      ...(armWorkers ? { workers: armWorkers } : {}),
+      env,
     });
     const users = browsersFor(data.users, server.url, data.caPem);
     const target = { rp: await TestRp.discover(server.url, data.client, data.caPem), url: server.url };
-    arms.push({ dir, warmUp, pool, server, target, users });
+    arms.push({ dir, warmUp, pool, env, workers: armWorkers, server, target, users });
   }
   for (const arm of arms) {
     // bench/run.ts's warm-up: one login per user (connections open), then the rest in blocks.
@@ -120,7 +142,7 @@ try {
         const n = run.latencies.length;
         const whole = s.whole / n / 1e6;
         console.log(
-          `| ${arm.dir} (warm-up ${arm.warmUp}${arm.pool ? `, pool ${arm.pool}` : ''}) | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} | ${latency(run.latencies)} |`,
+          `| ${label(arm)} | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} | ${latency(run.latencies)} |`,
         );
       }
 } finally {

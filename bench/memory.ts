@@ -138,17 +138,21 @@ interface Variant {
   compiledDir?: string;
 }
 
-/** `name[@DIR][:K=V,K=V]` */
-function parseVariant(text: string): Variant {
-  const m = /^([^@:]+)(?:@([^:]+))?(?::(.*))?$/.exec(text);
-  if (!m) throw new Error(`--variant ${text}: expected name[@DIR][:K=V,K=V]`);
-  const env = Object.fromEntries(
-    (m[3] ?? '')
+/** `K=V,K=V` (a value may hold `=`, not `,`): settings added to a server's environment. */
+export function parseSettings(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
       .split(',')
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
-  return { name: m[1]!, env, ...(m[2] ? { compiledDir: m[2] } : {}) };
+}
+
+/** `name[@DIR][:K=V,K=V]` */
+function parseVariant(text: string): Variant {
+  const m = /^([^@:]+)(?:@([^:]+))?(?::(.*))?$/.exec(text);
+  if (!m) throw new Error(`--variant ${text}: expected name[@DIR][:K=V,K=V]`);
+  return { name: m[1]!, env: parseSettings(m[3] ?? ''), ...(m[2] ? { compiledDir: m[2] } : {}) };
 }
 
 if (runsAlone(import.meta.url)) {
