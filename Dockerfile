@@ -19,7 +19,11 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 WORKDIR /app
+# V8's heap sizes (src/cluster/worker-env.ts: SEMI_SPACE_MIB, OLD_SPACE_MIB): the primary gives them to
+# each worker it forks, but a single process (TOBIRA_WORKERS=1: one CPU, FerretDB) can only get them when
+# it starts. Your own NODE_OPTIONS replaces these (test/cluster/worker-env.test.ts keeps them in step).
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=512" \
     TOBIRA_DATA_DIR=/var/lib/tobira \
     TOBIRA_HOST=0.0.0.0 \
     TOBIRA_PORT=8443

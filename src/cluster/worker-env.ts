@@ -10,7 +10,11 @@
  * verify (+7 ms CPU, 37% more per verify, measured with MALLOC_MMAP_THRESHOLD_), so the number of
  * threads is the lever: per worker, enough for its share of the cores (more threads than cores run no
  * more verifies), and never below 2, so that other work on the pool (an asynchronous file read, a DNS
- * lookup for SMTP) leaves a thread for logins. An operator's UV_THREADPOOL_SIZE wins.
+ * lookup for SMTP) leaves a thread for logins. An operator's UV_THREADPOOL_SIZE wins. One thread per
+ * worker with 2 workers on 2 cores was measured and left (Node.js 24, compiled, interleaved in one run,
+ * bench/login-sweep.ts --uv-pool 2 / 1, 8 clients, shared machine): RSS −19 MiB, CPU per login the same
+ * (29–36 vs 28–33 ms), but fewer logins/s in every phase (56.6 vs 37.0, 46.0 vs 19.0; likely as the one
+ * thread also signs the RS256 tokens and a login waits for it behind a verify) — worth a quiet re-run.
  *
  * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
  * same share: each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
@@ -46,7 +50,10 @@ export function workerEnvironment(
  * ±20 MiB; the live heap after a full GC is 40 MiB); GC pauses per login 3.4 → 3.3 and 2.3 → 3.2 ms
  * (wall-clock at load). CPU per login with and without (bench/login-sweep.ts, same build but this file,
  * 1,500 logins of warm-up, 4 / 8 clients): server 44.0 / 41.3 → 40.6 / 39.6 ms, main threads 14.3 / 12.5
- * → 12.1 / 11.4 ms, V8 helpers 2.9 / 2.2 → 1.6 / 1.4 ms: no cost seen (one round, load ~10).
+ * → 12.1 / 11.4 ms, V8 helpers 2.9 / 2.2 → 1.6 / 1.4 ms: no cost seen (one round, load ~10). 4 MiB was
+ * measured and left (Node.js 24, bench/memory.ts and bench/login-sweep.ts side by side, loaded machine):
+ * RSS −2 to −8 MiB per worker, GC pauses per login +0.6 to +0.8 ms, CPU per login −4 to +5 ms by run. A single process gets these sizes only at its start: the Dockerfile's
+ * NODE_OPTIONS and `npm start` carry them (test/cluster/worker-env.test.ts keeps them equal).
  */
 export const SEMI_SPACE_MIB = 8;
 

@@ -1,4 +1,5 @@
 /** How many libuv threads (each keeping argon2id's 19 MiB warm) a serving process gets (src/cluster/worker-env.ts). */
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import {
   OLD_SPACE_MIB,
@@ -68,5 +69,22 @@ describe('Node.js options of a forked worker', function () {
       '--v8-pool-size=2',
       `--max-semi-space-size=${SEMI_SPACE_MIB}`,
     ]);
+  });
+});
+
+describe('V8 heap sizes of a single process', function () {
+  const heap = [`--max-semi-space-size=${SEMI_SPACE_MIB}`, `--max-old-space-size=${OLD_SPACE_MIB}`];
+  const file = (name: string) => readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8');
+
+  it('are the image’s NODE_OPTIONS, as a forked worker gets them (a process gets them only when it starts)', function () {
+    const options = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(file('Dockerfile'))?.[1];
+    expect(options?.split(' ')).to.deep.equal(heap);
+    expect(workerExecArgv(2, 2, [], options)).to.deep.equal(['--v8-pool-size=2']);
+  });
+
+  it('are on npm start’s command line', function () {
+    const start = (JSON.parse(file('package.json')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).to.equal(`node ${heap.join(' ')} bin/tobira.js start --demo`);
+    expect(workerExecArgv(2, 2, heap, '')).to.deep.equal([...heap, '--v8-pool-size=2']);
   });
 });
