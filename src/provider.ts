@@ -45,8 +45,19 @@ export interface TobiraLoginResult {
   certFingerprint: string;
 }
 
-/** RFC 8705 style thumbprint: base64url of the certificate's SHA-256. */
-const thumbprint = (hex: string): string => Buffer.from(hex, 'hex').toString('base64url');
+/**
+ * RFC 8705 style thumbprint: base64url of the certificate's SHA-256. Made once per fingerprint (a claim
+ * of every userinfo answer; a pure function of it, so never stale), at most 1,000 then starting over.
+ */
+const thumbprints = new Map<string, string>();
+function thumbprint(hex: string): string {
+  let known = thumbprints.get(hex);
+  if (known === undefined) {
+    if (thumbprints.size >= 1000) thumbprints.clear();
+    thumbprints.set(hex, (known = Buffer.from(hex, 'hex').toString('base64url')));
+  }
+  return known;
+}
 
 export interface ProviderPages {
   logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;

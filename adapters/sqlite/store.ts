@@ -136,8 +136,18 @@ export class SqliteStore implements Store {
 
   ping = (): Promise<void> => this.#with((x) => void x.roundTrip.get());
 
-  /** Moved by triggers in the transaction of each write that could invalidate a cached record (migration 8). */
-  getSecurityEpoch = (): Promise<number> => this.#with((x) => x.securityEpoch.get() ?? 0);
+  /**
+   * Moved by triggers in the transaction of each write that could invalidate a cached record (migration 8).
+   * Read on every token request: answered synchronously (the driver is), not through `#with`'s promise.
+   */
+  getSecurityEpoch = (): number => {
+    if (!this.#tables) throw new StoreError('store_not_initialized', 'call init() before using the store');
+    try {
+      return this.#tables.securityEpoch.get() ?? 0;
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  };
 
   close = async (): Promise<void> => {
     if (this.#db.open) this.#db.close();

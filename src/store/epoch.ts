@@ -17,8 +17,12 @@
 import { storeCallKind } from './instrumented.js';
 
 export interface SecurityEpochStore {
-  /** The current epoch; moves (never back) with every write that could invalidate a cached record. */
-  getSecurityEpoch(): Promise<number>;
+  /**
+   * The current epoch; moves (never back) with every write that could invalidate a cached record. A
+   * store whose driver is synchronous (SQLite) answers with the number itself, so a request's kept
+   * records are answered with no promise step (request-cache.ts); `await` takes either.
+   */
+  getSecurityEpoch(): Promise<number> | number;
 }
 
 /**

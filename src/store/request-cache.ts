@@ -25,6 +25,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
 import type { RequestIdCarrier } from '../http/request-id.js';
 import { decorateMethods } from './decorate.js';
+import { copyOf, deepFreeze } from './kept-copies.js';
+import { CACHED, PASS_THROUGH, SHARED, WRITES, type Group } from './cached-methods.js';
 import {
   MODEL_WRITES,
   UNCACHED_WRITES,
@@ -34,44 +36,6 @@ import {
   type SecurityEpochStore,
 } from './epoch.js';
 
-/**
- * Groups of cached records: a write drops its groups' entries. Artifacts and short-lived state group by
- * model or kind (`oidc:Interaction`): saving a login's state leaves the cached Interaction alone.
- */
-type Group = 'client' | 'tenant' | 'account' | 'device' | 'standing' | 'oidc' | `oidc:${string}`;
-const byModel = (args: unknown[]): Group => `oidc:${String(args[0])}`;
-
-/** The getters answered from the request's cache, by group. Arguments after the key (`now`) are ignored. */
-const CACHED: Record<string, { group: Group | ((args: unknown[]) => Group); keyArgs: number }> = {
-  getClient: { group: 'client', keyArgs: 1 },
-  getTenant: { group: 'tenant', keyArgs: 1 },
-  getAccount: { group: 'account', keyArgs: 1 },
-  getAccountByUserId: { group: 'account', keyArgs: 1 },
-  getTerminal: { group: 'device', keyArgs: 1 },
-  getCertificate: { group: 'device', keyArgs: 1 },
-  getCertificateByFingerprint: { group: 'device', keyArgs: 1 },
-  // The certificate with its terminal, account and tenant in one read: dropped by a write to any of them.
-  findCertificateStanding: { group: 'standing', keyArgs: 1 },
-  oidcFind: { group: byModel, keyArgs: 2 },
-  oidcFindByUid: { group: byModel, keyArgs: 2 },
-  getState: { group: byModel, keyArgs: 2 },
-};
-
-/**
- * The getters whose records are also kept across requests (see above): for artifacts and state, only
- * of SHARED_MODELS and only with an expiry (`exp`, seconds) to check on each use. A certificate's
- * standing and a client (`frozen`) are handed out deep-frozen instead of copied: read on every token
- * request, and no caller changes them (one that tried would throw, never alter what is kept); the same
- * object while it is kept, so a client's record also names oidc-provider's Client built from it
- * (provider.ts). Artifacts are copied: oidc-provider changes what its models were built from.
- */
-const SHARED: Record<string, 'record' | 'frozen' | 'expiring'> = {
-  getClient: 'frozen',
-  findCertificateStanding: 'frozen',
-  oidcFind: 'expiring',
-  oidcFindByUid: 'expiring',
-  getState: 'expiring',
-};
 /** Kept across requests at most (tokens come and go): past it the process starts over. */
 const SHARED_LIMIT = 10_000;
 /**
@@ -81,42 +45,6 @@ const SHARED_LIMIT = 10_000;
  * two leaves it where it was).
  */
 export const KEPT_MAX_MS = 30_000;
-
-/**
- * Writes and the groups they change (`oidc`: every model); a write missing here (and from
- * UNCACHED_WRITES) drops everything.
- */
-const WRITES: Record<string, Group[] | ((args: unknown[]) => Group[])> = {
-  createClient: ['client'],
-  updateClient: ['client'],
-  deleteClient: ['client'],
-  createTenant: ['tenant'],
-  updateTenant: ['tenant'],
-  createAccount: ['account'],
-  updateAccount: ['account'],
-  reserveAttempt: ['account'],
-  resetCounter: ['account'],
-  lockAccount: ['account'],
-  unlockAccount: ['account'],
-  advanceTotpStep: ['account'],
-  deleteAccount: ['account', 'device'],
-  createTerminal: ['device'],
-  updateTerminal: ['device'],
-  clearExpiredDownloads: ['device'],
-  saveIssuedCertificate: ['device'],
-  revokeCertificate: ['device'],
-  claimExpiryReminder: ['device'],
-  oidcUpsert: (args) => [byModel(args)],
-  oidcConsume: (args) => [byModel(args)],
-  oidcDestroy: (args) => [byModel(args)],
-  oidcRevokeByGrantId: ['oidc'],
-  oidcPurgeExpired: ['oidc'],
-  putState: (args) => [byModel(args)],
-  deleteState: (args) => [byModel(args)],
-};
-
-/** Lists and counts (not cached: a page is no record), and the lifecycle. */
-const PASS_THROUGH = /^(list|find|count|init$|ping$|close$|backup$)/;
 
 /** A record read in this request: pending (`value`), then `settled` with what the store answered. */
 interface Entry {
@@ -130,7 +58,7 @@ interface Scope {
   entries: Map<string, Entry>;
   /** The security epoch as this request read it (once, when it first needed a kept record)… */
   epoch?: Promise<number>;
-  /** …and its value once read. */
+  /** …and its value once read (at once from a synchronous store: no promise step). */
   epochValue?: number;
   /** The request's id (request-id.ts), carried in this one context; kept after the response. */
   requestId?: string;
@@ -217,15 +145,22 @@ export class RequestCache implements RequestIdCarrier {
     };
     const epochStore = store as Partial<SecurityEpochStore>;
     const shared = typeof epochStore.getSecurityEpoch === 'function' ? this.#shared : undefined;
-    const epochOf = (scope: Scope): Promise<number> =>
-      (scope.epoch ??= Promise.resolve(epochStore.getSecurityEpoch!()).then((epoch) => {
-        if (shared && epoch !== shared.epoch) {
-          clearShared(shared);
-          shared.epoch = epoch;
-        }
-        scope.epochValue = epoch;
-        return epoch;
-      }));
+    const settle = (scope: Scope, epoch: number): number => {
+      if (shared && epoch !== shared.epoch) {
+        clearShared(shared);
+        shared.epoch = epoch;
+      }
+      return (scope.epochValue = epoch);
+    };
+    // Once per request; a synchronous store's answer is used at once (SQLite: no promise step).
+    const epochOf = (scope: Scope): number | Promise<number> => {
+      if (scope.epochValue !== undefined) return scope.epochValue;
+      if (scope.epoch) return scope.epoch;
+      const read = epochStore.getSecurityEpoch!();
+      return typeof read === 'number'
+        ? settle(scope, read)
+        : (scope.epoch = Promise.resolve(read).then((epoch) => settle(scope, epoch)));
+    };
     const count = this.#count;
     const maxAgeMs = this.#maxAgeMs;
     return decorateMethods(store, (name, call) =>
@@ -242,7 +177,8 @@ export class RequestCache implements RequestIdCarrier {
 /** What reads across requests need: the kept records, this request's epoch, the hit/miss count. */
 interface Across {
   shared: Shared;
-  epochOf: (scope: Scope) => Promise<number>;
+  /** The request's epoch: read once, a number from a synchronous store (it may throw), else a promise. */
+  epochOf: (scope: Scope) => number | Promise<number>;
   count: (outcome: 'hit' | 'miss') => void;
   maxAgeMs: number;
 }
@@ -277,7 +213,7 @@ function sharedRead(
 ): Promise<unknown> {
   const { shared } = across;
   const now = nowOf(kind, args);
-  return across.epochOf(scope).then(async (epoch) => {
+  return new Promise<number>((resolve) => resolve(across.epochOf(scope))).then(async (epoch) => {
     const kept = shared.entries.get(key);
     if (kept && shared.epoch === epoch && now < kept.expiresAt) {
       across.count('hit');
@@ -325,10 +261,17 @@ function cachedMethod(
       if (!entry) {
         const group = typeof cached.group === 'function' ? cached.group(args) : cached.group;
         const kept = sharedKind && (sharedKind !== 'expiring' || SHARED_MODELS.has(String(args[0])));
-        const hit = kept
-          ? (keptFor(across!.shared, scope, key, nowOf(sharedKind, args)) ??
-            namedByAccessToken(scope, name, args))
-          : undefined;
+        let epoch: number | Promise<number> | undefined;
+        try {
+          if (kept) epoch = across!.epochOf(scope);
+        } catch (error) {
+          return Promise.reject(error as Error); // a failed read is not remembered
+        }
+        const hit =
+          typeof epoch === 'number'
+            ? (keptFor(across!.shared, scope, key, nowOf(sharedKind!, args)) ??
+              namedByAccessToken(scope, name, args))
+            : undefined;
         if (hit) {
           // The common case of a token request: answered at once, with no store call and no waiting.
           across!.count('hit');
@@ -391,43 +334,10 @@ function forget(shared: Shared, scope: Scope | undefined, name: string, args: un
   }
   clearShared(shared);
   shared.epoch = undefined;
-  if (scope) delete scope.epoch;
-}
-
-/** `value` and everything in it frozen (plain data: objects, arrays; dates stay as they are). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
-  for (const field of Object.values(value)) deepFreeze(field);
-  return Object.freeze(value);
-}
-
-/**
- * A copy for each reader: records are plain data (objects, arrays, dates), copied by hand at a fraction
- * of structuredClone's cost; anything else (buffers, class instances) goes through structuredClone.
- */
-function copyOf<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copyOf) as T;
-  if (value instanceof Date) return new Date(value.getTime()) as T;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
-  // Spread copies every own field at once (a parsed `__proto__` key stays a plain property, as
-  // structuredClone keeps it); only the fields that hold objects are then replaced by their copies.
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const key of Object.keys(copy)) {
-    const field = copy[key];
-    if (typeof field !== 'object' || field === null) continue;
-    if (key === '__proto__')
-      Object.defineProperty(copy, key, {
-        value: copyOf(field),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else copy[key] = copyOf(field);
+  if (scope) {
+    delete scope.epoch;
+    delete scope.epochValue;
   }
-  return copy as T;
 }
 
 function drop(scope: Scope, changed: Group[] | undefined): void {

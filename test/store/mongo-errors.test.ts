@@ -148,7 +148,7 @@ describe('MongoDB adapter failures (no server)', function () {
       const calls: Record<string, () => Promise<unknown>> = {
         init: () => s.init(),
         ping: () => s.ping(),
-        getSecurityEpoch: () => s.getSecurityEpoch(),
+        getSecurityEpoch: () => store.getSecurityEpoch(), // MongoStore's: a promise (SQLite's answers at once)
         createTenant: () =>
           s.createTenant({ id: 't', name: 'n', supportContact: 'c', policy: defaultTenantPolicy() }, T0),
         getTenant: () => s.getTenant('t'),

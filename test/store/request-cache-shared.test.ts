@@ -204,6 +204,20 @@ describe('store records kept across requests', function () {
     expect(await calls('oidcFind')).to.equal(before + 2);
   });
 
+  it('answers a request’s first kept record at once when SQLite answers the epoch at once, and still sees another connection’s change', async function () {
+    await tokenRequest();
+    const settledAtOnce = () =>
+      request(async () => {
+        let settled = false;
+        void store.oidcFind('AccessToken', 'at1', T0).then(() => (settled = true));
+        await Promise.resolve(); // one turn of the microtask queue: an answer with no promise step of its own
+        return settled;
+      });
+    expect(await settledAtOnce(), 'the epoch read and the kept token in the same turn').to.equal(true);
+    await other.oidcDestroy('AccessToken', 'at1');
+    expect(await request(() => store.oidcFind('AccessToken', 'at1', T0))).to.equal(null);
+  });
+
   it('never keeps a miss', async function () {
     expect(await request(() => store.oidcFind('AccessToken', 'at2', T0))).to.equal(null);
     await other.oidcUpsert('AccessToken', 'at2', { exp: EXP }, 600, T0);
