@@ -52,7 +52,8 @@ export function workerEnvironment(
  * 1,500 logins of warm-up, 4 / 8 clients): server 44.0 / 41.3 → 40.6 / 39.6 ms, main threads 14.3 / 12.5
  * → 12.1 / 11.4 ms, V8 helpers 2.9 / 2.2 → 1.6 / 1.4 ms: no cost seen (one round, load ~10). 4 MiB was
  * measured and left (Node.js 24, bench/memory.ts and bench/login-sweep.ts side by side, loaded machine):
- * RSS −2 to −8 MiB per worker, GC pauses per login +0.6 to +0.8 ms, CPU per login −4 to +5 ms by run. A single process gets these sizes only at its start: the Dockerfile's
+ * RSS −2 to −8 MiB per worker, GC pauses per login +0.6 to +0.8 ms, server CPU per login +2 to +6 ms
+ * in all 6 interleaved phases against 8 (bench/login-sweep.ts, 2 workers, 4 / 8 clients, 3 rounds). A single process gets these sizes only at its start: the Dockerfile's
  * NODE_OPTIONS and `npm start` carry them (test/cluster/worker-env.test.ts keeps them equal).
  */
 export const SEMI_SPACE_MIB = 8;
