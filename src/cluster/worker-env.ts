@@ -12,9 +12,11 @@
  * more verifies), and never below 2, so that other work on the pool (an asynchronous file read, a DNS
  * lookup for SMTP) leaves a thread for logins. An operator's UV_THREADPOOL_SIZE wins. One thread per
  * worker with 2 workers on 2 cores was measured and left (Node.js 24, compiled, interleaved in one run,
- * bench/login-sweep.ts --uv-pool 2 / 1, 8 clients, shared machine): RSS −19 MiB, CPU per login the same
- * (29–36 vs 28–33 ms), but fewer logins/s in every phase (56.6 vs 37.0, 46.0 vs 19.0; likely as the one
- * thread also signs the RS256 tokens and a login waits for it behind a verify) — worth a quiet re-run.
+ * bench/login-sweep.ts --uv-pool 2 / 1, 4 and 8 clients, 8 phases, shared machine at load 6–25): RSS
+ * −19 MiB, server CPU per login the same or lower (26.9–36.2 vs 29.3–37.8 ms), but fewer logins/s in 6
+ * of the 8 phases (59.5 vs 38.5, 56.6 vs 37.0, 46.0 vs 19.0; more in 2: 23.1 vs 22.2, 62.8 vs 59.1;
+ * likely as the one thread also signs the RS256 tokens and a login waits for it behind a verify).
+ * Worth a re-run on a quiet machine before deciding.
  *
  * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
  * same share: each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
