@@ -9,6 +9,7 @@ import type { Account, LoginMethod, Tenant, Terminal, TerminalType } from '../do
 import type { Locale } from '../i18n/index.js';
 import { tenantMailData, type Mailer } from '../mail/index.js';
 import { afterFailure } from '../policy/lockout.js';
+import { isMailboxAddress } from '../policy/mailbox.js';
 import { generateDownloadPassword } from '../policy/password-generator.js';
 import { checkSecretAnswer, normalizeSecretAnswer } from '../policy/secret-answer.js';
 import { SECRET_QUESTION_IDS } from '../policy/tenant-policy.js';
@@ -29,8 +30,6 @@ import type { LoginService } from './login.js';
 
 export type SettingsResult =
   { kind: 'ok' } | { kind: 'invalid'; violations: Violation[] } | { kind: 'locked' };
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface AccountSettingsDeps {
   store: AccountStore & CounterStore & TerminalStore & WorkStore;
@@ -113,8 +112,7 @@ export class AccountSettings {
     form: { email: string; confirmation: string; type: string },
   ): Violation[] {
     const violations: Violation[] = [];
-    if (!EMAIL.test(form.email) || form.email.length > 254)
-      violations.push({ code: 'account.terminal.invalid_email' });
+    if (!isMailboxAddress(form.email)) violations.push({ code: 'account.terminal.invalid_email' });
     if (form.email !== form.confirmation) violations.push({ code: 'account.terminal.email_mismatch' });
     if (!['pc', 'mobile', 'smartphone'].includes(form.type))
       violations.push({ code: 'account.terminal.type_required' });

@@ -11,6 +11,7 @@ import type { Locale } from '../i18n/index.js';
 import { tenantMailData, type Mailer } from '../mail/index.js';
 import { ticketExpiry } from '../policy/expiry.js';
 import { afterFailure } from '../policy/lockout.js';
+import { isMailboxAddress } from '../policy/mailbox.js';
 import { idProblem } from '../policy/namespaces.js';
 import { checkPassword, checkPasswordConfirmation } from '../policy/password.js';
 import { generateDownloadPassword, generateOneTimePassword } from '../policy/password-generator.js';
@@ -60,7 +61,6 @@ export interface Violation {
   params?: Record<string, string | number>;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TERMINAL_TYPES: readonly TerminalType[] = ['pc', 'mobile', 'smartphone'];
 
 export interface EnrollmentDeps {
@@ -118,7 +118,7 @@ export class EnrollmentService {
     if (input.terminals.length < 1 || input.terminals.length > max)
       throw new EnrollmentError('enrollment.terminal_count', `an account has 1 to ${max} terminals`);
     for (const t of input.terminals) {
-      if (!EMAIL.test(t.email) || t.email.length > 254)
+      if (!isMailboxAddress(t.email))
         throw new EnrollmentError('enrollment.invalid_email', `not an e-mail address: ${t.email}`);
       if (!TERMINAL_TYPES.includes(t.type))
         throw new EnrollmentError(

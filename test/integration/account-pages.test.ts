@@ -184,6 +184,14 @@ describe('account pages', function () {
       type: 'smartphone',
     });
     expect(main(mismatch)).to.include('メールアドレスとメールアドレス確認が一致しません。');
+    // The address becomes the certificate's rfc822Name (ASCII only): refused, not written as bad bytes.
+    const wide = await submitForm(form, '/account/terminals/new', {
+      email: 'はなこ@example.jp',
+      confirmation: 'はなこ@example.jp',
+      type: 'smartphone',
+    });
+    expect(main(wide)).to.include('メールアドレスを半角文字で正しく入力してください。');
+    expect(main(wide), 'the input is kept').to.include('value="はなこ@example.jp"');
     const confirm = await submitForm(form, '/account/terminals/new', {
       email: 'second@example.jp',
       confirmation: 'second@example.jp',

@@ -175,6 +175,8 @@ describe('enrollment services', function () {
         [taken.account.userId, [{ email: 'a@example.jp', type: 'pc' }], 'enrollment.user_id_taken'],
         ['p-01-usr901', [{ email: 'not-an-address', type: 'pc' }], 'enrollment.invalid_email'],
         ['p-01-usr902', [{ email: 'a b@example.jp', type: 'pc' }], 'enrollment.invalid_email'],
+        ['p-01-usr906', [{ email: 'はなこ@example.jp', type: 'pc' }], 'enrollment.invalid_email'],
+        ['p-01-usr907', [{ email: 'a@例え.jp', type: 'pc' }], 'enrollment.invalid_email'],
         ['p-01-usr903', [], 'enrollment.terminal_count'],
         [
           'p-01-usr904',

@@ -72,7 +72,7 @@ const account: CatalogArea = {
     'account.terminal.delete.confirm':
       '端末No {number}（{email}）を削除します。この端末の電子証明書は失効し、ログインに使用できなくなります。よろしいですか？',
     'account.terminal.deleted': '端末を削除しました。',
-    'account.terminal.invalid_email': 'メールアドレスを正しく入力してください。',
+    'account.terminal.invalid_email': 'メールアドレスを半角文字で正しく入力してください。',
     'account.terminal.email_mismatch': 'メールアドレスとメールアドレス確認が一致しません。',
     'account.terminal.type_required': '端末種別を選択してください。',
     'account.terminal.too_many': '登録できる端末は{max}台までです。',
@@ -188,7 +188,7 @@ const account: CatalogArea = {
     'account.terminal.delete.confirm':
       'Delete device No. {number} ({email})? Its certificate will be revoked and can no longer be used to sign in.',
     'account.terminal.deleted': 'The device has been deleted.',
-    'account.terminal.invalid_email': 'Enter a valid e-mail address.',
+    'account.terminal.invalid_email': 'Enter a valid e-mail address in ASCII characters.',
     'account.terminal.email_mismatch': 'The e-mail addresses do not match.',
     'account.terminal.type_required': 'Choose the device type.',
     'account.terminal.too_many': 'You can register at most {max} devices.',
