@@ -93,6 +93,10 @@ export function clientTbs(
   issuer: ClientCertIssuer,
   template: ClientCertTemplate,
 ): { tbs: Buffer; notBefore: Date; notAfter: Date } {
+  // rfc822Name is an IA5String. Callers take ASCII addresses only (src/policy/mailbox.ts); this keeps
+  // any other text from being written as one byte per character, whoever the caller.
+  if (!/^[\x21-\x7e]+$/.test(template.email))
+    throw new RangeError('a client certificate e-mail address must be printable ASCII');
   const notBefore = new Date(template.now.getTime() - CLOCK_SKEW_MS);
   const notAfter = new Date(template.now.getTime() + template.validityDays * DAY);
   const tbs = sequence(

@@ -102,4 +102,23 @@ describe('client certificates without forge', function () {
       expect(x509.subject).to.include(`CN=${cn}`);
     });
   }
+
+  it('refuses an e-mail address that is not ASCII (rfc822Name is an IA5String)', function () {
+    const spkiDer = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
+    for (const email of ['はなこ@example.jp', 'a@例え.jp', 'a b@example.jp'])
+      expect(() =>
+        clientTbs(issuer, {
+          serial: '01',
+          commonName: 'x',
+          organization: 'o',
+          email,
+          spkiDer,
+          now: new Date(),
+          validityDays: 1,
+        }),
+      ).to.throw(RangeError, /ASCII/);
+  });
 });
