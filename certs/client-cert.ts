@@ -5,9 +5,10 @@
  * re-encoding, or its PEM writer: ~0.4 ms of event loop and garbage per issuance. The CA and TLS server
  * certificates, made once, are still built by forge.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import {
   bitString,
+  derToPem,
   explicit,
   implicitPrimitive,
   integer,
@@ -60,33 +61,13 @@ export interface ClientCertTemplate {
 const utf8Attribute = (type: Buffer, value: string) =>
   set(sequence(type, tlv(0x0c, Buffer.from(value, 'utf8'))));
 
-/**
- * forge's subjectKeyIdentifier: SHA-1 of the RSAPublicKey, the BIT STRING's content in the SPKI.
- * The SPKI is SEQUENCE { AlgorithmIdentifier, BIT STRING }: walk to the BIT STRING's value.
- */
-function subjectKeyIdentifier(spki: Buffer): Buffer {
-  const skip = (at: number): { content: number; end: number } => {
-    let lengthAt = at + 1;
-    let size = spki[lengthAt]!;
-    let content = lengthAt + 1;
-    if (size & 0x80) {
-      const bytes = size & 0x7f;
-      size = 0;
-      for (let i = 0; i < bytes; i += 1) size = size * 256 + spki[content + i]!;
-      content += bytes;
-    }
-    lengthAt = content + size;
-    return { content, end: lengthAt };
-  };
-  const outer = skip(0);
-  const algorithm = skip(outer.content);
-  const bits = skip(algorithm.end);
-  if (spki[0] !== 0x30 || spki[algorithm.end] !== 0x03 || bits.end !== spki.length)
-    throw new Error('not a SubjectPublicKeyInfo');
-  return createHash('sha1')
-    .update(spki.subarray(bits.content + 1, bits.end))
+/** forge's subjectKeyIdentifier: SHA-1 of the RSAPublicKey, the content of the SPKI's BIT STRING. */
+const subjectKeyIdentifier = (spki: Buffer): Buffer =>
+  createHash('sha1')
+    .update(
+      createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ type: 'pkcs1', format: 'der' }),
+    )
     .digest();
-}
 
 /** The TBSCertificate (v3, sha256WithRSAEncryption) and the dates it carries. */
 export function clientTbs(
@@ -126,8 +107,4 @@ export const signedCertificate = (tbs: Buffer, signature: Buffer): Buffer =>
   sequence(tbs, SHA256_WITH_RSA, bitString(signature));
 
 /** PEM as forge writes it (64-character lines), with \n line ends as issue.ts's toPem. */
-export const certificatePem = (der: Buffer): string =>
-  `-----BEGIN CERTIFICATE-----\n${der
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+export const certificatePem = (der: Buffer): string => derToPem('CERTIFICATE', der);

@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
   bitString,
+  derToPem,
   enumerated,
   explicit,
   implicitPrimitive,
@@ -147,10 +148,7 @@ export async function buildCrl(issuer: CrlIssuer, input: CrlInput): Promise<{ de
   return {
     der,
     get pem() {
-      return (pem ??= `-----BEGIN X509 CRL-----\n${der
-        .toString('base64')
-        .replace(/(.{64})/g, '$1\n')
-        .replace(/\n$/, '')}\n-----END X509 CRL-----\n`);
+      return (pem ??= derToPem('X509 CRL', der));
     },
   };
 }

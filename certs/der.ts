@@ -76,3 +76,10 @@ export const pemToDer = (pem: string): Buffer => {
   if (body === undefined) throw new Error('not a PEM block');
   return Buffer.from(body.replace(/\s+/g, ''), 'base64');
 };
+
+/** A PEM block as forge and OpenSSL write it: 64-character base64 lines, \n line ends. */
+export const derToPem = (label: string, der: Buffer): string =>
+  `-----BEGIN ${label}-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END ${label}-----\n`;
