@@ -20,6 +20,7 @@ import Provider, {
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import './provider-errors.js';
 import { createOidcAdapterFactory } from '../adapters/oidc-adapter.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secret-box.js';
