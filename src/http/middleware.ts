@@ -63,7 +63,8 @@ function recordHelmet(): { set: [string, string][]; removed: string[] } {
  * load, HTTPS only, no sniffing, no referrer; same-origin loads only. oidc-provider adds its own
  * `Cache-Control: no-store` where a response carries tokens or claims. The page-only headers (the
  * page CSP, Permissions-Policy, COOP, helmet's legacy browser switches) govern documents, which these
- * responses never are.
+ * responses never are. Measured and kept (Node 24, a bare HTTPS server answering the same JSON, 8
+ * keep-alive connections, interleaved): these six and X-Request-Id cost ~2.5 µs of CPU per response.
  */
 function apiHeaders(pageHeaders: readonly [string, string][]): [string, string][] {
   const hsts = pageHeaders.find(([name]) => name.toLowerCase() === 'strict-transport-security');
