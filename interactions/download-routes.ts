@@ -16,9 +16,11 @@ import { t } from '../src/i18n/index.js';
 import { sha256Hex } from '../src/random.js';
 import type { DownloadRefusal, DownloadService } from '../src/services/downloads.js';
 import type { TicketProblem } from '../src/services/enrollment.js';
+import { TerminalEmailError } from '../src/services/terminal-email.js';
 import type { FormSessions } from './form-session.js';
 import { csrfValid, formField, localeOf, render, renderMessage, useTenant } from './page.js';
 import type { SecretBox } from '../src/crypto/secret-box.js';
+import { terminalEmailParagraphs } from './terminal-email-message.js';
 import type { Views } from './views.js';
 
 export interface DownloadRouteDeps {
@@ -199,11 +201,22 @@ export function downloadRoutes(deps: DownloadRouteDeps): Router {
     const f = await formFor(ctx);
     if (!f) return;
     const csr = formField(ctx, 'csr', 8192);
-    const result = await downloads.issueFromCsr(
-      String(ctx.params.token),
-      formField(ctx, 'password', 128),
-      csr,
-    );
+    let result;
+    try {
+      result = await downloads.issueFromCsr(String(ctx.params.token), formField(ctx, 'password', 128), csr);
+    } catch (error) {
+      if (!(error instanceof TerminalEmailError)) throw error;
+      // Not signed in here: the address is changed by the administrator (or on the account pages).
+      const next = { userMayChange: false, support: f.opened.tenant.supportContact };
+      return page(
+        ctx,
+        f.opened,
+        f.session.csrf,
+        terminalEmailParagraphs(localeOf(ctx), error, next),
+        409,
+        csr,
+      );
+    }
     if (result.kind !== 'ok') return refused(ctx, f, result, csr);
     // The certificate and the CA certificate, PEM: what `openssl pkcs12 -export` and OS importers take.
     await deliver(ctx, f, {

@@ -11,6 +11,7 @@ import { sourceIp, type ProxyTrust } from '../src/http/client-context.js';
 import { t, type Locale } from '../src/i18n/index.js';
 import type { RateLimiter } from '../src/services/rate-limiter.js';
 import type { RecoveryService } from '../src/services/recovery.js';
+import { TerminalEmailError } from '../src/services/terminal-email.js';
 import { questions } from './enroll-routes.js';
 import type { FormSessions } from './form-session.js';
 import {
@@ -22,6 +23,7 @@ import {
   renderMessage,
   useTenant,
 } from './page.js';
+import { terminalEmailParagraphs } from './terminal-email-message.js';
 import type { Views } from './views.js';
 
 export interface RecoveryRouteDeps {
@@ -184,10 +186,31 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
           422,
         );
       await forms.end(ctx, session);
-      const done =
-        kind === 'password'
-          ? await recovery.completePasswordReissue(opened.ticket, opened.account, opened.tenant)
-          : await recovery.completeCertificateReissue(opened.ticket, opened.account, opened.tenant, locale);
+      let done;
+      try {
+        done =
+          kind === 'password'
+            ? await recovery.completePasswordReissue(opened.ticket, opened.account, opened.tenant)
+            : await recovery.completeCertificateReissue(opened.ticket, opened.account, opened.tenant, locale);
+      } catch (error) {
+        if (!(error instanceof TerminalEmailError)) throw error;
+        // Refused before anything was made: the link stays unused; only the administrator can change
+        // the address for someone who is not signed in.
+        const next = { userMayChange: false, support: opened.tenant.supportContact };
+        return render(
+          ctx,
+          views,
+          'message',
+          {
+            locale,
+            title: 'recovery.certificate.question.title',
+            heading: 'recovery.certificate.question.title',
+            paragraphs: terminalEmailParagraphs(locale, error, next),
+            steps: steps(locale, kind, 2),
+          },
+          409,
+        );
+      }
       if (done.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
       render(ctx, views, 'recovery-done', {
         locale,

@@ -8,7 +8,9 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { sourceIp } from '../../src/http/client-context.js';
 import { t } from '../../src/i18n/index.js';
+import { TerminalEmailError } from '../../src/services/terminal-email.js';
 import { formField } from '../page.js';
+import { terminalEmailParagraphs } from '../terminal-email-message.js';
 import type { AccountKit, Signed } from './kit.js';
 
 /** A signed-in session may not turn Tobira into a mail cannon aimed at its own addresses. */
@@ -72,13 +74,24 @@ export function certificateRoutes(kit: AccountKit): Router {
       ctx.set('Retry-After', String(limited.retryAfter));
       return requestPage(ctx, s, [t(s.locale, 'error.rate_limited')], 429);
     }
-    const result = await recovery.requestCertificateReissue({
-      account: s.account,
-      tenant: s.tenant,
-      terminalNumber: Number(formField(ctx, 'terminal', 8)),
-      locale: s.locale,
-      sourceIp: sourceIp(ctx.req, deps.trust),
-    });
+    let result;
+    try {
+      result = await recovery.requestCertificateReissue({
+        account: s.account,
+        tenant: s.tenant,
+        terminalNumber: Number(formField(ctx, 'terminal', 8)),
+        locale: s.locale,
+        sourceIp: sourceIp(ctx.req, deps.trust),
+      });
+    } catch (error) {
+      if (!(error instanceof TerminalEmailError)) throw error;
+      // Nothing was mailed: say why, and what to change first (the user can, where the tenant allows).
+      const next = {
+        userMayChange: s.tenant.policy.features.terminalChange,
+        support: s.tenant.supportContact,
+      };
+      return requestPage(ctx, s, terminalEmailParagraphs(s.locale, error, next), 409);
+    }
     if (result.kind === 'feature_off') return featureOff(ctx);
     if (result.kind === 'no_terminal')
       return requestPage(ctx, s, [t(s.locale, 'recovery.certificate.request.choose')], 422);

@@ -9,6 +9,7 @@ import { ClientRegistrationError } from '../services/clients.js';
 import { EnrollmentError } from '../services/enrollment.js';
 import type { RateLimiter } from '../services/rate-limiter.js';
 import { TenantCreationError } from '../services/tenants.js';
+import { TerminalEmailError } from '../services/terminal-email.js';
 import { StoreConflictError, StoreError, StoreUnavailableError } from '../store.js';
 import { AdminError, type AdminErrorCode } from './errors.js';
 
@@ -78,6 +79,13 @@ function adminErrorOf(error: unknown): AdminError | null {
     return new AdminError('invalid_request', error.message, { code: error.code, ...error.details });
   if (error instanceof TenantCreationError)
     return new AdminError('conflict', error.message, { code: error.code });
+  // The terminal's stored address is what stands in the way: 409 until it is changed.
+  if (error instanceof TerminalEmailError)
+    return new AdminError('conflict', error.message, {
+      code: error.code,
+      terminal: error.terminalNumber,
+      asciiEquivalent: error.asciiEquivalent,
+    });
   if (error instanceof StoreConflictError)
     return new AdminError('conflict', `${error.field} already exists`, { field: error.field });
   if (error instanceof StoreUnavailableError)

@@ -15,6 +15,16 @@ export function recordRoutes(route: DefineRoute, { certificates, records }: Oper
   });
   route({
     method: 'get',
+    path: '/terminals/non-ascii-email',
+    summary:
+      'Live terminals whose e-mail address is not ASCII (saved before the rule): no certificate can be issued for them until the address is changed (terminal_email_not_ascii)',
+    query: s.terminalEmailQuery,
+    handler: async ({ query, caller }) => ({
+      items: await certificates.uncertifiableTerminals(caller, query),
+    }),
+  });
+  route({
+    method: 'get',
     path: '/audit',
     summary: 'Audit events, newest first',
     query: s.auditQuery,

@@ -104,4 +104,6 @@ export const auditQuery = pageQuery.extend({
   action: z.string().optional(),
 });
 
+export const terminalEmailQuery = z.object({ tenant: z.string().optional() });
+
 export const reissue = z.object({ locale: z.enum(['ja', 'en']).default('ja') });

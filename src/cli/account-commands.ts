@@ -128,3 +128,24 @@ export async function certificateReissue(tobira: Tobira, argv: string[], print: 
       ` (valid until ${started.linkExpiresAt.toISOString()})`,
   );
 }
+
+/**
+ * `terminal non-ascii [--tenant T] [--json]`: the terminals no certificate can be issued for until
+ * their address is changed (saved before addresses had to be ASCII). Read only.
+ */
+export async function terminalNonAscii(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { tenant: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const found = await opsOf(tobira).certificates.uncertifiableTerminals(CLI_CALLER, {
+    ...(values.tenant ? { tenant: values.tenant } : {}),
+  });
+  if (values.json) return print(JSON.stringify({ items: found }));
+  if (!found.length) return print('no terminal has a non-ASCII e-mail address');
+  for (const x of found)
+    print(
+      `${x.tenantId}\t${x.userId}\tterminal ${x.terminal}\t${x.email}` +
+        (x.asciiEquivalent ? `\t(ASCII form: ${x.asciiEquivalent})` : ''),
+    );
+}

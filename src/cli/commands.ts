@@ -14,6 +14,7 @@ import {
   accountUnlock,
   certificateReissue,
   certificateRevoke,
+  terminalNonAscii,
 } from './account-commands.js';
 import {
   apiKeyCreate,
@@ -49,6 +50,7 @@ commands:
   account delete --user p-01-usr012                 (its certificates are revoked)
   certificate revoke --serial HEX [--reason keyCompromise|superseded|…]
   certificate reissue --user p-01-usr012 --terminal 1 [--lang ja|en]   (mails a single-use link)
+  terminal non-ascii [--tenant p-01] [--json]   (terminals whose address no certificate can carry)
   mail list [--status pending|sending|sent|failed] [--limit 50]
   apikey create --label ops [--tenant p-01] | apikey list | apikey revoke --id key-…   (admin API keys;
                     --tenant limits a key to that tenant)
@@ -82,6 +84,7 @@ const ADMIN_COMMANDS: Record<string, Command> = {
   'account delete': accountDelete,
   'certificate revoke': certificateRevoke,
   'certificate reissue': certificateReissue,
+  'terminal non-ascii': terminalNonAscii,
   'mail list': mailList,
   'apikey create': apiKeyCreate,
   'apikey list': apiKeyList,

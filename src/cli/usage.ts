@@ -5,6 +5,7 @@ import { operations, OperationError, type Operations } from '../operations/index
 import { ClientRegistrationError } from '../services/clients.js';
 import { EnrollmentError } from '../services/enrollment.js';
 import { TenantCreationError } from '../services/tenants.js';
+import { TerminalEmailError } from '../services/terminal-email.js';
 import { StoreUnavailableError } from '../store.js';
 
 export class UsageError extends Error {
@@ -35,4 +36,5 @@ export const isRefusal = (error: unknown): error is Error =>
     EnrollmentError,
     ClientRegistrationError,
     TenantCreationError,
+    TerminalEmailError,
   ].some((kind) => error instanceof kind);

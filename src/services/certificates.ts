@@ -26,6 +26,7 @@ import type {
 import type { AuditLog } from './audit.js';
 import { CrlCache, type SignedCrl } from './crl-cache.js';
 import { Semaphore } from './semaphore.js';
+import { assertCertifiable } from './terminal-email.js';
 
 export type CertificateIdentity =
   | { ok: true; certificate: Certificate; terminal: Terminal; account: Account; tenant: Tenant }
@@ -119,6 +120,8 @@ export class CertificateService {
     downloadExpiresAt: Date;
   }): Promise<{ issued: IssuedCertificate; p12: Buffer }> {
     const { account, tenant, terminal } = input;
+    // Before the key: an address the certificate cannot carry refuses here, with nothing made or written.
+    assertCertifiable(terminal);
     // One slot per pool thread for the whole issuance. The pool thread makes the key and its encrypted
     // key bag in one task (the password's KDF with it); here the certificate, then the file around both.
     const { made, p12 } = await this.#issuing.run(async () => {
@@ -161,6 +164,7 @@ export class CertificateService {
     actor: string;
   }): Promise<{ certificate: Certificate; chainPem: string }> {
     const { account, tenant, terminal } = input;
+    assertCertifiable(terminal);
     const issued = await this.#issuing.run(() =>
       this.#ca.issueFromCsr({
         ...this.#subjectOf(account, tenant, terminal),

@@ -13,6 +13,7 @@ import type { AccountStore, TenantStore, TerminalStore, TicketStore } from '../s
 import type { AuditLog } from './audit.js';
 import { sealPurpose, type CertificateService } from './certificates.js';
 import { openTicket, type TicketProblem } from './enrollment.js';
+import { assertCertifiable } from './terminal-email.js';
 
 export type DownloadOpen =
   | { kind: 'ok'; ticket: Ticket; account: Account; tenant: Tenant; terminal: Terminal }
@@ -87,6 +88,8 @@ export class DownloadService {
       if (error instanceof CaError) return { kind: 'csr_invalid' };
       throw error;
     }
+    // Likewise an address the certificate cannot carry (TerminalEmailError): no try spent, link kept.
+    assertCertifiable(opened.terminal);
     const authorized = await this.#authorize(opened, password);
     if (authorized.kind !== 'ok') return authorized;
     const { ticket, terminal, account, tenant } = authorized;

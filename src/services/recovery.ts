@@ -24,6 +24,7 @@ import type {
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { openTicket, type EnrollmentService, type OpenTicket } from './enrollment.js';
+import { assertCertifiable } from './terminal-email.js';
 
 /** An ID no record has: what the lookups read when the user ID matched nothing. */
 const NOTHING = '-';
@@ -124,6 +125,8 @@ export class RecoveryService {
     locale: Locale,
     sourceIp?: string,
   ): Promise<{ expiresAt: Date }> {
+    // A link that could only end in a refused issuance is not mailed (TerminalEmailError, nothing written).
+    assertCertifiable(terminal);
     const tenant = (await this.d.store.getTenant(account.tenantId))!;
     await this.d.store.invalidateTickets(account.id, 'cert_reissue', this.d.clock.now());
     const { url, expiresAt } = await this.#ticket(
@@ -256,6 +259,8 @@ export class RecoveryService {
     const { store, clock } = this.d;
     const terminal = ticket.terminalId ? await store.getTerminal(ticket.terminalId) : null;
     if (!terminal || terminal.deleted) return { kind: 'used' };
+    // A link mailed before its terminal's address turned out uncertifiable: delivery.prepare throws
+    // TerminalEmailError before any key, so the ticket stays unused and nothing is written.
     const downloadPassword = generateDownloadPassword(this.d.randomInt);
     const { delivery } = this.d.enrollment;
     const prepared = await delivery.prepare(account, tenant, terminal, downloadPassword, locale);

@@ -34,6 +34,14 @@ const recovery: CatalogArea = {
     'recovery.certificate.request.note':
       'メールのURLから再発行を完了した時点で、この端末の現在の電子証明書は失効し、ログインに使用できなくなります。',
     'recovery.certificate.request.choose': '再発行する端末を選択してください。',
+    'recovery.certificate.email_not_ascii':
+      '端末No {number}のメールアドレス（{email}）には電子証明書に記載できない文字（半角英数字・記号以外）が含まれているため、証明書を再発行できません。',
+    'recovery.certificate.email_not_ascii.change':
+      '先に「端末情報の変更」で、この端末のメールアドレスを半角英数字のアドレスに変更してから、もう一度お手続きください。',
+    'recovery.certificate.email_not_ascii.equivalent':
+      'ドメイン部分を国際化ドメイン名のASCII表記にした {ascii} は同じ宛先として使用できます。',
+    'recovery.certificate.email_not_ascii.contact':
+      'メールアドレスの変更は管理者（{support}）にお問い合わせください。',
     'recovery.certificate.sent.title': '証明書再発行案内完了',
     'recovery.certificate.sent.body':
       '端末No {number}のメールアドレス（{email}）に「証明書再発行手順のご案内」をお送りしました。メールに記載されたURLにアクセスしてください。',
@@ -80,6 +88,14 @@ const recovery: CatalogArea = {
     'recovery.certificate.request.note':
       'When you complete the re-issue through the mailed URL, the device’s current certificate is revoked and can no longer be used to sign in.',
     'recovery.certificate.request.choose': 'Choose the device whose certificate you want re-issued.',
+    'recovery.certificate.email_not_ascii':
+      'The e-mail address of device No. {number} ({email}) contains characters a certificate cannot hold (anything but ASCII letters, digits and symbols), so its certificate cannot be re-issued.',
+    'recovery.certificate.email_not_ascii.change':
+      'First change this device’s e-mail address to an ASCII address under “Change device details”, then try again.',
+    'recovery.certificate.email_not_ascii.equivalent':
+      'The same mailbox with its domain in ASCII (IDNA) form, {ascii}, can be used.',
+    'recovery.certificate.email_not_ascii.contact':
+      'To have the address changed, contact the administrator ({support}).',
     'recovery.certificate.sent.title': 'Instructions sent',
     'recovery.certificate.sent.body':
       'We have e-mailed the instructions to re-issue the certificate to the address of device No. {number} ({email}). Open the URL in the message.',
