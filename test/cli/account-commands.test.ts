@@ -9,9 +9,11 @@ import {
   accountUnlock,
   certificateReissue,
   certificateRevoke,
+  terminalNonAscii,
 } from '../../src/cli/account-commands.js';
-import { UsageError, type Command } from '../../src/cli/usage.js';
+import { UsageError, isRefusal, type Command } from '../../src/cli/usage.js';
 import { OperationError } from '../../src/operations/index.js';
+import { TerminalEmailError } from '../../src/services/terminal-email.js';
 import { createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
 import { startTestTobira, type TestTobira } from '../helpers/tobira.js';
 
@@ -111,5 +113,29 @@ describe('tobira account and certificate commands', function () {
     expect(await t.tobira.store.getAccountByUserId('p-60-usr002')).to.equal(null);
     expect(await lastAudit('account.deleted')).to.include({ actor: 'cli' });
     expect(await refusal(accountDelete, '--user', 'p-60-usr002')).to.have.property('code', 'not_found');
+  });
+
+  it('certificate reissue of a terminal with a non-ASCII address (old data): one line, nothing mailed', async function () {
+    const other = await createUser(t.tobira, {
+      tenantId: 'p-60',
+      userId: 'p-60-usr077',
+      password: 'Cli-Pass-77',
+    });
+    await t.tobira.store.updateTerminal(other.terminal.id, { email: 'taro@例え.jp' }, new Date());
+    expect(await run(terminalNonAscii, '--tenant', 'p-60')).to.equal(
+      'p-60\tp-60-usr077\tterminal 1\ttaro@例え.jp\t(ASCII form: taro@xn--r8jz45g.jp)',
+    );
+    const error = await refusal(certificateReissue, '--user', 'p-60-usr077', '--terminal', '1');
+    expect(error).to.be.instanceOf(TerminalEmailError).with.property('code', 'terminal_email_not_ascii');
+    expect(isRefusal(error), 'printed as one line, exit 1').to.equal(true);
+    expect(error.message).to.include('taro@xn--r8jz45g.jp');
+    expect(error.message).to.not.include('\n');
+    const started = await t.tobira.store.listAuditEvents({
+      accountId: other.account.id,
+      action: 'certificate.reissue_started',
+    });
+    expect(started.items, 'nothing started').to.have.length(0);
+    await t.tobira.store.updateTerminal(other.terminal.id, { email: 'taro@xn--r8jz45g.jp' }, new Date());
+    expect(await run(terminalNonAscii)).to.equal('no terminal has a non-ASCII e-mail address');
   });
 });

@@ -10,9 +10,10 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { newToken, sha256Hex } from '../../src/random.js';
-import { asciiEquivalentOf } from '../../src/services/terminal-email.js';
+import { TerminalEmailError, asciiEquivalentOf } from '../../src/services/terminal-email.js';
 import { CALLBACK, mailedLink, mainOf, startWorld, type World } from '../helpers/attacker.js';
-import type { BrowserResponse, TestBrowser } from '../helpers/browser.js';
+import { formOf, htmlText, type BrowserResponse, type TestBrowser } from '../helpers/browser.js';
+import { makeCsr } from '../helpers/csr.js';
 import type { TestUser } from '../helpers/fixtures.js';
 import type { TestRp } from '../helpers/rp.js';
 
@@ -183,5 +184,63 @@ describe('terminals whose e-mail address is not ASCII (saved before the rule)', 
     const doc = await api('get', '/openapi.json');
     expect(JSON.stringify(doc.body)).to.include('/terminals/non-ascii-email');
     await stillSignsIn(u);
+  });
+
+  it('CSR download: refuses before the password is tried; the link and its PKCS#12 stay as they were', async function () {
+    const u = await user('p-91');
+    await api('post', `/accounts/${u.account.userId}/terminals/1/certificate-reissue`).send({});
+    const b = w.browser(null);
+    const question = await b.request(await mailedLink(w, u.terminal.email, 'recovery/certificate'));
+    const done = await w.submit(b, question, { questionId: 'first_car', answer: 'ミニ' });
+    const downloadPassword = htmlText(/data-testid="issued-secret">([^<]+)</.exec(done.text)![1]!);
+    const downloadUrl = await mailedLink(w, u.terminal.email, 'download');
+    await setAddress(u, IDN_DOMAIN);
+    const before = await traces(u);
+    const page = await b.request(downloadUrl);
+    const csrAction = [...page.text.matchAll(/<form method="post" action="([^"]+)"/g)].find((m) =>
+      m[1]!.endsWith('/csr'),
+    )![1]!;
+    const refused = await b.request(new URL(csrAction, w.t.url).href, {
+      form: { csrf: formOf(page.text).csrf, password: downloadPassword, csr: makeCsr().csrPem },
+    });
+    expect(refused.status).to.equal(409);
+    expect(mainOf(refused)).to.include('電子証明書に記載できない文字').and.include('taro@xn--r8jz45g.jp');
+    expect(await traces(u)).to.deep.equal(before);
+    expect((await b.request(downloadUrl)).status, 'the link is still usable').to.equal(200);
+  });
+
+  it('the certificate service itself refuses before a key or a certificate is made', async function () {
+    const u = await user('p-92');
+    const terminal = (await setAddress(u, NON_ASCII_LOCAL))!;
+    const tenant = (await w.t.tobira.store.getTenant('p-92'))!;
+    const { certificates } = w.t.tobira;
+    const before = await traces(u);
+    const refusal = async (attempt: () => Promise<unknown>) => {
+      const error = await attempt().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(TerminalEmailError);
+      expect(error).to.include({ code: 'terminal_email_not_ascii', terminalNumber: 1 });
+    };
+    await refusal(() =>
+      certificates.prepareForTerminal({
+        account: u.account,
+        tenant,
+        terminal,
+        downloadPassword: 'x',
+        downloadExpiresAt: w.clock.now(),
+      }),
+    );
+    await refusal(() =>
+      certificates.issueFromCsr({
+        account: u.account,
+        tenant,
+        terminal,
+        csrPem: makeCsr().csrPem,
+        actor: 'test',
+      }),
+    );
+    expect(await traces(u)).to.deep.equal(before);
   });
 });
