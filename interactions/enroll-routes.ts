@@ -9,11 +9,13 @@ import { t, type Locale } from '../src/i18n/index.js';
 import { SECRET_QUESTION_IDS, type TenantPolicy } from '../src/policy/tenant-policy.js';
 import type { DownloadService } from '../src/services/downloads.js';
 import type { EnrollmentService, OpenTicket, TicketProblem } from '../src/services/enrollment.js';
+import { TerminalEmailError } from '../src/services/terminal-email.js';
 import { csrfProblemPage, downloadRoutes, linkProblemPage } from './download-routes.js';
 import type { FormSession, FormSessions } from './form-session.js';
 import { guideRoutes } from './guide-routes.js';
 import { csrfValid, formField, localeOf, render, renderLockedPage, useTenant } from './page.js';
 import type { SecretBox } from '../src/crypto/secret-box.js';
+import { terminalEmailParagraphs } from './terminal-email-message.js';
 import type { Views } from './views.js';
 
 export interface EnrollRouteDeps {
@@ -173,7 +175,28 @@ export function enrollRoutes(deps: EnrollRouteDeps): Router {
       questionId: formField(ctx, 'questionId', 64),
       answer: formField(ctx, 'answer', 1024),
     };
-    const result = await enrollment.register(opened.ticket, opened.account, opened.tenant, input, locale);
+    let result;
+    try {
+      result = await enrollment.register(opened.ticket, opened.account, opened.tenant, input, locale);
+    } catch (error) {
+      if (!(error instanceof TerminalEmailError)) throw error;
+      // A pending account made before addresses had to be ASCII: refused before anything was written
+      // (the link still works once the administrator has changed the address).
+      const next = { userMayChange: false, support: opened.tenant.supportContact };
+      return render(
+        ctx,
+        views,
+        'message',
+        {
+          locale,
+          title: 'enroll.credentials.title',
+          heading: 'enroll.credentials.title',
+          paragraphs: terminalEmailParagraphs(locale, error, next),
+          steps: steps(locale, 1),
+        },
+        409,
+      );
+    }
     if (result.kind === 'invalid') {
       credentialsPage(
         ctx,

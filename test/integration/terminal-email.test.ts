@@ -11,9 +11,10 @@ import request from 'supertest';
 import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { TerminalEmailError, asciiEquivalentOf } from '../../src/services/terminal-email.js';
-import { CALLBACK, mailedLink, mainOf, startWorld, type World } from '../helpers/attacker.js';
+import { CALLBACK, mailedLink, mainOf, newEnrollment, startWorld, type World } from '../helpers/attacker.js';
 import { formOf, htmlText, type BrowserResponse, type TestBrowser } from '../helpers/browser.js';
 import { makeCsr } from '../helpers/csr.js';
+import { enrollThroughPages } from '../helpers/enroll.js';
 import type { TestUser } from '../helpers/fixtures.js';
 import type { TestRp } from '../helpers/rp.js';
 
@@ -242,5 +243,19 @@ describe('terminals whose e-mail address is not ASCII (saved before the rule)', 
       }),
     );
     expect(await traces(u)).to.deep.equal(before);
+  });
+
+  it('enrollment of a pending account: refused at registration, nothing written, the link still works', async function () {
+    const created = await newEnrollment(w, 'p-91', 'usr-te-enroll');
+    const [terminal] = await w.t.tobira.store.listTerminals(created.account.id);
+    await w.t.tobira.store.updateTerminal(terminal!.id, { email: IDN_DOMAIN }, w.clock.now());
+    const mailBefore = (await w.t.tobira.store.listMail({ limit: 200 })).total;
+    const refused = await enrollThroughPages(w.browser(null), w.t.url, created);
+    expect(refused.status).to.equal(409);
+    expect(mainOf(refused)).to.include('電子証明書に記載できない文字').and.include('管理者');
+    expect((await w.t.tobira.store.getAccount(created.account.id))!.status).to.equal('pending');
+    expect(await w.t.tobira.store.listCertificates({ accountId: created.account.id })).to.deep.equal([]);
+    expect((await w.t.tobira.store.listMail({ limit: 200 })).total).to.equal(mailBefore);
+    expect((await w.browser(null).request(created.enrollmentUrl)).status).to.equal(200);
   });
 });

@@ -35,7 +35,7 @@ const recovery: CatalogArea = {
       'メールのURLから再発行を完了した時点で、この端末の現在の電子証明書は失効し、ログインに使用できなくなります。',
     'recovery.certificate.request.choose': '再発行する端末を選択してください。',
     'recovery.certificate.email_not_ascii':
-      '端末No {number}のメールアドレス（{email}）には電子証明書に記載できない文字（半角英数字・記号以外）が含まれているため、証明書を再発行できません。',
+      '端末No {number}のメールアドレス（{email}）には電子証明書に記載できない文字（半角英数字・記号以外）が含まれているため、電子証明書を発行できません。',
     'recovery.certificate.email_not_ascii.change':
       '先に「端末情報の変更」で、この端末のメールアドレスを半角英数字のアドレスに変更してから、もう一度お手続きください。',
     'recovery.certificate.email_not_ascii.equivalent':
@@ -89,7 +89,7 @@ const recovery: CatalogArea = {
       'When you complete the re-issue through the mailed URL, the device’s current certificate is revoked and can no longer be used to sign in.',
     'recovery.certificate.request.choose': 'Choose the device whose certificate you want re-issued.',
     'recovery.certificate.email_not_ascii':
-      'The e-mail address of device No. {number} ({email}) contains characters a certificate cannot hold (anything but ASCII letters, digits and symbols), so its certificate cannot be re-issued.',
+      'The e-mail address of device No. {number} ({email}) contains characters a certificate cannot hold (anything but ASCII letters, digits and symbols), so no certificate can be issued for it.',
     'recovery.certificate.email_not_ascii.change':
       'First change this device’s e-mail address to an ASCII address under “Change device details”, then try again.',
     'recovery.certificate.email_not_ascii.equivalent':
