@@ -50,6 +50,22 @@ export function accountRoutes(route: DefineRoute, { accounts, certificates, reco
     },
   });
   route({
+    method: 'patch',
+    path: '/accounts/:userId/terminals/:number',
+    summary:
+      'Change a terminal’s e-mail address (e.g. one saved before addresses had to be ASCII); the current certificate keeps its address until re-issued',
+    body: s.terminalUpdate,
+    handler: async ({ params, body, caller }) => {
+      const { account, terminals } = await accounts.changeTerminalEmail(
+        caller,
+        params.userId!,
+        Number(params.number),
+        body.email.trim(),
+      );
+      return accountView(account, terminals);
+    },
+  });
+  route({
     method: 'post',
     path: '/accounts/:userId/unlock',
     summary:

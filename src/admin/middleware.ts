@@ -55,6 +55,7 @@ const OPERATION_ERRORS: Record<OperationErrorCode, AdminErrorCode> = {
   'tenant.invalid_id': 'invalid_request',
   'tenant.invalid_policy': 'invalid_request',
   'account.not_locked': 'conflict',
+  'terminal.invalid_email': 'invalid_request',
 };
 
 /** An operation's refusal: its own details (e.g. policy paths), or the rule's code when it names one. */

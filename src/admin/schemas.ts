@@ -104,6 +104,8 @@ export const auditQuery = pageQuery.extend({
   action: z.string().optional(),
 });
 
+export const terminalUpdate = z.object({ email: z.string().max(254) });
+
 export const terminalEmailQuery = z.object({ tenant: z.string().optional() });
 
 export const reissue = z.object({ locale: z.enum(['ja', 'en']).default('ja') });

@@ -149,3 +149,24 @@ export async function terminalNonAscii(tobira: Tobira, argv: string[], print: Pr
         (x.asciiEquivalent ? `\t(ASCII form: ${x.asciiEquivalent})` : ''),
     );
 }
+
+/** `terminal set-email --user U --terminal N --email A`: the operator's fix for such a terminal. */
+export async function terminalSetEmail(tobira: Tobira, argv: string[], print: Print): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { user: { type: 'string' }, terminal: { type: 'string' }, email: { type: 'string' } },
+  });
+  const number = Number(required(values, 'terminal'));
+  if (!Number.isInteger(number) || number < 1)
+    throw new UsageError('--terminal is a terminal number (1, 2, …)');
+  const email = required(values, 'email').trim();
+  const { account } = await opsOf(tobira).accounts.changeTerminalEmail(
+    CLI_CALLER,
+    required(values, 'user'),
+    number,
+    email,
+  );
+  print(
+    `${account.userId} terminal ${number}: e-mail address is now ${email} (certificates keep theirs until re-issued)`,
+  );
+}

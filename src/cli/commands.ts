@@ -15,6 +15,7 @@ import {
   certificateReissue,
   certificateRevoke,
   terminalNonAscii,
+  terminalSetEmail,
 } from './account-commands.js';
 import {
   apiKeyCreate,
@@ -51,6 +52,7 @@ commands:
   certificate revoke --serial HEX [--reason keyCompromise|superseded|…]
   certificate reissue --user p-01-usr012 --terminal 1 [--lang ja|en]   (mails a single-use link)
   terminal non-ascii [--tenant p-01] [--json]   (terminals whose address no certificate can carry)
+  terminal set-email --user p-01-usr012 --terminal 1 --email a@example.jp
   mail list [--status pending|sending|sent|failed] [--limit 50]
   apikey create --label ops [--tenant p-01] | apikey list | apikey revoke --id key-…   (admin API keys;
                     --tenant limits a key to that tenant)
@@ -85,6 +87,7 @@ const ADMIN_COMMANDS: Record<string, Command> = {
   'certificate revoke': certificateRevoke,
   'certificate reissue': certificateReissue,
   'terminal non-ascii': terminalNonAscii,
+  'terminal set-email': terminalSetEmail,
   'mail list': mailList,
   'apikey create': apiKeyCreate,
   'apikey list': apiKeyList,

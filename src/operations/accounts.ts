@@ -1,5 +1,6 @@
 /** Accounts: created pending (→ enrollment URL + one-time password), found, renamed, unlocked, deleted. */
 import type { Account, AccountStatus, Terminal } from '../domain.js';
+import { isMailboxAddress } from '../policy/mailbox.js';
 import type { EnrollmentService } from '../services/enrollment.js';
 import type { Page } from '../store.js';
 import { scopedLookups, tenantFilter, type Caller } from './caller.js';
@@ -65,6 +66,31 @@ export function accountOperations(deps: OperationDeps) {
     async show(caller: Caller, userId: string): Promise<AccountWithTerminals> {
       const account = await scoped.account(caller, userId);
       return { account, terminals: await store.listTerminals(account.id, { includeDeleted: true }) };
+    },
+
+    /**
+     * A terminal's e-mail address, changed by the operator: how a terminal saved before addresses had
+     * to be ASCII is put right for a user who cannot do it on the account pages (signed out, or the
+     * tenant does not allow 端末情報の変更). The same rule as the account pages; the current
+     * certificate keeps its address until it is re-issued, as there.
+     */
+    async changeTerminalEmail(
+      caller: Caller,
+      userId: string,
+      number: number,
+      email: string,
+    ): Promise<AccountWithTerminals> {
+      const account = await scoped.account(caller, userId);
+      const terminal = (await store.listTerminals(account.id)).find((t) => t.number === number);
+      if (!terminal) throw notFound(`terminal ${number} of ${account.userId}`);
+      if (!isMailboxAddress(email))
+        throw new OperationError(
+          'terminal.invalid_email',
+          'a terminal e-mail address is printable ASCII with one @ and a dotted domain (a certificate carries it)',
+        );
+      await store.updateTerminal(terminal.id, { email }, clock.now());
+      await record(caller, account, 'terminal.changed', { terminal: number, by: 'operator' });
+      return { account, terminals: await store.listTerminals(account.id) };
     },
 
     /** The display name (the profile scope's name claim); null clears it. */

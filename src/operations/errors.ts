@@ -6,7 +6,9 @@ export type OperationErrorCode =
   | 'platform_only'
   | 'tenant.invalid_id'
   | 'tenant.invalid_policy'
-  | 'account.not_locked';
+  | 'account.not_locked'
+  /** A terminal's new e-mail address is not one a certificate can carry (policy/mailbox.ts). */
+  | 'terminal.invalid_email';
 
 export class OperationError extends Error {
   constructor(

@@ -10,6 +10,7 @@ import {
   certificateReissue,
   certificateRevoke,
   terminalNonAscii,
+  terminalSetEmail,
 } from '../../src/cli/account-commands.js';
 import { UsageError, isRefusal, type Command } from '../../src/cli/usage.js';
 import { OperationError } from '../../src/operations/index.js';
@@ -135,7 +136,30 @@ describe('tobira account and certificate commands', function () {
       action: 'certificate.reissue_started',
     });
     expect(started.items, 'nothing started').to.have.length(0);
-    await t.tobira.store.updateTerminal(other.terminal.id, { email: 'taro@xn--r8jz45g.jp' }, new Date());
+    expect(
+      await refusal(
+        terminalSetEmail,
+        '--user',
+        'p-60-usr077',
+        '--terminal',
+        '1',
+        '--email',
+        '山田@example.jp',
+      ),
+    ).to.have.property('code', 'terminal.invalid_email');
+    expect(
+      await run(
+        terminalSetEmail,
+        '--user',
+        'p-60-usr077',
+        '--terminal',
+        '1',
+        '--email',
+        'taro@xn--r8jz45g.jp',
+      ),
+    ).to.equal(
+      'p-60-usr077 terminal 1: e-mail address is now taro@xn--r8jz45g.jp (certificates keep theirs until re-issued)',
+    );
     expect(await run(terminalNonAscii)).to.equal('no terminal has a non-ASCII e-mail address');
   });
 });

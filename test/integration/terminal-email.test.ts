@@ -182,6 +182,31 @@ describe('terminals whose e-mail address is not ASCII (saved before the rule)', 
     expect(all.body.items.map((x: { tenantId: string }) => x.tenantId)).to.include('p-91');
     const scoped = await api('get', '/terminals/non-ascii-email?tenant=p-91', desk92);
     expect(scoped.body.items.map((x: { tenantId: string }) => x.tenantId)).to.deep.equal(['p-92']);
+
+    // The operator's fix: an address a certificate can carry, within the key's tenant only.
+    const patch = (body: object, token = key) =>
+      request(w.t.url)
+        .patch(`/admin/v1/accounts/${u.account.userId}/terminals/1`)
+        .ca(w.t.tobira.ca.certificatePem)
+        .set('Authorization', `Bearer ${token}`)
+        .send(body);
+    const invalid = await patch({ email: NON_ASCII_LOCAL });
+    expect(invalid.status).to.equal(400);
+    expect(invalid.body.details).to.deep.equal({ code: 'terminal.invalid_email' });
+    expect((await patch({ email: 'taro@xn--r8jz45g.jp' }, desk92)).status).to.equal(200);
+    const listed = await api('get', '/terminals/non-ascii-email?tenant=p-92');
+    expect(listed.body.items.map((x: { userId: string }) => x.userId)).to.not.include(u.account.userId);
+    const changed = await w.t.tobira.store.listAuditEvents({
+      accountId: u.account.id,
+      action: 'terminal.changed',
+    });
+    expect(changed.items[0]).to.include({ actor: 'admin:key-te-92' });
+    const reissue = await api('post', `/accounts/${u.account.userId}/terminals/1/certificate-reissue`).send(
+      {},
+    );
+    expect(reissue.status, 'a re-issue can start once the address is fixed').to.equal(202);
+    expect(reissue.body.mailedTo).to.equal('taro@xn--r8jz45g.jp');
+
     const doc = await api('get', '/openapi.json');
     expect(JSON.stringify(doc.body)).to.include('/terminals/non-ascii-email');
     await stillSignsIn(u);
