@@ -146,12 +146,36 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
       );
     };
 
+    /**
+     * No certificate can be made for the link's terminal: said before anything is made, the link left
+     * unused; only the administrator can change the address for someone who is not signed in.
+     */
+    const emailNotAscii = (ctx: Context, error: TerminalEmailError, support: string) => {
+      const locale = localeOf(ctx);
+      const next = { userMayChange: false, support };
+      render(
+        ctx,
+        views,
+        'message',
+        {
+          locale,
+          title: 'recovery.certificate.question.title',
+          heading: 'recovery.certificate.question.title',
+          paragraphs: terminalEmailParagraphs(locale, error, next),
+          steps: steps(locale, kind, 2),
+        },
+        409,
+      );
+    };
+
     const openStep = async (ctx: Context) => {
       const opened = await recovery.open(PURPOSE[kind], String(ctx.params.token));
       if (opened.tenant) useTenant(ctx, opened.tenant);
       if (opened.kind !== 'ok') return void linkProblem(ctx, opened.kind, opened.tenant?.supportContact);
       if (opened.account.status === 'locked' && opened.account.lockReason === 'secret_answer')
         return void lockedPage(ctx, opened.tenant.supportContact);
+      const uncertifiable = kind === 'certificate' ? await recovery.uncertifiable(opened.ticket) : null;
+      if (uncertifiable) return void emailNotAscii(ctx, uncertifiable, opened.tenant.supportContact);
       return opened;
     };
 
@@ -194,22 +218,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
             : await recovery.completeCertificateReissue(opened.ticket, opened.account, opened.tenant, locale);
       } catch (error) {
         if (!(error instanceof TerminalEmailError)) throw error;
-        // Refused before anything was made: the link stays unused; only the administrator can change
-        // the address for someone who is not signed in.
-        const next = { userMayChange: false, support: opened.tenant.supportContact };
-        return render(
-          ctx,
-          views,
-          'message',
-          {
-            locale,
-            title: 'recovery.certificate.question.title',
-            heading: 'recovery.certificate.question.title',
-            paragraphs: terminalEmailParagraphs(locale, error, next),
-            steps: steps(locale, kind, 2),
-          },
-          409,
-        );
+        return emailNotAscii(ctx, error, opened.tenant.supportContact);
       }
       if (done.kind === 'used') return linkProblem(ctx, 'used', opened.tenant.supportContact);
       render(ctx, views, 'recovery-done', {

@@ -24,7 +24,7 @@ import type {
 import { lockAccount } from './account-lock.js';
 import type { AuditLog } from './audit.js';
 import { openTicket, type EnrollmentService, type OpenTicket } from './enrollment.js';
-import { assertCertifiable } from './terminal-email.js';
+import { TerminalEmailError, assertCertifiable, certifiableEmail } from './terminal-email.js';
 
 /** An ID no record has: what the lookups read when the user ID matched nothing. */
 const NOTHING = '-';
@@ -175,6 +175,18 @@ export class RecoveryService {
       this.d.clock.now(),
     );
     return { url: new URL(`${path}${token}`, this.d.publicUrl).href, expiresAt };
+  }
+
+  /**
+   * Why a certificate re-issue link cannot end in a certificate, if it cannot: its terminal's address
+   * is not ASCII (changed, or mailed, before the rule). Asked when the link is opened, so the user
+   * learns it before answering the secret question; completeCertificateReissue refuses it anyway.
+   */
+  async uncertifiable(ticket: Ticket): Promise<TerminalEmailError | null> {
+    const terminal = ticket.terminalId ? await this.d.store.getTerminal(ticket.terminalId) : null;
+    return terminal && !certifiableEmail(terminal.email)
+      ? new TerminalEmailError(terminal.number, terminal.email)
+      : null;
   }
 
   open(purpose: 'password_reissue' | 'cert_reissue', token: string): Promise<OpenTicket> {
