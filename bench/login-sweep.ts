@@ -12,6 +12,11 @@
  * load is read (pool CPU per login, an upper bound: RS256 rides along) next to bench/argon2.ts's
  * figure measured alone, and "non-argon2" is given both ways: whole less bench/argon2.ts's CPU per
  * verify (bench/run.ts's figure), and whole less the pool's CPU (everything off the pool).
+ * Per login also, summed over the serving processes (/proc/<pid>/io and the main threads' status): read
+ * and write syscalls, KiB read, and the main threads' context switches (preempted ones apart). Read
+ * syscalls show SQLite's cross-process cost: a connection that begins a read after another process
+ * committed drops its whole page cache and reads each page again (pread; ~20 read syscalls per login
+ * with 1 worker, ~105 with 2 on Node 24, ~400 KiB).
  *
  * `--warm-up N`: logins each server runs first with the largest client count (default: one per user, as
  * bench/run.ts); their CPU per login is printed per block of 200, to see when it settles. Repeated, the
@@ -32,6 +37,7 @@ import { benchArgon2 } from './argon2.js';
 import { browsersFor, loginOnce, runLogins, type BenchUser, type LoginTarget } from './login.js';
 import { splitByThread, threadSnapshot } from './logins.js';
 import { parseSettings } from './memory.js';
+import { ioReading, type IoReading } from './proc.js';
 import { provision } from './provision.js';
 import { startServerProcess, type ServerProcess } from './server.js';
 import { quantiles } from './stats.js';
@@ -128,21 +134,27 @@ try {
     `argon2id alone (bench/argon2.ts, libuv pool ${argon2.poolSize}, ${argon2.concurrency} in flight): ${argon2.cpuPerVerifyMs.toFixed(2)} ms CPU per verify, ceiling ${argon2.ceiling.toFixed(1)}/s`,
   );
   console.log(
-    '| arm | round | clients | logins | logins/s | server CPU/login | non-argon2 (less alone) | main threads | libuv pool | rest | non-pool | client CPU/login | p50 / p95 ms |',
+    '| arm | round | clients | logins | logins/s | server CPU/login | non-argon2 (less alone) | main threads | libuv pool | rest | non-pool | client CPU/login | p50 / p95 ms | read syscalls (KiB) / login | write syscalls / login | main switches (preempted) / login |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (let round = 1; round <= Number(values.rounds); round += 1)
     for (const clients of clientCounts)
       for (const arm of arms) {
         const before = threadSnapshot(arm.server, arm.pool);
+        const ioBefore = before.serving.map(ioReading);
         const run = await runLogins(arm.target, arm.users.slice(0, clients), {
           seconds: Number(values.seconds),
         });
         const s = splitByThread(before, threadSnapshot(arm.server, arm.pool));
         const n = run.latencies.length;
+        const ioAfter = before.serving.map(ioReading);
+        const io = (key: keyof IoReading) =>
+          ioAfter.reduce((sum, after, j) => sum + after[key] - ioBefore[j]![key], 0) / n;
         const whole = s.whole / n / 1e6;
         console.log(
-          `| ${label(arm)} | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} | ${latency(run.latencies)} |`,
+          `| ${label(arm)} | ${round} | ${clients} | ${n} | ${(n / run.seconds).toFixed(1)} | ${whole.toFixed(2)} | ${(whole - argon2.cpuPerVerifyMs).toFixed(2)} | ${ms(s.main, n)} | ${ms(s.pool, n)} | ${ms(s.rest, n)} | ${ms(s.main + s.rest, n)} | ${((run.clientCpu / n) * 1000).toFixed(2)} | ${latency(run.latencies)} | ${io('syscr').toFixed(0)} (${(io('rchar') / 1024).toFixed(0)}) | ${io('syscw').toFixed(0)} | ${io('switches').toFixed(1)} (${io('preempted').toFixed(1)}) |`,
         );
       }
 } finally {

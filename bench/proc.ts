@@ -177,3 +177,32 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await once(child, 'exit');
 }
+
+/** A serving process's read/write syscalls and bytes read (/proc/<pid>/io) and its main thread's context switches. */
+export interface IoReading {
+  syscr: number;
+  syscw: number;
+  rchar: number;
+  /** The main thread's voluntary + involuntary switches (it blocked, or was preempted). */
+  switches: number;
+  preempted: number;
+}
+
+export function ioReading(pid: number): IoReading {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const field = (text: string, name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const preempted = field(status, 'nonvoluntary_ctxt_switches');
+    return {
+      syscr: field(io, 'syscr'),
+      syscw: field(io, 'syscw'),
+      rchar: field(io, 'rchar'),
+      switches: field(status, 'voluntary_ctxt_switches') + preempted,
+      preempted,
+    };
+  } catch {
+    return { syscr: 0, syscw: 0, rchar: 0, switches: 0, preempted: 0 }; // gone meanwhile
+  }
+}
