@@ -19,6 +19,9 @@ import { quantiles, type Quantiles } from './stats.js';
  * phase ran partly unoptimised code and counted V8's compiler threads. Measured with bench/login-sweep.ts
  * (2 workers, 8 clients, blocks of 200): main-thread CPU per login 12.5–12.8 ms in the first block,
  * ~10 ms from the fourth on; the helper threads' (V8 compiler, GC) 2.2–2.9 → ~1.1 ms by the eighth.
+ * It counts per server, so with 2 workers each runs ~750: 3,000 was measured against 1,500 (Node.js 24,
+ * 2 workers, 8 clients, 3 interleaved rounds, loaded machine): main threads 8.14 / 7.20 / 7.92 vs 7.73 /
+ * 8.04 / 8.35 ms per login — within noise, left.
  */
 export const SWEEP_WARM_UP = 1500;
 
