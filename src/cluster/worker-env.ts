@@ -16,7 +16,9 @@
  * −19 MiB, server CPU per login the same or lower (26.9–36.2 vs 29.3–37.8 ms), but fewer logins/s in 6
  * of the 8 phases (59.5 vs 38.5, 56.6 vs 37.0, 46.0 vs 19.0; more in 2: 23.1 vs 22.2, 62.8 vs 59.1;
  * likely as the one thread also signs the RS256 tokens and a login waits for it behind a verify).
- * Worth a re-run on a quiet machine before deciding. Also measured and left (Node.js 24, compiled, 2 workers,
+ * Worth a re-run on a quiet machine before deciding: at load 3–4 (same command, 8 clients, 5 phases over two
+ * runs) one thread was ahead in all 5: pool CPU per login 20.1–21.7 vs 22.6–24.5 ms, logins/s 56.9–62.2 vs
+ * 52.8–58.2 (1 worker alongside: 62.5 / 64.1). Also measured and left (Node.js 24, compiled, 2 workers,
  * 8 clients, interleaved, loaded machine): the pool's threads at nice +5 (so a main thread is not preempted
  * by argon2id): main threads 8.28 / 9.07 / 8.86 vs 8.20 / 9.05 / 9.04 ms per login in one run, 10.23 / 9.75 vs
  * 10.73 / 11.14 in another, pool CPU the same, context switches per login the same — no clear gain.
