@@ -2,29 +2,34 @@
  * Settings a serving process reads once, at its start, from its environment: the primary gives them
  * to the workers it forks, and bin/tobira.js to the single process before anything else runs.
  *
- * libuv's thread pool (UV_THREADPOOL_SIZE, default 4) runs every argon2id verify. Each verify mallocs
- * its m = 19 MiB in the glibc arena of the pool thread that runs it, and the arena keeps that block
- * warm for the thread's next verify (glibc's trim threshold follows the largest block freed: 2 × 19 MiB),
- * so a process holds 19 MiB per pool thread that has ever verified — 76 MiB with 4 threads, the largest
- * part of a worker's memory after a few logins. Handing the block back would fault it in afresh at every
- * verify (+7 ms CPU, 37% more per verify, measured with MALLOC_MMAP_THRESHOLD_), so the number of
- * threads is the lever: per worker, enough for its share of the cores (more threads than cores run no
- * more verifies), and never below 2, so that other work on the pool (an asynchronous file read, a DNS
- * lookup for SMTP) leaves a thread for logins. An operator's UV_THREADPOOL_SIZE wins. One thread per
- * worker with 2 workers on 2 cores was measured and left (Node.js 24, compiled, interleaved in one run,
- * bench/login-sweep.ts --uv-pool 2 / 1, 4 and 8 clients, 8 phases, shared machine at load 6–25): RSS
- * −19 MiB, server CPU per login the same or lower (26.9–36.2 vs 29.3–37.8 ms), but fewer logins/s in 6
- * of the 8 phases (59.5 vs 38.5, 56.6 vs 37.0, 46.0 vs 19.0; more in 2: 23.1 vs 22.2, 62.8 vs 59.1;
- * likely as the one thread also signs the RS256 tokens and a login waits for it behind a verify).
- * Worth a re-run on a quiet machine before deciding: at load 3–4 (same command, 8 clients, 5 phases over two
- * runs) one thread was ahead in all 5: pool CPU per login 20.1–21.7 vs 22.6–24.5 ms, logins/s 56.9–62.2 vs
- * 52.8–58.2 (1 worker alongside: 62.5 / 64.1). Also measured and left (Node.js 24, compiled, 2 workers,
- * 8 clients, interleaved, loaded machine): the pool's threads at nice +5 (so a main thread is not preempted
- * by argon2id): main threads 8.28 / 9.07 / 8.86 vs 8.20 / 9.05 / 9.04 ms per login in one run, 10.23 / 9.75 vs
- * 10.73 / 11.14 in another, pool CPU the same, context switches per login the same — no clear gain.
+ * libuv's thread pool (UV_THREADPOOL_SIZE, default 4) runs every argon2id verify (and signs the RS256
+ * tokens: jose signs through WebCrypto, on the same pool). Each verify mallocs its m = 19 MiB in the glibc
+ * arena of the pool thread that runs it, and the arena keeps that block warm for the thread's next verify
+ * (glibc's trim threshold follows the largest block freed: 2 × 19 MiB), so a process holds 19 MiB per
+ * pool thread that has ever verified. Handing the block back would fault it in afresh at every verify
+ * (+7 ms CPU, 37% more per verify, measured with MALLOC_MMAP_THRESHOLD_), so the number of threads is the
+ * lever: per serving process, its share of the cores and no more — more verifying threads than cores run
+ * no more verifies, they only take turns with the main threads. With 2 workers on 2 cores that is one
+ * thread each. Measured on a quiet machine (Node.js 24, compiled, one build, arms interleaved in one run:
+ * `bench/login-sweep.ts --tobira D --tobira D --tobira D --uv-pool 2 --uv-pool 1 --uv-pool 2 --workers 2
+ * --workers 2 --workers 1 --clients 4,8 --seconds 15 --rounds 2`, load 1.8 at start): 2 workers with one
+ * thread each against two each, in all 4 phases, logins/s 57.4 / 62.2 / 57.2 / 61.2 vs 51.6 / 58.5 / 54.9
+ * / 55.2, server CPU per login 29.8 / 28.2 / 29.8 / 29.0 vs 32.6 / 30.2 / 31.3 / 32.1 ms (the pool's 20.0–21.1
+ * vs 21.5–23.4: four argon2id threads on two cores cost each verify ~2 ms of cache); and
+ * `bench/memory.ts --logins 3000,6000 --clients 32 --variant pool2@D --variant 'pool1@D:UV_THREADPOOL_SIZE=1'`
+ * right after: the largest worker 201 / 204 vs 180 / 183 MiB (malloc thread arenas 47 vs 27 MiB), 58.1 /
+ * 63.0 vs 61.5 / 68.2 logins/s. (An earlier run on a machine loaded by other work, load 6–25, read fewer
+ * logins/s with one thread: under CFS fewer threads get a smaller share against that load.) What else
+ * uses the pool waits behind a verify (≤ 20 ms): the RS256 signature of a login's tokens, a certificate's
+ * signature, asynchronous file reads; nodemailer resolves an SMTP host through c-ares, off the pool, and
+ * client keys are made on the mint threads (certs/mint-pool.ts). An operator's UV_THREADPOOL_SIZE wins.
+ * Also measured and left (Node.js 24, compiled, 2 workers, 8 clients, interleaved, loaded machine): the
+ * pool's threads at nice +5 (so a main thread is not preempted by argon2id): main threads 8.28 / 9.07 /
+ * 8.86 vs 8.20 / 9.05 / 9.04 ms per login in one run, 10.23 / 9.75 vs 10.73 / 11.14 in another, pool CPU
+ * the same, context switches per login the same — no clear gain.
  *
  * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
- * same share: each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
+ * same share but at least 2 (one helper was not measured): each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
  * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses). An
  * operator's --v8-pool-size (command line or NODE_OPTIONS) wins.
  */
@@ -35,9 +40,16 @@ const LIBUV_DEFAULT = 4;
 /** As the operator set it: read when this module loads, before `sizeOwnThreadPool` sets it. */
 const operatorPoolSize = process.env.UV_THREADPOOL_SIZE;
 
-/** Threads in each serving process's pool: its share of the cores, at least 2, at most libuv's 4. */
+const shareOfCores = (cores: number, workers: number) => Math.ceil(cores / Math.max(1, workers));
+
+/** Threads in each serving process's libuv pool: its share of the cores, at least 1, at most libuv's 4. */
 export function threadPoolSize(cores: number, workers: number): number {
-  return Math.min(LIBUV_DEFAULT, Math.max(2, Math.ceil(cores / Math.max(1, workers))));
+  return Math.min(LIBUV_DEFAULT, Math.max(1, shareOfCores(cores, workers)));
+}
+
+/** V8's helper threads in each serving process: its share of the cores, at least 2, at most 4. */
+export function helperPoolSize(cores: number, workers: number): number {
+  return Math.min(LIBUV_DEFAULT, Math.max(2, shareOfCores(cores, workers)));
 }
 
 /** The environment a forked worker adds to the primary's. */
@@ -93,7 +105,7 @@ export function workerExecArgv(
     [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg.replaceAll('_', '-').startsWith(flag));
   return [
     ...execArgv,
-    ...(given('--v8-pool-size') ? [] : [`--v8-pool-size=${threadPoolSize(cores, workers)}`]),
+    ...(given('--v8-pool-size') ? [] : [`--v8-pool-size=${helperPoolSize(cores, workers)}`]),
     ...(given('--max-semi-space-size') ? [] : [`--max-semi-space-size=${SEMI_SPACE_MIB}`]),
     ...(given('--max-old-space-size') ? [] : [`--max-old-space-size=${OLD_SPACE_MIB}`]),
   ];

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import {
   OLD_SPACE_MIB,
   SEMI_SPACE_MIB,
+  helperPoolSize,
   threadPoolSize,
   workerExecArgv,
 } from '../../src/cluster/worker-env.js';
@@ -14,11 +15,18 @@ describe('thread pool size per serving process', function () {
     expect(threadPoolSize(3, 1)).to.equal(3);
   });
 
-  it('never falls below 2, so other pool work leaves a thread for a verify', function () {
-    expect(threadPoolSize(2, 2)).to.equal(2);
-    expect(threadPoolSize(8, 8)).to.equal(2);
-    expect(threadPoolSize(1, 1)).to.equal(2);
-    expect(threadPoolSize(2, 8)).to.equal(2);
+  it('is one thread when a worker’s share is one core or less (more verifying threads than cores only take turns)', function () {
+    expect(threadPoolSize(2, 2)).to.equal(1);
+    expect(threadPoolSize(8, 8)).to.equal(1);
+    expect(threadPoolSize(1, 1)).to.equal(1);
+    expect(threadPoolSize(2, 8)).to.equal(1);
+  });
+
+  it('gives V8’s helpers the same share but never fewer than 2', function () {
+    expect(helperPoolSize(6, 2)).to.equal(3);
+    expect(helperPoolSize(2, 2)).to.equal(2);
+    expect(helperPoolSize(1, 1)).to.equal(2);
+    expect(helperPoolSize(32, 1)).to.equal(4);
   });
 
   it('never rises above libuv’s default of 4', function () {

@@ -14,7 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
-import { OLD_SPACE_MIB, SEMI_SPACE_MIB, threadPoolSize } from '../../src/cluster/worker-env.js';
+import {
+  OLD_SPACE_MIB,
+  SEMI_SPACE_MIB,
+  helperPoolSize,
+  threadPoolSize,
+} from '../../src/cluster/worker-env.js';
 import { createHttpsFetch, type HttpsFetch } from '../../src/http/https-fetch.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { formOf, TestBrowser, type BrowserResponse } from '../helpers/browser.js';
@@ -270,6 +275,7 @@ describe('tobira start with two workers on one port', function () {
 
   it('starts each worker with libuv and V8 thread pools for its share of the cores (argon2id keeps 19 MiB per libuv thread) and V8 heap sizes', async function () {
     const share = threadPoolSize(os.availableParallelism(), 2);
+    const helpers = helperPoolSize(os.availableParallelism(), 2);
     const pids = await workerPids();
     expect(pids).to.have.length(2);
     for (const pid of pids) {
@@ -279,7 +285,7 @@ describe('tobira start with two workers on one port', function () {
         `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? share}`,
       );
       if (!process.env.NODE_OPTIONS?.includes('--v8-pool-size'))
-        expect(argv, `worker ${pid}`).to.include(`--v8-pool-size=${share}`);
+        expect(argv, `worker ${pid}`).to.include(`--v8-pool-size=${helpers}`);
       if (!/--max[-_]semi[-_]space[-_]size/.test(process.env.NODE_OPTIONS ?? ''))
         expect(argv, `worker ${pid}`).to.include(`--max-semi-space-size=${SEMI_SPACE_MIB}`);
       if (!/--max[-_]old[-_]space[-_]size/.test(process.env.NODE_OPTIONS ?? ''))
