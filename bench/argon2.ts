@@ -2,15 +2,17 @@
  * The floor of a password login: one argon2id verify at Tobira's parameters. Measured one at a time
  * (its latency and CPU) and with every core busy (the ceiling: no login rate can pass it).
  *
- * Measured in a child process whose libuv pool has as many threads as each worker of `tobira start`
- * gets (src/cluster/worker-env.ts: its share of the cores, 2–4, or the operator's UV_THREADPOOL_SIZE),
- * not libuv's default 4: libuv sizes its pool once per process, when it first runs work, and the
- * bench's own process has long done so. With the server's thread count the verify's cost is the one
- * the server pays (each pool thread keeps its own 19 MiB block warm), so "server CPU per login minus one
+ * Measured in a child process whose libuv pool has as many threads as all workers of `tobira start`
+ * verify on together (src/cluster/worker-env.ts: each worker's share of the cores — one thread each when
+ * the workers are as many as the cores — or the operator's UV_THREADPOOL_SIZE, times the workers), not
+ * libuv's default 4: libuv sizes its pool once per process, when it first runs work, and the bench's own
+ * process has long done so. With the server's thread count the ceiling is the one of the cores given to
+ * the server, and the verify's cost the one the server pays (each pool thread keeps its own 19 MiB block
+ * warm; more verifying threads than cores cost each verify more), so "server CPU per login minus one
  * verify" (bench/targets.ts) is not skewed by a different pool.
  *
  * Alone: `node --import tsx bench/argon2.ts [--seconds 10] [--sequential 20] [--workers N]`
- * (N: the workers the pool is sized for; default one per core, as `tobira start`).
+ * (N: the workers whose pools are measured together; default one per core, as `tobira start`).
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
@@ -31,22 +33,23 @@ export interface Argon2Result {
   /** Verifies per second with every core busy. */
   ceiling: number;
   concurrency: number;
-  /** Threads in libuv's pool while measuring: a `tobira start` worker's (UV_THREADPOOL_SIZE). */
+  /** Threads in libuv's pool while measuring: all `tobira start` workers' pools together. */
   poolSize: number;
 }
 
 interface Options {
   seconds: number;
   sequential: number;
-  /** The worker count whose per-worker pool is measured; default one per core (`tobira start`). */
+  /** The worker count whose pools are measured together; default one per core (`tobira start`). */
   workers?: number;
 }
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Runs the measurement in a child process with a worker's libuv pool size. */
+/** Runs the measurement in a child process with the libuv threads of all workers' pools. */
 export async function benchArgon2(options: Options): Promise<Argon2Result> {
   const workers = options.workers ?? os.availableParallelism();
+  const threads = Number(workerEnvironment(workers).UV_THREADPOOL_SIZE) * workers;
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -58,7 +61,7 @@ export async function benchArgon2(options: Options): Promise<Argon2Result> {
       '--sequential',
       String(options.sequential),
     ],
-    { env: { ...process.env, ...workerEnvironment(workers) }, maxBuffer: 1 << 20 },
+    { env: { ...process.env, UV_THREADPOOL_SIZE: String(threads) }, maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Argon2Result;
 }

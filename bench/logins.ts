@@ -3,8 +3,8 @@
  * (CPU from its /metrics, checked against /proc; store calls when it counts them) apart from the
  * clients' CPU. The server's CPU is also split by thread (/proc/<pid>/task/<tid>/schedstat): what libuv's
  * pool used — argon2id, and the RS256 signatures — read inside the serving processes at this load, next
- * to bench/argon2.ts's figure measured alone (with 4 pool threads of 2 workers time-sharing 2 cores,
- * argon2id's memory-bound verify may cost more than alone).
+ * to bench/argon2.ts's figure measured alone (with the pool threads time-sharing the cores with the main
+ * threads, argon2id's memory-bound verify may cost more than alone).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { workerEnvironment } from '../src/cluster/worker-env.js';

@@ -133,7 +133,7 @@ export function renderReport(r: BenchResults): string {
         ],
       ],
     ),
-    "The ceiling is what the machine's cores do when they only verify passwords; a login needs one verify. Measured in a process with a `tobira start` worker's libuv pool (its share of the cores, 2–4), as the server verifies.",
+    "The ceiling is what the machine's cores do when they only verify passwords; a login needs one verify. Measured in a process whose libuv pool has the threads of all `tobira start` workers' pools together (each its share of the cores), as the server verifies.",
   );
   section(
     'Logins by clients',
@@ -148,8 +148,8 @@ export function renderReport(r: BenchResults): string {
     `Server time by route at ${best.clients} clients (requests per login × mean): ${best.routes.join('; ') || '—'}.`,
     `Non-argon2 is server CPU less one verify's CPU measured alone (${n(argon2.cpuPerVerifyMs)} ms, argon2id ceiling above). ` +
       "Libuv's pool (argon2id and the RS256 signatures; per serving process its threads with the most CPU, /proc) is read " +
-      'in the server at this load: where it exceeds the verify alone, argon2id costs more under co-load (4 pool threads ' +
-      'of 2 workers time-share the cores with the main threads) and the ceiling at load is lower than the one above; ' +
+      'in the server at this load: where it exceeds the verify alone, argon2id costs more under co-load (the pool threads ' +
+      'time-share the cores with the main threads and the clients) and the ceiling at load is lower than the one above; ' +
       '"off the pool" is everything else (main threads, V8 helpers, the primary). ' +
       `Each server first ran ${r.loginWarmUp} logins (after one per user), as one that has served for a while.`,
   );

@@ -60,7 +60,7 @@ log(
 
 const argon2 = await benchArgon2({ seconds: smoke ? 1 : 10, sequential: smoke ? 3 : 20 });
 log(
-  `argon2id: ceiling ${argon2.ceiling.toFixed(1)} verifies/s, ${argon2.cpuPerVerifyMs.toFixed(1)} ms CPU each (libuv pool ${argon2.poolSize}, as a worker's)`,
+  `argon2id: ceiling ${argon2.ceiling.toFixed(1)} verifies/s, ${argon2.cpuPerVerifyMs.toFixed(1)} ms CPU each (libuv pool ${argon2.poolSize}: all workers' threads)`,
 );
 
 const build = smoke ? 'skipped in --smoke (it builds the whole tree)' : await buildCompiled();

@@ -18,7 +18,7 @@ export function renderSummary(r: BenchResults): string {
   const rows: string[][] = [
     [
       'argon2id verify',
-      `p50 ${n(argon2.sequential.p50)} ms, ${n(argon2.cpuPerVerifyMs)} ms CPU; ceiling ${n(argon2.ceiling)} verifies/s (libuv pool ${argon2.poolSize}, a worker's)`,
+      `p50 ${n(argon2.sequential.p50)} ms, ${n(argon2.cpuPerVerifyMs)} ms CPU; ceiling ${n(argon2.ceiling)} verifies/s (libuv pool ${argon2.poolSize}: all workers' threads)`,
     ],
     [
       `logins, ${sweep.map((p) => p.clients).join('/')} clients, ${sweep.at(-1)!.workers} workers`,
