@@ -20,6 +20,7 @@ import {
   time,
   tlv,
 } from './der.js';
+import { isPrintableAscii } from '../src/policy/mailbox.js';
 
 const DAY = 86_400_000;
 /** As issue.ts: notBefore a little back, for clients whose clock is slightly behind. */
@@ -76,7 +77,7 @@ export function clientTbs(
 ): { tbs: Buffer; notBefore: Date; notAfter: Date } {
   // rfc822Name is an IA5String. Callers take ASCII addresses only (src/policy/mailbox.ts); this keeps
   // any other text from being written as one byte per character, whoever the caller.
-  if (!/^[\x21-\x7e]+$/.test(template.email))
+  if (!isPrintableAscii(template.email))
     throw new RangeError('a client certificate e-mail address must be printable ASCII');
   const notBefore = new Date(template.now.getTime() - CLOCK_SKEW_MS);
   const notAfter = new Date(template.now.getTime() + template.validityDays * DAY);

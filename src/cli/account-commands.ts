@@ -109,14 +109,20 @@ export async function certificateRevoke(tobira: Tobira, argv: string[], print: P
   print(`revoked ${revoked.serial} (${revoked.revocationReason}); it is in the next CRL`);
 }
 
+/** `--terminal N`: a terminal number (1, 2, …). */
+function terminalNumberOf(values: { terminal?: string }): number {
+  const number = Number(required(values, 'terminal'));
+  if (!Number.isInteger(number) || number < 1)
+    throw new UsageError('--terminal is a terminal number (1, 2, …)');
+  return number;
+}
+
 export async function certificateReissue(tobira: Tobira, argv: string[], print: Print): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { user: { type: 'string' }, terminal: { type: 'string' }, lang: { type: 'string' } },
   });
-  const terminal = Number(required(values, 'terminal'));
-  if (!Number.isInteger(terminal) || terminal < 1)
-    throw new UsageError('--terminal is a terminal number (1, 2, …)');
+  const terminal = terminalNumberOf(values);
   const started = await opsOf(tobira).certificates.startReissue(
     CLI_CALLER,
     required(values, 'user'),
@@ -156,9 +162,7 @@ export async function terminalSetEmail(tobira: Tobira, argv: string[], print: Pr
     args: argv,
     options: { user: { type: 'string' }, terminal: { type: 'string' }, email: { type: 'string' } },
   });
-  const number = Number(required(values, 'terminal'));
-  if (!Number.isInteger(number) || number < 1)
-    throw new UsageError('--terminal is a terminal number (1, 2, …)');
+  const number = terminalNumberOf(values);
   const email = required(values, 'email').trim();
   const { account } = await opsOf(tobira).accounts.changeTerminalEmail(
     CLI_CALLER,

@@ -8,8 +8,11 @@
  */
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
+/** Printable ASCII without spaces: what an IA5String rfc822Name can carry (the certificate's own guard). */
+export const isPrintableAscii = (value: string): boolean => PRINTABLE_ASCII.test(value);
+
 export function isMailboxAddress(value: string): boolean {
-  if (value.length > 254 || !PRINTABLE_ASCII.test(value)) return false;
+  if (value.length > 254 || !isPrintableAscii(value)) return false;
   const at = value.lastIndexOf('@');
   if (at < 1 || at > 64 || value.indexOf('@') !== at) return false;
   const domain = value.slice(at + 1);

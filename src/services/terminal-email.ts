@@ -7,13 +7,12 @@
  * RangeError certs/client-cert.ts keeps as its own last guard.
  */
 import { domainToASCII } from 'node:url';
+import { isPrintableAscii } from '../policy/mailbox.js';
 
 export const TERMINAL_EMAIL_NOT_ASCII = 'terminal_email_not_ascii';
 
 /** The same test as clientTbs's guard: whatever passes here is accepted there. */
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
-
-export const certifiableEmail = (email: string): boolean => PRINTABLE_ASCII.test(email);
+export const certifiableEmail = isPrintableAscii;
 
 /**
  * The equivalent ASCII address when only the domain is internationalized: its IDNA form (xn--…).
