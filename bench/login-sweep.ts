@@ -1,9 +1,11 @@
 /**
  * The logins sweep of bench/run.ts (1/2/4/8 clients against `tobira start` with its default workers)
  * run alone, against one or several compiled trees side by side, with the server's CPU per login split
- * by thread (issue 13 point 1). Each arm gets its own server, started once and warmed up; the phases then
- * run interleaved (arm A 1 client, arm B 1 client, A 2 clients, …), so load from elsewhere on the
- * machine falls on both arms alike.
+ * by thread (issue 13 point 1). Each arm gets its own server, started once and warmed up, on its own copy
+ * of one provisioned data directory: the arms start from the same records, and an idle arm's timers
+ * (retention purge, CRL re-sign, mail worker, expiry reminders) write to its own SQLite file, not to the
+ * one the measured arm is reading. The phases then run interleaved (arm A 1 client, arm B 1 client,
+ * A 2 clients, …), so load from elsewhere on the machine falls on both arms alike.
  *
  * Per phase and serving process, from /proc/<pid>/task/<tid>/schedstat: the main thread; libuv's pool
  * (the UV_THREADPOOL_SIZE threads of that process with the most CPU in the phase: argon2id at ~17 ms a
@@ -29,6 +31,7 @@
  * [--seconds 15] [--warm-up N]… [--uv-pool N]… [--workers N]… [--env K=V,…]… [--rounds 1]` (DIR from `node scripts/build.mjs --out DIR`,
  * inside the package). Linux only (/proc).
  */
+import { cp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
@@ -85,6 +88,8 @@ const label = (arm: Arm) =>
   ].join(', ') + ')';
 
 const data = await provision(maxClients);
+/** The arms' copies of `data.dataDir` (made while no server has it open), removed at the end. */
+const armDataDirs: string[] = [];
 const arms: Arm[] = [];
 const ms = (ns: number, logins: number) => (ns / logins / 1e6).toFixed(2);
 const latency = (samples: number[]) => {
@@ -101,8 +106,11 @@ try {
     // The server's primary reads an operator's UV_THREADPOOL_SIZE from its environment (this one's copy).
     if (pool) process.env.UV_THREADPOOL_SIZE = String(pool);
     else delete process.env.UV_THREADPOOL_SIZE;
+    const dataDir = `${data.dataDir}-arm${i}`;
+    armDataDirs.push(dataDir);
+    await cp(data.dataDir, dataDir, { recursive: true });
     const server = await startServerProcess({
-      dataDir: data.dataDir,
+      dataDir,
       caPem: data.caPem,
       compiledDir: dir,
       ...(armWorkers ? { workers: armWorkers } : {}),
@@ -163,6 +171,7 @@ try {
     await arm.server.stop();
   }
   closeAllHttpsFetches();
+  await Promise.all(armDataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   await data.remove();
 }
 process.exit(0);
