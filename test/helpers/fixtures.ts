@@ -2,6 +2,7 @@
 import * as OTPAuth from 'otpauth';
 import type { Tobira } from '../../src/app.js';
 import type { Account, Certificate, LoginMethod, Terminal } from '../../src/domain.js';
+import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { parseTenantPolicy, type TenantPolicyInput } from '../../src/policy/tenant-policy.js';
 import { newId, newToken, sha256Hex } from '../../src/random.js';
 import type { ClientRegistration } from '../../src/services/clients.js';
@@ -71,6 +72,8 @@ export async function createUser(
     withTotp?: boolean;
     mustChangePassword?: boolean;
     passwordChangedAt?: Date;
+    /** The answer to the secret question 「初めて買った車は?」 (`first_car`), saved as the account page saves it. */
+    secretAnswer?: string;
   },
 ): Promise<TestUser> {
   const { store, clock } = tobira;
@@ -99,6 +102,12 @@ export async function createUser(
       passwordChangedAt: input.passwordChangedAt ?? now,
       mustChangePassword: input.mustChangePassword ?? false,
       totpSecretEnc,
+      ...(input.secretAnswer === undefined
+        ? {}
+        : {
+            secretQuestionId: 'first_car',
+            secretAnswerHash: await tobira.hasher.hash(normalizeSecretAnswer(input.secretAnswer)),
+          }),
     },
     now,
   );

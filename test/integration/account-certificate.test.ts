@@ -5,10 +5,8 @@
  * tenant's policy off, a sign-in too old to change certificates without the password again, no CSRF.
  */
 import { expect } from 'chai';
-import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { CALLBACK, mailedLink, mainOf, startWorld, type World } from '../helpers/attacker.js';
 import { formOf, htmlText, type BrowserResponse, type TestBrowser } from '../helpers/browser.js';
-import type { TestUser } from '../helpers/fixtures.js';
 import type { TestRp } from '../helpers/rp.js';
 
 const REISSUE_SUBJECT = '証明書再発行手順のご案内';
@@ -18,18 +16,7 @@ describe('certificate re-issue started from the account pages', function () {
   let rp: TestRp;
 
   /** An account of `tenantId` whose secret question 「初めて買った車は?」 is answered 「ミニ」. */
-  async function user(tenantId: string, extra: { email?: string } = {}): Promise<TestUser> {
-    const u = await w.user(tenantId, extra);
-    await w.t.tobira.store.updateAccount(
-      u.account.id,
-      {
-        secretQuestionId: 'first_car',
-        secretAnswerHash: await w.t.tobira.hasher.hash(normalizeSecretAnswer('ミニ')),
-      },
-      w.clock.now(),
-    );
-    return u;
-  }
+  const user = (tenantId: string) => w.user(tenantId, { secretAnswer: 'ミニ' });
   /** Post the form of `page` whose action ends with `path` (the menu's logout form comes first). */
   const post = (b: TestBrowser, page: BrowserResponse, path: string, fields: Record<string, string>) => {
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;

@@ -4,7 +4,6 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { TestBrowser, formOf, htmlText, type BrowserResponse } from '../helpers/browser.js';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
@@ -32,22 +31,14 @@ describe('recovery', function () {
     return b.request(new URL(action, t.url).href, { form: { csrf, ...fields } });
   };
   /** An active account with the secret question 「初めて買った車は?」 answered 「ミニ」. */
-  async function userWithSecret(): Promise<TestUser> {
-    const u = await createUser(t.tobira, {
+  function userWithSecret(): Promise<TestUser> {
+    return createUser(t.tobira, {
       tenantId: 'p-85',
       userId: `p-85-usr${(seq += 1)}`,
       password: 'Forgotten-Pass-1',
       email: `usr${seq}@example.jp`,
+      secretAnswer: 'ミニ',
     });
-    await t.tobira.store.updateAccount(
-      u.account.id,
-      {
-        secretQuestionId: 'first_car',
-        secretAnswerHash: await t.tobira.hasher.hash(normalizeSecretAnswer('ミニ')),
-      },
-      new Date(),
-    );
-    return u;
   }
   async function mailTo(address: string, subject: string) {
     for (let i = 0; i < 50; i += 1) {

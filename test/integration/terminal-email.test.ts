@@ -8,7 +8,6 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { normalizeSecretAnswer } from '../../src/policy/secret-answer.js';
 import { newToken, sha256Hex } from '../../src/random.js';
 import { TerminalEmailError, asciiEquivalentOf } from '../../src/services/terminal-email.js';
 import { CALLBACK, mailedLink, mainOf, newEnrollment, startWorld, type World } from '../helpers/attacker.js';
@@ -33,18 +32,8 @@ describe('terminals whose e-mail address is not ASCII (saved before the rule)', 
     return req.ca(w.t.tobira.ca.certificatePem).set('Authorization', `Bearer ${token}`);
   };
 
-  async function user(tenantId: string): Promise<TestUser> {
-    const u = await w.user(tenantId);
-    await w.t.tobira.store.updateAccount(
-      u.account.id,
-      {
-        secretQuestionId: 'first_car',
-        secretAnswerHash: await w.t.tobira.hasher.hash(normalizeSecretAnswer('ミニ')),
-      },
-      w.clock.now(),
-    );
-    return u;
-  }
+  /** An account of `tenantId` whose secret question 「初めて買った車は?」 is answered 「ミニ」. */
+  const user = (tenantId: string) => w.user(tenantId, { secretAnswer: 'ミニ' });
   /** As old data: no validation between the address and the store. */
   const setAddress = (u: TestUser, email: string) =>
     w.t.tobira.store.updateTerminal(u.terminal.id, { email }, w.clock.now());

@@ -150,12 +150,7 @@ describe('security: CSRF', function () {
 
   describe('recovery forms', function () {
     it('refuses the re-issue request and the secret answer without the form session’s token', async function () {
-      const victim = await w.user('p-c', { email: `rec${(seq += 1)}@example.jp` });
-      await w.t.tobira.store.updateAccount(
-        victim.account.id,
-        { secretQuestionId: 'first_car', secretAnswerHash: await w.t.tobira.hasher.hash('ミニ') },
-        new Date(),
-      );
+      const victim = await w.user('p-c', { email: `rec${(seq += 1)}@example.jp`, secretAnswer: 'ミニ' });
       const a = w.browser();
       const attackerToken = target(await a.request(`${w.t.url}/recovery/password`)).csrf;
       const b = w.browser();
