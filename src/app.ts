@@ -122,7 +122,8 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     ...(config.cookieKeys ? { cookieKeys: config.cookieKeys } : {}),
     ...(config.caKeyPassphrase ? { caKeyPassphrase: config.caKeyPassphrase } : {}),
   });
-  const opened = options.store ?? (await openStore(config));
+  // A cluster's primary runs SQLite's checkpoints (cli/start.ts), off the workers' event loops.
+  const opened = options.store ?? (await openStore(config, { checkpointsElsewhere: bus.workers > 1 }));
   await opened.init();
   const ca = await CertificateAuthority.loadOrCreate({
     dir: resolveDataPath(config, 'ca'),

@@ -20,17 +20,24 @@ async function loadMongoAdapter(): Promise<typeof MongoAdapter> {
   return import('../adapters/mongo/index.js');
 }
 
-export async function openStore(config: Config): Promise<Store> {
+/** The SQLite database the config names: a file's absolute path, or ':memory:'. */
+export function sqliteFile(config: Config): string {
+  // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
+  if (config.sqlitePath === ':memory:') return ':memory:';
+  return config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db');
+}
+
+/**
+ * `checkpointsElsewhere`: a cluster worker's SQLite connection, whose primary runs the WAL's checkpoints
+ * (adapters/sqlite/checkpointer.ts).
+ */
+export async function openStore(
+  config: Config,
+  options: { checkpointsElsewhere?: boolean } = {},
+): Promise<Store> {
   if (config.store === 'mongodb') {
     const { openMongoStore } = await loadMongoAdapter();
     return openMongoStore({ uri: config.mongodbUri!, timeoutMs: config.mongodbTimeoutMs });
   }
-  // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
-  const file =
-    config.sqlitePath === ':memory:'
-      ? ':memory:'
-      : config.sqlitePath
-        ? path.resolve(config.sqlitePath)
-        : resolveDataPath(config, 'tobira.db');
-  return openSqliteStore({ path: file });
+  return openSqliteStore({ path: sqliteFile(config), ...options });
 }

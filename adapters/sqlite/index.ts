@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../../src/store.js';
+import { SERVING_CONNECTION_CHECKPOINT_PAGES } from './checkpointer.js';
 import { SqliteStore } from './store.js';
 
 export { SqliteStore } from './store.js';
@@ -12,10 +13,17 @@ export { MIGRATIONS } from './migrations.js';
  * in-memory one for `':memory:'`. The schema is brought up to date here already; `init()` stays safe to
  * call again.
  */
-export async function openSqliteStore(options: { path: string }): Promise<Store> {
+export async function openSqliteStore(options: {
+  path: string;
+  /** Another process (the cluster's primary) runs the checkpoints: checkpointer.ts. */
+  checkpointsElsewhere?: boolean;
+}): Promise<Store> {
   if (options.path !== ':memory:')
     mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true, mode: 0o700 });
-  const store = new SqliteStore(options.path);
+  const store = new SqliteStore(
+    options.path,
+    options.checkpointsElsewhere ? { autoCheckpointPages: SERVING_CONNECTION_CHECKPOINT_PAGES } : {},
+  );
   await store.init();
   return store;
 }

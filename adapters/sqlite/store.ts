@@ -66,10 +66,11 @@ import { CertificateStandings } from './standing.js';
 import { ClientTable, TenantTable } from './tenants.js';
 import { TerminalTable } from './terminals.js';
 import { TicketTable } from './tickets.js';
+import { WalSync } from './wal-sync.js';
 import { workCommitter } from './work.js';
 
 /** The table classes; built once the schema exists, since statements are prepared against it. */
-function tables(db: Database.Database) {
+function tables(db: Database.Database, wal: WalSync | null) {
   const statements = new StatementCache(db);
   const written = {
     accounts: new AccountTable(db, statements),
@@ -82,7 +83,7 @@ function tables(db: Database.Database) {
     ...written,
     roundTrip: db.prepare('SELECT 1'),
     securityEpoch: db.prepare<[], number>('SELECT value FROM security_epoch WHERE id = 1').pluck(),
-    durability: new Durability(db),
+    durability: new Durability(db, wal),
     tenants: new TenantTable(db),
     clients: new ClientTable(db),
     counters: new AccountCounters(db),
@@ -101,26 +102,47 @@ type Tables = ReturnType<typeof tables>;
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
+  readonly #wal: WalSync | null;
   #tables: Tables | undefined;
 
-  /** Opens the file (or `':memory:'`); call `init()` before anything else. */
-  constructor(path: string) {
+  /**
+   * Opens the file (or `':memory:'`); call `init()` before anything else. `autoCheckpointPages`: SQLite's
+   * `wal_autocheckpoint` for this connection (default 1,000; checkpointer.ts when another process runs them).
+   */
+  constructor(path: string, options: { autoCheckpointPages?: number } = {}) {
     this.#db = openDatabase(path);
+    if (options.autoCheckpointPages !== undefined)
+      this.#db.pragma(`wal_autocheckpoint = ${Math.trunc(options.autoCheckpointPages)}`);
+    this.#wal = path === ':memory:' || path === '' ? null : new WalSync(path);
   }
 
-  /** Runs `fn` on the tables, turning driver errors into StoreErrors. */
-  async #with<T>(fn: (t: Tables) => T): Promise<T> {
+  #ready(): Tables {
     if (!this.#tables) throw new StoreError('store_not_initialized', 'call init() before using the store');
+    return this.#tables;
+  }
+
+  /** Runs `fn` (reads only) on the tables, turning driver errors into StoreErrors. */
+  async #read<T>(fn: (t: Tables) => T): Promise<T> {
     try {
-      return fn(this.#tables);
+      return fn(this.#ready());
     } catch (error) {
       throw mapSqliteError(error);
     }
   }
 
-  /** `#with` for a write that may be lost at a power cut without harm: its commit skips the fsync. */
+  /** `#read` for a write: answered once what it changed is on disk (durability.ts). */
+  async #write<T>(fn: (t: Tables) => T): Promise<T> {
+    try {
+      const x = this.#ready();
+      return await x.durability.durable(() => fn(x));
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  /** `#read` for a write that may be lost at a power cut without harm: it does not wait for the disk. */
   #relaxed<T>(fn: (t: Tables) => T): Promise<T> {
-    return this.#with((x) => x.durability.relaxed(() => fn(x)));
+    return this.#read((x) => x.durability.relaxed(() => fn(x)));
   }
 
   // Public members are arrow properties bound to this instance, so they work through a Proxy or when
@@ -128,17 +150,17 @@ export class SqliteStore implements Store {
   init = async (): Promise<void> => {
     try {
       migrate(this.#db);
-      this.#tables ??= tables(this.#db);
+      this.#tables ??= tables(this.#db, this.#wal);
     } catch (error) {
       throw mapSqliteError(error);
     }
   };
 
-  ping = (): Promise<void> => this.#with((x) => void x.roundTrip.get());
+  ping = (): Promise<void> => this.#read((x) => void x.roundTrip.get());
 
   /**
    * Moved by triggers in the transaction of each write that could invalidate a cached record (migration 8).
-   * Read on every token request: answered synchronously (the driver is), not through `#with`'s promise.
+   * Read on every token request: answered synchronously (the driver is), not through `#read`'s promise.
    */
   getSecurityEpoch = (): number => {
     if (!this.#tables) throw new StoreError('store_not_initialized', 'call init() before using the store');
@@ -150,6 +172,7 @@ export class SqliteStore implements Store {
   };
 
   close = async (): Promise<void> => {
+    await this.#wal?.close();
     if (this.#db.open) this.#db.close();
   };
 
@@ -166,35 +189,35 @@ export class SqliteStore implements Store {
   };
 
   // tenants and clients
-  createTenant = (t: NewTenant, now: Date): Promise<Tenant> => this.#with((x) => x.tenants.create(t, now));
-  getTenant = (id: string): Promise<Tenant | null> => this.#with((x) => x.tenants.get(id));
-  listTenants = (): Promise<Tenant[]> => this.#with((x) => x.tenants.list());
+  createTenant = (t: NewTenant, now: Date): Promise<Tenant> => this.#write((x) => x.tenants.create(t, now));
+  getTenant = (id: string): Promise<Tenant | null> => this.#read((x) => x.tenants.get(id));
+  listTenants = (): Promise<Tenant[]> => this.#read((x) => x.tenants.list());
   updateTenant = (id: string, patch: TenantPatch, now: Date): Promise<Tenant | null> =>
-    this.#with((x) => x.tenants.update(id, patch, now));
+    this.#write((x) => x.tenants.update(id, patch, now));
 
   createClient = (c: NewOidcClient, now: Date): Promise<OidcClientRecord> =>
-    this.#with((x) => x.clients.create(c, now));
+    this.#write((x) => x.clients.create(c, now));
   getClient = (clientId: string): Promise<OidcClientRecord | null> =>
-    this.#with((x) => x.clients.get(clientId));
+    this.#read((x) => x.clients.get(clientId));
   listClients = (tenantId?: string): Promise<OidcClientRecord[]> =>
-    this.#with((x) => x.clients.list(tenantId));
+    this.#read((x) => x.clients.list(tenantId));
   updateClient = (
     clientId: string,
     metadata: Record<string, unknown>,
     now: Date,
-  ): Promise<OidcClientRecord | null> => this.#with((x) => x.clients.update(clientId, metadata, now));
-  deleteClient = (clientId: string): Promise<boolean> => this.#with((x) => x.clients.delete(clientId));
+  ): Promise<OidcClientRecord | null> => this.#write((x) => x.clients.update(clientId, metadata, now));
+  deleteClient = (clientId: string): Promise<boolean> => this.#write((x) => x.clients.delete(clientId));
 
   // accounts
   createAccount = (a: NewAccount, now: Date): Promise<Account> =>
-    this.#with((x) => x.accounts.create(a, now));
-  getAccount = (id: string): Promise<Account | null> => this.#with((x) => x.accounts.get(id));
+    this.#write((x) => x.accounts.create(a, now));
+  getAccount = (id: string): Promise<Account | null> => this.#read((x) => x.accounts.get(id));
   getAccountByUserId = (userId: string): Promise<Account | null> =>
-    this.#with((x) => x.accounts.getByUserId(userId));
-  findAccounts = (q: AccountQuery): Promise<Page<Account>> => this.#with((x) => x.accounts.find(q));
+    this.#read((x) => x.accounts.getByUserId(userId));
+  findAccounts = (q: AccountQuery): Promise<Page<Account>> => this.#read((x) => x.accounts.find(q));
   updateAccount = (id: string, patch: AccountPatch, now: Date): Promise<Account | null> =>
-    this.#with((x) => x.accounts.update(id, patch, now));
-  deleteAccount = (id: string, now: Date): Promise<boolean> => this.#with((x) => x.accounts.delete(id, now));
+    this.#write((x) => x.accounts.update(id, patch, now));
+  deleteAccount = (id: string, now: Date): Promise<boolean> => this.#write((x) => x.accounts.delete(id, now));
 
   reserveAttempt = (
     accountId: string,
@@ -204,27 +227,27 @@ export class SqliteStore implements Store {
     options?: { allowPending?: boolean; syncWithFailureEvent?: boolean },
   ): Promise<AttemptReservation> => {
     const reserve = (x: Tables) => x.counters.reserve(accountId, counter, max, now, options);
-    return options?.syncWithFailureEvent ? this.#relaxed(reserve) : this.#with(reserve);
+    return options?.syncWithFailureEvent ? this.#relaxed(reserve) : this.#write(reserve);
   };
   resetCounter = (accountId: string, counter: FailureCounter, now: Date): Promise<void> =>
     this.#relaxed((x) => x.counters.reset(accountId, counter, now));
   lockAccount = (accountId: string, reason: LockReason, now: Date): Promise<Account | null> =>
-    this.#with((x) => x.counters.lock(accountId, reason, now));
+    this.#write((x) => x.counters.lock(accountId, reason, now));
   unlockAccount = (accountId: string, now: Date): Promise<Account | null> =>
-    this.#with((x) => x.counters.unlock(accountId, now));
+    this.#write((x) => x.counters.unlock(accountId, now));
   advanceTotpStep = (accountId: string, step: number, now: Date): Promise<boolean> =>
-    this.#with((x) => x.counters.advanceTotpStep(accountId, step, now));
+    this.#write((x) => x.counters.advanceTotpStep(accountId, step, now));
 
   // terminals
   createTerminal = (t: NewTerminal, now: Date): Promise<Terminal> =>
-    this.#with((x) => x.terminals.create(t, now));
-  getTerminal = (id: string): Promise<Terminal | null> => this.#with((x) => x.terminals.get(id));
+    this.#write((x) => x.terminals.create(t, now));
+  getTerminal = (id: string): Promise<Terminal | null> => this.#read((x) => x.terminals.get(id));
   listTerminals = (accountId: string, options?: { includeDeleted?: boolean }): Promise<Terminal[]> =>
-    this.#with((x) => x.terminals.list(accountId, options));
+    this.#read((x) => x.terminals.list(accountId, options));
   updateTerminal = (id: string, patch: TerminalPatch, now: Date): Promise<Terminal | null> =>
-    this.#with((x) => x.terminals.update(id, patch, now));
+    this.#write((x) => x.terminals.update(id, patch, now));
   clearExpiredDownloads = (now: Date): Promise<number> =>
-    this.#with((x) => x.terminals.clearExpiredDownloads(now));
+    this.#write((x) => x.terminals.clearExpiredDownloads(now));
 
   // certificates
   saveIssuedCertificate = (
@@ -233,78 +256,78 @@ export class SqliteStore implements Store {
     options?: { syncWithAuditEvent?: boolean },
   ): Promise<SavedCertificate> => {
     const save = (x: Tables) => x.certificates.saveIssued(issued, now);
-    return options?.syncWithAuditEvent ? this.#relaxed(save) : this.#with(save);
+    return options?.syncWithAuditEvent ? this.#relaxed(save) : this.#write(save);
   };
   getCertificate = (serial: string): Promise<Certificate | null> =>
-    this.#with((x) => x.certificates.get(serial));
+    this.#read((x) => x.certificates.get(serial));
   getCertificateByFingerprint = (fingerprintS256: string): Promise<Certificate | null> =>
-    this.#with((x) => x.certificates.getByFingerprint(fingerprintS256));
+    this.#read((x) => x.certificates.getByFingerprint(fingerprintS256));
   findCertificateStanding = (fingerprintS256: string): Promise<CertificateStanding | null> =>
-    this.#with((x) => x.standings.get(fingerprintS256));
+    this.#read((x) => x.standings.get(fingerprintS256));
   listCertificates = (q: CertificateQuery): Promise<Certificate[]> =>
-    this.#with((x) => x.certificates.list(q));
+    this.#read((x) => x.certificates.list(q));
   revokeCertificate = (serial: string, reason: string, now: Date): Promise<Certificate | null> =>
-    this.#with((x) => x.certificates.revoke(serial, reason, now));
+    this.#write((x) => x.certificates.revoke(serial, reason, now));
   listRevokedCertificates = (now: Date): Promise<RevokedCertificate[]> =>
-    this.#with((x) => x.certificates.listRevoked(now));
+    this.#read((x) => x.certificates.listRevoked(now));
   countCertificatesExpiring = (now: Date, before: Date): Promise<number> =>
-    this.#with((x) => x.certificates.countExpiring(now, before));
+    this.#read((x) => x.certificates.countExpiring(now, before));
   listCertificatesExpiring = (now: Date, before: Date): Promise<Certificate[]> =>
-    this.#with((x) => x.certificates.listExpiring(now, before));
+    this.#read((x) => x.certificates.listExpiring(now, before));
   claimExpiryReminder = (serial: string, days: number): Promise<boolean> =>
-    this.#with((x) => x.certificates.claimReminder(serial, days));
+    this.#write((x) => x.certificates.claimReminder(serial, days));
 
   // one-time tickets
-  createTicket = (t: NewTicket, now: Date): Promise<Ticket> => this.#with((x) => x.tickets.create(t, now));
+  createTicket = (t: NewTicket, now: Date): Promise<Ticket> => this.#write((x) => x.tickets.create(t, now));
   getTicketByTokenHash = (tokenHash: string): Promise<Ticket | null> =>
-    this.#with((x) => x.tickets.getByTokenHash(tokenHash));
-  consumeTicket = (id: string, now: Date): Promise<boolean> => this.#with((x) => x.tickets.consume(id, now));
+    this.#read((x) => x.tickets.getByTokenHash(tokenHash));
+  consumeTicket = (id: string, now: Date): Promise<boolean> => this.#write((x) => x.tickets.consume(id, now));
   reserveTicketAttempt = (id: string, max: number): Promise<AttemptReservation> =>
-    this.#with((x) => x.tickets.reserveAttempt(id, max));
+    this.#write((x) => x.tickets.reserveAttempt(id, max));
   invalidateTickets = (accountId: string, purpose: Ticket['purpose'], now: Date): Promise<number> =>
-    this.#with((x) => x.tickets.invalidate(accountId, purpose, now));
-  purgeExpiredTickets = (before: Date): Promise<number> => this.#with((x) => x.tickets.purgeExpired(before));
+    this.#write((x) => x.tickets.invalidate(accountId, purpose, now));
+  purgeExpiredTickets = (before: Date): Promise<number> => this.#write((x) => x.tickets.purgeExpired(before));
 
   commitWork = (unit: WorkUnit, now: Date): Promise<WorkDone | false> =>
-    this.#with((x) => x.commitWork(unit, now));
+    this.#write((x) => x.commitWork(unit, now));
 
   // login history and audit
   addLoginEvent = (e: NewLoginEvent): Promise<LoginEvent> =>
     COUNTED_FAILURES.has(e.result)
-      ? this.#with((x) => x.logins.add(e))
+      ? this.#write((x) => x.logins.add(e))
       : this.#relaxed((x) => x.logins.add(e));
-  listLoginEvents = (q: LoginEventQuery): Promise<Page<LoginEvent>> => this.#with((x) => x.logins.list(q));
+  listLoginEvents = (q: LoginEventQuery): Promise<Page<LoginEvent>> => this.#read((x) => x.logins.list(q));
   purgeLoginEvents = (before: Date, tenantId?: string | null): Promise<number> =>
-    this.#with((x) => x.logins.purge(before, tenantId));
-  addAuditEvent = (e: NewAuditEvent): Promise<AuditEvent> => this.#with((x) => x.audit.add(e));
-  listAuditEvents = (q: AuditQuery): Promise<Page<AuditEvent>> => this.#with((x) => x.audit.list(q));
+    this.#write((x) => x.logins.purge(before, tenantId));
+  addAuditEvent = (e: NewAuditEvent): Promise<AuditEvent> => this.#write((x) => x.audit.add(e));
+  listAuditEvents = (q: AuditQuery): Promise<Page<AuditEvent>> => this.#read((x) => x.audit.list(q));
 
   // mail outbox
-  enqueueMail = (m: NewMail, now: Date): Promise<OutboxMail> => this.#with((x) => x.outbox.enqueue(m, now));
+  enqueueMail = (m: NewMail, now: Date): Promise<OutboxMail> => this.#write((x) => x.outbox.enqueue(m, now));
   claimMail = (workerId: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMail[]> =>
-    this.#with((x) => x.outbox.claim(workerId, now, leaseMs, limit));
+    this.#write((x) => x.outbox.claim(workerId, now, leaseMs, limit));
   markMailSent = (id: string, workerId: string, now: Date): Promise<boolean> =>
-    this.#with((x) => x.outbox.markSent(id, workerId, now));
+    this.#write((x) => x.outbox.markSent(id, workerId, now));
   markMailFailed = (id: string, workerId: string, error: string, retryAt: Date | null): Promise<boolean> =>
-    this.#with((x) => x.outbox.markFailed(id, workerId, error, retryAt));
-  listMail = (q: MailQuery): Promise<Page<OutboxMail>> => this.#with((x) => x.outbox.list(q));
+    this.#write((x) => x.outbox.markFailed(id, workerId, error, retryAt));
+  listMail = (q: MailQuery): Promise<Page<OutboxMail>> => this.#read((x) => x.outbox.list(q));
   replaceMailBody = (id: string, current: MailBody, next: MailBody): Promise<boolean> =>
-    this.#with((x) => x.outbox.replaceBody(id, current, next));
-  redactSettledMail = (): Promise<number> => this.#with((x) => x.outbox.redactSettled());
-  purgeSettledMail = (before: Date): Promise<number> => this.#with((x) => x.outbox.purgeSettled(before));
+    this.#write((x) => x.outbox.replaceBody(id, current, next));
+  redactSettledMail = (): Promise<number> => this.#write((x) => x.outbox.redactSettled());
+  purgeSettledMail = (before: Date): Promise<number> => this.#write((x) => x.outbox.purgeSettled(before));
 
   // rate limits and API keys
   hitRateLimit = (key: string, expiresAt: Date, now: Date): Promise<number> =>
     this.#relaxed((x) => x.rateLimits.hit(key, expiresAt, now));
   countRateLimit = (key: string, now: Date): Promise<number> =>
-    this.#with((x) => x.rateLimits.count(key, now));
+    this.#read((x) => x.rateLimits.count(key, now));
   hitRateLimits = (hits: RateLimitHit[], now: Date): Promise<RateLimitCounts[]> =>
     this.#relaxed((x) => x.rateLimits.hitMany(hits, now));
-  createApiKey = (k: NewApiKey, now: Date): Promise<ApiKey> => this.#with((x) => x.apiKeys.create(k, now));
+  createApiKey = (k: NewApiKey, now: Date): Promise<ApiKey> => this.#write((x) => x.apiKeys.create(k, now));
   getApiKeyByHash = (keyHash: string): Promise<ApiKey | null> =>
-    this.#with((x) => x.apiKeys.getByHash(keyHash));
-  listApiKeys = (): Promise<ApiKey[]> => this.#with((x) => x.apiKeys.list());
-  revokeApiKey = (id: string, now: Date): Promise<boolean> => this.#with((x) => x.apiKeys.revoke(id, now));
+    this.#read((x) => x.apiKeys.getByHash(keyHash));
+  listApiKeys = (): Promise<ApiKey[]> => this.#read((x) => x.apiKeys.list());
+  revokeApiKey = (id: string, now: Date): Promise<boolean> => this.#write((x) => x.apiKeys.revoke(id, now));
 
   // oidc-provider artifacts
   oidcUpsert = (
@@ -315,22 +338,22 @@ export class SqliteStore implements Store {
     now: Date,
   ): Promise<void> => {
     const write = (x: Tables) => x.oidc.upsert(model, id, payload, expiresInSeconds, now);
-    return relaxedUpsert(model) ? this.#relaxed(write) : this.#with(write);
+    return relaxedUpsert(model) ? this.#relaxed(write) : this.#write(write);
   };
   oidcFind = (model: string, id: string, now: Date): Promise<OidcPayload | null> =>
-    this.#with((x) => x.oidc.find(model, id, now));
+    this.#read((x) => x.oidc.find(model, id, now));
   oidcFindByUid = (model: string, uid: string, now: Date): Promise<OidcPayload | null> =>
-    this.#with((x) => x.oidc.findByUid(model, uid, now));
+    this.#read((x) => x.oidc.findByUid(model, uid, now));
   oidcFindByUserCode = (model: string, userCode: string, now: Date): Promise<OidcPayload | null> =>
-    this.#with((x) => x.oidc.findByUserCode(model, userCode, now));
+    this.#read((x) => x.oidc.findByUserCode(model, userCode, now));
   oidcConsume = (model: string, id: string, now: Date): Promise<void> =>
-    this.#with((x) => x.oidc.consume(model, id, now));
-  oidcDestroy = (model: string, id: string): Promise<void> => this.#with((x) => x.oidc.destroy(model, id));
+    this.#write((x) => x.oidc.consume(model, id, now));
+  oidcDestroy = (model: string, id: string): Promise<void> => this.#write((x) => x.oidc.destroy(model, id));
   oidcRevokeByGrantId = (grantId: string): Promise<void> =>
-    this.#with((x) => x.oidc.revokeByGrantId(grantId));
+    this.#write((x) => x.oidc.revokeByGrantId(grantId));
   /** Expired rate-limit buckets go in the same sweep; the count is of oidc artifacts. */
   oidcPurgeExpired = (now: Date): Promise<number> =>
-    this.#with((x) => {
+    this.#write((x) => {
       x.rateLimits.purgeExpired(now);
       return x.oidc.purgeExpired(now);
     });

@@ -8,6 +8,7 @@
  */
 import cluster from 'node:cluster';
 import { localBus, workerBus, type WorkerChannel } from '../cluster/bus.js';
+import { checkpointInPrimary } from '../cluster/checkpoints.js';
 import { prepareInOwnProcess } from '../cluster/preparation.js';
 import { superviseWorkers } from '../cluster/primary.js';
 import { PREPARE_ENV, WORKER_SLOT_ENV } from '../cluster/protocol.js';
@@ -18,15 +19,17 @@ import { recordIssuer } from './issuer-file.js';
 
 /**
  * The primary: prepare once (in a process of its own: prepare.ts, which also refuses several workers on
- * a store correct in one process only), fork, supervise. It loads neither the server nor the store.
+ * a store correct in one process only), fork, supervise, and run SQLite's checkpoints
+ * (cluster/checkpoints.ts). It loads neither the server nor the store (only SQLite's driver for those).
  */
 async function supervise(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const prepared = await prepareInOwnProcess();
   if ('failed' in prepared) process.exit(prepared.failed);
   await recordIssuer(config);
-  const supervision = superviseWorkers({ workers: config.workers, log });
   const closers: Closer[] = [];
+  if (prepared.store === 'sqlite') closers.push(await checkpointInPrimary(config, log));
+  const supervision = superviseWorkers({ workers: config.workers, log });
   const listening = await Promise.race([supervision.ready, supervision.done.then(() => null)]);
   if (listening) {
     log.info('tobira started', {

@@ -1,7 +1,8 @@
 /**
  * The cluster's primary only supervises: `tobira start` loads the server (koa, the store's driver, the
  * views, the CA, argon2) only in the process that serves (cli/serve.ts) or prepares (cli/prepare.ts),
- * never in the primary, which would keep it for its lifetime (115–123 MiB instead of 63).
+ * never in the primary, which would keep it for its lifetime (115–123 MiB instead of 63). (With SQLite
+ * the primary loads the driver later, for the WAL's checkpoints alone: cluster/checkpoints.ts.)
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';

@@ -1,10 +1,10 @@
 /**
  * Which of a login's SQLite commits wait for the disk (adapters/sqlite/durability.ts), over real HTTPS
- * with openid-client: the finished interaction's deletion and the code's consumption are fsynced
- * (synchronous = FULL) before their answers; a wrong password's attempt is durable before its answer, by
- * the fsynced login event after its reservation; everything else a login writes commits without the
- * fsync. A new write on the login path must be placed in one or the other on purpose.
- * Each write statement's level is read as it runs (better-sqlite3's Statement methods, observed in place).
+ * with openid-client: the finished interaction's deletion and the code's consumption wait for the WAL's
+ * sync (wal-sync.ts) before their answers; a wrong password's attempt is durable before its answer, by
+ * the synced login event after its reservation; everything else a login writes commits without waiting.
+ * A new write on the login path must be placed in one or the other on purpose.
+ * Each write statement's level is read as it runs, and the syncs are counted (test/helpers/sqlite-writes.ts).
  */
 import { expect } from 'chai';
 import { createClient, createTenant, createUser, type TestUser } from '../helpers/fixtures.js';
@@ -59,14 +59,15 @@ describe('durability of a full login’s writes (SQLite; skipped when TOBIRA_TES
       await passwordLogin(t, rp, user, PASSWORD),
       'the login ended in userinfo of this account',
     ).to.equal(user.account.id);
-    const writes = observer!.stop();
+    const { writes, syncs } = observer!.stop();
     const full = writes.filter((w) => w.level === FULL).map((w) => nameOf(w.sql));
     const relaxed = writes.filter((w) => w.level === NORMAL).map((w) => nameOf(w.sql));
-    const report = JSON.stringify({ full, relaxed });
+    const report = JSON.stringify({ full, relaxed, syncs });
     expect(full, report).to.deep.equal([
       'delete artifact', // the interaction, whose result is used once, deleted as the login resumes
       'consume artifact', // the authorization code, consumed at the token endpoint
     ]);
+    expect(syncs, `one WAL sync for each, made while the login waited: ${report}`).to.equal(2);
     // Lost at a power cut, these fail safe: the user signs in again, a window forgives a request, a
     // reservation lost with its reset leaves the count as it was before the attempt.
     expect(relaxed, report).to.include.members([
@@ -86,7 +87,8 @@ describe('durability of a full login’s writes (SQLite; skipped when TOBIRA_TES
     try {
       observer!.start();
       const failed = await form.submit(`${PASSWORD}-wrong`);
-      const writes = observer!.stop().map((w) => ({ name: nameOf(w.sql), level: w.level }));
+      const observed = observer!.stop();
+      const writes = observed.writes.map((w) => ({ name: nameOf(w.sql), level: w.level }));
       expect(failed.status, 'the failure page').to.equal(401);
       const report = JSON.stringify(writes);
       const reserved = writes.findIndex((w) => w.name === 'reserve attempt');
@@ -94,6 +96,7 @@ describe('durability of a full login’s writes (SQLite; skipped when TOBIRA_TES
       expect(reserved, report).to.be.greaterThan(-1);
       expect(event, `the event after the reservation: ${report}`).to.be.greaterThan(reserved);
       expect(writes[event]!.level, report).to.equal(FULL);
+      expect(observed.syncs, `the WAL synced before the page: ${report}`).to.be.at.least(1);
       expect(
         (await t.tobira.store.getAccount(user.account.id))!.failedPasswordCount,
         'the attempt counted',

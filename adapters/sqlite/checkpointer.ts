@@ -1,0 +1,66 @@
+/**
+ * SQLite's checkpoints run by the cluster's primary, so that no serving event loop waits for them.
+ *
+ * A checkpoint copies the WAL's frames into the database file between two fsyncs (the WAL's before, the
+ * database file's after); SQLite runs it in whichever connection's commit crosses `wal_autocheckpoint`
+ * pages, synchronously. Measured with 2 workers at load (strace, Node 24, 12 s): each worker's main
+ * thread spent 220–300 ms in those fsyncs (the database file's up to 29 ms at once) once the durable
+ * writes' own syncs had moved off it (wal-sync.ts). Under TOBIRA_WORKERS > 1 the workers' connections
+ * keep a distant `wal_autocheckpoint` as a safety net (SERVING_CONNECTION_CHECKPOINT_PAGES) and the
+ * primary, whose event loop only supervises, runs a PASSIVE checkpoint (never waits for a lock, never
+ * blocks a reader or writer) every CHECKPOINT_INTERVAL_MS on a connection of its own. What remains on a
+ * worker: the WAL header's sync when its next commit restarts the log (SQLite does it in the writer).
+ * A single process (TOBIRA_WORKERS=1) has no primary and keeps SQLite's own autocheckpoint.
+ */
+import type Database from 'better-sqlite3';
+import { openDatabase } from './connection.js';
+
+/** ~1.5 s of a login's 46 pages at 60 logins/s per interval: fewer fsync pairs than every 1,000 pages. */
+export const CHECKPOINT_INTERVAL_MS = 1_000;
+
+/** The serving connections' own checkpoint, should the primary's fall behind (40 MiB of WAL at 4 KiB). */
+export const SERVING_CONNECTION_CHECKPOINT_PAGES = 10_000;
+
+export interface CheckpointResult {
+  /** Frames in the WAL. */
+  log: number;
+  /** Frames copied into the database file so far. */
+  checkpointed: number;
+}
+
+export interface WalCheckpointer {
+  /** One PASSIVE checkpoint now (the timer's work). */
+  checkpoint(): CheckpointResult;
+  close(): void;
+}
+
+/** Starts checkpointing the database at `path` every `intervalMs`; `onError` hears a failed one. */
+export function startWalCheckpointer(options: {
+  path: string;
+  intervalMs?: number;
+  onError: (error: unknown) => void;
+}): WalCheckpointer {
+  const db: Database.Database = openDatabase(options.path);
+  const statement = db.prepare<[], { busy: number; log: number; checkpointed: number }>(
+    'PRAGMA wal_checkpoint(PASSIVE)',
+  );
+  const checkpoint = (): CheckpointResult => {
+    const { log, checkpointed } = statement.get()!;
+    return { log, checkpointed };
+  };
+  const timer = setInterval(() => {
+    try {
+      checkpoint();
+    } catch (error) {
+      options.onError(error);
+    }
+  }, options.intervalMs ?? CHECKPOINT_INTERVAL_MS);
+  timer.unref();
+  return {
+    checkpoint,
+    close: () => {
+      clearInterval(timer);
+      if (db.open) db.close();
+    },
+  };
+}
