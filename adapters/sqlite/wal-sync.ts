@@ -34,7 +34,8 @@ export class WalSync {
   #waiting: Waiter[] = [];
   #syncing = false;
   #failure: StoreUnavailableError | undefined;
-  #idle: (() => void) | undefined;
+  /** Closers waiting for the sync under way. */
+  #idle: (() => void)[] = [];
 
   /** `databasePath` is the main file; its WAL is `<path>-wal` (SQLite's name). */
   constructor(databasePath: string) {
@@ -52,7 +53,7 @@ export class WalSync {
 
   /** Waits for the syncs under way, then closes the file. */
   async close(): Promise<void> {
-    if (this.#syncing) await new Promise<void>((resolve) => (this.#idle = resolve));
+    if (this.#syncing) await new Promise<void>((resolve) => this.#idle.push(resolve));
     if (this.#fd !== undefined) fs.closeSync(this.#fd);
     this.#fd = undefined;
   }
@@ -85,7 +86,6 @@ export class WalSync {
       for (const waiter of batch) waiter.resolve();
       if (this.#waiting.length > 0) return this.#start();
     }
-    this.#idle?.();
-    this.#idle = undefined;
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

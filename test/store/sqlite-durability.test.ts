@@ -66,11 +66,21 @@ describe('SQLite durability per write', function () {
   it('shares one sync among the writes committed while another sync was under way (group commit)', async function () {
     await Promise.all(['p-1', 'p-2', 'p-3', 'p-4'].map((id) => tenant(id).then(answered(id))));
     // The first waits for its own sync; the three committed while it ran share the next one.
-    expect(events.filter((e) => e === 'sync'), JSON.stringify(events)).to.have.length(2);
+    expect(
+      events.filter((e) => e === 'sync'),
+      JSON.stringify(events),
+    ).to.have.length(2);
     const second = events.lastIndexOf('synced');
     expect(events.indexOf('p-1'), JSON.stringify(events)).to.be.greaterThan(events.indexOf('synced'));
     for (const id of ['p-2', 'p-3', 'p-4'])
       expect(events.indexOf(id), `${id}: ${JSON.stringify(events)}`).to.be.greaterThan(second);
+  });
+
+  it('closes after the sync under way, however many close at once', async function () {
+    const written = tenant('p-close').then(answered('created'));
+    await Promise.all([store.close().then(answered('closed')), store.close().then(answered('closed'))]);
+    await written;
+    expect(events.filter((e) => e !== 'created')).to.deep.equal(['sync', 'synced', 'closed', 'closed']);
   });
 
   it('fails a write whose sync failed, and every durable write after it, as the store being unavailable', async function () {
