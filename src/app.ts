@@ -24,14 +24,15 @@ import { systemClock, type Clock } from './clock.js';
 import { resolveDataPath, serverHostnames, type Config } from './config.js';
 import { PasswordHasher } from './crypto/password-hasher.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { stripUntrustedForwarding, type ProxyTrust } from './http/client-context.js';
+import { forwardingStripper, type ProxyTrust } from './http/client-context.js';
 import { platformRoutes } from './http/platform-routes.js';
 import { loadRpTrustBundle } from './http/mtls.js';
 import { offeredAuthMethods } from './policy/client-auth.js';
-import { errorPages, scriptHashesAlone, securityHeaders, staticAssets } from './http/middleware.js';
+import { errorPages, scriptHashesAlone, securityHeaderSetter, staticAssets } from './http/middleware.js';
 import { brandRoutes } from './http/brand-routes.js';
 import { metricsRoutes } from './http/metrics-routes.js';
-import { requestLog } from './http/request-log.js';
+import { requestLogger } from './http/request-log.js';
+import { requestFront } from './http/request-front.js';
 import { RequestIds } from './http/request-id.js';
 import { BackgroundTasks } from './background.js';
 import { localBus, type ClusterBus } from './cluster/bus.js';
@@ -40,7 +41,13 @@ import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
 import { loadKeyMaterial, type KeyMaterial } from './keys.js';
 import { createLogger, type Logger } from './log.js';
-import { BINDING_TTL_SECONDS, backChannelPaths, createProvider, pagesOnly } from './provider.js';
+import {
+  BINDING_TTL_SECONDS,
+  backChannelPaths,
+  composePages,
+  createProvider,
+  resumeBinding,
+} from './provider.js';
 import { BindingGuard } from './services/binding-guard.js';
 import { SessionBindings } from './services/session-bindings.js';
 import { AuditLog } from './services/audit.js';
@@ -259,7 +266,6 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     pages: providerPages(views),
     box,
     guard,
-    bindings,
     rpCas,
   });
   // Koa's documented Keygrip slot: keygrip's signatures, with the keys imported once (cookie-signer.ts).
@@ -281,14 +287,10 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     log.error('oidc server error', { err, stack: (err as Error).stack?.slice(0, 2048) }),
   );
   provider.on('authorization.error', (_ctx, err) => log.warn('authorization error', { err }));
-  provider.use(requestCache.middleware());
-  provider.use(stripUntrustedForwarding(trust));
-  provider.use(
-    requestLog({ log: config.accessLog ? log : createLogger('silent'), metrics, trust, requestIds }),
-  );
-  provider.use(securityHeaders({ apiPaths: backChannelPaths(provider) }));
-  // Token, introspection, revocation, userinfo and JWKS requests skip what only pages need (provider.ts).
+  // Token, introspection, revocation, userinfo and JWKS requests skip what only pages need.
   const pages = [
+    // Binds a session to its certificate once a login resumed its authorization (a page request).
+    resumeBinding(provider, bindings),
     scriptHashesAlone(),
     errorPages({ views, log }),
     staticAssets(new URL('../interactions/public/', import.meta.url)),
@@ -348,7 +350,23 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
       rateLimiter,
     }),
   ];
-  provider.use(pagesOnly(provider, [...pages, ...routers.map((router) => router.routes())]));
+  // Every request in one step: store scope, forwarding headers, request id and log, security headers,
+  // then the pages or (back-channel) straight to oidc-provider (http/request-front.ts).
+  provider.use(
+    requestFront({
+      scope: requestCache,
+      strip: forwardingStripper(trust),
+      log: requestLogger({
+        log: config.accessLog ? log : createLogger('silent'),
+        metrics,
+        trust,
+        requestIds,
+      }),
+      headers: securityHeaderSetter(),
+      backChannel: backChannelPaths(provider),
+      pages: composePages([...pages, ...routers.map((router) => router.routes())]),
+    }),
+  );
 
   return {
     config,

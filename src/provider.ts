@@ -77,7 +77,6 @@ export interface ProviderDeps {
   /** Opens client secrets sealed in the store. */
   box: SecretBox;
   guard: BindingGuard;
-  bindings: Pick<SessionBindings, 'bind'>;
   /** CAs trusted for relying parties' tls_client_auth (empty: that method is not offered). */
   rpCas?: readonly X509Certificate[];
 }
@@ -201,20 +200,25 @@ function keepClients(provider: Provider, store: ClientStore): void {
   const Client = provider.Client as unknown as { find(id: unknown): Promise<unknown> };
   const find = Client.find.bind(Client);
   const built = new WeakMap<object, unknown>();
-  Client.find = async (id) => {
-    const record = typeof id === 'string' && id ? await store.getClient(id) : null;
-    if (record && !Object.isFrozen(record)) return find(id); // not kept (outside a request): no key
-    const known = record && built.get(record);
-    if (known) return known;
-    const client = await find(id);
-    if (record && client) built.set(record, client);
-    return client;
+  // One promise step when the Client is known (an async function's frame costs every request).
+  Client.find = (id) => {
+    if (typeof id !== 'string' || !id) return find(id);
+    return store.getClient(id).then((record) => {
+      if (!record || !Object.isFrozen(record)) return find(id); // not kept (outside a request): no key
+      return (
+        built.get(record) ??
+        find(id).then((client) => {
+          if (client) built.set(record, client);
+          return client;
+        })
+      );
+    });
   };
 }
 
 // Any Koa middleware (a router's too, whose context type has more).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type PageMiddleware = (ctx: any, next: Next) => unknown;
+export type PageMiddleware = (ctx: any, next: Next) => unknown;
 
 /** oidc-provider's back-channel endpoints: JSON for relying parties, answered by oidc-provider alone. */
 const BACK_CHANNEL_ROUTES = ['token', 'introspection', 'revocation', 'userinfo', 'jwks'];
@@ -224,19 +228,13 @@ export const backChannelPaths = (provider: Provider): ReadonlySet<string> =>
   new Set(BACK_CHANNEL_ROUTES.map((name) => provider.pathFor(name)));
 
 /**
- * The middleware that serves pages (error pages, static files, form checks, Tobira's routers), composed
- * into one that requests to the back-channel endpoints skip with a single check: they need none of it
- * (oidc-provider renders their errors itself), and each middleware they passed through, even just to
- * skip it, cost every token, introspection and userinfo request a step of Koa's dispatch.
+ * The middleware that serves pages (error pages, static files, form checks, Tobira's routers) as one,
+ * as Koa runs an application's (koa-compose's rules: `next` at most once). Requests to the back-channel
+ * endpoints skip it with a single check (http/request-front.ts): they need none of it (oidc-provider
+ * renders their errors itself), and each middleware they passed through, even just to skip it, cost
+ * every token, introspection and userinfo request a step of Koa's dispatch.
  */
-export function pagesOnly(provider: Provider, stack: readonly PageMiddleware[]): PageMiddleware {
-  const backChannel = backChannelPaths(provider);
-  const pages = composed(stack);
-  return (ctx, next) => (backChannel.has(ctx.path) ? next() : pages(ctx, next));
-}
-
-/** `stack` as one middleware, as Koa runs an application's (koa-compose's rules: `next` at most once). */
-function composed(stack: readonly PageMiddleware[]): PageMiddleware {
+export function composePages(stack: readonly PageMiddleware[]): PageMiddleware {
   return (ctx, next) => {
     let called = -1;
     const dispatch = (i: number): Promise<unknown> => {
@@ -269,7 +267,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       }) as AdapterPayload,
   }) as unknown as AdapterConstructor;
 
-  const { guard, bindings } = deps;
+  const { guard } = deps;
   const verdictOf = sessionVerdicts(deps.trust, guard);
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(bindingCheck(verdictOf));
@@ -382,8 +380,15 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(deps.issuer, configuration);
   keepClients(provider, store);
-  // After a login resumes the authorization (GET /auth/:uid), bind the (possibly new) session to its
-  // certificate. Other requests pass straight through: no extra async step on every token request.
+  return provider;
+}
+
+/**
+ * After a login resumes the authorization (GET /auth/:uid), binds the (possibly new) session to its
+ * certificate. One of the pages' middleware (app.ts): the back-channel requests never pass it, and other
+ * requests pass straight through (no async step of its own).
+ */
+export function resumeBinding(provider: Provider, bindings: Pick<SessionBindings, 'bind'>): PageMiddleware {
   const resumePrefix = `${provider.pathFor('authorization')}/`;
   const bindAfterResume = async (ctx: { oidc?: unknown }, next: Next) => {
     await next();
@@ -392,8 +397,6 @@ export function createProvider(deps: ProviderDeps): Provider {
     const fingerprint = oidc?.route === 'resume' ? oidc.result?.tobira?.certFingerprint : undefined;
     if (fingerprint && oidc?.session?.accountId) await bindings.bind(oidc.session.uid, fingerprint);
   };
-  provider.use((ctx, next) =>
-    ctx.path.startsWith(resumePrefix) ? bindAfterResume(ctx as { oidc?: unknown }, next) : next(),
-  );
-  return provider;
+  return (ctx: { path: string; oidc?: unknown }, next: Next) =>
+    ctx.path.startsWith(resumePrefix) ? bindAfterResume(ctx, next) : next();
 }

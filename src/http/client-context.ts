@@ -65,14 +65,21 @@ const FORWARDED_HEADERS = [
  * Koa's `proxy` setting trusts X-Forwarded-* from anyone; drop them (and the certificate header) unless
  * the request comes from a configured proxy, so only real proxies can speak for the client.
  */
-export function stripUntrustedForwarding(trust: ProxyTrust) {
+export function forwardingStripper(trust: ProxyTrust): (req: IncomingMessage) => void {
   const names = [...FORWARDED_HEADERS, trust.certHeader.toLowerCase()];
+  return (req) => {
+    if (isFromTrustedProxy(req, trust)) return;
+    // Deleted only when present: a delete turns the headers object into a slow dictionary.
+    const headers = req.headers;
+    for (const name of names) if (headers[name] !== undefined) delete headers[name];
+  };
+}
+
+/** `forwardingStripper` as Koa middleware (request-front.ts runs it inside its one step instead). */
+export function stripUntrustedForwarding(trust: ProxyTrust) {
+  const strip = forwardingStripper(trust);
   return (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => {
-    if (!isFromTrustedProxy(ctx.req, trust)) {
-      // Deleted only when present: a delete turns the headers object into a slow dictionary.
-      const headers = ctx.req.headers;
-      for (const name of names) if (headers[name] !== undefined) delete headers[name];
-    }
+    strip(ctx.req);
     // No async step of its own: each one costs every request its promises (and their async hooks).
     return next();
   };

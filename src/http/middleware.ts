@@ -80,11 +80,11 @@ function apiHeaders(pageHeaders: readonly [string, string][]): [string, string][
 }
 
 /**
- * The headers on every response; with no async step of its own (each costs every request). Requests to
- * `apiPaths` (oidc-provider's back-channel JSON endpoints: token, introspection, revocation, userinfo,
- * JWKS) get the API set, six headers instead of fifteen on the busiest routes.
+ * The headers on every response, set by a plain function (request-front.ts calls it in its one step):
+ * `api` for oidc-provider's back-channel JSON endpoints (token, introspection, revocation, userinfo,
+ * JWKS), which get the API set, six headers instead of fifteen on the busiest routes.
  */
-export function securityHeaders(options: { apiPaths?: ReadonlySet<string> } = {}) {
+export function securityHeaderSetter(): (ctx: Context, api: boolean) => void {
   const { set, removed: helmetRemoved } = recordHelmet();
   // Names in lower case, as Node keys them: setHeader lower-cases each name, and a name that changes
   // becomes a new string to look up in V8's string table on every request (~2 µs for six headers).
@@ -93,10 +93,18 @@ export function securityHeaders(options: { apiPaths?: ReadonlySet<string> } = {}
   const headers = lower([['Permissions-Policy', PERMISSIONS_POLICY], ...set]);
   const api = lower(apiHeaders(set));
   const removed = helmetRemoved.map((name) => name.toLowerCase());
+  return (ctx, isApi) => {
+    for (const [name, value] of isApi ? api : headers) ctx.res.setHeader(name, value);
+    for (const name of removed) ctx.res.removeHeader(name);
+  };
+}
+
+/** `securityHeaderSetter` as Koa middleware, requests to `apiPaths` getting the API set. */
+export function securityHeaders(options: { apiPaths?: ReadonlySet<string> } = {}) {
+  const setHeaders = securityHeaderSetter();
   const apiPaths = options.apiPaths ?? new Set<string>();
   return (ctx: Context, next: Next) => {
-    for (const [name, value] of apiPaths.has(ctx.path) ? api : headers) ctx.res.setHeader(name, value);
-    for (const name of removed) ctx.res.removeHeader(name);
+    setHeaders(ctx, apiPaths.has(ctx.path));
     return next();
   };
 }

@@ -53,26 +53,37 @@ export const redactPath = (path: string): string =>
     .map((segment) => (/^[A-Za-z0-9_-]{20,}$/.test(segment) ? ':token' : segment))
     .join('/');
 
-export function requestLog(deps: {
+export interface RequestLogDeps {
   log: Logger;
   metrics: RequestMetrics;
   trust: ProxyTrust;
   requestIds: RequestIds;
-}) {
-  return (ctx: Context, next: Next) => {
-    const started = process.hrtime.bigint();
-    const requestId = requestIdFor(ctx.get('x-request-id'), isFromTrustedProxy(ctx.req, deps.trust));
-    ctx.state.requestId = requestId;
-    // Set first: the error pages keep headers already set, so a failed request still names its id.
-    ctx.set('x-request-id', requestId); // lower case: Node's key, no per-request lower-casing
-    // One promise step, not an async function's: every request pays for each (and its async hooks).
-    return deps.requestIds.run(requestId, next).then(
-      () => observe(ctx, started, requestId),
-      (error: unknown) => {
-        observe(ctx, started, requestId);
-        throw error;
-      },
-    );
+}
+
+/**
+ * `around(ctx, rest)`: gives the request its id (sent back as X-Request-Id), runs `rest` under it, then
+ * observes the request (metrics, access log) however it ended. request-front.ts calls it in its one step.
+ */
+export function requestLogger(deps: RequestLogDeps) {
+  return {
+    around<T>(ctx: Context, rest: () => Promise<T>): Promise<T> {
+      const started = process.hrtime.bigint();
+      const requestId = requestIdFor(ctx.get('x-request-id'), isFromTrustedProxy(ctx.req, deps.trust));
+      ctx.state.requestId = requestId;
+      // Set first: the error pages keep headers already set, so a failed request still names its id.
+      ctx.set('x-request-id', requestId); // lower case: Node's key, no per-request lower-casing
+      // One promise step, not an async function's: every request pays for each (and its async hooks).
+      return deps.requestIds.run(requestId, rest).then(
+        (result) => {
+          observe(ctx, started, requestId);
+          return result;
+        },
+        (error: unknown) => {
+          observe(ctx, started, requestId);
+          throw error;
+        },
+      );
+    },
   };
 
   function observe(ctx: Context, started: bigint, requestId: string): void {
@@ -93,4 +104,10 @@ export function requestLog(deps: {
         requestId,
       });
   }
+}
+
+/** `requestLogger` as Koa middleware. */
+export function requestLog(deps: RequestLogDeps) {
+  const logger = requestLogger(deps);
+  return (ctx: Context, next: Next) => logger.around(ctx, next);
 }

@@ -106,20 +106,23 @@ export class RequestCache implements RequestIdCarrier {
 
   /** Koa middleware: the requests it wraps read each cached record once. */
   middleware(): Middleware {
-    return (ctx, next) => {
-      const scope: Scope = { open: true, entries: new Map() };
-      (ctx as unknown as Record<symbol, Scope>)[this.#key] = scope;
-      // Work the request started without waiting (background tasks) must not read a stale snapshot.
-      const close = () => {
-        scope.open = false;
-        scope.entries.clear();
-      };
-      // One promise step, not an async function's (each costs every request its async hooks).
-      return this.#contexts.run(ctx, next).then(close, (error: unknown) => {
-        close();
-        throw error;
-      });
+    return (ctx, next) => this.run(ctx, next);
+  }
+
+  /** Runs `rest` (the rest of the request whose Koa context is `ctx`) reading each cached record once. */
+  run(ctx: object, rest: () => Promise<unknown>): Promise<void> {
+    const scope: Scope = { open: true, entries: new Map() };
+    (ctx as Record<symbol, Scope>)[this.#key] = scope;
+    // Work the request started without waiting (background tasks) must not read a stale snapshot.
+    const close = () => {
+      scope.open = false;
+      scope.entries.clear();
     };
+    // One promise step, not an async function's (each costs every request its async hooks).
+    return this.#contexts.run(ctx, rest).then(close, (error: unknown) => {
+      close();
+      throw error;
+    });
   }
 
   #current(): Scope | undefined {
@@ -226,6 +229,7 @@ function sharedRead(
       kind !== 'expiring' ? now + across.maxAgeMs : typeof exp === 'number' ? exp * 1000 : -Infinity;
     // Kept only if nothing moved the epoch meanwhile; never a miss, never without an expiry to check.
     if (record != null && shared.epoch === epoch && now < expiresAt) {
+      if (kind === 'expiring') freezeIfFlat(record);
       if (shared.entries.size >= SHARED_LIMIT) clearShared(shared);
       shared.entries.set(key, { value: record, expiresAt });
       const jti = args[0] === 'Session' ? (record as { jti?: unknown }).jti : undefined;
@@ -234,6 +238,25 @@ function sharedRead(
     return record;
   });
 }
+
+/**
+ * A kept artifact with no object in it (an access token, a session's certificate binding) is frozen and
+ * then handed out as it is, like a frozen record: oidc-provider builds its model from a copy of the
+ * top-level fields anyway (its `pick`), so only nested objects — which it changes (a grant's scopes, a
+ * session's authorizations) — need a copy per reader; a reader that tried to change a frozen one would
+ * throw, never alter what is kept. Others keep being copied for each reader.
+ */
+function freezeIfFlat(record: unknown): void {
+  if (typeof record !== 'object' || record === null || Object.getPrototypeOf(record) !== Object.prototype)
+    return;
+  for (const key in record) {
+    const field = (record as Record<string, unknown>)[key];
+    if (typeof field === 'object' && field !== null) return;
+  }
+  Object.freeze(record);
+}
+
+const frozenOrCopy = <T>(record: T): T => (Object.isFrozen(record) ? record : copyOf(record));
 
 const nowOf = (kind: 'record' | 'frozen' | 'expiring', args: unknown[]): number =>
   kind === 'expiring' ? (args[2] as Date).getTime() : Date.now();
@@ -252,7 +275,8 @@ function cachedMethod(
   if (cached) {
     const sharedKind = across ? SHARED[name] : undefined;
     // Frozen records are handed out as they are; any other reader gets its own copy.
-    const handOut = sharedKind === 'frozen' ? <T>(record: T): T => record : copyOf;
+    const handOut =
+      sharedKind === 'frozen' ? <T>(record: T): T => record : sharedKind ? frozenOrCopy : copyOf;
     return (...args: unknown[]) => {
       const scope = scopeOf();
       if (!scope) return call(args);

@@ -23,6 +23,14 @@ describe('oidc-provider errors without a stack', function () {
     expect(error.error_detail).to.equal('access token not found');
     expect(error.stack).to.equal('InvalidToken: invalid_token');
     expect(framesOf(new errors.InvalidRequest('bad').stack)).to.deep.equal([]);
+    expect(String(error)).to.equal('InvalidToken: invalid_token');
+    // As Error's constructor: the cause kept; a stack set later replaces the header.
+    const cause = new Error('underneath');
+    const wrapped = new errors.InvalidRequest('bad', 400, { cause } as never);
+    expect((wrapped as { cause?: unknown }).cause).to.equal(cause);
+    expect(wrapped.error_detail).to.equal('underneath');
+    wrapped.stack = 'replaced';
+    expect(wrapped.stack).to.equal('replaced');
   });
 
   it('keeps every other error’s stack, the caller’s own frame first', function () {

@@ -241,12 +241,26 @@ describe('store records kept across requests', function () {
     expect(again.client?.metadata).to.not.have.property('x');
   });
 
-  it('gives every request its own copy of a kept record', async function () {
-    await request(async () => {
-      const token = (await store.oidcFind('AccessToken', 'at1', T0))!;
-      token.grantId = 'changed';
-    });
+  it('hands out a kept record with no object in it frozen: no request can alter what is kept', async function () {
+    for (let i = 0; i < 2; i += 1)
+      await request(async () => {
+        const token = (await store.oidcFind('AccessToken', 'at1', T0))!;
+        expect(Object.isFrozen(token)).to.equal(true);
+        expect(() => (token.grantId = 'changed')).to.throw(TypeError);
+      });
     expect((await tokenRequest()).token).to.have.property('grantId', 'g1');
+  });
+
+  it('gives every request its own copy of a kept record with objects in it', async function () {
+    await raw.oidcUpsert('Grant', 'g2', { exp: EXP, openid: { scope: 'openid' } }, 600, T0);
+    const read = () => request(() => store.oidcFind('Grant', 'g2', T0));
+    for (let i = 0; i < 2; i += 1) {
+      const grant = (await read()) as { openid: { scope: string }; exp: number };
+      expect(Object.isFrozen(grant)).to.equal(false);
+      grant.openid.scope = 'changed';
+      grant.exp = 0;
+    }
+    expect(await read()).to.deep.equal({ exp: EXP, openid: { scope: 'openid' } });
   });
 
   it('copies a kept record’s nested objects too, and keeps a parsed __proto__ key a plain field', async function () {
