@@ -129,8 +129,9 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     ...(config.cookieKeys ? { cookieKeys: config.cookieKeys } : {}),
     ...(config.caKeyPassphrase ? { caKeyPassphrase: config.caKeyPassphrase } : {}),
   });
-  // A cluster's primary runs SQLite's checkpoints (cli/start.ts), off the workers' event loops.
-  const opened = options.store ?? (await openStore(config, { checkpointsElsewhere: bus.workers > 1 }));
+  // SQLite's checkpoints off the event loop: a cluster's primary runs them (cli/start.ts), else a thread.
+  const checkpoints = bus.workers > 1 ? 'elsewhere' : 'thread';
+  const opened = options.store ?? (await openStore(config, { checkpoints }));
   await opened.init();
   const ca = await CertificateAuthority.loadOrCreate({
     dir: resolveDataPath(config, 'ca'),

@@ -28,12 +28,12 @@ export function sqliteFile(config: Config): string {
 }
 
 /**
- * `checkpointsElsewhere`: a cluster worker's SQLite connection, whose primary runs the WAL's checkpoints
- * (adapters/sqlite/checkpointer.ts).
+ * `checkpoints`: who runs SQLite's WAL checkpoints (adapters/sqlite/checkpointer.ts) — a cluster's primary
+ * ('elsewhere'), a thread of a single process ('thread'), or the connection itself (the default).
  */
 export async function openStore(
   config: Config,
-  options: { checkpointsElsewhere?: boolean } = {},
+  options: { checkpoints?: 'connection' | 'elsewhere' | 'thread' } = {},
 ): Promise<Store> {
   if (config.store === 'mongodb') {
     const { openMongoStore } = await loadMongoAdapter();

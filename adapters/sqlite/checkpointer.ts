@@ -10,9 +10,12 @@
  * primary, whose event loop only supervises, runs a PASSIVE checkpoint (never waits for a lock, never
  * blocks a reader or writer) every CHECKPOINT_INTERVAL_MS on a connection of its own. What remains on a
  * worker: the WAL header's sync when its next commit restarts the log (SQLite does it in the writer).
- * A single process (TOBIRA_WORKERS=1) has no primary and keeps SQLite's own autocheckpoint.
+ * A single process (TOBIRA_WORKERS=1) has no primary: there the same checkpoints run on a thread of its
+ * own (startCheckpointThread).
  */
 import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { openDatabase } from './connection.js';
 
 /** ~1.5 s of a login's 46 pages at 60 logins/s per interval: fewer fsync pairs than every 1,000 pages. */
@@ -61,6 +64,52 @@ export function startWalCheckpointer(options: {
     close: () => {
       clearInterval(timer);
       if (db.open) db.close();
+    },
+  };
+}
+
+/**
+ * The thread's program: plain JavaScript evaluated in it (no TypeScript loader nor build step for one
+ * statement on a timer), with better-sqlite3 loaded from where this process found it.
+ */
+const THREAD_PROGRAM = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const timer = setInterval(() => {
+  try { checkpoint.get(); } catch (error) { parentPort.postMessage(String(error)); }
+}, workerData.intervalMs);
+parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+`;
+
+/**
+ * The checkpoints on a thread with its own connection, for a process with no primary to run them; the
+ * thread never keeps the process alive. `close()` stops it and waits for it to end.
+ */
+export function startCheckpointThread(options: {
+  path: string;
+  intervalMs?: number;
+  onError: (error: unknown) => void;
+}): { close(): Promise<void> } {
+  const worker = new Worker(THREAD_PROGRAM, {
+    eval: true,
+    workerData: {
+      path: options.path,
+      intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+    },
+    // One statement on a timer: the smallest heap V8 allows is plenty.
+    resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
+  });
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('message', (message) => options.onError(new Error(String(message))));
+  worker.on('error', options.onError);
+  return {
+    close: async () => {
+      worker.postMessage('close');
+      await exited;
     },
   };
 }

@@ -2,7 +2,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../../src/store.js';
-import { SERVING_CONNECTION_CHECKPOINT_PAGES } from './checkpointer.js';
 import { SqliteStore } from './store.js';
 
 export { SqliteStore } from './store.js';
@@ -15,14 +14,14 @@ export { MIGRATIONS } from './migrations.js';
  */
 export async function openSqliteStore(options: {
   path: string;
-  /** Another process (the cluster's primary) runs the checkpoints: checkpointer.ts. */
-  checkpointsElsewhere?: boolean;
+  /** Who runs the WAL's checkpoints (checkpointer.ts; default: the connection, as SQLite does). */
+  checkpoints?: 'connection' | 'elsewhere' | 'thread';
 }): Promise<Store> {
   if (options.path !== ':memory:')
     mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true, mode: 0o700 });
   const store = new SqliteStore(
     options.path,
-    options.checkpointsElsewhere ? { autoCheckpointPages: SERVING_CONNECTION_CHECKPOINT_PAGES } : {},
+    options.checkpoints ? { checkpoints: options.checkpoints } : {},
   );
   await store.init();
   return store;

@@ -66,6 +66,7 @@ import { CertificateStandings } from './standing.js';
 import { ClientTable, TenantTable } from './tenants.js';
 import { TerminalTable } from './terminals.js';
 import { TicketTable } from './tickets.js';
+import { SERVING_CONNECTION_CHECKPOINT_PAGES, startCheckpointThread } from './checkpointer.js';
 import { WalSync } from './wal-sync.js';
 import { workCommitter } from './work.js';
 
@@ -103,17 +104,31 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
   readonly #wal: WalSync | null;
+  readonly #checkpointThread: { close(): Promise<void> } | undefined;
   #tables: Tables | undefined;
 
   /**
-   * Opens the file (or `':memory:'`); call `init()` before anything else. `autoCheckpointPages`: SQLite's
-   * `wal_autocheckpoint` for this connection (default 1,000; checkpointer.ts when another process runs them).
+   * Opens the file (or `':memory:'`); call `init()` before anything else. `checkpoints`: who copies the
+   * WAL into the database file (checkpointer.ts) — this connection as SQLite does by default, another
+   * process (a cluster's primary), or a thread of this process started here.
    */
-  constructor(path: string, options: { autoCheckpointPages?: number } = {}) {
+  constructor(
+    path: string,
+    options: { checkpoints?: 'connection' | 'elsewhere' | 'thread'; checkpointIntervalMs?: number } = {},
+  ) {
     this.#db = openDatabase(path);
-    if (options.autoCheckpointPages !== undefined)
-      this.#db.pragma(`wal_autocheckpoint = ${Math.trunc(options.autoCheckpointPages)}`);
-    this.#wal = path === ':memory:' || path === '' ? null : new WalSync(path);
+    const file = path !== ':memory:' && path !== '';
+    const checkpoints = file ? (options.checkpoints ?? 'connection') : 'connection';
+    if (checkpoints !== 'connection')
+      this.#db.pragma(`wal_autocheckpoint = ${SERVING_CONNECTION_CHECKPOINT_PAGES}`);
+    if (checkpoints === 'thread')
+      this.#checkpointThread = startCheckpointThread({
+        path,
+        ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
+        // The connection's own checkpoint at 10,000 pages remains; a failure here is only later copying.
+        onError: () => undefined,
+      });
+    this.#wal = file ? new WalSync(path) : null;
   }
 
   #ready(): Tables {
@@ -172,6 +187,7 @@ export class SqliteStore implements Store {
   };
 
   close = async (): Promise<void> => {
+    await this.#checkpointThread?.close();
     await this.#wal?.close();
     if (this.#db.open) this.#db.close();
   };
