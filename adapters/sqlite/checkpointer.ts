@@ -108,6 +108,9 @@ export function startCheckpointThread(options: {
   worker.on('error', options.onError);
   return {
     close: async () => {
+      // Held by the thread until it has ended: a process whose last work is this close (the CLI)
+      // would otherwise find its event loop empty and exit with the close unfinished.
+      worker.ref();
       worker.postMessage('close');
       await exited;
     },
