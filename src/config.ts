@@ -163,6 +163,13 @@ export function loadConfig(
 export const resolveDataPath = (config: Config, ...parts: string[]): string =>
   path.resolve(config.dataDir, ...parts);
 
+/** The SQLite database the config names: a file's absolute path, or ':memory:'. */
+export function sqliteFile(config: Config): string {
+  // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
+  if (config.sqlitePath === ':memory:') return ':memory:';
+  return config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db');
+}
+
 /** Host names for the TLS server certificate: the issuer's host, localhost and loopback, plus extras. */
 export function serverHostnames(config: Config): string[] {
   const issuerHost = new URL(config.issuer).hostname.replace(/^\[|\]$/g, '');

@@ -3,9 +3,8 @@
  * driver cost ~30 MiB and ~0.3 s at start that a SQLite deployment should not pay
  * (test/integration/build.test.ts checks the module graph).
  */
-import path from 'node:path';
 import { openSqliteStore } from '../adapters/sqlite/index.js';
-import { resolveDataPath, type Config } from './config.js';
+import { sqliteFile, type Config } from './config.js';
 import type { Store } from './store.js';
 import type * as MongoAdapter from '../adapters/mongo/index.js';
 
@@ -18,13 +17,6 @@ import type * as MongoAdapter from '../adapters/mongo/index.js';
 async function loadMongoAdapter(): Promise<typeof MongoAdapter> {
   if (typeof require === 'function') return require('../adapters/mongo/index.js') as typeof MongoAdapter; // eslint-disable-line @typescript-eslint/no-require-imports
   return import('../adapters/mongo/index.js');
-}
-
-/** The SQLite database the config names: a file's absolute path, or ':memory:'. */
-export function sqliteFile(config: Config): string {
-  // ':memory:' is SQLite's private in-memory database, not a file name to resolve.
-  if (config.sqlitePath === ':memory:') return ':memory:';
-  return config.sqlitePath ? path.resolve(config.sqlitePath) : resolveDataPath(config, 'tobira.db');
 }
 
 /**

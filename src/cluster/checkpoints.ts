@@ -3,12 +3,11 @@
  * the workers' event loops never wait for the database file's fsync. Loaded by the primary only when
  * the store is SQLite: the driver comes in then (a few MiB), never the server (primary-modules test).
  */
-import type { Config } from '../config.js';
+import { sqliteFile, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 
 /** Starts the checkpoints for the config's SQLite file; the closer stops them. */
 export async function checkpointInPrimary(config: Config, log: Logger): Promise<() => Promise<void>> {
-  const { sqliteFile } = await import('../store-factory.js');
   const file = sqliteFile(config);
   if (file === ':memory:') return async () => undefined;
   const { startWalCheckpointer } = await import('../../adapters/sqlite/checkpointer.js');
