@@ -3,8 +3,9 @@
  * its event loop can be watched (perf_hooks): minting with 10 in parallel against native key
  * generation alone (its floor) and the openssl CLI, in interleaved rounds: random prime search makes
  * RSA-2048 keys cost 42–326 ms of CPU (mean 129, sd 62), so minting ÷ floor of one wave of 10 spreads
- * 0.65–1.33 (p5–p95, simulated from 150 measured keys at a true 0.94) and 8 rounds 0.83–1.05; the
- * event loop's longest stall, login and /healthz latency while 10 issuances complete; what one
+ * 0.65–1.33 (p5–p95, simulated from 150 measured keys at a true 0.94) and 8 rounds 0.83–1.05 — so
+ * minting's CPU beyond its key is also measured without that randomness (bench/mint-wave.ts), which
+ * gives the share of the floor the cores allow (allowedShare); the event loop's longest stall, login and /healthz latency while 10 issuances complete; what one
  * GET /ca/crl.der costs.
  * Alone: `node --import tsx bench/issuance.ts [--rounds 8] [--wave 10] [--logins 10] [--crl 100]`
  * (Tobira from the sources in this process; the load average is printed before and after).
@@ -14,16 +15,15 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
-import type { Tobira } from '../src/app.js';
-import type { Tenant } from '../src/domain.js';
 import { createClient, createTenant, createUser, type TestUser } from '../test/helpers/fixtures.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { startTestTobira } from '../test/helpers/tobira.js';
 import { BenchBrowser } from './browser.js';
 import { browsersFor, loginOnce } from './login.js';
+import { mintOverheadCpuMs, reissueWave } from './mint-wave.js';
 import { opensslMint } from './openssl-mint.js';
 import { LIMITS, PASSWORD } from './provision.js';
-import { cpuSince, ms, quantiles, type Quantiles } from './stats.js';
+import { cpuSince, mean, ms, quantiles, type Quantiles } from './stats.js';
 import { runsAlone } from './entry.js';
 
 export interface Stall {
@@ -35,27 +35,6 @@ export interface Stall {
    * synchronous SQLite commit's fsync. Tells a stall the code causes from one the machine causes.
    */
   longest?: { wallMs: number; cpuMs: number; runQueueMs: number; blockedMs: number };
-}
-
-/**
- * Re-issue for every user's terminal at once (key + certificate + PKCS#12, superseding the last);
- * each issuance's wall time in ms.
- */
-export function reissueWave(tobira: Tobira, tenant: Tenant, users: TestUser[]): Promise<number[]> {
-  return Promise.all(
-    users.map(async (u) => {
-      const start = process.hrtime.bigint();
-      await tobira.certificates.issueForTerminal({
-        account: u.account,
-        tenant,
-        terminal: (await tobira.store.getTerminal(u.terminal.id))!,
-        downloadPassword: 'Bench-Download-1',
-        downloadExpiresAt: new Date(Date.now() + 3600_000),
-        actor: 'bench',
-      });
-      return ms(start);
-    }),
-  );
 }
 
 /** The main thread's CPU and run-queue wait so far, in ms (null without /proc). */
@@ -105,6 +84,11 @@ export interface IssuanceResult {
    */
   floorCpuMs: number;
   mintCpuMs: number;
+  /**
+   * CPU per issuance beyond its key, per wave, keys made beforehand (bench/mint-wave.ts): with the
+   * floor's CPU per key F and their mean x, the cores allow minting at F / (F + x) of the floor.
+   */
+  overheadCpuMs: number[];
   perIssuance: Quantiles;
   stallWave: Stall;
   stallUnderLogins: Stall;
@@ -115,6 +99,10 @@ export interface IssuanceResult {
   crlCpuMs: number;
 }
 
+/** Minting's rate over key generation's that the cores allow: F / (F + x) (overheadCpuMs). */
+export const allowedShare = (r: IssuanceResult): number =>
+  r.floorCpuMs / (r.floorCpuMs + mean(r.overheadCpuMs));
+
 export async function benchIssuance(options: {
   idleLogins: number;
   crlRequests: number;
@@ -124,6 +112,8 @@ export async function benchIssuance(options: {
   wave: number;
   /** Rounds of floor, openssl and minting, one after the other (default 8: see the header). */
   rounds?: number;
+  /** Waves with keys made beforehand, for minting's CPU beyond the key (default 4). */
+  overheadWaves?: number;
 }): Promise<IssuanceResult> {
   const WAVE = options.wave;
   const t = await startTestTobira({ config: LIMITS });
@@ -197,6 +187,12 @@ export async function benchIssuance(options: {
     const mintRate = (roundRatios.length * WAVE * 1000) / mintMs;
     const opensslRate = opensslFailure ?? (roundRatios.length * WAVE * 1000) / opensslMs;
     const perIssuance = quantiles(times);
+    const overheadCpuMs = await mintOverheadCpuMs(
+      t.tobira,
+      tenant,
+      users.slice(0, WAVE),
+      options.overheadWaves ?? 4,
+    );
 
     const idle: number[] = [];
     for (let i = 0; i < options.idleLogins; i += 1) idle.push(await loginOnce(target, loginUsers[i % 2]!));
@@ -239,6 +235,7 @@ export async function benchIssuance(options: {
       roundRatios,
       floorCpuMs: (floorCpu * 1000) / (roundRatios.length * WAVE),
       mintCpuMs: (mintCpu * 1000) / (roundRatios.length * WAVE),
+      overheadCpuMs,
       perIssuance,
       stallWave,
       stallUnderLogins,
@@ -285,6 +282,9 @@ if (runsAlone(import.meta.url)) {
   console.log(`minting ÷ floor per round: ${r.roundRatios.map((x) => f(x, 2)).join(', ')}`);
   console.log(
     `CPU (all threads): ${f(r.floorCpuMs)} ms per key in the floor, ${f(r.mintCpuMs)} ms per issuance (floor ÷ minting ${f(r.floorCpuMs / r.mintCpuMs, 2)})`,
+  );
+  console.log(
+    `beyond the key: ${r.overheadCpuMs.map((x) => f(x)).join(', ')} ms CPU per issuance; the cores allow ${f(allowedShare(r), 2)} of the floor`,
   );
   console.log(`per issuance: ${q(r.perIssuance)}`);
   const split = (s: Stall) =>

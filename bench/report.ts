@@ -1,6 +1,6 @@
 /** The results file: markdown tables, one section per measurement, and the issue's targets. */
 import type { Argon2Result } from './argon2.js';
-import type { IssuanceResult, Stall } from './issuance.js';
+import { allowedShare, type IssuanceResult, type Stall } from './issuance.js';
 import type { LoginPhase } from './logins.js';
 import type { MemoryResult } from './memory.js';
 import type { StartupReading } from './startup.js';
@@ -202,7 +202,7 @@ export function renderReport(r: BenchResults): string {
         ],
       ],
     ),
-    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run: the rates are over ${iss.roundRatios.length} rounds of floor, openssl and minting one after the other (minting ÷ floor per round: ${iss.roundRatios.map((r) => n(r, 2)).join(', ')}). CPU of the bench process (every thread): ${n(iss.floorCpuMs)} ms per key in the floor, ${n(iss.mintCpuMs)} ms per issuance (floor ÷ minting ${n(iss.floorCpuMs / iss.mintCpuMs, 2)}), which other load on the machine does not move.`,
+    `Each issuance: p50 ${n(iss.perIssuance.p50)} ms, max ${n(iss.perIssuance.max)} ms. Random prime search makes the time of 10 keys vary a lot from run to run: the rates are over ${iss.roundRatios.length} rounds of floor, openssl and minting one after the other (minting ÷ floor per round: ${iss.roundRatios.map((r) => n(r, 2)).join(', ')}). CPU of the bench process (every thread): ${n(iss.floorCpuMs)} ms per key in the floor, ${n(iss.mintCpuMs)} ms per issuance (floor ÷ minting ${n(iss.floorCpuMs / iss.mintCpuMs, 2)}), which other load on the machine does not move. Without the keys' randomness (bench/mint-wave.ts: the mint pool handed keys made beforehand), an issuance costs ${iss.overheadCpuMs.map((x) => n(x)).join(', ')} ms of CPU beyond its key (${iss.overheadCpuMs.length} waves): the cores allow minting at ${pct(allowedShare(iss))} of key generation alone (F ÷ (F + x), F the floor's CPU per key) — the target's reading.`,
   );
   section(
     'Login latency under issuance',

@@ -114,6 +114,7 @@ const issuance = await benchIssuance({
   warmUp: !smoke,
   wave: smoke ? 4 : 10,
   rounds: smoke ? 1 : 8,
+  overheadWaves: smoke ? 1 : 4,
 });
 
 log(`memory over ${memoryCheckpoints.at(-1)} logins…`);

@@ -10,14 +10,17 @@ export interface Quantiles {
   max: number;
 }
 
+/** NaN without samples. */
+export const mean = (samples: readonly number[]): number =>
+  samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : NaN;
+
 /** NaN everywhere when there are no samples, so a table shows the gap instead of a made-up zero. */
 export const quantiles = (samples: number[]): Quantiles => {
   if (!samples.length) return { n: 0, mean: NaN, p50: NaN, p95: NaN, max: NaN };
   const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
   return {
     n: samples.length,
-    mean,
+    mean: mean(samples),
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     max: sorted.at(-1)!,

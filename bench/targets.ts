@@ -1,7 +1,9 @@
 /** The issue's targets against this run's readings: measured value and whether each is met. */
 import type { Argon2Result } from './argon2.js';
+import { allowedShare } from './issuance.js';
 import type { LoginPhase } from './logins.js';
 import { met, n, pct, table } from './markdown.js';
+import { mean } from './stats.js';
 import type { BenchResults } from './report.js';
 
 /** Server CPU per login minus one argon2id verify's CPU under load. */
@@ -44,8 +46,8 @@ export function renderTargets(r: BenchResults, best: LoginPhase): string {
     ],
     [
       `minting (${iss.wave} at once) within 15% of the key-generation floor`,
-      pct(iss.mintRate / iss.keygenRate),
-      met(iss.mintRate >= 0.85 * iss.keygenRate),
+      `${pct(allowedShare(iss))} by CPU (${n(iss.floorCpuMs)} ms per key, ${n(mean(iss.overheadCpuMs))} ms more per issuance); waves of fresh keys ${pct(iss.mintRate / iss.keygenRate)} (per round ${n(Math.min(...iss.roundRatios), 2)}–${n(Math.max(...iss.roundRatios), 2)}: the keys' prime search)`,
+      met(allowedShare(iss) >= 0.85),
     ],
     [
       'minting above the openssl CLI',
