@@ -33,30 +33,32 @@ export interface WalkWorld {
 }
 
 export async function startWalkWorld(): Promise<WalkWorld> {
-  const smtp = await startSmtp();
-  const { t, rp } = await startTobiraWithDemoRp(TENANT, {
-    config: { smtpUrl: smtp.url },
-    policy: { features: { maxTerminals: 3 }, lockout: { maxPasswordFailures: MAX_PASSWORD_FAILURES } },
-  });
-  const apiKey = newToken(32);
-  await t.tobira.store.createApiKey(
-    { id: 'walk-desk', keyHash: sha256Hex(apiKey), label: 'desk' },
-    new Date(),
-  );
-  const browser = await launchChromium();
-  return {
-    t,
-    smtp,
-    rp,
-    browser,
-    apiKey,
-    async close() {
-      await browser.close();
-      await rp.close();
-      await t.close();
-      await smtp.close();
-    },
+  // Whatever started is closed again when a later part fails (Chromium missing, say): a server left
+  // open would keep mocha from exiting after the failed hook.
+  const started: Array<{ close(): Promise<void> }> = [];
+  const closeAll = async () => {
+    for (const part of started.reverse()) await part.close();
   };
+  try {
+    const smtp = await startSmtp();
+    started.push(smtp);
+    const { t, rp } = await startTobiraWithDemoRp(TENANT, {
+      config: { smtpUrl: smtp.url },
+      policy: { features: { maxTerminals: 3 }, lockout: { maxPasswordFailures: MAX_PASSWORD_FAILURES } },
+    });
+    started.push(t, rp);
+    const apiKey = newToken(32);
+    await t.tobira.store.createApiKey(
+      { id: 'walk-desk', keyHash: sha256Hex(apiKey), label: 'desk' },
+      new Date(),
+    );
+    const browser = await launchChromium();
+    started.push(browser);
+    return { t, smtp, rp, browser, apiKey, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 }
 
 /** One language's walk: numbered screenshots, and every finding kept for one assertion at the end. */
