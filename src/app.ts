@@ -75,7 +75,7 @@ import {
 } from './mail/index.js';
 import { openStore } from './store-factory.js';
 import type { Store } from './store.js';
-import { instrumentStore, storeCallMetric } from './store/instrumented.js';
+import { countedCalls, storeCallMetric } from './store/instrumented.js';
 import { RequestCache } from './store/request-cache.js';
 import { providerContexts } from './provider-context.js';
 
@@ -161,7 +161,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
     count: (outcome) => metrics.keptRecord(outcome),
     contexts: providerContexts,
   });
-  const store = requestCache.wrap(instrumentStore(opened, storeCallMetric(metrics.registry)));
+  const store = requestCache.wrap(opened, countedCalls(storeCallMetric(metrics.registry)));
   // The request being served, for the audit events it causes (set by the request log middleware),
   // carried in the request cache's context: one AsyncLocalStorage context per request.
   const requestIds = new RequestIds(requestCache);

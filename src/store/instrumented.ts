@@ -1,11 +1,11 @@
 /**
- * A store decorator that counts every call by method and kind (read or write) — the store's round trips,
- * so the bench and tests can read how many a login costs from `/metrics`
- * (`tobira_store_calls_total{method,kind}`). One counter increment per call; nothing else changes.
+ * The store's call counter: every call by method and kind (read or write) — the store's round trips, so
+ * the bench and tests can read how many a login costs from `/metrics` (`tobira_store_calls_total{method,kind}`).
+ * One counter increment per call; nothing else changes. A layer beneath the request cache's wrappers.
  */
 import type { Registry } from 'prom-client';
 import { talliedCounter, type TallySeries } from '../metrics-tally.js';
-import { decorateMethods } from './decorate.js';
+import type { MethodWrap } from './decorate.js';
 
 export type StoreCallKind = 'read' | 'write';
 
@@ -38,18 +38,17 @@ export function storeCallMetric(registry: Registry): StoreCallCounter {
 }
 
 /**
- * `store` with each method call counted first (every method of every role, see decorate.ts).
+ * Each method call counted first, as a layer the request cache puts under its own wrappers in the same
+ * Proxy (RequestCache.wrap): a Proxy per decorator, stacked, cost every store call of every request a
+ * second trap and wrapper. The lifecycle's calls pass as they are.
  */
-export function instrumentStore<S extends object>(store: S, count: StoreCallCounter): S {
-  return decorateMethods(
-    store,
-    (name, call) => {
-      const kind = storeCallKind(name);
-      return (...args: unknown[]) => {
-        count(name, kind);
-        return call(args);
-      };
-    },
-    (name) => LIFECYCLE.has(name),
-  );
+export function countedCalls(count: StoreCallCounter): MethodWrap {
+  return (name, call) => {
+    if (LIFECYCLE.has(name)) return call;
+    const kind = storeCallKind(name);
+    return (args) => {
+      count(name, kind);
+      return call(args);
+    };
+  };
 }

@@ -24,7 +24,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
 import type { RequestIdCarrier } from '../http/request-id.js';
-import { decorateMethods } from './decorate.js';
+import { decorateMethods, type MethodCall, type MethodWrap } from './decorate.js';
 import { copyOf, deepFreeze } from './kept-copies.js';
 import { CACHED, PASS_THROUGH, SHARED, WRITES, type Group } from './cached-methods.js';
 import {
@@ -140,14 +140,19 @@ export class RequestCache implements RequestIdCarrier {
     return this.#current()?.requestId;
   }
 
-  /** `store` with its getters answered from the current request's cache. */
-  wrap<S extends object>(store: S): S {
+  /**
+   * `store` with its getters answered from the current request's cache; `under`: a layer of every call
+   * beneath the cache's (the call counter, instrumented.ts), in the same Proxy — called when the store is.
+   */
+  wrap<S extends object>(store: S, under?: MethodWrap): S {
     const scopeOf = () => {
       const scope = this.#current();
       return scope?.open ? scope : undefined;
     };
     const epochStore = store as Partial<SecurityEpochStore>;
     const shared = typeof epochStore.getSecurityEpoch === 'function' ? this.#shared : undefined;
+    const layer = (name: string, call: MethodCall): MethodCall => (under ? under(name, call) : call);
+    const readEpoch = shared && layer('getSecurityEpoch', () => epochStore.getSecurityEpoch!());
     const settle = (scope: Scope, epoch: number): number => {
       if (shared && epoch !== shared.epoch) {
         clearShared(shared);
@@ -159,7 +164,7 @@ export class RequestCache implements RequestIdCarrier {
     const epochOf = (scope: Scope): number | Promise<number> => {
       if (scope.epochValue !== undefined) return scope.epochValue;
       if (scope.epoch) return scope.epoch;
-      const read = epochStore.getSecurityEpoch!();
+      const read = readEpoch!([]) as number | Promise<number>;
       return typeof read === 'number'
         ? settle(scope, read)
         : (scope.epoch = Promise.resolve(read).then((epoch) => settle(scope, epoch)));
@@ -169,7 +174,7 @@ export class RequestCache implements RequestIdCarrier {
     return decorateMethods(store, (name, call) =>
       cachedMethod(
         name,
-        call as (args: unknown[]) => Promise<unknown>,
+        layer(name, call) as (args: unknown[]) => Promise<unknown>,
         scopeOf,
         shared && { shared, epochOf, count, maxAgeMs },
       ),

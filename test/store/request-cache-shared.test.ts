@@ -14,7 +14,7 @@ import { Registry } from 'prom-client';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import type { Certificate } from '../../src/domain.js';
 import type { Store } from '../../src/store.js';
-import { instrumentStore, storeCallMetric } from '../../src/store/instrumented.js';
+import { countedCalls, storeCallMetric } from '../../src/store/instrumented.js';
 import { RequestCache } from '../../src/store/request-cache.js';
 import { inRequest, storeCalls } from './request-scope.js';
 import { fixtures } from './contract/context.js';
@@ -51,7 +51,7 @@ describe('store records kept across requests', function () {
     other = await openSqliteStore({ path: path.join(dir, 'tobira.db') });
     registry = new Registry();
     cache = new RequestCache();
-    store = cache.wrap(instrumentStore(raw, storeCallMetric(registry)));
+    store = cache.wrap(raw, countedCalls(storeCallMetric(registry)));
     const f = fixtures(raw);
     const { tenant, account, terminal } = await f.owner();
     accountId = account.id;

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import { defaultTenantPolicy } from '../../src/policy/tenant-policy.js';
 import type { Store } from '../../src/store.js';
-import { instrumentStore, storeCallKind, storeCallMetric } from '../../src/store/instrumented.js';
+import { countedCalls, storeCallKind, storeCallMetric } from '../../src/store/instrumented.js';
 import { RequestCache } from '../../src/store/request-cache.js';
 import { inRequest, storeCalls } from './request-scope.js';
 import { fixtures } from './contract/context.js';
@@ -27,7 +27,7 @@ describe('request-scoped store reads', function () {
     raw = await openSqliteStore({ path: ':memory:' });
     registry = new Registry();
     cache = new RequestCache();
-    store = cache.wrap(instrumentStore(raw, storeCallMetric(registry)));
+    store = cache.wrap(raw, countedCalls(storeCallMetric(registry)));
     await raw.createTenant(
       { id: 'p-10', name: 'P10', supportContact: 's@example.jp', policy: defaultTenantPolicy() },
       T0,
