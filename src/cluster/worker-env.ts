@@ -28,6 +28,22 @@
  * 8.86 vs 8.20 / 9.05 / 9.04 ms per login in one run, 10.23 / 9.75 vs 10.73 / 11.14 in another, pool CPU
  * the same, context switches per login the same — no clear gain.
  *
+ * What the second of 2 workers on 2 cores costs, 8 clients beside them (issue 13; Node.js 24, compiled,
+ * `bench/login-sweep.ts --workers 2 --workers 1`, the single process with the image's heap settings,
+ * interleaved 20 s phases, 3 runs; `perf record -a -g` with --perf-basic-prof, `perf stat` per thread):
+ * the main threads, +1.1 to +5.6 ms of CPU per login in all 7 phase pairs (quietest run 10.31 / 8.27 vs
+ * 7.41 / 7.13; loaded 11.50 / 11.75 / 11.31 vs 9.36 / 8.35 / 6.46); the libuv pool, −4.7 to +2.3 ms:
+ * its noise, no gap. The main threads' extra, per login: JavaScript in less optimised code (each worker
+ * runs a login's functions half as often, TurboFan takes one after 3,000 calls): samples whose innermost
+ * JavaScript frame is baseline (Sparkplug) code 0.6–1.9 ms (4.3 in one loaded phase) vs 0.14–0.37 in one
+ * process, TurboFan code 1.7–3.6 vs 2.6–4.7 — with 3,500 logins of warm-up in each process still 1.4 vs
+ * 0.2 (not traced further: NODE_OPTIONS refuses --log-deopt); SQLite's page cache dropped by a read after
+ * the other worker's commit, 80–100 more read syscalls (0.2–0.4 ms); each event loop sleeps twice as often
+ * (epoll waits 20 vs 9, main-thread switches 18 vs 10, pool's 25 vs 16); WAL syncs 1.17 vs 0.92 (one
+ * group commit per process); busy-handler sleeps 0.15. 4 V8 helpers per worker left the tiers alike
+ * (TurboFan code objects 254 / 192 vs 217 / 203). No cause found that could go while two processes serve:
+ * side by side, 39.3 / 46.8 (2 workers) vs 44.3 / 45.6 logins/s (1) — within the noise.
+ *
  * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
  * same share but at least 2 (one helper was not measured): each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
  * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses). An
