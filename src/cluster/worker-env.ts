@@ -46,8 +46,15 @@
  *
  * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
  * same share but at least 2 (one helper was not measured): each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
- * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses). An
- * operator's --v8-pool-size (command line or NODE_OPTIONS) wins.
+ * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses). Measured
+ * again and left (Node.js 24, compiled, 2 workers on 2 cores): 4 helpers each (NODE_OPTIONS=--v8-pool-size=4)
+ * against 2, bench/login-sweep.ts, 8 clients, interleaved, 5 phases in 2 runs: 40.4 / 51.0 / 47.3 / 45.6
+ * / 43.7 vs 39.3 / 46.8 / 45.7 / 44.9 / 42.6 logins/s, server CPU per login 42.1 / 34.4 / 37.0 / 38.1 /
+ * 40.2 vs 43.7 / 37.6 / 38.1 / 39.0 / 41.5 ms (the pool's CPU lower too, which the helpers do not run:
+ * the arms' order, 2 helpers first, not ruled out); bench/memory.ts --clients 32 side by side: 39.5 vs
+ * 41.2 ms per login over the first 2,000 logins, 34.9 vs 34.6 over the next 2,000, 27.5 / 27.4 vs 25.4 /
+ * 28.2 logins/s, malloc thread arenas +4.5 MiB per worker (largest worker 186 vs 180 MiB). An operator's
+ * --v8-pool-size (command line or NODE_OPTIONS) wins.
  */
 import { availableParallelism } from 'node:os';
 
