@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { workerEnvironment } from '../src/cluster/worker-env.js';
+import { OLD_SPACE_MIB, SEMI_SPACE_MIB, workerEnvironment } from '../src/cluster/worker-env.js';
 import { createHttpsFetch } from '../src/http/https-fetch.js';
 import { freePort } from '../test/helpers/tobira.js';
 import { LIMITS } from './provision.js';
@@ -52,7 +52,12 @@ export async function startServerProcess(options: {
   if (options.workers !== undefined) env.TOBIRA_WORKERS = String(options.workers);
   // A single process's libuv pool sized as a worker's (cluster/worker-env.ts) from its start: bin/tobira.js
   // does so only on Node.js 22+, and the compiled main.js started here not at all (libuv's 4 threads).
-  if (options.workers === 1) Object.assign(env, workerEnvironment(1));
+  // …and its heap sized as the container image sizes it (Dockerfile NODE_OPTIONS; the workers of a cluster
+  // get the same from their primary), so that "1 worker vs all" compares processes with one V8 setting.
+  if (options.workers === 1)
+    Object.assign(env, workerEnvironment(1), {
+      NODE_OPTIONS: `--max-semi-space-size=${SEMI_SPACE_MIB} --max-old-space-size=${OLD_SPACE_MIB}`,
+    });
   Object.assign(env, options.env);
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
