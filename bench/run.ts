@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { closeAllHttpsFetches } from '../src/http/https-fetch.js';
 import { TestRp } from '../test/helpers/rp.js';
 import { benchArgon2 } from './argon2.js';
-import { benchIssuance } from './issuance.js';
+import { benchIssuanceApart } from './issuance.js';
 import { browsersFor, loginOnce, runLogins, type BenchUser } from './login.js';
 import { measureLogins, SWEEP_WARM_UP, type LoginPhase } from './logins.js';
 import { benchMemory, memoryPoint, type MemoryPoint } from './memory.js';
@@ -108,7 +108,7 @@ const tokenSide = await runTokenSide({
 });
 
 log('certificate issuance…');
-const issuance = await benchIssuance({
+const issuance = await benchIssuanceApart({
   idleLogins: smoke ? 2 : 10,
   crlRequests: smoke ? 5 : 100,
   warmUp: !smoke,
