@@ -131,7 +131,9 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
   // SQLite's checkpoints off the event loop: a cluster's primary runs them (cli/start.ts), else a thread.
   const checkpoints = bus.workers > 1 ? 'elsewhere' : 'thread';
-  const opened = options.store ?? (await openStore(config, { checkpoints }));
+  const onCheckpointError = (error: unknown) =>
+    log.warn('sqlite checkpoint failed', { error: String(error) });
+  const opened = options.store ?? (await openStore(config, { checkpoints, onCheckpointError }));
   await opened.init();
   const ca = await CertificateAuthority.loadOrCreate({
     dir: resolveDataPath(config, 'ca'),

@@ -3,6 +3,7 @@
  * driver cost ~30 MiB and ~0.3 s at start that a SQLite deployment should not pay
  * (test/integration/build.test.ts checks the module graph).
  */
+import type { CheckpointOptions } from '../adapters/sqlite/checkpointer.js';
 import { openSqliteStore } from '../adapters/sqlite/index.js';
 import { sqliteFile, type Config } from './config.js';
 import type { Store } from './store.js';
@@ -21,12 +22,10 @@ async function loadMongoAdapter(): Promise<typeof MongoAdapter> {
 
 /**
  * `checkpoints`: who runs SQLite's WAL checkpoints (adapters/sqlite/checkpointer.ts) — a cluster's primary
- * ('elsewhere'), a thread of a single process ('thread'), or the connection itself (the default).
+ * ('elsewhere'), a thread of a single process ('thread'), or the connection itself (the default);
+ * `onCheckpointError` hears a failed one of the thread's.
  */
-export async function openStore(
-  config: Config,
-  options: { checkpoints?: 'connection' | 'elsewhere' | 'thread' } = {},
-): Promise<Store> {
+export async function openStore(config: Config, options: CheckpointOptions = {}): Promise<Store> {
   if (config.store === 'mongodb') {
     const { openMongoStore } = await loadMongoAdapter();
     return openMongoStore({ uri: config.mongodbUri!, timeoutMs: config.mongodbTimeoutMs });

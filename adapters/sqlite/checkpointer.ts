@@ -31,6 +31,15 @@ export interface CheckpointResult {
   checkpointed: number;
 }
 
+/**
+ * Who copies a connection's WAL into the database file: the connection itself as SQLite does by default,
+ * another process (a cluster's primary), or a thread of this process; and who hears a failed checkpoint.
+ */
+export interface CheckpointOptions {
+  checkpoints?: 'connection' | 'elsewhere' | 'thread';
+  onCheckpointError?: (error: unknown) => void;
+}
+
 export interface WalCheckpointer {
   /** One PASSIVE checkpoint now (the timer's work). */
   checkpoint(): CheckpointResult;

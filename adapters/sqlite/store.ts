@@ -66,7 +66,11 @@ import { CertificateStandings } from './standing.js';
 import { ClientTable, TenantTable } from './tenants.js';
 import { TerminalTable } from './terminals.js';
 import { TicketTable } from './tickets.js';
-import { SERVING_CONNECTION_CHECKPOINT_PAGES, startCheckpointThread } from './checkpointer.js';
+import {
+  SERVING_CONNECTION_CHECKPOINT_PAGES,
+  startCheckpointThread,
+  type CheckpointOptions,
+} from './checkpointer.js';
 import { CommitWatch } from './commit-watch.js';
 import { WalSync } from './wal-sync.js';
 import { workCommitter } from './work.js';
@@ -116,10 +120,7 @@ export class SqliteStore implements Store {
    * WAL into the database file (checkpointer.ts) — this connection as SQLite does by default, another
    * process (a cluster's primary), or a thread of this process started here.
    */
-  constructor(
-    path: string,
-    options: { checkpoints?: 'connection' | 'elsewhere' | 'thread'; checkpointIntervalMs?: number } = {},
-  ) {
+  constructor(path: string, options: CheckpointOptions & { checkpointIntervalMs?: number } = {}) {
     this.#db = openDatabase(path);
     const file = path !== ':memory:' && path !== '';
     const checkpoints = file ? (options.checkpoints ?? 'connection') : 'connection';
@@ -129,8 +130,8 @@ export class SqliteStore implements Store {
       this.#checkpointThread = startCheckpointThread({
         path,
         ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
-        // The connection's own checkpoint at 10,000 pages remains; a failure here is only later copying.
-        onError: () => undefined,
+        // The connection's own checkpoint at 10,000 pages remains: a failure here only delays copying.
+        onError: options.onCheckpointError ?? (() => undefined),
       });
     this.#wal = file ? new WalSync(path) : null;
     this.#commits = file ? new CommitWatch(path) : null;

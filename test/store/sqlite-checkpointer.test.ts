@@ -10,7 +10,11 @@ import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startWalCheckpointer, type WalCheckpointer } from '../../adapters/sqlite/checkpointer.js';
+import {
+  startCheckpointThread,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from '../../adapters/sqlite/checkpointer.js';
 import { openSqliteStore, SqliteStore } from '../../adapters/sqlite/index.js';
 import type { Store } from '../../src/store.js';
 
@@ -88,6 +92,18 @@ describe('SQLite checkpoints by the cluster’s primary', function () {
     const before = await databaseBytes();
     await commit(300);
     expect(await grownFrom(before), 'copied by the thread').to.be.above(before);
+  });
+
+  it('tells its listener when the thread cannot checkpoint', async function () {
+    const heard: unknown[] = [];
+    const thread = startCheckpointThread({
+      path: path.join(dir, 'missing', 'tobira.db'),
+      intervalMs: 20,
+      onError: (error) => heard.push(error),
+    });
+    for (let i = 0; i < 100 && !heard.length; i += 1) await new Promise((r) => setTimeout(r, 20));
+    await thread.close();
+    expect(String(heard[0]), 'the driver’s own error').to.match(/Cannot open database/);
   });
 
   it('stops the thread when the store closes', async function () {
