@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { OLD_SPACE_MIB, SEMI_SPACE_MIB, workerEnvironment } from '../src/cluster/worker-env.js';
+import { HEAP_OPTIONS, workerEnvironment } from '../src/cluster/worker-env.js';
 import { createHttpsFetch } from '../src/http/https-fetch.js';
 import { freePort } from '../test/helpers/tobira.js';
 import { LIMITS } from './provision.js';
@@ -56,7 +56,7 @@ export async function startServerProcess(options: {
   // get the same from their primary), so that "1 worker vs all" compares processes with one V8 setting.
   if (options.workers === 1)
     Object.assign(env, workerEnvironment(1), {
-      NODE_OPTIONS: `--max-semi-space-size=${SEMI_SPACE_MIB} --max-old-space-size=${OLD_SPACE_MIB}`,
+      NODE_OPTIONS: HEAP_OPTIONS.join(' '),
     });
   Object.assign(env, options.env);
   const started = process.hrtime.bigint();

@@ -36,6 +36,7 @@ import { requestFront } from './http/request-front.js';
 import { RequestIds } from './http/request-id.js';
 import { BackgroundTasks } from './background.js';
 import { localBus, type ClusterBus } from './cluster/bus.js';
+import { logCheckpointFailure } from './cluster/checkpoints.js';
 import { shareCrl, shareMetrics } from './cluster/worker-services.js';
 import { ClientRegistry } from './services/clients.js';
 import { Metrics } from './metrics.js';
@@ -131,8 +132,7 @@ export async function buildTobira(config: Config, options: BuildOptions = {}): P
   });
   // SQLite's checkpoints off the event loop: a cluster's primary runs them (cli/start.ts), else a thread.
   const checkpoints = bus.workers > 1 ? 'elsewhere' : 'thread';
-  const onCheckpointError = (error: unknown) =>
-    log.warn('sqlite checkpoint failed', { error: String(error) });
+  const onCheckpointError = logCheckpointFailure(log);
   const opened = options.store ?? (await openStore(config, { checkpoints, onCheckpointError }));
   await opened.init();
   const ca = await CertificateAuthority.loadOrCreate({

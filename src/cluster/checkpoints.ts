@@ -13,7 +13,13 @@ export async function checkpointInPrimary(config: Config, log: Logger): Promise<
   const { startWalCheckpointer } = await import('../../adapters/sqlite/checkpointer.js');
   const checkpointer = startWalCheckpointer({
     path: file,
-    onError: (error) => log.warn('sqlite checkpoint failed', { error: String(error) }),
+    onError: logCheckpointFailure(log),
   });
   return async () => checkpointer.close();
 }
+
+/** How a failed checkpoint is told, the primary's and a single process's thread's alike. */
+export const logCheckpointFailure =
+  (log: Logger) =>
+  (error: unknown): void =>
+    log.warn('sqlite checkpoint failed', { error: String(error) });

@@ -28,33 +28,18 @@
  * 8.86 vs 8.20 / 9.05 / 9.04 ms per login in one run, 10.23 / 9.75 vs 10.73 / 11.14 in another, pool CPU
  * the same, context switches per login the same — no clear gain.
  *
- * What the second of 2 workers on 2 cores costs, 8 clients beside them (issue 13; Node.js 24, compiled,
- * `bench/login-sweep.ts --workers 2 --workers 1`, the single process with the image's heap settings,
- * interleaved 20 s phases, 3 runs; `perf record -a -g` with --perf-basic-prof, `perf stat` per thread):
- * the main threads, +1.1 to +5.6 ms of CPU per login in all 7 phase pairs (quietest run 10.31 / 8.27 vs
- * 7.41 / 7.13; loaded 11.50 / 11.75 / 11.31 vs 9.36 / 8.35 / 6.46); the libuv pool, −4.7 to +2.3 ms:
- * its noise, no gap. The main threads' extra, per login: JavaScript in less optimised code (each worker
- * runs a login's functions half as often, TurboFan takes one after 3,000 calls): samples whose innermost
- * JavaScript frame is baseline (Sparkplug) code 0.6–1.9 ms (4.3 in one loaded phase) vs 0.14–0.37 in one
- * process, TurboFan code 1.7–3.6 vs 2.6–4.7 — with 3,500 logins of warm-up in each process still 1.4 vs
- * 0.2 (not traced further: NODE_OPTIONS refuses --log-deopt); SQLite's page cache dropped by a read after
- * the other worker's commit, 80–100 more read syscalls (0.2–0.4 ms); each event loop sleeps twice as often
- * (epoll waits 20 vs 9, main-thread switches 18 vs 10, pool's 25 vs 16); WAL syncs 1.17 vs 0.92 (one
- * group commit per process); busy-handler sleeps 0.15. 4 V8 helpers per worker left the tiers alike
- * (TurboFan code objects 254 / 192 vs 217 / 203). No cause found that could go while two processes serve:
- * side by side, 39.3 / 46.8 (2 workers) vs 44.3 / 45.6 logins/s (1) — within the noise.
+ * A second worker on 2 cores costs its main threads 1.1–5.6 ms of CPU per login (Node.js 24, 2 workers
+ * vs 1, 8 clients, interleaved sweeps with perf; the pool shows no gap): each process runs a login's
+ * functions half as often, so more of them run in less optimised code (about half of it); SQLite's page
+ * cache is dropped after the other process's commits; each event loop sleeps twice as often. None of it
+ * can go while two processes serve, and there 2 workers carry no more logins than 1 (interleaved sweeps:
+ * within the noise; the full bench of 0fc8e9e: 43.8 vs 49.4 logins/s).
  *
  * V8's own helper threads (garbage collection, compilation; Node.js's --v8-pool-size, default 4) get the
  * same share but at least 2 (one helper was not measured): each keeps a malloc arena and a stack, ~5 MiB per worker over 2, and more helpers than
- * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses). Measured
- * again and left (Node.js 24, compiled, 2 workers on 2 cores): 4 helpers each (NODE_OPTIONS=--v8-pool-size=4)
- * against 2, bench/login-sweep.ts, 8 clients, interleaved, 5 phases in 2 runs: 40.4 / 51.0 / 47.3 / 45.6
- * / 43.7 vs 39.3 / 46.8 / 45.7 / 44.9 / 42.6 logins/s, server CPU per login 42.1 / 34.4 / 37.0 / 38.1 /
- * 40.2 vs 43.7 / 37.6 / 38.1 / 39.0 / 41.5 ms (the pool's CPU lower too, which the helpers do not run:
- * the arms' order, 2 helpers first, not ruled out); bench/memory.ts --clients 32 side by side: 39.5 vs
- * 41.2 ms per login over the first 2,000 logins, 34.9 vs 34.6 over the next 2,000, 27.5 / 27.4 vs 25.4 /
- * 28.2 logins/s, malloc thread arenas +4.5 MiB per worker (largest worker 186 vs 180 MiB). An operator's
- * --v8-pool-size (command line or NODE_OPTIONS) wins.
+ * cores only take turns (the side-by-side run measured no more CPU per login, shorter GC pauses; 4 helpers
+ * each measured again on 2 cores: at most a few logins/s more, arm order not ruled out, +4.5 MiB per
+ * worker — left at 2). An operator's --v8-pool-size (command line or NODE_OPTIONS) wins.
  */
 import { availableParallelism } from 'node:os';
 
@@ -113,6 +98,12 @@ export const SEMI_SPACE_MIB = 8;
  */
 export const OLD_SPACE_MIB = 512;
 
+/** The heap's sizes as Node.js options: a worker's from its primary, and the container image's NODE_OPTIONS. */
+export const HEAP_OPTIONS: readonly string[] = [
+  `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+  `--max-old-space-size=${OLD_SPACE_MIB}`,
+];
+
 /**
  * The Node.js options a forked worker starts with: the primary's, plus its V8 helper threads and its
  * heap's sizes. An operator's own --v8-pool-size, --max-semi-space-size or --max-old-space-size (command
@@ -129,8 +120,7 @@ export function workerExecArgv(
   return [
     ...execArgv,
     ...(given('--v8-pool-size') ? [] : [`--v8-pool-size=${helperPoolSize(cores, workers)}`]),
-    ...(given('--max-semi-space-size') ? [] : [`--max-semi-space-size=${SEMI_SPACE_MIB}`]),
-    ...(given('--max-old-space-size') ? [] : [`--max-old-space-size=${OLD_SPACE_MIB}`]),
+    ...HEAP_OPTIONS.filter((option) => !given(option.slice(0, option.indexOf('=')))),
   ];
 }
 
