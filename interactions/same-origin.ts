@@ -27,10 +27,25 @@ export function sameOrigin(
   return true;
 }
 
+/**
+ * Is this path one of those forms' however it is spelled? The router matches case-insensitively and
+ * decodes escapes, so `/INTERACTION/…` or `/%61ccount/…` reach the same handlers; a path that does not
+ * decode is guarded too.
+ */
+export function guardedPath(path: string): boolean {
+  let plain: string;
+  try {
+    plain = decodeURIComponent(path).toLowerCase();
+  } catch {
+    return true;
+  }
+  return FORM_PREFIXES.some((prefix) => plain.startsWith(prefix));
+}
+
 export function sameOriginForms(deps: { issuer: string; views: Views }) {
   const origin = new URL(deps.issuer).origin;
   return async (ctx: Context, next: Next) => {
-    if (ctx.method === 'POST' && FORM_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) {
+    if (ctx.method === 'POST' && guardedPath(ctx.path)) {
       const provenance = {
         origin: ctx.get('origin') || undefined,
         referer: ctx.get('referer') || undefined,
