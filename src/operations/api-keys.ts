@@ -39,10 +39,13 @@ export function apiKeyOperations(deps: Pick<OperationDeps, 'store' | 'clock' | '
 
     async revoke(caller: Caller, id: string): Promise<void> {
       requirePlatform(caller);
-      if (!(await store.revokeApiKey(id, clock.now()))) throw notFound(`active API key ${id}`);
+      // The key's tenant, so the revocation stands in that tenant's audit log beside the key's creation.
+      const key = (await store.listApiKeys()).find((k) => k.id === id);
+      if (!key || !(await store.revokeApiKey(id, clock.now()))) throw notFound(`active API key ${id}`);
       await audit.record({
         actor: caller.actor,
         action: 'apikey.revoked',
+        tenantId: key.tenantId,
         sourceIp: caller.sourceIp ?? null,
         details: { id },
       });

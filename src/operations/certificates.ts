@@ -90,7 +90,13 @@ export function certificateOperations(deps: OperationDeps) {
       const account = await scoped.account(caller, userId);
       const terminal = (await store.listTerminals(account.id)).find((t) => t.number === terminalNumber);
       if (!terminal) throw notFound(`terminal ${terminalNumber} of ${account.userId}`);
-      const started = await recovery.startCertificateReissue(account, terminal, caller.actor, locale);
+      const started = await recovery.startCertificateReissue(
+        account,
+        terminal,
+        caller.actor,
+        locale,
+        caller.sourceIp ?? undefined,
+      );
       return { account, terminal, linkExpiresAt: started.expiresAt };
     },
   };
