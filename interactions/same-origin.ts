@@ -28,9 +28,9 @@ export function sameOrigin(
 }
 
 /**
- * Is this path one of those forms' however it is spelled? The router matches case-insensitively and
- * decodes escapes, so `/INTERACTION/…` or `/%61ccount/…` reach the same handlers; a path that does not
- * decode is guarded too.
+ * Is this path one of those forms' however it is spelled? The router matches case-insensitively, so
+ * `/INTERACTION/…` reaches the same handlers (escapes such as `/%61ccount/` do not route today, but are
+ * read decoded all the same; a path that does not decode is guarded).
  */
 export function guardedPath(path: string): boolean {
   let plain: string;
