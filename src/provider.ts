@@ -25,6 +25,7 @@ import { createOidcAdapterFactory } from '../adapters/oidc-adapter.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { openClientSecret } from './services/clients.js';
+import { newToken } from './random.js';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.js';
 import { clientCertificateDer, type ProxyTrust } from './http/client-context.js';
 import { TOBIRA_CLIENT_PROPERTIES, clientAuthConfiguration } from './provider-client-auth.js';
@@ -35,6 +36,8 @@ import type { SessionBindings } from './services/session-bindings.js';
 import type { ClientStore, OidcArtifactStore } from './store.js';
 
 const SESSION_TTL_SECONDS = 8 * 3600;
+/** oidc-provider's own uids are 21 nanoid characters (126 bits); this is as random. */
+const newSessionUid = () => newToken(16);
 const CODE_TTL_SECONDS = 60;
 /** Absolute: a rotated refresh token keeps its predecessor's remaining lifetime. */
 const REFRESH_TOKEN_TTL_SECONDS = 24 * 3600;
@@ -95,16 +98,35 @@ function sessionVerdicts(trust: ProxyTrust, guard: BindingGuard): SessionVerdict
     if (!verdict) {
       const { session, params, client } = ctx.oidc;
       const fresh = (ctx.oidc as { result?: { tobira?: TobiraLoginResult } }).result?.tobira?.certFingerprint;
-      verdict = guard.forSession(clientCertificateDer(ctx.req as IncomingMessage, trust), {
-        sessionUid: session?.uid,
-        ...(fresh ? { fingerprint: fresh } : {}),
-        accountId: String(session?.accountId),
-        clientId: client?.clientId ?? String(params?.client_id),
-      });
+      const der = clientCertificateDer(ctx.req as IncomingMessage, trust);
+      const ask = () =>
+        guard.forSession(der, {
+          sessionUid: session?.uid,
+          ...(fresh ? { fingerprint: fresh } : {}),
+          accountId: String(session?.accountId),
+          clientId: client?.clientId ?? String(params?.client_id),
+        });
+      verdict = fresh ? apartFromEarlierLogins(guard, session, fresh).then(ask) : ask();
       verdicts.set(ctx, verdict);
     }
     return verdict;
   };
+}
+
+/**
+ * A login that resumes a session bound to another certificate (or to none any more: expired) gives the
+ * session a new uid before anything is minted (the verdict is asked by `findAccount` before any code).
+ * Codes and tokens carry the uid and the binding is keyed by it: binding the same uid to the new
+ * certificate would hand every earlier token of the session to it, so revoking the certificate those
+ * were issued under would end none of them. The earlier tokens keep the old uid and its binding.
+ */
+async function apartFromEarlierLogins(
+  guard: Pick<BindingGuard, 'boundFingerprint'>,
+  session: KoaContextWithOIDC['oidc']['session'],
+  fresh: string,
+): Promise<void> {
+  if (!session || (session as { new?: boolean }).new) return; // a new session's uid has no binding yet
+  if ((await guard.boundFingerprint(session.uid)) !== fresh) session.uid = newSessionUid();
 }
 
 /** Login is prompted again unless the session's binding holds for this certificate and this client. */

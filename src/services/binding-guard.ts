@@ -54,6 +54,11 @@ export class BindingGuard {
     });
   }
 
+  /** The certificate a session (and so its codes and tokens) is bound to, or null. */
+  boundFingerprint(sessionUid: string | undefined): Promise<string | null> {
+    return this.#bindings.get(sessionUid);
+  }
+
   /** A code or token used by its client (no browser): the certificate it is bound to must still stand. */
   async forToken(use: BoundUse): Promise<GuardVerdict> {
     const bound = use.fingerprint ?? (await this.#bindings.get(use.sessionUid));

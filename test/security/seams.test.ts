@@ -10,7 +10,7 @@ import { BindingGuard } from '../../src/services/binding-guard.js';
 import { SessionBindings } from '../../src/services/session-bindings.js';
 import type { TestBrowser } from '../helpers/browser.js';
 import type { TestClient, TestUser } from '../helpers/fixtures.js';
-import { CALLBACK, hopUntil, mainOf, startWorld, type World } from '../helpers/attacker.js';
+import { CALLBACK, hopUntil, mainOf, plantCookies, startWorld, type World } from '../helpers/attacker.js';
 import type { TestRp } from '../helpers/rp.js';
 
 describe('security: seams around the login', function () {
@@ -45,6 +45,35 @@ describe('security: seams around the login', function () {
   const userinfoStatus = async (accessToken: string) =>
     (await request(w.t.url).get('/me').ca(w.t.tobira.ca.certificatePem).auth(accessToken, { type: 'bearer' }))
       .status;
+
+  const refreshOutcome = (refreshToken: string) =>
+    oidc.refreshTokenGrant(home.rp.config, refreshToken).then(
+      () => 'issued',
+      (error: { error?: string }) => error.error,
+    );
+  /** Another terminal of `user`'s account with a certificate of its own, as a browser holds it. */
+  async function secondCertificate(user: TestUser) {
+    const { store, clock, certificates } = w.t.tobira;
+    const terminal = await store.createTerminal(
+      {
+        id: `${user.terminal.id}-2`,
+        accountId: user.account.id,
+        email: `two-${user.terminal.email}`,
+        type: 'smartphone',
+      },
+      clock.now(),
+    );
+    const p12Password = 'second-p12-pass';
+    const { p12 } = await certificates.issueForTerminal({
+      account: (await store.getAccount(user.account.id))!,
+      tenant: (await store.getTenant(user.account.tenantId))!,
+      terminal,
+      downloadPassword: p12Password,
+      downloadExpiresAt: new Date(clock.now().getTime() + 3600_000),
+      actor: 'test',
+    });
+    return { p12, p12Password };
+  }
 
   before(async function () {
     w = await startWorld({ tenants: { 'p-s1': {}, 'p-s2': {} } });
@@ -276,17 +305,30 @@ describe('security: seams around the login', function () {
 
         expect(await userinfoStatus(tokens.access_token)).to.equal(401);
         expect((await introspect(home.client, tokens.access_token)).body.active).to.equal(false);
-        const refreshed = await oidc.refreshTokenGrant(home.rp.config, tokens.refresh_token!).then(
-          () => 'issued',
-          (error: { error?: string }) => error.error,
-        );
-        expect(refreshed).to.equal('invalid_grant');
+        expect(await refreshOutcome(tokens.refresh_token!)).to.equal('invalid_grant');
         // And the browser's session: the same page as a fresh login, never a 500.
         const { page } = await w.openLogin(b, home.rp);
         expect(page.status).to.equal(403);
         expect(page.location).to.equal(null);
       });
     }
+
+    it('keeps a login’s tokens on its certificate when the session signs in again with another', async function () {
+      const user = await w.user('p-s1');
+      const first = w.browser(user);
+      const early = (await tokensWithRefresh(first, user)).tokens;
+      // The same browser (its cookies) presents the account's other certificate and signs in with it.
+      const second = w.browser(await secondCertificate(user));
+      plantCookies(first, second);
+      const late = (await tokensWithRefresh(second, user)).tokens;
+
+      await w.t.tobira.certificates.revoke(user.certificate.serial, 'keyCompromise', 'test');
+      expect(await userinfoStatus(early.access_token), 'the first login’s access token').to.equal(401);
+      expect(await refreshOutcome(early.refresh_token!), 'its refresh token').to.equal('invalid_grant');
+      // The second login's tokens stand on the second certificate, which still stands.
+      expect(await userinfoStatus(late.access_token)).to.equal(200);
+      expect(await refreshOutcome(late.refresh_token!)).to.equal('issued');
+    });
 
     it('introspection answers a client only about its own tokens', async function () {
       const user = await w.user('p-s1');
