@@ -55,6 +55,7 @@ const OPERATION_ERRORS: Record<OperationErrorCode, AdminErrorCode> = {
   'tenant.invalid_id': 'invalid_request',
   'tenant.invalid_policy': 'invalid_request',
   'account.not_locked': 'conflict',
+  'account.login_method_not_allowed': 'invalid_request',
   'terminal.invalid_email': 'invalid_request',
 };
 

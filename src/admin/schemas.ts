@@ -68,7 +68,8 @@ export const accountCreate = z.object({
     .array(z.object({ email: z.email(), type: z.enum(['pc', 'mobile', 'smartphone']).default('pc') }))
     .min(1)
     .max(50),
-  loginMethod: z.enum(['password', 'password_otp']).default('password'),
+  /** One the tenant's policy allows (features.loginMethods); default: password where allowed, else the policy's first. */
+  loginMethod: z.enum(['password', 'password_otp']).optional(),
   sendInvitation: z.boolean().default(false),
   locale: z.enum(['ja', 'en']).default('ja'),
 });

@@ -58,7 +58,8 @@ export async function accountCreate(tobira: Tobira, argv: string[], print: Print
   const { account, ...enrollment } = await opsOf(tobira).accounts.create(CLI_CALLER, tenantId, {
     userId: required(values, 'user'),
     terminals: emails.map((email) => ({ email, type: values.type as TerminalType })),
-    loginMethod: values.otp ? 'password_otp' : 'password',
+    // Without --otp, the tenant's default (password where its policy allows it).
+    ...(values.otp ? { loginMethod: 'password_otp' as const } : {}),
     ...(values.name?.trim() ? { displayName: values.name.trim() } : {}),
     sendInvitation: values['send-invitation'],
     locale: localeOf(values.lang),

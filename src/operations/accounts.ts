@@ -1,5 +1,5 @@
 /** Accounts: created pending (→ enrollment URL + one-time password), found, renamed, unlocked, deleted. */
-import type { Account, AccountStatus, Terminal } from '../domain.js';
+import type { Account, AccountStatus, LoginMethod, Tenant, Terminal } from '../domain.js';
 import { isMailboxAddress } from '../policy/mailbox.js';
 import type { EnrollmentService } from '../services/enrollment.js';
 import type { Page } from '../store.js';
@@ -24,6 +24,22 @@ export interface Enrollment {
 
 export type AccountWithTerminals = { account: Account; terminals: Terminal[] };
 
+/**
+ * The login method a new account gets: one its tenant's policy allows (the contract, which the login
+ * itself does not consult: an account's own method decides whether it is asked for a one-time
+ * password). Unasked, password where the tenant allows it, else the tenant's first method.
+ */
+function loginMethodFor(tenant: Tenant, asked: LoginMethod | undefined): LoginMethod {
+  const allowed = tenant.policy.features.loginMethods;
+  const method = asked ?? (allowed.includes('password') ? 'password' : allowed[0]!);
+  if (!allowed.includes(method))
+    throw new OperationError(
+      'account.login_method_not_allowed',
+      `tenant ${tenant.id} allows the login method(s) ${allowed.join(', ')} only`,
+    );
+  return method;
+}
+
 export function accountOperations(deps: OperationDeps) {
   const { store, clock, audit, enrollment, certificates } = deps;
   const scoped = scopedLookups(store);
@@ -43,7 +59,12 @@ export function accountOperations(deps: OperationDeps) {
       input: AccountInput,
     ): Promise<AccountWithTerminals & Enrollment> {
       const tenant = await scoped.tenant(caller, tenantId);
-      const created = await enrollment.createAccount({ ...input, tenantId: tenant.id, actor: caller.actor });
+      const created = await enrollment.createAccount({
+        ...input,
+        loginMethod: loginMethodFor(tenant, input.loginMethod),
+        tenantId: tenant.id,
+        actor: caller.actor,
+      });
       return { ...created, terminals: await store.listTerminals(created.account.id) };
     },
 

@@ -7,6 +7,8 @@ export type OperationErrorCode =
   | 'tenant.invalid_id'
   | 'tenant.invalid_policy'
   | 'account.not_locked'
+  /** The login method asked for a new account is not one its tenant's policy allows. */
+  | 'account.login_method_not_allowed'
   /** A terminal's new e-mail address is not one a certificate can carry (policy/mailbox.ts). */
   | 'terminal.invalid_email';
 
