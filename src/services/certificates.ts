@@ -288,9 +288,12 @@ export class CertificateService {
     const revoked = await this.#store.revokeCertificate(serial, reason, this.#clock.now());
     if (revoked) {
       await this.#crl.revoked();
+      // Under the account's tenant, so the tenant's own audit log shows the revocation of its certificate.
+      const owner = await this.#store.getAccount(revoked.accountId);
       await this.#audit.record({
         actor,
         action: 'certificate.revoked',
+        tenantId: owner?.tenantId ?? null,
         accountId: revoked.accountId,
         details: { serial, reason },
       });

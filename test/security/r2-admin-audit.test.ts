@@ -58,7 +58,7 @@ describe('security: admin API audit trail and failure limit', function () {
     expect(event!.sourceIp).to.equal('127.0.0.1');
   });
 
-  it.skip('shows a tenant the revocation of its certificate (skipped: services/certificates.ts revoke() records no tenant; see engineer r2’s report)', async function () {
+  it('shows a tenant the revocation of its certificate', async function () {
     const user = await createUser(a.t.tobira, {
       tenantId: 'v-01',
       userId: 'v-01-usr002',
