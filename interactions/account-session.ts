@@ -25,11 +25,12 @@ import { ACCOUNT_CLIENT_ID, accountClientMetadata } from '../src/account-client.
 
 const LOGIN_KIND = 'TobiraAccountLogin';
 
-/** A login the account pages started: its PKCE verifier, where to return, the browser's hash. */
+/** A login the account pages started: its PKCE verifier, where to return, the browser's hash, when (ms). */
 interface PendingLogin {
   verifier: string;
   returnTo: string;
   browser: string;
+  askedAt: number;
 }
 /** The cookie that ties a callback to the browser that started the login. */
 const LOGIN_COOKIE = { name: 'tobira_account_login', path: '/account/callback' };
@@ -63,7 +64,7 @@ export class AccountSessions {
       clock: Clock;
       trust: ProxyTrust;
       issuer: string;
-      guard: Pick<BindingGuard, 'forSession' | 'forToken'>;
+      guard: Pick<BindingGuard, 'forSession' | 'forToken' | 'boundAt'>;
       /** Idle expiry, slid by each page view. */
       ttlSeconds: number;
       /** Absolute lifetime, however active the session. */
@@ -121,7 +122,8 @@ export class AccountSessions {
     const state = newToken(24);
     const verifier = newToken(32);
     const browser = newToken(24);
-    await this.#logins.put(state, { verifier, returnTo, browser: s256(browser) });
+    const askedAt = this.deps.clock.now().getTime();
+    await this.#logins.put(state, { verifier, returnTo, browser: s256(browser), askedAt });
     // Lax, not Strict: the callback is a top-level navigation that may follow a cross-site start.
     ctx.cookies.set(LOGIN_COOKIE.name, browser, {
       httpOnly: true,
@@ -148,8 +150,9 @@ export class AccountSessions {
 
   /**
    * Redeem the code of the callback; returns where to go next, or null when anything does not add up:
-   * state unknown, another browser, code expired/used/foreign, PKCE or redirect URI wrong, or the
-   * binding rule refusing the certificate presented now against the one the code's session is bound to.
+   * state unknown, another browser, code expired/used/foreign, PKCE or redirect URI wrong, the
+   * binding rule refusing the certificate presented now against the one the code's session is bound to,
+   * or a session whose latest login is older than this request (single sign-on, no password asked).
    */
   async finishLogin(ctx: Context): Promise<string | null> {
     const { provider } = this.deps;
@@ -181,6 +184,10 @@ export class AccountSessions {
       clientId: ACCOUNT_CLIENT_ID,
     });
     if (!verdict.ok) return null;
+    // A login made for this request (`prompt=login`), not single sign-on from an earlier one: the browser
+    // chooses the authorization URL's parameters, and dropping the prompt must not skip the password.
+    const loggedInAt = await this.deps.guard.boundAt(grant.sessionUid);
+    if (loggedInAt === null || !(loggedInAt >= pending.askedAt)) return null;
     const now = this.deps.clock.now().getTime();
     const session: AccountSession = {
       id: this.#sessions.newId(),

@@ -26,12 +26,12 @@ export interface BoundUse {
 
 export class BindingGuard {
   readonly #certificates: Pick<CertificateService, 'identify' | 'standing'>;
-  readonly #bindings: Pick<SessionBindings, 'get'>;
+  readonly #bindings: Pick<SessionBindings, 'get' | 'boundAt'>;
   readonly #store: ClientStore;
 
   constructor(deps: {
     certificates: Pick<CertificateService, 'identify' | 'standing'>;
-    bindings: Pick<SessionBindings, 'get'>;
+    bindings: Pick<SessionBindings, 'get' | 'boundAt'>;
     store: ClientStore;
   }) {
     this.#certificates = deps.certificates;
@@ -57,6 +57,11 @@ export class BindingGuard {
   /** The certificate a session (and so its codes and tokens) is bound to, or null. */
   boundFingerprint(sessionUid: string | undefined): Promise<string | null> {
     return this.#bindings.get(sessionUid);
+  }
+
+  /** When the session's latest login bound it (epoch ms), or null: a single sign-on does not move it. */
+  boundAt(sessionUid: string | undefined): Promise<number | null> {
+    return this.#bindings.boundAt(sessionUid);
   }
 
   /** A code or token used by its client (no browser): the certificate it is bound to must still stand. */

@@ -170,6 +170,20 @@ describe('security: seams around the login', function () {
       expect(victimBrowser.cookies.has('tobira_account')).to.equal(false);
     });
 
+    it('asks for the password even when the browser drops prompt=login (no single sign-on into it)', async function () {
+      const user = await w.user('p-s1');
+      const b = w.browser(user);
+      expect((await signIn(b, home.rp, user)).out.location, 'a live session').to.match(CALLBACK);
+      const auth = new URL((await b.request(`${w.t.url}/account`)).location!, w.t.url);
+      expect(auth.searchParams.get('prompt')).to.equal('login');
+      auth.searchParams.delete('prompt');
+      const callback = (await b.request(auth.href)).location;
+      expect(callback, 'a code from the session alone').to.include('/account/callback?code=');
+      const opened = await b.request(new URL(callback!, w.t.url).href);
+      expect(opened.status).to.equal(400);
+      expect(b.cookies.has('tobira_account')).to.equal(false);
+    });
+
     it('works in the browser that started it (the check is not simply closed)', async function () {
       const user = await w.user('p-s1');
       const b = w.browser(user);
