@@ -7,7 +7,7 @@
  * oidc-provider v9 takes `adapter` as a constructor or a plain (non-async) factory `(model) => Adapter`;
  * `createOidcAdapterFactory` returns the latter, one adapter instance per model.
  */
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../src/clock.js';
 import type { OidcClientRecord } from '../src/domain.js';
 import type { ClientStore, OidcArtifactStore, OidcPayload } from '../src/store.js';
@@ -56,8 +56,18 @@ export class StoreOidcAdapter implements Adapter {
     return toAdapterPayload(await this.#store.oidcFindByUid(this.#model, uid, this.#clock.now()));
   }
 
+  /**
+   * oidc-provider checks `consumed` on the record it read, then consumes it; two redemptions of one
+   * code (or rotating refresh token) in flight at once — two workers, or two awaits apart — both pass
+   * that check. The store's write is conditional: the one that lost answers invalid_grant and, as for
+   * a replay oidc-provider sees itself, the grant's tokens are revoked (RFC 6749 §4.1.2).
+   */
   async consume(id: string): Promise<void> {
-    await this.#store.oidcConsume(this.#model, id, this.#clock.now());
+    const now = this.#clock.now();
+    if (await this.#store.oidcConsume(this.#model, id, now)) return;
+    const grantId = (await this.#store.oidcFind(this.#model, id, now))?.grantId;
+    if (typeof grantId === 'string') await this.#store.oidcRevokeByGrantId(grantId);
+    throw new errors.InvalidGrant(`${this.#model} already consumed`);
   }
 
   async destroy(id: string): Promise<void> {

@@ -296,9 +296,14 @@ export abstract class MongoRecords extends MongoOutbox {
     return this.run('oidc', () => this.#findOidc({ model, userCode }, now));
   }
 
-  oidcConsume(model: string, id: string, now: Date): Promise<void> {
+  oidcConsume(model: string, id: string, now: Date): Promise<boolean> {
     return this.run('oidc', async () => {
-      await this.m.Oidc.updateOne({ _id: oidcId(model, id) }, { $set: { consumedAt: now } }, MAJORITY);
+      const { modifiedCount } = await this.m.Oidc.updateOne(
+        { _id: oidcId(model, id), consumedAt: null },
+        { $set: { consumedAt: now } },
+        MAJORITY,
+      );
+      return modifiedCount === 1;
     });
   }
 

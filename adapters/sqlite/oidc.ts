@@ -44,7 +44,9 @@ export class OidcArtifacts {
     this.#byId = find('id');
     this.#byUid = find('uid');
     this.#byUserCode = find('user_code');
-    this.#consume = db.prepare('UPDATE oidc SET consumed_at = ? WHERE model = ? AND id = ?');
+    this.#consume = db.prepare(
+      'UPDATE oidc SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL',
+    );
     this.#destroy = db.prepare('DELETE FROM oidc WHERE model = ? AND id = ?');
     this.#revokeGrant = db.prepare('DELETE FROM oidc WHERE grant_id = ?');
     this.#purge = db.prepare('DELETE FROM oidc WHERE expires_at IS NOT NULL AND expires_at <= ?');
@@ -74,8 +76,8 @@ export class OidcArtifacts {
     return toPayload(this.#byUserCode.get(model, userCode, ms(now)));
   }
 
-  consume(model: string, id: string, now: Date): void {
-    this.#consume.run(ms(now), model, id);
+  consume(model: string, id: string, now: Date): boolean {
+    return this.#consume.run(ms(now), model, id).changes === 1;
   }
 
   destroy(model: string, id: string): void {

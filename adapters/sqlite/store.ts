@@ -374,7 +374,7 @@ export class SqliteStore implements Store {
     this.#read((x) => x.oidc.findByUid(model, uid, now));
   oidcFindByUserCode = (model: string, userCode: string, now: Date): Promise<OidcPayload | null> =>
     this.#read((x) => x.oidc.findByUserCode(model, userCode, now));
-  oidcConsume = (model: string, id: string, now: Date): Promise<void> =>
+  oidcConsume = (model: string, id: string, now: Date): Promise<boolean> =>
     this.#write((x) => x.oidc.consume(model, id, now));
   oidcDestroy = (model: string, id: string): Promise<void> => this.#write((x) => x.oidc.destroy(model, id));
   oidcRevokeByGrantId = (grantId: string): Promise<void> =>

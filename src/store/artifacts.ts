@@ -26,8 +26,12 @@ export interface OidcArtifactStore {
   oidcFind(model: string, id: string, now: Date): Promise<OidcPayload | null>;
   oidcFindByUid(model: string, uid: string, now: Date): Promise<OidcPayload | null>;
   oidcFindByUserCode(model: string, userCode: string, now: Date): Promise<OidcPayload | null>;
-  /** Sets payload.consumed = epoch seconds of `now`. */
-  oidcConsume(model: string, id: string, now: Date): Promise<void>;
+  /**
+   * Sets payload.consumed = epoch seconds of `now` if it is not set yet, in one conditional write: true
+   * when this call consumed it, false when it was consumed already (or is gone) — so of two redemptions
+   * of one code or rotating refresh token racing past oidc-provider's own `consumed` check, one loses.
+   */
+  oidcConsume(model: string, id: string, now: Date): Promise<boolean>;
   oidcDestroy(model: string, id: string): Promise<void>;
   oidcRevokeByGrantId(grantId: string): Promise<void>;
   /** Remove expired artifacts (Mongo does it by TTL index; SQLite by this sweep). */

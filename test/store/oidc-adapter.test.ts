@@ -1,6 +1,6 @@
 /** The oidc-provider Adapter over a real (SQLite) store, directly and through oidc-provider itself. */
 import { expect } from 'chai';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import { createOidcAdapterFactory, UnsupportedAdapterOperationError } from '../../adapters/oidc-adapter.js';
 import { openSqliteStore } from '../../adapters/sqlite/index.js';
 import { ManualClock } from '../../src/clock.js';
@@ -48,6 +48,22 @@ describe('oidc-provider adapter over the store', function () {
     expect((await codes.find('c1'))!.consumed).to.equal(epochSeconds(clock.now()));
     await codes.destroy('c1');
     expect(await codes.find('c1')).to.equal(undefined);
+  });
+
+  it('lets one of two redemptions of a code in flight at once through; the other gets invalid_grant and revokes the grant', async function () {
+    const codes = adapter('AuthorizationCode');
+    await codes.upsert('c1', { grantId: 'g1', accountId: 'a1' }, 60);
+    // Both read it unconsumed, as two token requests past oidc-provider's own check do.
+    const [first, second] = await Promise.all([codes.find('c1'), codes.find('c1')]);
+    expect([first!.consumed, second!.consumed]).to.deep.equal([undefined, undefined]);
+    await codes.consume('c1');
+    await adapter('AccessToken').upsert('at1', { grantId: 'g1' }, 60);
+    const lost = await codes.consume('c1').then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(lost).to.be.instanceOf(errors.InvalidGrant);
+    expect(await adapter('AccessToken').find('at1'), 'the first redemption’s token').to.equal(undefined);
   });
 
   it('revokes a grant’s artifacts across models from any model’s adapter', async function () {

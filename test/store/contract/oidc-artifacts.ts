@@ -55,13 +55,26 @@ export function oidcArtifactContract(ctx: ContractContext<OidcArtifactStore>): v
     it('marks an artifact consumed with the epoch seconds of now', async function () {
       await ctx.store.oidcUpsert('AuthorizationCode', 'c1', { grantId: 'g1' }, 60, T0);
       expect((await ctx.store.oidcFind('AuthorizationCode', 'c1', at(1)))!.consumed).to.equal(undefined);
-      await ctx.store.oidcConsume('AuthorizationCode', 'c1', at(7.5));
+      expect(await ctx.store.oidcConsume('AuthorizationCode', 'c1', at(7.5))).to.equal(true);
       expect(await ctx.store.oidcFind('AuthorizationCode', 'c1', at(8))).to.deep.equal({
         grantId: 'g1',
         consumed: epochSeconds(at(7.5)),
       });
-      await ctx.store.oidcConsume('AuthorizationCode', 'missing', at(7));
+      expect(await ctx.store.oidcConsume('AuthorizationCode', 'missing', at(7))).to.equal(false);
       expect(await ctx.store.oidcFind('AuthorizationCode', 'missing', at(8))).to.equal(null);
+    });
+
+    it('consumes an artifact once: of two consumptions at once, one wins and the other changes nothing', async function () {
+      await ctx.store.oidcUpsert('AuthorizationCode', 'c2', { grantId: 'g2' }, 60, T0);
+      const won = await Promise.all([
+        ctx.store.oidcConsume('AuthorizationCode', 'c2', at(2)),
+        ctx.store.oidcConsume('AuthorizationCode', 'c2', at(3)),
+      ]);
+      expect(won.filter(Boolean)).to.have.length(1);
+      expect((await ctx.store.oidcFind('AuthorizationCode', 'c2', at(4)))!.consumed).to.equal(
+        epochSeconds(at(won[0] ? 2 : 3)),
+      );
+      expect(await ctx.store.oidcConsume('AuthorizationCode', 'c2', at(5))).to.equal(false);
     });
 
     it('revokes every artifact of a grant across models, and only those', async function () {
