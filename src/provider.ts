@@ -411,7 +411,8 @@ export function createProvider(deps: ProviderDeps): Provider {
  * requests pass straight through (no async step of its own).
  */
 export function resumeBinding(provider: Provider, bindings: Pick<SessionBindings, 'bind'>): PageMiddleware {
-  const resumePrefix = `${provider.pathFor('authorization')}/`;
+  // Lower-cased: oidc-provider's router matches /AUTH/:uid too (a session left unbound there only fails closed).
+  const resumePrefix = `${provider.pathFor('authorization')}/`.toLowerCase();
   const bindAfterResume = async (ctx: { oidc?: unknown }, next: Next) => {
     await next();
     const oidc = ctx.oidc as
@@ -420,5 +421,5 @@ export function resumeBinding(provider: Provider, bindings: Pick<SessionBindings
     if (fingerprint && oidc?.session?.accountId) await bindings.bind(oidc.session.uid, fingerprint);
   };
   return (ctx: { path: string; oidc?: unknown }, next: Next) =>
-    ctx.path.startsWith(resumePrefix) ? bindAfterResume(ctx, next) : next();
+    ctx.path.toLowerCase().startsWith(resumePrefix) ? bindAfterResume(ctx, next) : next();
 }
